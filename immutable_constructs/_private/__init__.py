@@ -1,0 +1,1 @@
+"""Implementation helpers. Nothing here is public API."""

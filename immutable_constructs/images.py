@@ -1,0 +1,103 @@
+"""Machine images pinned to a version, so a new image is an explicit template diff.
+
+``PinnedSsmImage("/images/web/stable", version=17)`` renders the launch template's
+``ImageId`` as the dynamic reference ``{{resolve:ssm:/images/web/stable:17}}``. The
+version is in the template: releasing a new image means changing ``17`` to ``18`` in a
+reviewed change, and rolling back means pinning ``17`` again. Compare:
+
+* ``MachineImage.from_ssm_parameter(name, parameter_version=...)`` goes through a
+  CloudFormation parameter that CloudFormation re-resolves on every deploy; CDK ignores
+  the version there, so any unrelated deploy may roll the fleet to a different AMI.
+* ``MachineImage.resolve_ssm_parameter_at_launch(name)`` resolves when each instance
+  launches, so instances of one fleet can run different images. That is drift, and
+  ``ImmutableFleet`` refuses it.
+"""
+
+from __future__ import annotations
+
+import re
+
+import jsii
+from aws_cdk import aws_ec2 as ec2
+from constructs import Construct
+
+from ._private.validation import is_unresolved
+from .errors import Problem, ValidationError
+
+__all__ = ["PinnedSsmImage"]
+
+# SSM parameter names: letters, digits, . - _ and /, at most 1011 characters
+# (a fully qualified name starts with "/"), at most 15 levels of hierarchy.
+_PARAMETER_NAME = re.compile(r"^/?[A-Za-z0-9_.\-]+(/[A-Za-z0-9_.\-]+)*$")
+
+
+@jsii.implements(ec2.IMachineImage)
+class PinnedSsmImage:
+    """An AMI id read from an SSM parameter at one fixed parameter version.
+
+    :param parameter_name: the parameter's name, e.g. ``/images/web/stable``. Its data type
+        should be ``aws:ec2:image`` so SSM checks that the value is an AMI id.
+    :param version: the parameter version to pin (a positive integer). SSM keeps the 100
+        newest versions of a parameter; a pinned version older than that no longer resolves.
+    :param os_type: the image's operating system. Default: Linux.
+    :param user_data: user data to start from. Default: ``UserData.for_linux()``
+        (or ``for_windows()`` when ``os_type`` is Windows).
+    """
+
+    def __init__(
+        self,
+        parameter_name: str,
+        *,
+        version: int,
+        os_type: ec2.OperatingSystemType | None = None,
+        user_data: ec2.UserData | None = None,
+    ) -> None:
+        problems: list[Problem] = []
+        if not is_unresolved(parameter_name):
+            if not _PARAMETER_NAME.match(parameter_name) or len(parameter_name) > 1011:
+                problems.append(
+                    Problem(
+                        "parameter_name",
+                        parameter_name,
+                        "is not a valid SSM parameter name",
+                        "use letters, digits, '.', '-', '_' and '/' separators, e.g. '/images/web/stable'",
+                    )
+                )
+            elif parameter_name.strip("/").count("/") >= 15:
+                problems.append(
+                    Problem("parameter_name", parameter_name, "has more than 15 hierarchy levels", "shorten the path")
+                )
+        if not is_unresolved(version) and (isinstance(version, bool) or not isinstance(version, int) or version < 1):
+            problems.append(
+                Problem(
+                    "version",
+                    version,
+                    "must be a positive integer parameter version",
+                    "pin the version to deploy, e.g. version=17 (see `aws ssm get-parameter-history`)",
+                )
+            )
+        if problems:
+            raise ValidationError(f"PinnedSsmImage({parameter_name!r})", problems)
+        self.parameter_name = parameter_name
+        self.version = version
+        self.os_type = os_type or ec2.OperatingSystemType.LINUX
+        self._user_data = user_data
+
+    @property
+    def image_id(self) -> str:
+        """The dynamic reference that goes into the template, e.g. ``{{resolve:ssm:/images/web/stable:17}}``."""
+        return f"{{{{resolve:ssm:{self.parameter_name}:{self.version}}}}}"
+
+    @jsii.member(jsii_name="getImage")
+    def get_image(self, scope: Construct) -> ec2.MachineImageConfig:
+        """Return the image configuration for ``scope`` (called by CDK)."""
+        if self._user_data is not None:
+            user_data = self._user_data
+        elif self.os_type == ec2.OperatingSystemType.WINDOWS:
+            user_data = ec2.UserData.for_windows()
+        else:
+            user_data = ec2.UserData.for_linux()
+        return ec2.MachineImageConfig(image_id=self.image_id, os_type=self.os_type, user_data=user_data)
+
+    def __repr__(self) -> str:
+        return f"PinnedSsmImage({self.parameter_name!r}, version={self.version!r})"

@@ -1,0 +1,98 @@
+"""Shared fixtures.
+
+One Python process (so one jsii/Node process) runs the whole suite. The reference app and
+every example are synthesized once per session into build/templates/<name>/, where the
+tests inspect them and `make test` runs cfn-lint over them afterwards.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+
+# CDK's built-in "CloudFormation Validate" plugin adds seconds to every synth; cfn-lint
+# checks the same templates (and more) in `make test`. Policy plugins (cdk-nag) still run.
+os.environ.setdefault("CDK_VALIDATION", "false")
+
+from aws_cdk import App, Stack  # noqa: E402
+from aws_cdk import aws_ec2 as ec2  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+TEMPLATES = ROOT / "build" / "templates"
+
+
+def load_module(path: Path, name: str) -> ModuleType:
+    """Import a Python file (app.py or an example) as a module without running its __main__ block."""
+    spec = importlib.util.spec_from_file_location(name, path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def example_apps() -> list[Path]:
+    return sorted((ROOT / "examples").glob("*/app.py"))
+
+
+@dataclass
+class Synthesized:
+    """One app synthesized into build/templates/<name>/."""
+
+    name: str
+    outdir: Path
+    templates: dict[str, dict[str, Any]]  # stack name -> template
+    report: dict[str, Any] | None  # validation-report.json when a policy plugin ran
+
+    def resources(self, type_name: str) -> dict[str, dict[str, Any]]:
+        found: dict[str, dict[str, Any]] = {}
+        for template in self.templates.values():
+            for logical_id, resource in template.get("Resources", {}).items():
+                if resource["Type"] == type_name:
+                    found[logical_id] = resource
+        return found
+
+
+def synthesize(name: str, path: Path, context: dict[str, Any] | None = None) -> Synthesized:
+    outdir = TEMPLATES / name
+    shutil.rmtree(outdir, ignore_errors=True)
+    module = load_module(path, f"synth_{name}")
+    app = App(outdir=str(outdir), context=context or {})
+    module.build(app)
+    assembly = app.synth()
+    templates = {stack.stack_name: stack.template for stack in assembly.stacks}
+    report_path = outdir / "validation-report.json"
+    report = json.loads(report_path.read_text()) if report_path.exists() else None
+    return Synthesized(name=name, outdir=outdir, templates=templates, report=report)
+
+
+@pytest.fixture(scope="session")
+def reference_app() -> Synthesized:
+    """app.py, synthesized with its rule packs."""
+    return synthesize("app", ROOT / "app.py")
+
+
+@pytest.fixture(scope="session")
+def examples() -> dict[str, Synthesized]:
+    """Every examples/<name>/app.py, synthesized."""
+    return {path.parent.name: synthesize(f"example-{path.parent.name}", path) for path in example_apps()}
+
+
+@pytest.fixture
+def stack() -> Iterator[Stack]:
+    """A fresh, empty stack in a fresh app (construction is cheap; only synth costs)."""
+    app = App()
+    yield Stack(app, "Test")
+
+
+@pytest.fixture
+def vpc(stack: Stack) -> ec2.Vpc:
+    return ec2.Vpc(stack, "Vpc", max_azs=2, nat_gateways=1)
