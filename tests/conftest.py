@@ -23,8 +23,8 @@ import pytest
 # checks the same templates (and more) in `make test`. Policy plugins (cdk-nag) still run.
 os.environ.setdefault("CDK_VALIDATION", "false")
 
-from aws_cdk import App, Stack  # noqa: E402
-from aws_cdk import aws_ec2 as ec2  # noqa: E402
+from aws_cdk import App, Stack
+from aws_cdk import aws_ec2 as ec2
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES = ROOT / "build" / "templates"

@@ -1,0 +1,20 @@
+"""immutable-constructs: immutable infrastructure for AWS CDK.
+
+Servers are never changed after they start: every change is a new image, and new
+instances replace the old ones.
+"""
+
+from ._version import __version__
+from .errors import Problem, ValidationError
+from .fleet import FleetHealthCheck, FleetUpdate, ImmutableFleet
+from .images import PinnedSsmImage
+
+__all__ = [
+    "FleetHealthCheck",
+    "FleetUpdate",
+    "ImmutableFleet",
+    "PinnedSsmImage",
+    "Problem",
+    "ValidationError",
+    "__version__",
+]
