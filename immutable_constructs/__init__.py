@@ -8,6 +8,7 @@ from ._version import __version__
 from .errors import Problem, ValidationError
 from .fleet import FleetHealthCheck, FleetUpdate, ImmutableFleet
 from .images import PinnedSsmImage
+from .session_manager import SessionManagerAccess, SessionTarget
 
 __all__ = [
     "FleetHealthCheck",
@@ -15,6 +16,8 @@ __all__ = [
     "ImmutableFleet",
     "PinnedSsmImage",
     "Problem",
+    "SessionManagerAccess",
+    "SessionTarget",
     "ValidationError",
     "__version__",
 ]
