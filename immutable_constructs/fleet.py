@@ -391,15 +391,7 @@ class ImmutableFleet(Construct):
             statements=self._agent_statements(stack),
         )
         self._agent_policy.attach_to_role(self.role)
-        Validations.of(self._agent_policy).acknowledge(
-            Acknowledgment(
-                id="AwsSolutions::AwsSolutions-IAM5",
-                reason="immutable-constructs agent policy: the ssmmessages channel actions, ec2:DescribeTags and "
-                "ec2:DescribeVolumes support no resource-level permissions; cloudwatch:PutMetricData is limited to "
-                "the CWAgent namespace by condition; ssm:UpdateInstanceInformation is limited to this account's "
-                "instances and the logs actions to the fleet's own log group and its streams.",
-            )
-        )
+        self._acknowledge_agent_wildcards(stack)
 
         if security_group is None:
             security_group = ec2.SecurityGroup(
@@ -508,6 +500,29 @@ class ImmutableFleet(Construct):
         cfn_group.health_check_grace_period = int(self._grace_period.to_seconds())
 
     # -- construction helpers ---------------------------------------------------
+
+    def _acknowledge_agent_wildcards(self, stack: Stack) -> None:
+        """Acknowledge AwsSolutions-IAM5 for exactly the agent policy's own wildcards.
+
+        cdk-nag reports one finding per wildcard resource and only an acknowledgement with
+        that exact id covers it, so anything else later added to the role still fails.
+        """
+        region = "<AWS::Region>" if is_unresolved(stack.region) else stack.region
+        account = "<AWS::AccountId>" if is_unresolved(stack.account) else stack.account
+        log_group = self.log_group.node.default_child
+        assert isinstance(log_group, logs.CfnLogGroup)
+        reasons = {
+            "*": "ssmmessages channel actions and ec2:DescribeTags/DescribeVolumes support no resource-level "
+            "permissions; cloudwatch:PutMetricData is limited to the CWAgent namespace by condition.",
+            f"arn:<AWS::Partition>:ec2:{region}:{account}:instance/*": "ssm:UpdateInstanceInformation is scoped to "
+            "this account's instances: the instance ids of an Auto Scaling group are not known in advance.",
+            f"<{stack.get_logical_id(log_group)}.Arn>:*": "the CloudWatch agent writes to log streams it creates "
+            "in the fleet's own log group, whose names are not known in advance.",
+        }
+        for resource, reason in reasons.items():
+            Validations.of(self._agent_policy).acknowledge(
+                Acknowledgment(id=f"AwsSolutions::AwsSolutions-IAM5[Resource::{resource}]", reason=reason)
+            )
 
     def _agent_statements(self, stack: Stack) -> list[iam.PolicyStatement]:
         instance_arn = stack.format_arn(service="ec2", resource="instance", resource_name="*")
