@@ -1,0 +1,143 @@
+#!/usr/bin/env python3
+"""Reference architecture: an immutable web fleet behind an ALB, reachable only through
+Session Manager, checked by AwsSolutionsChecks at every synth.
+
+Synthesizes offline: no AWS credentials and no context lookups. The fleet runs the AMI
+pinned in the SSM parameter ``/images/web/stable`` at the version given by the context
+key ``images.web.stable`` (default 1): ``cdk deploy -c images.web.stable=18`` releases
+version 18, and deploying 17 again rolls back. The region comes from the context key
+``region`` (default us-east-1).
+"""
+
+from __future__ import annotations
+
+from aws_cdk import Acknowledgment, App, CfnOutput, Duration, Environment, Stack, Validations
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_elasticloadbalancingv2 as elbv2
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_sns as sns
+from cdk_nag import AwsSolutionsChecks
+from constructs import Construct
+
+from immutable_constructs import FleetHealthCheck, ImmutableFleet, PinnedSsmImage, SessionManagerAccess
+
+IMAGE_PARAMETER = "/images/web/stable"
+IMAGE_VERSION_CONTEXT_KEY = "images.web.stable"
+
+
+def _acknowledge(scope: Construct, rule: str, reason: str) -> None:
+    """Acknowledge an AwsSolutions rule on ``scope`` (and its children), recorded with its reason."""
+    Validations.of(scope).acknowledge(Acknowledgment(id=f"AwsSolutions::{rule}", reason=reason))
+
+
+class ReferenceStack(Stack):
+    """VPC, internet-facing ALB, an ImmutableFleet pinned to an image version, Session Manager access."""
+
+    def __init__(self, scope: Construct, id: str, *, image_version: int, region: str = "us-east-1") -> None:
+        # A region (ALB access logs need the region's ELB account) but no account: nothing is looked up.
+        super().__init__(
+            scope, id, description="immutable-constructs reference architecture", env=Environment(region=region)
+        )
+
+        vpc = ec2.Vpc(
+            self,
+            "Vpc",
+            max_azs=2,
+            nat_gateways=1,
+            flow_logs={"All": ec2.FlowLogOptions(traffic_type=ec2.FlowLogTrafficType.ALL)},
+        )
+
+        access_logs = s3.Bucket(
+            self,
+            "AlbAccessLogs",
+            encryption=s3.BucketEncryption.S3_MANAGED,
+            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+            enforce_ssl=True,
+            versioned=True,
+        )
+        _acknowledge(
+            access_logs,
+            "AwsSolutions-S1",
+            "This bucket receives the ALB's access logs; logging its own access would need yet another bucket.",
+        )
+
+        alb = elbv2.ApplicationLoadBalancer(self, "Alb", vpc=vpc, internet_facing=True, drop_invalid_header_fields=True)
+        alb.log_access_logs(access_logs, prefix="alb")
+        _acknowledge(
+            alb,
+            "AwsSolutions-EC23",
+            "The public entry point of the web tier accepts HTTP from the internet; the instances take "
+            "ingress only from the ALB.",
+        )
+        listener = alb.add_listener("Http", port=80, open=True)
+        target_group = elbv2.ApplicationTargetGroup(
+            self,
+            "Web",
+            vpc=vpc,
+            port=8080,
+            protocol=elbv2.ApplicationProtocol.HTTP,
+            target_type=elbv2.TargetType.INSTANCE,
+            health_check=elbv2.HealthCheck(path="/health", healthy_threshold_count=2, interval=Duration.seconds(10)),
+            deregistration_delay=Duration.seconds(30),
+        )
+        listener.add_target_groups("Default", target_groups=[target_group])
+
+        # Scaling events (every replacement) go to an encrypted, SSL-only topic. Auto Scaling
+        # publishes with its service-linked role, which must be able to use the key.
+        topic_key = kms.Key(self, "FleetEventsKey", enable_key_rotation=True, description="Fleet scaling events")
+        topic_key.add_to_resource_policy(
+            iam.PolicyStatement(
+                actions=["kms:Decrypt", "kms:GenerateDataKey*"],
+                principals=[
+                    iam.ArnPrincipal(
+                        f"arn:{self.partition}:iam::{self.account}:role/aws-service-role/"
+                        "autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling"
+                    )
+                ],
+                resources=["*"],
+            )
+        )
+        topic = sns.Topic(self, "FleetEvents", master_key=topic_key, enforce_ssl=True)
+
+        fleet = ImmutableFleet(
+            self,
+            "WebFleet",
+            vpc=vpc,
+            machine_image=PinnedSsmImage(IMAGE_PARAMETER, version=image_version),
+            instance_type=ec2.InstanceType("t3.small"),
+            min_capacity=2,
+            max_capacity=4,
+            health_check=FleetHealthCheck.http("http://localhost:8080/health"),
+            target_groups=[target_group],
+            notification_topic=topic,
+        )
+        access = SessionManagerAccess(self, "SessionAccess", vpc=vpc)
+        access.add_fleet(fleet)
+        operators = iam.Role(
+            self,
+            "Operators",
+            assumed_by=iam.AccountRootPrincipal(),
+            description="Operators who may open logged Session Manager sessions on the web fleet",
+        )
+        access.grant_start_session(operators, fleet=fleet)
+
+        CfnOutput(self, "Url", value=f"http://{alb.load_balancer_dns_name}/")
+        CfnOutput(self, "ImageParameter", value=f"{IMAGE_PARAMETER}:{image_version}")
+
+
+def build(app: App) -> ReferenceStack:
+    """Add the reference stack and the rule packs to ``app``."""
+    raw = app.node.try_get_context(IMAGE_VERSION_CONTEXT_KEY)
+    image_version = int(raw) if raw is not None else 1
+    region = app.node.try_get_context("region") or "us-east-1"
+    stack = ReferenceStack(app, "ImmutableReference", image_version=image_version, region=region)
+    Validations.of(app).add_plugins(AwsSolutionsChecks(app))
+    return stack
+
+
+if __name__ == "__main__":
+    app = App()
+    build(app)
+    app.synth()

@@ -1,0 +1,46 @@
+"""A fleet in a VPC with no internet egress, reachable only through logged Session Manager sessions.
+
+No NAT gateway and no internet gateway route for the instances: the SSM agent reaches
+Session Manager through VPC interface endpoints, which SessionManagerAccess creates
+because the VPC has only isolated subnets. New images roll out by instance refresh.
+"""
+
+from aws_cdk import App, Duration, Stack
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_iam as iam
+
+from immutable_constructs import FleetUpdate, ImmutableFleet, PinnedSsmImage, SessionManagerAccess
+
+
+def build(app: App) -> Stack:
+    stack = Stack(app, "IsolatedFleet")
+    vpc = ec2.Vpc(
+        stack,
+        "Vpc",
+        max_azs=2,
+        nat_gateways=0,
+        subnet_configuration=[
+            ec2.SubnetConfiguration(name="app", subnet_type=ec2.SubnetType.PRIVATE_ISOLATED, cidr_mask=24)
+        ],
+    )
+    fleet = ImmutableFleet(
+        stack,
+        "Workers",
+        vpc=vpc,
+        instance_type=ec2.InstanceType("m7g.large"),
+        machine_image=PinnedSsmImage("/images/worker/stable", version=4),
+        min_capacity=3,
+        update=FleetUpdate.instance_refresh(checkpoint_percentages=[34, 100], checkpoint_delay=Duration.minutes(10)),
+        max_instance_lifetime=Duration.days(7),
+    )
+    access = SessionManagerAccess(stack, "Sessions", vpc=vpc, idle_session_timeout=Duration.minutes(10))
+    access.add_fleet(fleet)
+    on_call = iam.Role(stack, "OnCall", assumed_by=iam.AccountRootPrincipal())
+    access.grant_start_session(on_call)
+    return stack
+
+
+if __name__ == "__main__":
+    app = App()
+    build(app)
+    app.synth()
