@@ -420,7 +420,6 @@ class ImmutableFleet(Construct):
             http_endpoint=True,
             associate_public_ip_address=False,
             detailed_monitoring=True,
-            ebs_optimized=None,
             block_devices=[
                 ec2.BlockDevice(
                     device_name=device_name,
@@ -829,11 +828,8 @@ class ImmutableFleet(Construct):
                 one_per_az=selection.one_per_az,
                 subnet_filters=selection.subnet_filters,
             )
-            if selection.subnet_type == ec2.SubnetType.PUBLIC or (
-                chosen.subnet_ids
-                and all(s in public_ids for s in chosen.subnet_ids if not is_unresolved(s))
-                and any(not is_unresolved(s) for s in chosen.subnet_ids)
-            ):
+            # A subnet's id is the same string (token or literal) wherever it is read.
+            if public_ids.intersection(chosen.subnet_ids):
                 problems.add(
                     "vpc_subnets",
                     "public subnets",

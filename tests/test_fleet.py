@@ -435,6 +435,7 @@ def make(stack: Stack, vpc: ec2.IVpc, **props: Any) -> ImmutableFleet:
         ),
         ({"health_check": "http://localhost/"}, "health_check='http://localhost/': is not a FleetHealthCheck"),
         ({"vpc_subnets": ec2.SubnetSelection(subnet_type=ec2.SubnetType.PUBLIC)}, "vpc_subnets='public subnets'"),
+        ({"vpc_subnets": ec2.SubnetSelection(subnet_group_name="Public")}, "vpc_subnets='public subnets'"),
     ],
 )
 def test_validation_messages(stack: Stack, vpc: ec2.Vpc, props: dict[str, Any], message: str) -> None:
@@ -501,3 +502,13 @@ def test_grant_principal_and_connections(stack: Stack, vpc: ec2.Vpc) -> None:
         "SecurityGroupIngress"
     ]
     assert [(r["FromPort"], r["CidrIp"]) for r in rules] == [(8080, "10.0.0.0/16")]
+
+
+def test_explicit_private_subnet_selection_is_accepted(stack: Stack, vpc: ec2.Vpc) -> None:
+    fleet = make(
+        stack,
+        vpc,
+        vpc_subnets=ec2.SubnetSelection(subnet_group_name="Private"),
+        health_check=FleetHealthCheck.command("true"),
+    )
+    assert fleet.auto_scaling_group is not None
