@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import jsii
-from aws_cdk import Acknowledgment, Annotations, Duration, Names, Stack, Tags, Validations
+from aws_cdk import Annotations, Duration, Names, Stack, Tags
 from aws_cdk import aws_autoscaling as autoscaling
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_ec2 as ec2
@@ -26,6 +26,7 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
+from ._private.nag import acknowledge_wildcards
 from ._private.validation import Problems, is_unresolved
 
 __all__ = ["FleetHealthCheck", "FleetUpdate", "ImmutableFleet"]
@@ -391,7 +392,17 @@ class ImmutableFleet(Construct):
             statements=self._agent_statements(stack),
         )
         self._agent_policy.attach_to_role(self.role)
-        self._acknowledge_agent_wildcards(stack)
+        acknowledge_wildcards(
+            self._agent_policy,
+            {
+                "*": "ssmmessages channel actions and ec2:DescribeTags/DescribeVolumes support no resource-level "
+                "permissions; cloudwatch:PutMetricData is limited to the CWAgent namespace by condition.",
+                self._instance_arn(stack): "ssm:UpdateInstanceInformation is scoped to this account's instances: "
+                "the instance ids of an Auto Scaling group are not known in advance.",
+                f"{self.log_group.log_group_arn}:*": "the CloudWatch agent writes to log streams it creates in the "
+                "fleet's own log group, whose names are not known in advance.",
+            },
+        )
 
         if security_group is None:
             security_group = ec2.SecurityGroup(
@@ -500,31 +511,12 @@ class ImmutableFleet(Construct):
 
     # -- construction helpers ---------------------------------------------------
 
-    def _acknowledge_agent_wildcards(self, stack: Stack) -> None:
-        """Acknowledge AwsSolutions-IAM5 for exactly the agent policy's own wildcards.
-
-        cdk-nag reports one finding per wildcard resource and only an acknowledgement with
-        that exact id covers it, so anything else later added to the role still fails.
-        """
-        region = "<AWS::Region>" if is_unresolved(stack.region) else stack.region
-        account = "<AWS::AccountId>" if is_unresolved(stack.account) else stack.account
-        log_group = self.log_group.node.default_child
-        assert isinstance(log_group, logs.CfnLogGroup)
-        reasons = {
-            "*": "ssmmessages channel actions and ec2:DescribeTags/DescribeVolumes support no resource-level "
-            "permissions; cloudwatch:PutMetricData is limited to the CWAgent namespace by condition.",
-            f"arn:<AWS::Partition>:ec2:{region}:{account}:instance/*": "ssm:UpdateInstanceInformation is scoped to "
-            "this account's instances: the instance ids of an Auto Scaling group are not known in advance.",
-            f"<{stack.get_logical_id(log_group)}.Arn>:*": "the CloudWatch agent writes to log streams it creates "
-            "in the fleet's own log group, whose names are not known in advance.",
-        }
-        for resource, reason in reasons.items():
-            Validations.of(self._agent_policy).acknowledge(
-                Acknowledgment(id=f"AwsSolutions::AwsSolutions-IAM5[Resource::{resource}]", reason=reason)
-            )
+    @staticmethod
+    def _instance_arn(stack: Stack) -> str:
+        return stack.format_arn(service="ec2", resource="instance", resource_name="*")
 
     def _agent_statements(self, stack: Stack) -> list[iam.PolicyStatement]:
-        instance_arn = stack.format_arn(service="ec2", resource="instance", resource_name="*")
+        instance_arn = self._instance_arn(stack)
         return [
             iam.PolicyStatement(
                 sid="SessionManagerAgentRegistration",

@@ -53,7 +53,6 @@ unavoidable wildcards, so app teams inherit them.
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 from typing import Protocol, cast
 
@@ -79,6 +78,7 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_ssm as ssm
 from constructs import Construct, IConstruct
 
+from ._private.nag import acknowledge_wildcards
 from ._private.validation import Problems, is_unresolved
 
 __all__ = ["SessionManagerAccess", "SessionTarget"]
@@ -708,7 +708,7 @@ class SessionManagerAccess(Construct):
                 description="Lets instances log and decrypt Session Manager sessions (immutable-constructs)",
             )
             for _actions, _resources, reasons in self._instance_logging_statements():
-                self._acknowledge_wildcards(policy, reasons)
+                acknowledge_wildcards(policy, reasons)
             self._instance_policy = policy
         return self._instance_policy
 
@@ -757,7 +757,7 @@ class SessionManagerAccess(Construct):
                 ),
             ],
         )
-        self._acknowledge_wildcards(
+        acknowledge_wildcards(
             policy,
             {
                 instances: f"ssm:StartSession on instances is limited by condition to those tagged {key} and by "
@@ -771,16 +771,6 @@ class SessionManagerAccess(Construct):
             },
         )
         return policy
-
-    def _acknowledge_wildcards(self, policy: iam.ManagedPolicy, reasons: dict[str, str]) -> None:
-        """Acknowledge exactly the cdk-nag IAM5 findings these resources cause, on ``policy`` only."""
-        stack = Stack.of(self)
-        for resource, reason in reasons.items():
-            flat = _flatten_cfn_reference(stack.resolve(resource))
-            if "*" in flat:
-                Validations.of(policy).acknowledge(
-                    Acknowledgment(id=f"AwsSolutions::AwsSolutions-IAM5[Resource::{flat}]", reason=reason)
-                )
 
     def _attach(self, policy: iam.ManagedPolicy, principal: iam.IPrincipal, prop: str) -> None:
         if hasattr(principal, "role_name"):
@@ -831,23 +821,3 @@ def _session_minutes(
 
 def _short_hash(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:8].upper()
-
-
-def _flatten_cfn_reference(node: object) -> str:
-    """How cdk-nag renders a resolved resource in its finding ids (``<Logical.Arn>``, ``<AWS::Region>``)."""
-    if isinstance(node, str):
-        return node.replace("${", "<").replace("}", ">")
-    if isinstance(node, dict):
-        if "Fn::Join" in node:
-            delimiter, items = node["Fn::Join"]
-            return str(delimiter).join(_flatten_cfn_reference(item) for item in items)
-        if "Fn::Sub" in node:
-            return _flatten_cfn_reference(node["Fn::Sub"])
-        if "Fn::GetAtt" in node:
-            resource, attribute = node["Fn::GetAtt"]
-            return f"<{_flatten_cfn_reference(resource)}.{_flatten_cfn_reference(attribute)}>"
-        if "Fn::ImportValue" in node:
-            return _flatten_cfn_reference(node["Fn::ImportValue"])
-        if "Ref" in node:
-            return f"<{_flatten_cfn_reference(node['Ref'])}>"
-    return json.dumps(node, separators=(",", ":"))
