@@ -332,6 +332,13 @@ class ImmutableFleet(Construct):
             "instance_warmup, or use FleetUpdate.replacing()/rolling() to keep signal gating",
         )
         self._validate_capacity(problems, min_cap, max_capacity, desired_capacity)
+        problems.require(
+            max_capacity is not None or not is_unresolved([min_cap, desired_capacity or 0]),
+            "max_capacity",
+            max_capacity,
+            "cannot default to twice the capacity when min_capacity or desired_capacity is a deploy-time token",
+            "pass max_capacity explicitly",
+        )
         max_cap = max_capacity if max_capacity is not None else 2 * max(min_cap, desired_capacity or 0)
         in_service = desired_capacity if desired_capacity is not None else min_cap
         self._validate_update(problems, update, max_cap, in_service, signal_timeout)

@@ -493,6 +493,12 @@ def test_unresolved_tokens_are_left_to_cloudformation(stack: Stack, vpc: ec2.Vpc
     assert fleet.auto_scaling_group is not None
 
 
+def test_max_capacity_needed_with_token_capacity(stack: Stack, vpc: ec2.Vpc) -> None:
+    size = CfnParameter(stack, "Size", type="Number", default=3)
+    with pytest.raises(ValidationError, match=r"max_capacity=None: cannot default to twice the capacity"):
+        make(stack, vpc, min_capacity=size.value_as_number)
+
+
 def test_grant_principal_and_connections(stack: Stack, vpc: ec2.Vpc) -> None:
     fleet = make(stack, vpc, health_check=FleetHealthCheck.command("true"))
     assert fleet.grant_principal is fleet.role
