@@ -197,7 +197,11 @@ class FleetHealthCheck:
         return cls("command", command, timeout or _DEFAULT_HEALTH_CHECK_TIMEOUT, interval or Duration.seconds(5))
 
     def render(self) -> list[str]:
-        """The user data lines that run the check; the script exits 1 when it never passes."""
+        """The user data lines that run the check; the script exits 1 (signalling failure) when it never passes.
+
+        When the check passes, the script goes on: commands added to the user data later run
+        after the check, and the signal reports the script's final exit code.
+        """
         timeout = int(self.timeout.to_seconds())
         interval = int(self.interval.to_seconds())
         if self.kind == "http":
@@ -214,7 +218,6 @@ class FleetHealthCheck:
             "  fi",
             f"  sleep {interval}",
             "done",
-            "exit 0",
         ]
 
 
@@ -305,7 +308,8 @@ class ImmutableFleet(Construct):
         :param security_group: an existing security group. Default: a new one with no ingress.
         :param allow_all_outbound: for the new security group. Default: true.
         :param user_data: user data to start from; its commands run before the health
-            check, so add them before creating the fleet. Default: empty Linux user data.
+            check (commands added after the fleet is created run after it, before the
+            signal). Default: empty Linux user data.
         :param log_retention: retention of the fleet's log group. Default: one month.
         :param log_key: KMS key for the fleet's log group. Default: CloudWatch Logs' own encryption.
         :param notification_topic: SNS topic that receives every scaling event (launch,

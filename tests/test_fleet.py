@@ -183,7 +183,16 @@ def test_user_data_signals_only_after_health_check(synth: dict[str, Any]) -> Non
     assert "-e $exitCode" in script
     check = script.index("curl -fsS -o /dev/null --max-time 5 http://localhost:8080/health")
     assert script.index("trap exitTrap EXIT") < check
-    assert "exit 1" in script[check:] and script.rstrip().endswith("exit 0")
+    assert "exit 1" in script[check:] and script.rstrip().endswith("done")
+
+
+def test_commands_added_later_run_after_the_check_and_before_the_signal(stack: Stack, vpc: ec2.Vpc) -> None:
+    fleet = make(stack, vpc, health_check=FleetHealthCheck.command("true"))
+    fleet.user_data.add_commands("echo released > /var/run/released")
+    launch_template = next(iter(Template.from_stack(stack).find_resources("AWS::EC2::LaunchTemplate").values()))
+    script = user_data_text(launch_template)
+    assert script.index("until ( true ); do") < script.index("echo released")
+    assert "exit 0" not in script, "nothing may end the script before commands added later"
 
 
 def test_command_health_check_rendered(synth: dict[str, Any]) -> None:
