@@ -747,33 +747,20 @@ class ImmutableFleet(Construct):
         grace: Duration,
         health_check: object,
     ) -> None:
+        ranges = (
+            ("signal_timeout", signal_timeout, 60, 12 * 3600,
+             "must be from 1 minute to 12 hours (CloudFormation's limit)",
+             "set it to how long an instance needs to boot and become healthy"),
+            ("max_instance_lifetime", lifetime, 86400, 365 * 86400, "must be from 1 day to 365 days",
+             "e.g. Duration.days(14); it cannot be turned off"),
+            ("health_check_grace_period", grace, 0, 7200, "must be from 0 to 2 hours",
+             "use how long the application needs to start"),
+        )  # fmt: skip
+        for prop, duration, low, high, reason, fix in ranges:
+            seconds = _seconds(duration)
+            if seconds is not None:
+                problems.require(low <= seconds <= high, prop, duration.to_human_string(), reason, fix)
         signal_s = _seconds(signal_timeout)
-        if signal_s is not None:
-            problems.require(
-                60 <= signal_s <= 12 * 3600,
-                "signal_timeout",
-                signal_timeout.to_human_string(),
-                "must be from 1 minute to 12 hours (CloudFormation's limit)",
-                "set it to how long an instance needs to boot and become healthy",
-            )
-        life_s = _seconds(lifetime)
-        if life_s is not None:
-            problems.require(
-                86400 <= life_s <= 365 * 86400,
-                "max_instance_lifetime",
-                lifetime.to_human_string(),
-                "must be from 1 day to 365 days",
-                "e.g. Duration.days(14); it cannot be turned off",
-            )
-        grace_s = _seconds(grace)
-        if grace_s is not None:
-            problems.require(
-                0 <= grace_s <= 7200,
-                "health_check_grace_period",
-                grace.to_human_string(),
-                "must be from 0 to 2 hours",
-                "use how long the application needs to start",
-            )
         if health_check is not None:
             if not isinstance(health_check, FleetHealthCheck):
                 problems.add(

@@ -462,26 +462,25 @@ def test_allow_all_outbound_with_existing_security_group(stack: Stack, vpc: ec2.
         make(stack, vpc, security_group=sg, allow_all_outbound=False)
 
 
-def test_vpc_without_private_subnets(stack: Stack) -> None:
-    public_only = ec2.Vpc(
+def single_tier_vpc(stack: Stack, id: str, name: str, subnet_type: ec2.SubnetType) -> ec2.Vpc:
+    """A VPC without NAT whose only subnets are of one type."""
+    return ec2.Vpc(
         stack,
-        "PublicVpc",
+        id,
         max_azs=2,
         nat_gateways=0,
-        subnet_configuration=[ec2.SubnetConfiguration(name="public", subnet_type=ec2.SubnetType.PUBLIC)],
+        subnet_configuration=[ec2.SubnetConfiguration(name=name, subnet_type=subnet_type)],
     )
+
+
+def test_vpc_without_private_subnets(stack: Stack) -> None:
+    public_only = single_tier_vpc(stack, "PublicVpc", "public", ec2.SubnetType.PUBLIC)
     with pytest.raises(ValidationError, match=r"vpc='Test/PublicVpc': has no private or isolated subnets"):
         make(stack, public_only)
 
 
 def test_isolated_subnets_are_used_when_there_are_no_private_ones(stack: Stack) -> None:
-    isolated = ec2.Vpc(
-        stack,
-        "IsolatedVpc",
-        max_azs=2,
-        nat_gateways=0,
-        subnet_configuration=[ec2.SubnetConfiguration(name="isolated", subnet_type=ec2.SubnetType.PRIVATE_ISOLATED)],
-    )
+    isolated = single_tier_vpc(stack, "IsolatedVpc", "isolated", ec2.SubnetType.PRIVATE_ISOLATED)
     make(stack, isolated, health_check=FleetHealthCheck.command("true"))
     group = Template.from_stack(stack).find_resources("AWS::AutoScaling::AutoScalingGroup")
     subnets = [s["Ref"] for s in next(iter(group.values()))["Properties"]["VPCZoneIdentifier"]]
