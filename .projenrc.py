@@ -11,6 +11,8 @@ requirements*.txt, immutable_constructs/_version.py, LICENSE, .gitignore,
 tests/test_packaging.py fails when they drift from this file.
 """
 
+from pathlib import Path
+
 from projen import IniFile, License, TextFile
 from projen.python import PythonProject
 
@@ -43,6 +45,17 @@ DEV_DEPS = {
     "moto": "5.2.5",
     "jsonschema": "4.26.0",
 }
+
+
+def _packages() -> list[str]:
+    """Every directory under the module that has an __init__.py (sorted), so new subpackages
+    are shipped without touching this file; the packaging test catches a stale setup.py."""
+    return sorted(
+        ".".join(init.parent.parts)
+        for init in Path(MODULE).rglob("__init__.py")
+        if "__pycache__" not in init.parts
+    )
+
 
 project = PythonProject(
     name=NAME,
@@ -93,7 +106,7 @@ project = PythonProject(
     renovatebot=False,
     setup_config={
         "python_requires": ">=3.11",
-        "packages": [MODULE, f"{MODULE}._private"],
+        "packages": _packages(),
         "package_data": {MODULE: ["py.typed"]},
         "include_package_data": False,
         "zip_safe": False,
