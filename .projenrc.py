@@ -51,9 +51,7 @@ def _packages() -> list[str]:
     """Every directory under the module that has an __init__.py (sorted), so new subpackages
     are shipped without touching this file; the packaging test catches a stale setup.py."""
     return sorted(
-        ".".join(init.parent.parts)
-        for init in Path(MODULE).rglob("__init__.py")
-        if "__pycache__" not in init.parts
+        ".".join(init.parent.parts) for init in Path(MODULE).rglob("__init__.py") if "__pycache__" not in init.parts
     )
 
 
