@@ -9,6 +9,7 @@ kwargs = json.loads(
     "name": "immutable-constructs",
     "packages": [
         "immutable_constructs",
+        "immutable_constructs._handlers",
         "immutable_constructs._private"
     ],
     "python_requires": ">=3.11",

@@ -1,0 +1,1 @@
+"""Lambda handler code shipped with the package; each subdirectory is one Lambda asset."""
