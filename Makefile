@@ -8,6 +8,9 @@ VENV := .venv
 BIN := $(CURDIR)/$(VENV)/bin
 STAMP := $(VENV)/.installed
 TEMPLATES := build/templates
+# checkov pins boto3/botocore far below the project's, so it lives in a virtualenv of its own.
+CHECKOV_VENV := $(VENV)/checkov
+CHECKOV_STAMP := $(CHECKOV_VENV)/.installed
 
 # Everything below runs with the project's Python and Node 24 first on PATH, so
 # jsii and the CDK CLI never fall back to the system's (end-of-life) Node.
@@ -18,13 +21,13 @@ export npm_config_update_notifier := false
 export npm_config_fund := false
 export npm_config_audit := false
 
-.PHONY: synth test lint typecheck unit cfn-lint bench regen clean env
+.PHONY: synth test lint typecheck unit cfn-lint checkov bench regen clean env
 
 synth: $(STAMP) ## Synthesize app.py with the real CDK CLI into cdk.out/
 	npx --no-install cdk synth --quiet --no-notices --output cdk.out
 	@echo "synthesized: $$(ls cdk.out/*.template.json)"
 
-test: $(STAMP) lint typecheck unit cfn-lint ## Lint, type-check, run the tests, cfn-lint every synthesized template
+test: $(STAMP) lint typecheck unit cfn-lint checkov ## Lint, type-check, run the tests, cfn-lint and checkov every synthesized template
 
 lint: $(STAMP)
 	ruff check .
@@ -42,6 +45,16 @@ cfn-lint: $(STAMP)
 	@test -n "$$(find $(TEMPLATES) -name '*.template.json' 2>/dev/null)" || { echo "no templates in $(TEMPLATES): run the tests first"; exit 1; }
 	cfn-lint --format parseable -- $$(find $(TEMPLATES) -name '*.template.json' | sort)
 	@echo "cfn-lint: $$(find $(TEMPLATES) -name '*.template.json' | wc -l) templates, 0 errors"
+
+# Offline (--skip-download); deliberate skips and their reasons are in .checkov.yaml.
+checkov: $(CHECKOV_STAMP)
+	@test -d $(TEMPLATES) || { echo "no templates in $(TEMPLATES): run the tests first"; exit 1; }
+	$(CHECKOV_VENV)/bin/checkov --config-file .checkov.yaml --directory $(TEMPLATES)
+
+$(CHECKOV_STAMP): tools/checkov/requirements.txt
+	test -x $(CHECKOV_VENV)/bin/python || $(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r tools/checkov/requirements.txt
+	touch $(CHECKOV_STAMP)
 
 regen: $(STAMP) ## Regenerate the projen-managed files from .projenrc.py
 	PROJEN_DISABLE_POST=true python .projenrc.py

@@ -532,6 +532,8 @@ class SessionManagerAccess(Construct):
             block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
             enforce_ssl=True,
             object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+            # Audit evidence: a deleted or overwritten access log stays recoverable.
+            versioned=True,
             removal_policy=RemovalPolicy.RETAIN,
         )
         Validations.of(access_logs).acknowledge(
