@@ -254,7 +254,7 @@ class GoldenImagePipeline(Construct):
     :param schedule_timezone: IANA time zone of the schedule. Default: UTC.
     :param image_tests: run the test phases on a fresh instance of the image. Default ``True``.
     :param image_scanning: scan the image with Amazon Inspector (must be activated in the account).
-        Default ``True``; turning it off warns, and promotion then requires ``max_findings=None``.
+        Default ``True``; turning it off needs ``promote=False`` (the threshold could not be checked) and warns.
     :param encryption_key: KMS key for the root volume, components, the log bucket and the topic.
         Default: a new key with rotation (RETAINED on delete).
     :param distribution_regions: regions the AMI is copied to; each gets the catalog's first
