@@ -623,8 +623,8 @@ class GoldenImagePipeline(Construct):
         )
 
         # --- notifications ---------------------------------------------------------------
+        self._allow_services_to_use_key(stack, topic=notification_topic is None)
         if notification_topic is None:
-            self._allow_services_to_use_key(stack)
             self.topic: sns.ITopic = sns.Topic(
                 self, "Notifications", master_key=self.key, enforce_ssl=True, display_name=f"{line} image builds"
             )
@@ -962,24 +962,51 @@ class GoldenImagePipeline(Construct):
         )
         self.lifecycle_policy.node.add_dependency(self.recipe)
 
-    def _allow_services_to_use_key(self, stack: Stack) -> None:
-        """Image Builder (its service-linked role) and EventBridge publish to the encrypted topic."""
+    def _allow_services_to_use_key(self, stack: Stack, *, topic: bool) -> None:
+        """Let Image Builder's service-linked role use the key (encrypted build volumes, notifications) and,
+        for the topic this construct creates, EventBridge.
+
+        The service-linked role is created by Image Builder on first use, so it may not exist yet when the
+        key is created; KMS refuses key policies naming principals that do not exist. The statement
+        therefore names any principal of this account and matches the role by ``aws:PrincipalArn``.
+        """
         if not isinstance(self.key, kms.Key):
             return
+        service_linked_role = (
+            f"arn:{stack.partition}:iam::{stack.account}:role/aws-service-role/"
+            "imagebuilder.amazonaws.com/AWSServiceRoleForImageBuilder"
+        )
+        only_the_role = {
+            "StringEquals": {"aws:PrincipalAccount": stack.account},
+            "ArnEquals": {"aws:PrincipalArn": service_linked_role},
+        }
         self.key.add_to_resource_policy(
             iam.PolicyStatement(
-                sid="PublishImageBuilderNotifications",
-                actions=["kms:Decrypt", "kms:GenerateDataKey*"],
-                principals=[
-                    iam.ServicePrincipal("events.amazonaws.com"),
-                    iam.ArnPrincipal(
-                        f"arn:{stack.partition}:iam::{stack.account}:role/aws-service-role/"
-                        "imagebuilder.amazonaws.com/AWSServiceRoleForImageBuilder"
-                    ),
-                ],
+                sid="ImageBuilderUsesKey",
+                actions=["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"],
+                principals=[iam.AnyPrincipal()],
                 resources=["*"],
+                conditions=only_the_role,
             )
         )
+        self.key.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="ImageBuilderGrantsForVolumes",
+                actions=["kms:CreateGrant"],
+                principals=[iam.AnyPrincipal()],
+                resources=["*"],
+                conditions={**only_the_role, "Bool": {"kms:GrantIsForAWSResource": "true"}},
+            )
+        )
+        if topic:
+            self.key.add_to_resource_policy(
+                iam.PolicyStatement(
+                    sid="EventBridgePublishesNotifications",
+                    actions=["kms:Decrypt", "kms:GenerateDataKey*"],
+                    principals=[iam.ServicePrincipal("events.amazonaws.com")],
+                    resources=["*"],
+                )
+            )
 
     def _grant_distribution(self, role: iam.IRole, regions: Sequence[str], accounts: Sequence[str]) -> None:
         """What writing the catalog parameter needs: ssm:PutParameter on it, ec2:DescribeImages."""

@@ -472,3 +472,18 @@ def test_every_problem_is_reported_at_once() -> None:
     with pytest.raises(ValidationError) as raised:
         build(version="v1", parent_image=None, components=[])
     assert len(raised.value.problems) == 3
+
+
+def test_key_lets_the_image_builder_service_linked_role_encrypt_volumes(default: Any) -> None:
+    _, _, template = default
+    (key,) = resources(template, "AWS::KMS::Key").values()
+    statements = {s.get("Sid"): s for s in key["Properties"]["KeyPolicy"]["Statement"]}
+    uses = statements["ImageBuilderUsesKey"]
+    # Matched by condition, not named as principal: the role may not exist before the first build.
+    assert uses["Principal"] == {"AWS": "*"}
+    assert "AWSServiceRoleForImageBuilder" in json.dumps(uses["Condition"]["ArnEquals"]["aws:PrincipalArn"])
+    assert "aws:PrincipalAccount" in uses["Condition"]["StringEquals"]
+    grants = statements["ImageBuilderGrantsForVolumes"]
+    assert grants["Action"] == "kms:CreateGrant"
+    assert grants["Condition"]["Bool"] == {"kms:GrantIsForAWSResource": "true"}
+    assert statements["EventBridgePublishesNotifications"]["Principal"] == {"Service": "events.amazonaws.com"}
