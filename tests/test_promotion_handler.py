@@ -70,10 +70,8 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
     with mock_aws():
         ec2 = boto3.client("ec2", region_name=REGION)
         ssm = boto3.client("ssm", region_name=REGION)
-        base = ec2.describe_images(Owners=["amazon"])["Images"][0]["ImageId"]
-        instance = ec2.run_instances(ImageId=base, MinCount=1, MaxCount=1)["Instances"][0]["InstanceId"]
-        new_ami = ec2.create_image(InstanceId=instance, Name="web-new")["ImageId"]
-        old_ami = ec2.create_image(InstanceId=instance, Name="web-old")["ImageId"]
+        new_ami = ec2.register_image(Name="web-new", RootDeviceName="/dev/xvda")["ImageId"]
+        old_ami = ec2.register_image(Name="web-old", RootDeviceName="/dev/xvda")["ImageId"]
         imagebuilder = boto3.client("imagebuilder", region_name=REGION)
         with Stubber(imagebuilder) as stubber:
             yield {
@@ -224,3 +222,26 @@ def test_configuration_from_environment() -> None:
         False,
         True,
     )
+
+
+def test_each_region_of_this_account_is_promoted_and_other_accounts_are_left_alone(aws: dict[str, Any]) -> None:
+    europe_ec2 = boto3.client("ec2", region_name="eu-west-1")
+    europe_ssm = boto3.client("ssm", region_name="eu-west-1")
+    europe_ami = europe_ec2.register_image(Name="web-new", RootDeviceName="/dev/xvda")["ImageId"]
+    record = image_record(aws["new_ami"])
+    record["image"]["outputResources"]["amis"] += [
+        {"region": "eu-west-1", "image": europe_ami, "accountId": ACCOUNT},
+        {"region": "eu-west-1", "image": "ami-0123456789abcdef0", "accountId": "111111111111"},
+    ]
+    expect_image(aws, record, findings())
+    clients = {REGION: (aws["ssm"], aws["ec2"]), "eu-west-1": (europe_ssm, europe_ec2)}
+    result = index.promote(
+        event(),
+        CONFIG,
+        imagebuilder=aws["imagebuilder"],
+        ssm_client=lambda region: clients[region][0],
+        ec2_client=lambda region: clients[region][1],
+    )
+    assert result["changes"] == {f"{REGION}:{aws['new_ami']}": "created", f"eu-west-1:{europe_ami}": "created"}
+    assert europe_ssm.get_parameter(Name=TARGET)["Parameter"]["Value"] == europe_ami
+    assert stable_value(aws) == (aws["new_ami"], 1)
