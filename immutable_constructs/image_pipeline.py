@@ -88,7 +88,6 @@ class ImageComponent:
         parameters: Mapping[str, str | Sequence[str]] | None = None,
         description: str | None = None,
         source: str | None = None,
-        problem: tuple[str, object, str, str] | None = None,
     ) -> None:
         self.name = name
         self.data = data
@@ -98,7 +97,12 @@ class ImageComponent:
         }
         self.description = description
         self.source = source
-        self._problem = problem  # deferred until the pipeline can name its construct path
+        # An input problem found by a factory, reported by the pipeline (which knows its construct path).
+        self._problem: tuple[str, object, str, str] | None = None
+
+    def _with_problem(self, problem: tuple[str, object, str, str] | None) -> ImageComponent:
+        self._problem = problem
+        return self
 
     @classmethod
     def from_file(
@@ -113,15 +117,13 @@ class ImageComponent:
         file = Path(path)
         component_name = name or file.stem.lower().replace(".", "-")
         if not file.is_file():
-            return cls(
-                name=component_name,
-                source=str(file),
-                problem=(
+            return cls(name=component_name, source=str(file))._with_problem(
+                (
                     "components",
                     str(file),
                     "component file does not exist",
                     "check the path (relative paths are relative to the current directory)",
-                ),
+                )
             )
         return cls(
             name=component_name,
@@ -157,12 +159,8 @@ class ImageComponent:
         if "phases" not in document:
             problem = ("components", name, "component document has no 'phases'", "add phases: build/validate/test")
         return cls(
-            name=name,
-            data=json.dumps(document, indent=2),
-            parameters=parameters,
-            description=description,
-            problem=problem,
-        )
+            name=name, data=json.dumps(document, indent=2), parameters=parameters, description=description
+        )._with_problem(problem)
 
     @classmethod
     def aws_managed(
@@ -183,7 +181,7 @@ class ImageComponent:
             )
         elif not _MANAGED_NAME.match(name):
             problem = ("components", name, "is not an AWS-managed component name", "use e.g. 'update-linux'")
-        return cls(name=name, managed_version=version, parameters=parameters, problem=problem)
+        return cls(name=name, managed_version=version, parameters=parameters)._with_problem(problem)
 
     @property
     def is_managed(self) -> bool:
@@ -247,8 +245,8 @@ class GoldenImagePipeline(Construct):
     :param root_volume_size: GiB of the encrypted gp3 root volume. Default 30 (1-16000).
     :param root_device_name: Default ``"/dev/xvda"`` (Amazon Linux); ``/dev/sda1`` on Ubuntu.
     :param working_directory: the build's working directory. Default: Image Builder's (``/tmp``).
-    :param schedule: Image Builder cron expression (6 fields), e.g. ``"cron(0 4 ? * mon *)"``.
-        Default: ``"cron(0 4 ? * mon *)"``, weekly; pass ``""`` for manual runs only.
+    :param schedule: Image Builder cron expression (6 fields), e.g. ``"cron(0 4 ? * MON *)"``.
+        Default: ``"cron(0 4 ? * MON *)"``, weekly; pass ``""`` for manual runs only.
     :param only_when_dependencies_updated: a scheduled run builds only when the parent image or a
         component with a floating version changed. Default ``True``.
     :param schedule_timezone: IANA time zone of the schedule. Default: UTC.
@@ -328,7 +326,7 @@ class GoldenImagePipeline(Construct):
         super().__init__(scope, id)
         stack = Stack.of(self)
         line = image_line if image_line is not None else catalog.lines[0]
-        schedule_expression = "cron(0 4 ? * mon *)" if schedule is None else schedule
+        schedule_expression = "cron(0 4 ? * MON *)" if schedule is None else schedule
 
         problems = Problems(self)
         problems.require(
@@ -405,7 +403,7 @@ class GoldenImagePipeline(Construct):
                 "schedule",
                 schedule_expression,
                 "is not an Image Builder cron expression: cron(<min> <hour> <day> <month> <weekday> <year>)",
-                "use e.g. 'cron(0 4 ? * mon *)', or '' for manual runs only",
+                "use e.g. 'cron(0 4 ? * MON *)', or '' for manual runs only",
             )
         for prop, accounts in (
             ("distribution_accounts", distribution_accounts),

@@ -334,7 +334,7 @@ def test_pipeline_schedule_tests_and_scanning(default: Any) -> None:
     _, _, template = default
     pipeline = only(template, "AWS::ImageBuilder::ImagePipeline")
     assert pipeline["Schedule"] == {
-        "ScheduleExpression": "cron(0 4 ? * mon *)",
+        "ScheduleExpression": "cron(0 4 ? * MON *)",
         "PipelineExecutionStartCondition": "EXPRESSION_MATCH_AND_DEPENDENCY_UPDATES_AVAILABLE",
     }
     assert pipeline["ImageTestsConfiguration"]["ImageTestsEnabled"] is True
