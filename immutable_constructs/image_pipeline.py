@@ -60,6 +60,7 @@ _ACCOUNT = re.compile(r"^[0-9]{12}$")
 _ORGANIZATION_ARN = re.compile(r"^arn:aws[a-z-]*:organizations::[0-9]{12}:organization/o-[a-z0-9]{10,32}$")
 _OU_ARN = re.compile(r"^arn:aws[a-z-]*:organizations::[0-9]{12}:ou/o-[a-z0-9]{10,32}/ou-[a-z0-9]{4,32}-[a-z0-9]{8,32}$")
 _REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-[0-9]$")
+_DATA_DEVICE = re.compile(r"^/dev/(sd|xvd)[b-z]$")
 _CRON = re.compile(r"^cron\((\S+ ){5}\S+\)$")
 _MAX_DATA = 16000
 SEVERITIES = ("INFORMATIONAL", "LOW", "MEDIUM", "HIGH", "CRITICAL")
@@ -244,6 +245,8 @@ class GoldenImagePipeline(Construct):
     :param instance_types: build instance types. Default ``("t3.medium",)``.
     :param root_volume_size: GiB of the encrypted gp3 root volume. Default 30 (1-16000).
     :param root_device_name: Default ``"/dev/xvda"`` (Amazon Linux); ``/dev/sda1`` on Ubuntu.
+    :param data_volumes: extra EBS volumes baked into the image, device name -> GiB (e.g.
+        ``{"/dev/sdf": 100}``), each encrypted gp3 deleted with the instance. Default: none.
     :param working_directory: the build's working directory. Default: Image Builder's (``/tmp``).
     :param schedule: Image Builder cron expression (6 fields), e.g. ``"cron(0 4 ? * MON *)"``.
         Default: ``"cron(0 4 ? * MON *)"``, weekly; pass ``""`` for manual runs only.
@@ -298,6 +301,7 @@ class GoldenImagePipeline(Construct):
         instance_types: Sequence[str] = ("t3.medium",),
         root_volume_size: int = 30,
         root_device_name: str = "/dev/xvda",
+        data_volumes: Mapping[str, int] | None = None,
         working_directory: str | None = None,
         schedule: str | None = None,
         only_when_dependencies_updated: bool = True,
@@ -397,6 +401,21 @@ class GoldenImagePipeline(Construct):
             "must be 1-16000 GiB",
             "use e.g. 30",
         )
+        for device, size in (data_volumes or {}).items():
+            problems.require(
+                bool(_DATA_DEVICE.match(device)) and device != root_device_name,
+                "data_volumes",
+                device,
+                "is not a data volume device name (/dev/sd[b-z] or /dev/xvd[b-z], not the root device)",
+                "use e.g. '/dev/sdf'",
+            )
+            problems.require(
+                isinstance(size, int) and not isinstance(size, bool) and 1 <= size <= 16000,
+                "data_volumes",
+                f"{device}={size}",
+                "volume size must be 1-16000 GiB",
+                "use e.g. {'/dev/sdf': 100}",
+            )
         if schedule_expression:
             problems.require(
                 bool(_CRON.match(schedule_expression)),
@@ -594,6 +613,19 @@ class GoldenImagePipeline(Construct):
                     delete_on_termination=True,
                 ),
             )
+        ]
+        block_devices += [
+            imagebuilder.CfnImageRecipe.InstanceBlockDeviceMappingProperty(
+                device_name=device,
+                ebs=imagebuilder.CfnImageRecipe.EbsInstanceBlockDeviceSpecificationProperty(
+                    encrypted=True,
+                    kms_key_id=self.key.key_arn,
+                    volume_size=size,
+                    volume_type="gp3",
+                    delete_on_termination=True,
+                ),
+            )
+            for device, size in sorted((data_volumes or {}).items())
         ]
         recipe_description = f"{line} golden image from {parent_image.description}"
         self.content_hash = content_hash(

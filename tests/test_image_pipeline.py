@@ -186,6 +186,16 @@ def test_parent_image_block_devices_and_order_are_part_of_the_recipe_version(def
     assert len(versions) == 4
 
 
+def test_data_volumes_are_encrypted_and_part_of_the_recipe(default: Any) -> None:
+    _, first, _ = default
+    stack, with_volume, _ = build(data_volumes={"/dev/sdf": 100})
+    devices = only(template_of(stack), "AWS::ImageBuilder::ImageRecipe")["BlockDeviceMappings"]
+    assert [d["DeviceName"] for d in devices] == ["/dev/xvda", "/dev/sdf"]
+    assert devices[1]["Ebs"]["Encrypted"] is True and "KmsKeyId" in devices[1]["Ebs"]
+    assert devices[1]["Ebs"]["VolumeSize"] == 100 and devices[1]["Ebs"]["VolumeType"] == "gp3"
+    assert with_volume.recipe_version != first.recipe_version
+
+
 def test_component_parameters_and_managed_components_go_into_the_recipe(default: Any) -> None:
     stack, _, _ = build(
         components=[
@@ -458,6 +468,8 @@ def test_build_on_deploy_creates_an_image() -> None:
         ({"keep_launched_within_days": 0}, r"keep_launched_within_days=0"),
         ({"deprecate_after_days": 90, "delete_after_days": 30}, r"need 1 <= deprecate_after_days < delete_after_days"),
         ({"root_volume_size": 0}, r"root_volume_size=0: must be 1-16000"),
+        ({"data_volumes": {"/dev/xvda": 10}}, r"data_volumes='/dev/xvda': is not a data volume device name"),
+        ({"data_volumes": {"/dev/sdf": 0}}, r"data_volumes='/dev/sdf=0': volume size must be 1-16000"),
         ({"instance_types": []}, r"instance_types=\[\]: is empty"),
         ({"image_line": "api"}, r"image_line='api': is not a line of the catalog"),
     ],
