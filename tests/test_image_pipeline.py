@@ -499,3 +499,32 @@ def test_key_lets_the_image_builder_service_linked_role_encrypt_volumes(default:
     assert grants["Action"] == "kms:CreateGrant"
     assert grants["Condition"]["Bool"] == {"kms:GrantIsForAWSResource": "true"}
     assert statements["EventBridgePublishesNotifications"]["Principal"] == {"Service": "events.amazonaws.com"}
+
+
+def test_parent_image_forms() -> None:
+    stack = Stack(App(), "Parents")
+    catalog = AmiCatalog(stack, "Catalog", lines=["base", "web"])
+    assert ParentImage.ssm_parameter(PARENT).reference == f"ssm:{PARENT}"
+    assert ParentImage.from_catalog(catalog, "base").reference == "ssm:/images/base/stable"
+    assert ParentImage.ami("ami-0123456789abcdef0").reference == "ami-0123456789abcdef0"
+    managed = stack.resolve(ParentImage.managed("amazon-linux-2023-x86").reference)
+    assert json.dumps(managed).endswith(':aws:image/amazon-linux-2023-x86/x.x.x"]]}')
+
+
+def test_layered_image_uses_the_base_lines_stable_channel() -> None:
+    app = App()
+    stack = Stack(app, "Layers", env=Environment(region="us-east-1"))
+    catalog = AmiCatalog(stack, "Catalog", lines=["base", "web"])
+    GoldenImagePipeline(
+        stack,
+        "Web",
+        catalog=catalog,
+        image_line="web",
+        vpc=ec2.Vpc(stack, "Vpc", max_azs=2, nat_gateways=1),
+        parent_image=ParentImage.from_catalog(catalog, "base", "stable"),
+        components=[ImageComponent.from_yaml("harden", HARDEN)],
+    )
+    template = template_of(stack)
+    assert only(template, "AWS::ImageBuilder::ImageRecipe")["ParentImage"] == "ssm:/images/base/stable"
+    (distribution,) = only(template, "AWS::ImageBuilder::DistributionConfiguration")["Distributions"]
+    assert distribution["SsmParameterConfigurations"][0]["ParameterName"] == "/images/web/candidate"
