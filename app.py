@@ -1,12 +1,14 @@
 #!/usr/bin/env python3
-"""Reference architecture: an immutable web fleet behind an ALB, reachable only through
-Session Manager, checked by AwsSolutionsChecks at every synth.
+"""Reference architecture: a golden image pipeline feeding an AMI catalog, an immutable web
+fleet behind an ALB pinned to a catalog version, reachable only through Session Manager,
+checked by AwsSolutionsChecks at every synth.
 
 Synthesizes offline: no AWS credentials and no context lookups. The fleet runs the AMI
 pinned in the SSM parameter ``/images/web/stable`` at the version given by the context
 key ``images.web.stable`` (default 1): ``cdk deploy -c images.web.stable=18`` releases
 version 18, and deploying 17 again rolls back. The region comes from the context key
-``region`` (default us-east-1).
+``region`` (default us-east-1); the AMIs are tagged with the context key ``source_revision``
+(e.g. ``-c source_revision=$(git rev-parse HEAD)``, default ``local``).
 """
 
 from __future__ import annotations
@@ -21,7 +23,15 @@ from aws_cdk import aws_sns as sns
 from cdk_nag import AwsSolutionsChecks
 from constructs import Construct
 
-from immutable_constructs import FleetHealthCheck, ImmutableFleet, PinnedSsmImage, SessionManagerAccess
+from immutable_constructs import (
+    AmiCatalog,
+    FleetHealthCheck,
+    GoldenImagePipeline,
+    ImageComponent,
+    ImmutableFleet,
+    ParentImage,
+    SessionManagerAccess,
+)
 
 IMAGE_PARAMETER = "/images/web/stable"
 IMAGE_VERSION_CONTEXT_KEY = "images.web.stable"
@@ -46,10 +56,67 @@ def _skip_checkov(scope: Construct, check: str, comment: str) -> None:
     resource.add_metadata("checkov", skips)
 
 
+# --- golden images: pipeline -> catalog (the fleet below pins catalog.machine_image) -------
+WEB_SERVER_COMPONENT = {
+    "name": "WebServer",
+    "description": "Install the web server; its configuration comes from parameters at boot.",
+    "schemaVersion": 1.0,
+    "phases": [
+        {
+            "name": "build",
+            "steps": [
+                {
+                    "name": "Install",
+                    "action": "ExecuteBash",
+                    "inputs": {"commands": ["dnf -y install nginx aws-cfn-bootstrap", "systemctl enable nginx"]},
+                }
+            ],
+        },
+        {
+            "name": "test",
+            "steps": [
+                {
+                    "name": "Serves",
+                    "action": "ExecuteBash",
+                    "inputs": {"commands": ["systemctl start nginx", "curl -fsS http://localhost/ > /dev/null"]},
+                }
+            ],
+        },
+    ],
+}
+
+
+def add_golden_images(scope: Construct, vpc: ec2.IVpc, *, source_revision: str) -> AmiCatalog:
+    """The AMI catalog (/images/web/candidate, /images/web/stable) and the pipeline that feeds it."""
+    catalog = AmiCatalog(scope, "Images", lines=["web"])
+    GoldenImagePipeline(
+        scope,
+        "WebImage",
+        catalog=catalog,
+        image_line="web",
+        vpc=vpc,
+        parent_image=ParentImage.ssm_parameter("/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64"),
+        components=[
+            ImageComponent.aws_managed("update-linux", "1.0.2"),
+            ImageComponent.from_dict("web-server", WEB_SERVER_COMPONENT),
+        ],
+        source_revision=source_revision,
+    )
+    return catalog
+
+
 class ReferenceStack(Stack):
     """VPC, internet-facing ALB, an ImmutableFleet pinned to an image version, Session Manager access."""
 
-    def __init__(self, scope: Construct, id: str, *, image_version: int, region: str = "us-east-1") -> None:
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        image_version: int,
+        region: str = "us-east-1",
+        source_revision: str = "local",
+    ) -> None:
         # A region (ALB access logs need the region's ELB account) but no account: nothing is looked up.
         super().__init__(
             scope, id, description="immutable-constructs reference architecture", env=Environment(region=region)
@@ -62,6 +129,8 @@ class ReferenceStack(Stack):
             nat_gateways=1,
             flow_logs={"All": ec2.FlowLogOptions(traffic_type=ec2.FlowLogTrafficType.ALL)},
         )
+
+        images = add_golden_images(self, vpc, source_revision=source_revision)
 
         access_logs = s3.Bucket(
             self,
@@ -124,7 +193,7 @@ class ReferenceStack(Stack):
             self,
             "WebFleet",
             vpc=vpc,
-            machine_image=PinnedSsmImage(IMAGE_PARAMETER, version=image_version),
+            machine_image=images.machine_image("web", channel="stable", version=image_version),
             instance_type=ec2.InstanceType("t3.small"),
             min_capacity=2,
             max_capacity=4,
@@ -151,7 +220,10 @@ def build(app: App) -> ReferenceStack:
     raw = app.node.try_get_context(IMAGE_VERSION_CONTEXT_KEY)
     image_version = int(raw) if raw is not None else 1
     region = app.node.try_get_context("region") or "us-east-1"
-    stack = ReferenceStack(app, "ImmutableReference", image_version=image_version, region=region)
+    source_revision = str(app.node.try_get_context("source_revision") or "local")
+    stack = ReferenceStack(
+        app, "ImmutableReference", image_version=image_version, region=region, source_revision=source_revision
+    )
     Validations.of(app).add_plugins(AwsSolutionsChecks(app))
     return stack
 

@@ -5,15 +5,21 @@ instances replace the old ones.
 """
 
 from ._version import __version__
+from .ami_catalog import AmiCatalog
 from .errors import Problem, ValidationError
 from .fleet import FleetHealthCheck, FleetUpdate, ImmutableFleet
+from .image_pipeline import GoldenImagePipeline, ImageComponent, ParentImage
 from .images import PinnedSsmImage
 from .session_manager import SessionManagerAccess, SessionTarget
 
 __all__ = [
+    "AmiCatalog",
     "FleetHealthCheck",
     "FleetUpdate",
+    "GoldenImagePipeline",
+    "ImageComponent",
     "ImmutableFleet",
+    "ParentImage",
     "PinnedSsmImage",
     "Problem",
     "SessionManagerAccess",

@@ -1,0 +1,1 @@
+"""Promotion Lambda of GoldenImagePipeline: moves a tested, scanned image to the next channel."""

@@ -1,0 +1,63 @@
+"""The reference app and the golden_ami example: pipeline -> catalog -> fleet pinned to stable."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from aws_cdk import App
+
+from .conftest import ROOT, Synthesized, load_module
+
+
+def test_pipeline_feeds_the_catalog_the_fleet_pins(
+    reference_app: Synthesized, examples: dict[str, Synthesized]
+) -> None:
+    for app in (reference_app, examples["golden_ami"]):
+        (distribution,) = app.resources("AWS::ImageBuilder::DistributionConfiguration").values()
+        (target,) = distribution["Properties"]["Distributions"]
+        assert target["SsmParameterConfigurations"] == [
+            {"ParameterName": "/images/web/candidate", "DataType": "aws:ec2:image"}
+        ], app.name
+        (function,) = app.resources("AWS::Lambda::Function").values()
+        assert function["Properties"]["Environment"]["Variables"]["TARGET_PARAMETER"] == "/images/web/stable"
+        (launch_template,) = app.resources("AWS::EC2::LaunchTemplate").values()
+        image_id = launch_template["Properties"]["LaunchTemplateData"]["ImageId"]
+        assert image_id == "{{resolve:ssm:/images/web/stable:1}}", app.name
+        assert not app.resources("AWS::SSM::Parameter"), "the catalog's writers own its parameters"
+
+
+def test_lifecycle_exclusions_present(reference_app: Synthesized, examples: dict[str, Synthesized]) -> None:
+    for app in (reference_app, examples["golden_ami"]):
+        (policy,) = app.resources("AWS::ImageBuilder::LifecyclePolicy").values()
+        for detail in policy["Properties"]["PolicyDetails"]:
+            amis = detail["ExclusionRules"]["Amis"]
+            assert amis["LastLaunched"]["Value"] >= 1 and amis["TagMap"], app.name
+
+
+def test_build_instances_are_cattle_in_every_app(reference_app: Synthesized, examples: dict[str, Synthesized]) -> None:
+    for app in (reference_app, *examples.values()):
+        for infrastructure in app.resources("AWS::ImageBuilder::InfrastructureConfiguration").values():
+            properties = infrastructure["Properties"]
+            assert "KeyPair" not in properties
+            assert properties["InstanceMetadataOptions"]["HttpTokens"] == "required"
+            assert properties["TerminateInstanceOnFailure"] is True
+
+
+def test_example_synthesizes_identically_twice(examples: dict[str, Synthesized], tmp_path: Path) -> None:
+    module = load_module(ROOT / "examples" / "golden_ami" / "app.py", "golden_ami_again")
+    app = App(outdir=str(tmp_path))
+    stack = module.build(app)
+    again = app.synth().get_stack_by_name(stack.stack_name).template
+    first = examples["golden_ami"].templates[stack.stack_name]
+    assert json.dumps(again, sort_keys=True) == json.dumps(first, sort_keys=True)
+
+
+def test_example_passes_aws_solutions_with_reasoned_acknowledgements(examples: dict[str, Synthesized]) -> None:
+    report = examples["golden_ami"].report
+    assert report is not None
+    (solutions,) = [r for r in report["pluginReports"] if r["pluginName"] == "AwsSolutions"]
+    assert solutions["conclusion"] == "success" and solutions["violations"] == []
+    for violation in solutions["suppressedViolations"]:
+        assert violation["acknowledgedId"].startswith("AwsSolutions::")
+        assert len(violation["reason"]) >= 40, violation

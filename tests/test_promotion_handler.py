@@ -1,0 +1,247 @@
+"""The promotion Lambda: what a platform team relies on when an image build finishes.
+
+SSM and EC2 run against moto; Image Builder (which moto does not implement) runs through
+botocore's Stubber, which checks every request against the real API model.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+from botocore.stub import Stubber
+from moto import mock_aws
+
+from immutable_constructs._handlers.promotion import index
+
+REGION = "us-east-1"
+ACCOUNT = "123456789012"
+IMAGE_ARN = f"arn:aws:imagebuilder:{REGION}:{ACCOUNT}:image/shop-web-recipe/1.0.1234/1"
+TARGET = "/images/web/stable"
+SOURCE = "/images/web/candidate"
+CONFIG = index.Config(target_parameter=TARGET, source_parameter=SOURCE, line="web", channel="stable")
+
+
+def event(status: str = "AVAILABLE") -> dict[str, Any]:
+    return {
+        "version": "0",
+        "detail-type": "EC2 Image Builder Image State Change",
+        "source": "aws.imagebuilder",
+        "account": ACCOUNT,
+        "region": REGION,
+        "resources": [IMAGE_ARN],
+        "detail": {"previous-state": {"status": "TESTING"}, "state": {"status": status}},
+    }
+
+
+def image_record(ami_id: str, *, status: str = "AVAILABLE", scan: str = "COMPLETED", tests: bool = True) -> Any:
+    return {
+        "image": {
+            "arn": IMAGE_ARN,
+            "state": {"status": status},
+            "imageTestsConfiguration": {"imageTestsEnabled": tests, "timeoutMinutes": 90},
+            "imageScanningConfiguration": {"imageScanningEnabled": True},
+            "scanState": {"status": scan},
+            "outputResources": {"amis": [{"region": REGION, "image": ami_id, "accountId": ACCOUNT}]},
+        }
+    }
+
+
+def findings(*severities: str) -> dict[str, Any]:
+    return {
+        "findings": [
+            {"imageBuildVersionArn": IMAGE_ARN, "severity": s, "title": f"CVE-2026-{i:04d}"}
+            for i, s in enumerate(severities)
+        ]
+    }
+
+
+@pytest.fixture
+def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
+    for key, value in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": REGION,
+    }.items():
+        monkeypatch.setenv(key, value)
+    with mock_aws():
+        ec2 = boto3.client("ec2", region_name=REGION)
+        ssm = boto3.client("ssm", region_name=REGION)
+        new_ami = ec2.register_image(Name="web-new", RootDeviceName="/dev/xvda")["ImageId"]
+        old_ami = ec2.register_image(Name="web-old", RootDeviceName="/dev/xvda")["ImageId"]
+        imagebuilder = boto3.client("imagebuilder", region_name=REGION)
+        with Stubber(imagebuilder) as stubber:
+            yield {
+                "ec2": ec2,
+                "ssm": ssm,
+                "imagebuilder": imagebuilder,
+                "stubber": stubber,
+                "new_ami": new_ami,
+                "old_ami": old_ami,
+            }
+            stubber.assert_no_pending_responses()
+
+
+def run(aws: dict[str, Any], evt: dict[str, Any], config: index.Config = CONFIG) -> dict[str, Any]:
+    return index.promote(
+        evt,
+        config,
+        imagebuilder=aws["imagebuilder"],
+        ssm_client=lambda region: aws["ssm"],
+        ec2_client=lambda region: aws["ec2"],
+    )
+
+
+def expect_image(aws: dict[str, Any], record: dict[str, Any], scan_findings: dict[str, Any] | None = None) -> None:
+    aws["stubber"].add_response("get_image", record, {"imageBuildVersionArn": IMAGE_ARN})
+    if scan_findings is not None:
+        aws["stubber"].add_response(
+            "list_image_scan_findings",
+            scan_findings,
+            {"filters": [{"name": "imageBuildVersionArn", "values": [IMAGE_ARN]}]},
+        )
+
+
+def stable_value(aws: dict[str, Any]) -> tuple[str, int]:
+    parameter = aws["ssm"].get_parameter(Name=TARGET)["Parameter"]
+    return parameter["Value"], parameter["Version"]
+
+
+def promoted_tag(aws: dict[str, Any], ami: str) -> str | None:
+    tags = aws["ec2"].describe_images(ImageIds=[ami])["Images"][0].get("Tags", [])
+    return {t["Key"]: t["Value"] for t in tags}.get("immutable-constructs:promoted")
+
+
+def test_clean_image_is_promoted_and_kept_by_the_lifecycle_tag(aws: dict[str, Any]) -> None:
+    expect_image(aws, image_record(aws["new_ami"]), findings("LOW", "MEDIUM"))
+    result = run(aws, event())
+    assert result["promoted"] is True
+    assert stable_value(aws) == (aws["new_ami"], 1)
+    parameter = aws["ssm"].get_parameter(Name=TARGET)["Parameter"]
+    assert parameter["DataType"] == "aws:ec2:image"
+    tags = aws["ssm"].list_tags_for_resource(ResourceType="Parameter", ResourceId=TARGET)["TagList"]
+    assert {"Key": "immutable-constructs:channel", "Value": "stable"} in tags
+    assert promoted_tag(aws, aws["new_ami"]) == "stable"
+
+
+def test_promotion_overwrites_the_previous_stable_image_as_a_new_version(aws: dict[str, Any]) -> None:
+    aws["ssm"].put_parameter(Name=TARGET, Value=aws["old_ami"], Type="String", DataType="aws:ec2:image")
+    expect_image(aws, image_record(aws["new_ami"]), findings())
+    assert run(aws, event())["promoted"] is True
+    assert stable_value(aws) == (aws["new_ami"], 2)
+    history = aws["ssm"].get_parameter_history(Name=TARGET)["Parameters"]
+    assert [h["Value"] for h in history] == [aws["old_ami"], aws["new_ami"]], "version 1 still pins the old AMI"
+
+
+def test_redelivered_event_creates_no_new_parameter_version(aws: dict[str, Any]) -> None:
+    expect_image(aws, image_record(aws["new_ami"]), findings())
+    expect_image(aws, image_record(aws["new_ami"]), findings())
+    run(aws, event())
+    second = run(aws, event())
+    assert second["promoted"] is True
+    assert set(second["changes"].values()) == {"unchanged"}
+    assert stable_value(aws) == (aws["new_ami"], 1)
+
+
+def test_findings_over_the_threshold_refuse_promotion_and_log_why(
+    aws: dict[str, Any], caplog: pytest.LogCaptureFixture
+) -> None:
+    aws["ssm"].put_parameter(Name=TARGET, Value=aws["old_ami"], Type="String", DataType="aws:ec2:image")
+    expect_image(aws, image_record(aws["new_ami"]), findings("LOW", "HIGH", "CRITICAL"))
+    with caplog.at_level(logging.INFO):
+        result = run(aws, event())
+    assert result["promoted"] is False
+    assert result["reason"] == "2 scan findings at or above HIGH (at most 0 allowed)"
+    assert "2 scan findings at or above HIGH" in caplog.text and '"decision": "refused"' in caplog.text
+    assert stable_value(aws) == (aws["old_ami"], 1), "stable is untouched"
+    assert promoted_tag(aws, aws["new_ami"]) is None
+
+
+def test_threshold_and_limit_come_from_the_configuration(aws: dict[str, Any]) -> None:
+    lenient = index.Config(
+        target_parameter=TARGET,
+        source_parameter=SOURCE,
+        line="web",
+        channel="stable",
+        severity_threshold="CRITICAL",
+        max_findings=1,
+    )
+    expect_image(aws, image_record(aws["new_ami"]), findings("HIGH", "HIGH", "CRITICAL"))
+    assert run(aws, event(), lenient)["promoted"] is True
+
+
+def test_failed_build_is_not_promoted_and_image_builder_is_not_asked(aws: dict[str, Any]) -> None:
+    result = run(aws, event("FAILED"))
+    assert result == {"promoted": False, "image": IMAGE_ARN, "reason": "build state is FAILED, not AVAILABLE"}
+    with pytest.raises(aws["ssm"].exceptions.ParameterNotFound):
+        aws["ssm"].get_parameter(Name=TARGET)
+
+
+def test_image_without_tests_is_not_promoted(aws: dict[str, Any]) -> None:
+    expect_image(aws, image_record(aws["new_ami"], tests=False))
+    result = run(aws, event())
+    assert result["promoted"] is False and result["reason"] == "image tests were not enabled for this build"
+
+
+def test_unfinished_scan_is_not_promoted(aws: dict[str, Any]) -> None:
+    expect_image(aws, image_record(aws["new_ami"], scan="SCANNING"))
+    result = run(aws, event())
+    assert result["promoted"] is False and result["reason"] == "image scan state is SCANNING, not COMPLETED"
+
+
+def test_findings_are_read_across_pages(aws: dict[str, Any]) -> None:
+    aws["stubber"].add_response("get_image", image_record(aws["new_ami"]), {"imageBuildVersionArn": IMAGE_ARN})
+    request = {"filters": [{"name": "imageBuildVersionArn", "values": [IMAGE_ARN]}]}
+    aws["stubber"].add_response("list_image_scan_findings", {**findings("LOW"), "nextToken": "page2"}, request)
+    aws["stubber"].add_response("list_image_scan_findings", findings("CRITICAL"), {**request, "nextToken": "page2"})
+    assert run(aws, event())["promoted"] is False
+
+
+def test_unknown_severity_counts_against_promotion() -> None:
+    assert index.counted_findings([{"severity": "UNTRIAGED"}, {"severity": "LOW"}], "HIGH") == 1
+
+
+def test_configuration_from_environment() -> None:
+    config = index.Config.from_environment(
+        {
+            "TARGET_PARAMETER": TARGET,
+            "SOURCE_PARAMETER": SOURCE,
+            "LINE": "web",
+            "CHANNEL": "stable",
+            "SEVERITY_THRESHOLD": "medium",
+            "MAX_FINDINGS": "3",
+            "REQUIRE_TESTS": "false",
+        }
+    )
+    assert (config.severity_threshold, config.max_findings, config.require_tests, config.require_scan) == (
+        "MEDIUM",
+        3,
+        False,
+        True,
+    )
+
+
+def test_each_region_of_this_account_is_promoted_and_other_accounts_are_left_alone(aws: dict[str, Any]) -> None:
+    europe_ec2 = boto3.client("ec2", region_name="eu-west-1")
+    europe_ssm = boto3.client("ssm", region_name="eu-west-1")
+    europe_ami = europe_ec2.register_image(Name="web-new", RootDeviceName="/dev/xvda")["ImageId"]
+    record = image_record(aws["new_ami"])
+    record["image"]["outputResources"]["amis"] += [
+        {"region": "eu-west-1", "image": europe_ami, "accountId": ACCOUNT},
+        {"region": "eu-west-1", "image": "ami-0123456789abcdef0", "accountId": "111111111111"},
+    ]
+    expect_image(aws, record, findings())
+    clients = {REGION: (aws["ssm"], aws["ec2"]), "eu-west-1": (europe_ssm, europe_ec2)}
+    result = index.promote(
+        event(),
+        CONFIG,
+        imagebuilder=aws["imagebuilder"],
+        ssm_client=lambda region: clients[region][0],
+        ec2_client=lambda region: clients[region][1],
+    )
+    assert result["changes"] == {f"{REGION}:{aws['new_ami']}": "created", f"eu-west-1:{europe_ami}": "created"}
+    assert europe_ssm.get_parameter(Name=TARGET)["Parameter"]["Value"] == europe_ami
+    assert stable_value(aws) == (aws["new_ami"], 1)
