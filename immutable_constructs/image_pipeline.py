@@ -43,8 +43,10 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sns as sns
+from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
+from ._private.checkov import skip_checkov
 from ._private.content_hash import BASE_VERSION, content_hash, versioned
 from ._private.nag import acknowledge_wildcards
 from ._private.validation import Problems
@@ -698,15 +700,21 @@ class GoldenImagePipeline(Construct):
             description="Image Builder build/test instances: Run Command channel, components, logs (scoped)",
         )
         component_arns = [c.attr_arn for c in self.components.values()]
+        self._instances_arn = f"arn:{Aws.PARTITION}:ec2:{Aws.REGION}:{Aws.ACCOUNT_ID}:instance/*"
         self._instance_policy = iam.Policy(
             self,
             "InstancePolicy",
             roles=[self.instance_role],
             statements=[
+                # Registration can be scoped to instances; the channel actions cannot (checkov CKV_AWS_111).
+                iam.PolicyStatement(
+                    sid="AgentRegistration",
+                    actions=["ssm:UpdateInstanceInformation"],
+                    resources=[self._instances_arn],
+                ),
                 iam.PolicyStatement(
                     sid="RunCommandChannel",
                     actions=[
-                        "ssm:UpdateInstanceInformation",
                         "ssm:ListInstanceAssociations",
                         "ssm:ListAssociations",
                         "ssmmessages:CreateControlChannel",
@@ -750,6 +758,8 @@ class GoldenImagePipeline(Construct):
             {
                 "*": "The SSM agent's Run Command channel (ssm/ssmmessages/ec2messages) has no resource-level "
                 "permissions; Image Builder drives every build through it.",
+                self._instances_arn: "Build instances are launched by Image Builder with ids unknown at synth time; "
+                "the agent registers only itself (ssm:UpdateInstanceInformation).",
                 f"arn:{Aws.PARTITION}:imagebuilder:{Aws.REGION}:aws:component/*": "AWS-managed components are "
                 "owned by AWS and versioned by Image Builder; reading them (GetComponent) is all this grants.",
                 self.log_bucket.arn_for_objects(f"{line}/*"): "Build logs are written under this line's prefix "
@@ -1028,6 +1038,12 @@ class GoldenImagePipeline(Construct):
                 conditions={**only_the_role, "Bool": {"kms:GrantIsForAWSResource": "true"}},
             )
         )
+        skip_checkov(
+            self.key.node.default_child,  # type: ignore[arg-type]  # a kms.Key's default child is its CfnKey
+            "CKV_AWS_33",
+            "The principal '*' is narrowed by aws:PrincipalAccount and aws:PrincipalArn to Image Builder's "
+            "service-linked role, which may not exist yet when the key is created.",
+        )
         if topic:
             self.key.add_to_resource_policy(
                 iam.PolicyStatement(
@@ -1066,6 +1082,28 @@ class GoldenImagePipeline(Construct):
         log_group = logs.LogGroup(
             self, "PromotionLogs", retention=logs.RetentionDays.ONE_YEAR, removal_policy=RemovalPolicy.RETAIN
         )
+        # Events the function failed on after its retries (and events EventBridge could not deliver)
+        # land here instead of vanishing: a build that passed but was never promoted stays visible.
+        dead_letters = sqs.Queue(
+            self,
+            "PromotionDeadLetters",
+            encryption=sqs.QueueEncryption.SQS_MANAGED,
+            enforce_ssl=True,
+            retention_period=Duration.days(14),
+        )
+        Validations.of(dead_letters).acknowledge(
+            Acknowledgment(
+                id="AwsSolutions::AwsSolutions-SQS3",
+                reason="This queue is the promotion function's dead-letter queue; it needs none of its own.",
+            )
+        )
+        skip_checkov(
+            dead_letters.node.default_child,  # type: ignore[arg-type]  # a sqs.Queue's default child is its CfnQueue
+            "CKV_AWS_27",
+            "Encrypted at rest with SQS-managed keys (SqsManagedSseEnabled), which this checkov version does not "
+            "recognise; a KMS key would need key-policy grants for EventBridge and Lambda.",
+        )
+        self.promotion_dead_letters = dead_letters
         image_arns = f"{image_prefix}*"
         target_arns = [self.catalog.parameter_arn(line, channel, region=r) for r in regions]
         source_arns = [self.catalog.parameter_arn(line, self.catalog.first_channel, region=r) for r in regions]
@@ -1097,6 +1135,7 @@ class GoldenImagePipeline(Construct):
                     actions=["logs:CreateLogStream", "logs:PutLogEvents"],
                     resources=[log_group.log_group_arn],
                 ),
+                iam.PolicyStatement(sid="DeadLetters", actions=["sqs:SendMessage"], resources=[dead_letters.queue_arn]),
             ],
         )
         acknowledge_wildcards(
@@ -1120,6 +1159,7 @@ class GoldenImagePipeline(Construct):
             # GetAtt already implies (cfn-lint W3005).
             role=iam.Role.from_role_arn(self, "PromotionRoleRef", role.role_arn, mutable=False),
             log_group=log_group,
+            dead_letter_queue=dead_letters,
             timeout=Duration.minutes(1),
             memory_size=256,
             description=f"Promote {line} images from {self.catalog.first_channel} to {channel} when tests and "
@@ -1147,7 +1187,7 @@ class GoldenImagePipeline(Construct):
                 resources=events.Match.prefix(image_prefix),
                 detail={"state": {"status": ["AVAILABLE"]}},
             ),
-            targets=[targets.LambdaFunction(function, retry_attempts=4)],
+            targets=[targets.LambdaFunction(function, retry_attempts=4, dead_letter_queue=dead_letters)],
         )
         return function
 

@@ -381,6 +381,47 @@ def test_promotion_function_and_its_rule(default: Any) -> None:
     assert pipeline.promotion_function is not None
 
 
+def test_failed_promotions_land_in_a_dead_letter_queue(default: Any) -> None:
+    _, _, template = default
+    (queue_id,) = resources(template, "AWS::SQS::Queue")
+    function = only(template, "AWS::Lambda::Function")
+    assert function["DeadLetterConfig"] == {"TargetArn": {"Fn::GetAtt": [queue_id, "Arn"]}}
+    (rule,) = (
+        r["Properties"]
+        for r in resources(template, "AWS::Events::Rule").values()
+        if r["Properties"]["Targets"][0]["Arn"]
+        == {"Fn::GetAtt": [next(iter(resources(template, "AWS::Lambda::Function"))), "Arn"]}
+    )
+    assert rule["Targets"][0]["DeadLetterConfig"] == {"Arn": {"Fn::GetAtt": [queue_id, "Arn"]}}
+    statements = [
+        s
+        for policy in resources(template, "AWS::IAM::Policy").values()
+        for s in policy["Properties"]["PolicyDocument"]["Statement"]
+        if s.get("Sid") == "DeadLetters"
+    ]
+    assert statements == [
+        {
+            "Sid": "DeadLetters",
+            "Action": "sqs:SendMessage",
+            "Effect": "Allow",
+            "Resource": {"Fn::GetAtt": [queue_id, "Arn"]},
+        }
+    ]
+
+
+def test_build_agent_registers_only_instances(default: Any) -> None:
+    _, _, template = default
+    statements = {
+        s["Sid"]: s
+        for policy in resources(template, "AWS::IAM::Policy").values()
+        for s in policy["Properties"]["PolicyDocument"]["Statement"]
+        if "Sid" in s
+    }
+    assert statements["AgentRegistration"]["Action"] == "ssm:UpdateInstanceInformation"
+    assert ":instance/*" in json.dumps(statements["AgentRegistration"]["Resource"])
+    assert "ssm:UpdateInstanceInformation" not in statements["RunCommandChannel"]["Action"]
+
+
 def test_no_promotion_means_no_function() -> None:
     stack, pipeline, _ = build(promote=False)
     assert pipeline.promotion_function is None
