@@ -10,7 +10,9 @@ kwargs = json.loads(
     "packages": [
         "immutable_constructs",
         "immutable_constructs._handlers",
-        "immutable_constructs._private"
+        "immutable_constructs._private",
+        "immutable_constructs.nag",
+        "immutable_constructs.nag.rules"
     ],
     "python_requires": ">=3.11",
     "classifiers": [
