@@ -22,6 +22,7 @@ from cdk_nag import AwsSolutionsChecks
 from constructs import Construct
 
 from immutable_constructs import FleetHealthCheck, ImmutableFleet, PinnedSsmImage, SessionManagerAccess
+from immutable_constructs.nag import ImmutableInfrastructureChecks
 
 IMAGE_PARAMETER = "/images/web/stable"
 IMAGE_VERSION_CONTEXT_KEY = "images.web.stable"
@@ -133,7 +134,7 @@ def build(app: App) -> ReferenceStack:
     image_version = int(raw) if raw is not None else 1
     region = app.node.try_get_context("region") or "us-east-1"
     stack = ReferenceStack(app, "ImmutableReference", image_version=image_version, region=region)
-    Validations.of(app).add_plugins(AwsSolutionsChecks(app))
+    Validations.of(app).add_plugins(AwsSolutionsChecks(app), ImmutableInfrastructureChecks())
     return stack
 
 
