@@ -43,6 +43,9 @@ cfn-lint: $(STAMP)
 	cfn-lint --format parseable -- $$(find $(TEMPLATES) -name '*.template.json' | sort)
 	@echo "cfn-lint: $$(find $(TEMPLATES) -name '*.template.json' | wc -l) templates, 0 errors"
 
+bench: $(STAMP) ## Synth time ImmutableInfrastructureChecks adds vs AwsSolutionsChecks (800+ resources)
+	python benchmarks/rule_pack.py
+
 regen: $(STAMP) ## Regenerate the projen-managed files from .projenrc.py
 	PROJEN_DISABLE_POST=true python .projenrc.py
 
