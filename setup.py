@@ -43,7 +43,12 @@ kwargs = json.loads(
         "aws-cdk-lib>=2.263.0,<3.0.0",
         "constructs>=10.0.0,<11.0.0",
         "cdk-nag>=3.0.0,<4.0.0"
-    ]
+    ],
+    "entry_points": {
+        "console_scripts": [
+            "immutable-constructs=immutable_constructs.cli:main"
+        ]
+    }
 }
 """
 )
