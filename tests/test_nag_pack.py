@@ -238,3 +238,26 @@ def test_every_example_passes_the_pack(path: Path, tmp_path: Path) -> None:
     error, report = synth(app)
     assert error is None, error
     assert report.get("violations", []) == []
+
+
+def github_anchor(heading: str) -> str:
+    """The anchor GitHub renders for a Markdown heading."""
+    import re
+
+    return re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-")
+
+
+def test_docs_have_a_section_per_rule_and_every_link_resolves() -> None:
+    from .conftest import ROOT
+
+    docs = (ROOT / "docs" / "rules.md").read_text()
+    anchors = {github_anchor(line[3:]) for line in docs.splitlines() if line.startswith("## ")}
+    for rule_id in ImmutableInfrastructureChecks().rule_ids:
+        assert rule_id.lower() in anchors, rule_id
+        section = docs.split(f"\n## {rule_id}\n", 1)[1].split("\n## ", 1)[0]
+        assert "Acknowledge" in section or rule_id.startswith("IMM-ACK"), rule_id
+    for r in RULES:
+        assert r.docs == f"docs/rules.md#{r.id.lower()}"
+        section = docs.split(f"\n## {r.id}\n", 1)[1].split("\n## ", 1)[0]
+        assert "Bad" in section and "Good" in section and f"ImmutableInfrastructureChecks::{r.id}" in section
+    assert "acknowledging-a-finding" in anchors
