@@ -85,7 +85,7 @@ def test_results_carry_level_construct_path_and_template_line(sarif: dict[str, A
     physical = location["physicalLocation"]
     assert physical["artifactLocation"]["uri"] == f"{failing.as_posix()}/Findings.template.json"
     line = (failing / "Findings.template.json").read_text().splitlines()[physical["region"]["startLine"] - 1]
-    assert line.strip().startswith('"Open') and line.strip().endswith(': {')
+    assert line.strip().startswith('"Open') and line.strip().endswith(": {")
     assert "reaches SSH (22)" in open_ssh["message"]["text"]
 
 
