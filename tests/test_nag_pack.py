@@ -261,3 +261,20 @@ def test_docs_have_a_section_per_rule_and_every_link_resolves() -> None:
         section = docs.split(f"\n## {r.id}\n", 1)[1].split("\n## ", 1)[0]
         assert "Bad" in section and "Good" in section and f"ImmutableInfrastructureChecks::{r.id}" in section
     assert "acknowledging-a-finding" in anchors
+
+
+def test_nested_stacks_are_checked_and_acknowledged(tmp_path: Path) -> None:
+    from aws_cdk import NestedStack
+
+    app = App(outdir=str(tmp_path))
+    parent = Stack(Stage(app, "Prod"), "Parent")
+    child = NestedStack(parent, "Child")
+    ssh_group(child, "Open", isolated_vpc(child))
+    acknowledge(ecr.Repository(child, "Cache"), "IMM-IMG2")
+    Validations.of(app).add_plugins(ImmutableInfrastructureChecks())
+    error, report = synth(app)
+    assert error is not None
+    found = by_rule(report["violations"])
+    assert paths(found["IMM-SSH1"]) == ["Prod/Parent/Child/Open/Resource"]
+    assert "IMM-ACK3" not in found, "the acknowledgement in the nested stack matches its finding"
+    assert paths(report["suppressedViolations"]) == ["Prod/Parent/Child/Cache/Resource"]

@@ -163,30 +163,35 @@ class ImmutableInfrastructureChecks:
             strict = _truthy(context.app_construct.node.try_get_context(STRICT_CONTEXT_KEY))
         findings: list[Finding] = []
         acknowledgements: list[_Acknowledgement] = []
-        paths_by_logical_id: dict[tuple[str, str], str] = {}
-        for template_path, _ in stacks:
-            with open(template_path, encoding="utf-8") as handle:
-                body = json.load(handle)
-            for finding in self.check_template(body):
-                findings.append(
+        # (top-level template, logical id) -> construct paths: nested stacks' resources are in
+        # their parent's metadata, and their logical ids are unique only per template.
+        paths_by_logical_id: dict[tuple[str, str], list[str]] = {}
+        family: dict[str, str] = {}
+        for stack_template, _ in stacks:
+            metadata, nested = _stack_artifact(stack_template)
+            for template_path in (stack_template, *nested):
+                family[template_path] = stack_template
+                with open(template_path, encoding="utf-8") as handle:
+                    body = json.load(handle)
+                findings.extend(
                     Finding(
-                        rule_id=finding.rule_id,
-                        severity=finding.severity,
-                        message=finding.message,
-                        fix=finding.fix,
-                        location=finding.location,
-                        logical_id=finding.logical_id,
+                        rule_id=f.rule_id,
+                        severity=f.severity,
+                        message=f.message,
+                        fix=f.fix,
+                        location=f.location,
+                        logical_id=f.logical_id,
                         template_path=template_path,
                     )
+                    for f in self.check_template(body)
                 )
-            metadata = _stack_metadata(template_path)
             for path, entries in metadata.items():
                 for entry in entries:
                     if entry.get("type") == "aws:cdk:logicalId" and isinstance(entry.get("data"), str):
-                        paths_by_logical_id[(template_path, entry["data"])] = path
+                        paths_by_logical_id.setdefault((stack_template, entry["data"]), []).append(path)
                 acknowledgements.extend(_acknowledgements(path, entries))
         acknowledgements.extend(_acknowledgements("", _app_metadata(context)))
-        findings.extend(self._check_acknowledgements(findings, acknowledgements, paths_by_logical_id))
+        findings.extend(self._check_acknowledgements(findings, acknowledgements, paths_by_logical_id, family))
         return self._report(findings, strict=strict)
 
     # -- plain Python --------------------------------------------------------------------------
@@ -226,13 +231,13 @@ class ImmutableInfrastructureChecks:
         self,
         findings: Iterable[Finding],
         acknowledgements: Iterable[_Acknowledgement],
-        paths_by_logical_id: Mapping[tuple[str, str], str],
+        paths_by_logical_id: Mapping[tuple[str, str], list[str]],
+        family: Mapping[str, str],
     ) -> list[Finding]:
         found: dict[str, list[str]] = {}
         for f in findings:
-            path = paths_by_logical_id.get((f.template_path or "", f.logical_id or ""))
-            if path is not None:
-                found.setdefault(f.rule_id, []).append(path)
+            top = family.get(f.template_path or "", "")
+            found.setdefault(f.rule_id, []).extend(paths_by_logical_id.get((top, f.logical_id or ""), []))
         problems: list[Finding] = []
         docs = f"{DOCS_PATH}#acknowledging-a-finding"
         for ack in acknowledgements:
@@ -324,31 +329,41 @@ def _acknowledgements(path: str, entries: Iterable[Mapping[str, Any]]) -> list[_
     return found
 
 
-def _stack_metadata(template_path: str) -> dict[str, list[dict[str, Any]]]:
-    """The construct metadata the CDK wrote for the stack of ``template_path`` (path -> entries).
+def _read_json(path: str) -> Any:
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return json.load(handle)
+    except (OSError, ValueError):
+        return None
 
-    It sits next to the template: ``manifest.json`` names the stack's metadata file. Paths are
+
+def _stack_artifact(template_path: str) -> tuple[dict[str, list[dict[str, Any]]], list[str]]:
+    """The construct metadata the CDK wrote for the stack of ``template_path`` (path -> entries)
+    and the templates of its nested stacks.
+
+    Both sit next to the template: ``manifest.json`` names the stack's metadata file and its
+    asset manifest, whose file assets include every ``*.nested.template.json``. Paths are
     returned without their leading slash, as construct paths are written elsewhere.
     """
     directory, file_name = os.path.split(template_path)
-    manifest_path = os.path.join(directory, "manifest.json")
-    try:
-        with open(manifest_path, encoding="utf-8") as handle:
-            manifest = json.load(handle)
-    except (OSError, ValueError):
-        return {}
-    for artifact in (manifest.get("artifacts") or {}).values():
+    manifest = _read_json(os.path.join(directory, "manifest.json")) or {}
+    artifacts = manifest.get("artifacts") or {}
+    for artifact in artifacts.values():
         if (artifact.get("properties") or {}).get("templateFile") != file_name:
             continue
         metadata = artifact.get("metadata")
         if metadata is None and artifact.get("additionalMetadataFile"):
-            try:
-                with open(os.path.join(directory, artifact["additionalMetadataFile"]), encoding="utf-8") as handle:
-                    metadata = json.load(handle)
-            except (OSError, ValueError):
-                metadata = None
-        return {path.lstrip("/"): entries for path, entries in (metadata or {}).items()}
-    return {}
+            metadata = _read_json(os.path.join(directory, artifact["additionalMetadataFile"]))
+        nested: list[str] = []
+        for dependency in artifact.get("dependencies") or []:
+            assets_file = (artifacts.get(dependency, {}).get("properties") or {}).get("file")
+            assets = _read_json(os.path.join(directory, assets_file)) if assets_file else None
+            for asset in ((assets or {}).get("files") or {}).values():
+                source = str((asset.get("source") or {}).get("path", ""))
+                if source.endswith(".nested.template.json"):
+                    nested.append(os.path.join(directory, source))
+        return {path.lstrip("/"): entries for path, entries in (metadata or {}).items()}, sorted(nested)
+    return {}, []
 
 
 def _app_metadata(context: IPolicyValidationContext) -> list[dict[str, Any]]:
