@@ -577,6 +577,11 @@ SCRIPT_CASES = [
     ("TOKEN_TTL=21600", False),
     ("PASSWORD_FILE=/run/secrets/db", False),
     ("echo 'no secrets here'", False),
+    ('echo \'{"password": "hunter2hunter2"}\' > /etc/app.json', True),
+    ('echo \'{"password": "${DB_PASSWORD}"}\' > /etc/app.json', False),
+    ("sed -i 's/^PasswordAuthentication yes/PasswordAuthentication no/' /etc/ssh/sshd_config", False),
+    ('curl -H "X-aws-ec2-metadata-token: $TOKEN" http://169.254.169.254/latest/meta-data/', False),
+    ("aws ssm get-parameter --name /app/password --with-decryption", False),
     ("SECRET_ARN=arn:aws:secretsmanager:us-east-1:123456789012:secret:db", False),
 ]
 

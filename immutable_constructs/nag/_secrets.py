@@ -24,7 +24,7 @@ POINTER_SUFFIX = re.compile(
 )
 ASSIGNMENT = re.compile(
     r"(?i)(?<![\w-])(?P<name>[a-z0-9_]*(?:password|passwd|secret|token|api_?key)[a-z0-9_]*)"
-    r"\s*(?:=|:)\s*(?P<value>\"[^\"\n]*\"|'[^'\n]*'|[^\s;&|)]+)"
+    r"[\"']?\s*(?:=|:)\s*(?P<value>\"[^\"\n]*\"|'[^'\n]*'|[^\s;&|)]+)"
 )
 FLAG = re.compile(
     r"(?i)(?<![\w-])--?(?P<name>password|passwd|token|secret|api-key)(?:[= ]+)"
