@@ -279,3 +279,15 @@ def test_nested_stacks_are_checked_and_acknowledged(tmp_path: Path) -> None:
     assert paths(found["IMM-SSH1"]) == ["Prod/Parent/Child/Open/Resource"]
     assert "IMM-ACK3" not in found, "the acknowledgement in the nested stack matches its finding"
     assert paths(report["suppressedViolations"]) == ["Prod/Parent/Child/Cache/Resource"]
+
+
+def test_a_stale_acknowledgement_on_the_app_is_reported(tmp_path: Path) -> None:
+    app = App(outdir=str(tmp_path))
+    ecr.Repository(Stack(app, "Clean"), "Images", image_tag_mutability=ecr.TagMutability.IMMUTABLE)
+    acknowledge(app, "IMM-REP5")
+    Validations.of(app).add_plugins(ImmutableInfrastructureChecks())
+    error, report = synth(app)
+    assert error is None, "a stale acknowledgement is a warning"
+    (violation,) = report["violations"]
+    assert violation["ruleName"] == "IMM-ACK3"
+    assert "at the app matches no finding" in violation["description"]
