@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import jsii
@@ -157,7 +157,7 @@ class ImmutableInfrastructureChecks:
 
     def validate(self, context: IPolicyValidationContext) -> PolicyValidationPluginReport:
         """Called by the CDK once per synth with every stack template of the app."""
-        stacks = [(s.template_path, s.stack_construct_path) for s in context.stack_templates]
+        stack_templates = [s.template_path for s in context.stack_templates]
         strict = self._strict
         if strict is None:
             strict = _truthy(context.app_construct.node.try_get_context(STRICT_CONTEXT_KEY))
@@ -167,24 +167,13 @@ class ImmutableInfrastructureChecks:
         # their parent's metadata, and their logical ids are unique only per template.
         paths_by_logical_id: dict[tuple[str, str], list[str]] = {}
         family: dict[str, str] = {}
-        for stack_template, _ in stacks:
+        for stack_template in stack_templates:
             metadata, nested = _stack_artifact(stack_template)
             for template_path in (stack_template, *nested):
                 family[template_path] = stack_template
                 with open(template_path, encoding="utf-8") as handle:
                     body = json.load(handle)
-                findings.extend(
-                    Finding(
-                        rule_id=f.rule_id,
-                        severity=f.severity,
-                        message=f.message,
-                        fix=f.fix,
-                        location=f.location,
-                        logical_id=f.logical_id,
-                        template_path=template_path,
-                    )
-                    for f in self.check_template(body)
-                )
+                findings.extend(replace(f, template_path=template_path) for f in self.check_template(body))
             for path, entries in metadata.items():
                 for entry in entries:
                     if entry.get("type") == "aws:cdk:logicalId" and isinstance(entry.get("data"), str):
