@@ -109,6 +109,8 @@ project = PythonProject(
         "include_package_data": False,
         "zip_safe": False,
         "install_requires": [f"{name}{pep440}" for name, pep440, _ in RUNTIME_DEPS],
+        # `immutable-constructs report cdk.out --sarif findings.sarif` (immutable_constructs/cli.py).
+        "entry_points": {"console_scripts": ["immutable-constructs=immutable_constructs.cli:main"]},
     },
 )
 

@@ -56,6 +56,9 @@ $(CHECKOV_STAMP): tools/checkov/requirements.txt
 	$(CHECKOV_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r tools/checkov/requirements.txt
 	touch $(CHECKOV_STAMP)
 
+bench: $(STAMP) ## Synth time ImmutableInfrastructureChecks adds vs AwsSolutionsChecks (800+ resources)
+	python benchmarks/rule_pack.py
+
 regen: $(STAMP) ## Regenerate the projen-managed files from .projenrc.py
 	PROJEN_DISABLE_POST=true python .projenrc.py
 

@@ -32,6 +32,7 @@ from immutable_constructs import (
     ParentImage,
     SessionManagerAccess,
 )
+from immutable_constructs.nag import ImmutableInfrastructureChecks
 
 IMAGE_PARAMETER = "/images/web/stable"
 IMAGE_VERSION_CONTEXT_KEY = "images.web.stable"
@@ -224,7 +225,7 @@ def build(app: App) -> ReferenceStack:
     stack = ReferenceStack(
         app, "ImmutableReference", image_version=image_version, region=region, source_revision=source_revision
     )
-    Validations.of(app).add_plugins(AwsSolutionsChecks(app))
+    Validations.of(app).add_plugins(AwsSolutionsChecks(app), ImmutableInfrastructureChecks())
     return stack
 
 

@@ -11,7 +11,9 @@ kwargs = json.loads(
         "immutable_constructs",
         "immutable_constructs._handlers",
         "immutable_constructs._handlers.promotion",
-        "immutable_constructs._private"
+        "immutable_constructs._private",
+        "immutable_constructs.nag",
+        "immutable_constructs.nag.rules"
     ],
     "python_requires": ">=3.11",
     "classifiers": [
@@ -42,7 +44,12 @@ kwargs = json.loads(
         "aws-cdk-lib>=2.263.0,<3.0.0",
         "constructs>=10.0.0,<11.0.0",
         "cdk-nag>=3.0.0,<4.0.0"
-    ]
+    ],
+    "entry_points": {
+        "console_scripts": [
+            "immutable-constructs=immutable_constructs.cli:main"
+        ]
+    }
 }
 """
 )

@@ -162,3 +162,21 @@ def test_cfn_lint_reports_no_errors(reference_app: Synthesized, examples: dict[s
 @pytest.mark.parametrize("name", [p.parent.name for p in example_apps()])
 def test_example_templates_written_for_cfn_lint(examples: dict[str, Synthesized], name: str) -> None:
     assert list(examples[name].outdir.glob("*.template.json"))
+
+
+def test_immutable_infrastructure_checks_pass_on_the_reference_app(reference_app: Synthesized) -> None:
+    from immutable_constructs.nag import ImmutableInfrastructureChecks
+
+    from .conftest import ROOT
+
+    assert "ImmutableInfrastructureChecks()" in (ROOT / "app.py").read_text(), "app.py registers the pack"
+    assert reference_app.report is not None
+    reports = {r["pluginName"]: r for r in reference_app.report["pluginReports"]}
+    # A plugin with nothing to report is left out of validation-report.json.
+    ours = reports.get("ImmutableInfrastructureChecks", {"conclusion": "success", "violations": []})
+    assert ours["conclusion"] == "success"
+    assert ours["violations"] == []
+    assert not ours.get("suppressedViolations"), "app.py needs no acknowledgement of the pack"
+    # The same templates judged directly: nothing, so the empty report is not a pack that never ran.
+    pack = ImmutableInfrastructureChecks()
+    assert [f for template in reference_app.templates.values() for f in pack.check_template(template)] == []

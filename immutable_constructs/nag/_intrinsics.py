@@ -1,0 +1,96 @@
+"""Reading CloudFormation values that may be intrinsic functions, in plain Python."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from ._model import Template
+
+#: Stands in for a part of a string that is known only at deploy time.
+UNKNOWN = "\x00"
+
+_SUB_VARIABLE = re.compile(r"\$\{([^!}][^}]*)\}")
+
+
+def text(value: Any, template: Template) -> str:
+    """``value`` as a string, intrinsic parts replaced by :data:`UNKNOWN`.
+
+    ``Fn::Join``, ``Fn::Sub`` and ``Fn::Base64`` are flattened; a ``Ref`` to a template
+    parameter becomes its ``Default`` when it has one; every other intrinsic is unknown.
+    """
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return str(value)
+    if isinstance(value, dict) and len(value) == 1:
+        ((name, argument),) = value.items()
+        if name == "Fn::Join" and isinstance(argument, list) and len(argument) == 2:
+            delimiter, parts = argument
+            if isinstance(delimiter, str) and isinstance(parts, list):
+                return delimiter.join(text(part, template) for part in parts)
+        if name == "Fn::Base64":
+            return text(argument, template)
+        if name == "Fn::Sub":
+            body, variables = (argument, {}) if isinstance(argument, str) else (argument[0], argument[1])
+            if isinstance(body, str) and isinstance(variables, dict):
+                return _SUB_VARIABLE.sub(
+                    lambda m: text(variables[m.group(1)], template) if m.group(1) in variables else UNKNOWN, body
+                )
+        if name == "Ref" and isinstance(argument, str):
+            default = template.parameters.get(argument, {}).get("Default")
+            if default is not None and not argument.startswith("AWS::"):
+                return text(default, template)
+    return UNKNOWN
+
+
+def is_literal(value: Any) -> bool:
+    """True when ``value`` is a plain string or number, not an intrinsic function."""
+    return isinstance(value, (str, int, float)) and not isinstance(value, bool)
+
+
+def user_data_text(value: Any, template: Template) -> str:
+    """User data as the instance sees it: ``Fn::Base64`` flattened, a literal base64 string decoded."""
+    if isinstance(value, str):
+        try:
+            return base64.b64decode(value, validate=True).decode("utf-8")
+        except (binascii.Error, UnicodeDecodeError, ValueError):
+            return value
+    return text(value, template)
+
+
+def branches(value: Any) -> Iterator[tuple[str, Any]]:
+    """Each value ``value`` can take: both branches of an ``Fn::If``, recursively, with a path suffix."""
+    if isinstance(value, dict) and len(value) == 1 and "Fn::If" in value:
+        argument = value["Fn::If"]
+        if isinstance(argument, list) and len(argument) == 3:
+            for index in (1, 2):
+                for suffix, item in branches(argument[index]):
+                    yield f".Fn::If.{index}{suffix}", item
+            return
+    if isinstance(value, dict) and value == {"Ref": "AWS::NoValue"}:
+        return
+    yield "", value
+
+
+def items(value: Any) -> Iterator[tuple[str, Any]]:
+    """Each item of a list property (``Fn::If`` branches expanded), with its path suffix."""
+    for suffix, branch in branches(value):
+        if isinstance(branch, list):
+            for index, item in enumerate(branch):
+                for item_suffix, leaf in branches(item):
+                    yield f"{suffix}.{index}{item_suffix}", leaf
+
+
+def get(value: Any, *keys: str) -> Any:
+    """``value[k1][k2]...``, or None when any level is missing or not a dict."""
+    for key in keys:
+        if not isinstance(value, dict):
+            return None
+        value = value.get(key)
+    return value

@@ -1,0 +1,107 @@
+"""What a rule sees (one resource and its template) and what it answers."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any
+
+__all__ = ["Compliance", "Offence", "Resource", "Result", "Template"]
+
+
+class Compliance(Enum):
+    """A rule's verdict on one resource."""
+
+    COMPLIANT = "compliant"
+    NON_COMPLIANT = "non-compliant"
+    NOT_APPLICABLE = "not-applicable"
+
+
+@dataclass(frozen=True)
+class Offence:
+    """One offending property: its path relative to the resource (``Properties.KeyName``),
+    the value found there, and what is wrong with it."""
+
+    path: str
+    value: object
+    detail: str
+
+
+@dataclass(frozen=True)
+class Result:
+    """A rule's verdict, with every offending property when it is non-compliant."""
+
+    compliance: Compliance
+    offences: tuple[Offence, ...] = ()
+
+    @staticmethod
+    def compliant() -> Result:
+        return _COMPLIANT
+
+    @staticmethod
+    def not_applicable() -> Result:
+        return _NOT_APPLICABLE
+
+    @staticmethod
+    def of(offences: list[Offence]) -> Result:
+        """Non-compliant with ``offences``, or compliant when there are none."""
+        if offences:
+            return Result(Compliance.NON_COMPLIANT, tuple(offences))
+        return _COMPLIANT
+
+
+_COMPLIANT = Result(Compliance.COMPLIANT)
+_NOT_APPLICABLE = Result(Compliance.NOT_APPLICABLE)
+
+
+@dataclass(frozen=True)
+class Template:
+    """One synthesized CloudFormation template, as parsed JSON."""
+
+    body: Mapping[str, Any]
+    _by_type: dict[str, list[tuple[str, Mapping[str, Any]]]] = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def resources(self) -> Mapping[str, Mapping[str, Any]]:
+        resources: Mapping[str, Mapping[str, Any]] = self.body.get("Resources") or {}
+        return resources
+
+    @property
+    def parameters(self) -> Mapping[str, Mapping[str, Any]]:
+        parameters: Mapping[str, Mapping[str, Any]] = self.body.get("Parameters") or {}
+        return parameters
+
+    def resource(self, logical_id: object) -> Mapping[str, Any] | None:
+        """The resource named by ``logical_id`` (a string, ``{"Ref": id}`` or ``{"Fn::GetAtt": [id, ...]}``)."""
+        if isinstance(logical_id, dict):
+            if "Ref" in logical_id:
+                logical_id = logical_id["Ref"]
+            elif "Fn::GetAtt" in logical_id and isinstance(logical_id["Fn::GetAtt"], list):
+                logical_id = logical_id["Fn::GetAtt"][0]
+        if not isinstance(logical_id, str):
+            return None
+        return self.resources.get(logical_id)
+
+    def of_type(self, type_name: str) -> Iterator[tuple[str, Mapping[str, Any]]]:
+        if not self._by_type:
+            for logical_id, resource in self.resources.items():
+                self._by_type.setdefault(str(resource.get("Type")), []).append((logical_id, resource))
+        yield from self._by_type.get(type_name, [])
+
+
+@dataclass(frozen=True)
+class Resource:
+    """One resource of a template: its logical id, type and properties."""
+
+    logical_id: str
+    body: Mapping[str, Any]
+
+    @property
+    def type(self) -> str:
+        return str(self.body.get("Type", ""))
+
+    @property
+    def properties(self) -> Mapping[str, Any]:
+        properties = self.body.get("Properties")
+        return properties if isinstance(properties, dict) else {}

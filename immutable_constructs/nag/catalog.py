@@ -1,0 +1,207 @@
+"""The rules of ImmutableInfrastructureChecks: stable ids, severities, titles and fixes.
+
+Rule ids are public API: they appear in reports, acknowledgements and docs/rules.md
+(one section per id, anchor ``#<id in lower case>``). Never reuse or renumber one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import Enum
+from types import ModuleType
+
+from ._model import Resource, Result, Template
+from .rules import (
+    asg_update_policy,
+    component_secrets,
+    container_image_tag,
+    ebs_encryption,
+    ecr_tag_mutability,
+    ecs_exec,
+    environment_secrets,
+    imdsv2,
+    in_place_deployment,
+    instance_connect,
+    key_pairs,
+    shell_association,
+    ssh_rdp_ingress,
+    standalone_instance,
+    unversioned_ami,
+    user_data_secrets,
+)
+
+__all__ = ["DOCS_PATH", "RULES", "Rule", "Severity", "rule"]
+
+#: Where each rule is documented, relative to the repository root.
+DOCS_PATH = "docs/rules.md"
+
+
+class Severity(Enum):
+    """How a finding is reported. Errors fail synth; warnings only in strict mode."""
+
+    ERROR = "error"
+    WARNING = "warning"
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One rule: its stable id, severity, what it checks, how to fix it and the function that judges."""
+
+    id: str
+    severity: Severity
+    title: str
+    fix: str
+    resource_types: frozenset[str]
+    evaluate: Callable[[Resource, Template], Result]
+
+    @property
+    def anchor(self) -> str:
+        """The section of docs/rules.md (GitHub's anchor for the heading ``## <id>``)."""
+        return self.id.lower()
+
+    @property
+    def docs(self) -> str:
+        return f"{DOCS_PATH}#{self.anchor}"
+
+
+def _rule(module: ModuleType, id: str, severity: Severity, title: str, fix: str) -> Rule:
+    return Rule(
+        id=id,
+        severity=severity,
+        title=title,
+        fix=fix,
+        resource_types=module.RESOURCE_TYPES,
+        evaluate=module.evaluate,
+    )
+
+
+E, W = Severity.ERROR, Severity.WARNING
+
+RULES: tuple[Rule, ...] = (
+    _rule(
+        ssh_rdp_ingress,
+        "IMM-SSH1",
+        E,
+        "Ingress reaches SSH (22) or RDP (3389)",
+        "Remove the ingress rule; open sessions with Session Manager (SessionManagerAccess) instead.",
+    ),
+    _rule(
+        key_pairs,
+        "IMM-SSH2",
+        E,
+        "EC2 key pair",
+        "Remove the key pair; nobody logs in to change an immutable server.",
+    ),
+    _rule(
+        instance_connect,
+        "IMM-SSH3",
+        E,
+        "EC2 Instance Connect endpoint",
+        "Remove the endpoint; use Session Manager (logged, no inbound ports).",
+    ),
+    _rule(
+        asg_update_policy,
+        "IMM-REP1",
+        E,
+        "Auto Scaling group without a replacing update policy",
+        "Use ImmutableFleet, or set UpdatePolicy.replacing_update(), rolling_update(...) or instance_refresh(...).",
+    ),
+    _rule(
+        standalone_instance,
+        "IMM-REP2",
+        E,
+        "Standalone EC2 instance (a pet)",
+        "Run the server in an Auto Scaling group (ImmutableFleet) so a new image replaces it.",
+    ),
+    _rule(
+        in_place_deployment,
+        "IMM-REP3",
+        E,
+        "CodeDeploy deployment group deploys in place",
+        "Deploy by replacing the fleet (a new image rolled out by the group's update policy) or use BLUE_GREEN.",
+    ),
+    _rule(
+        shell_association,
+        "IMM-REP4",
+        E,
+        "SSM association runs shell commands on live instances",
+        "Bake the change into a new image and replace the instances.",
+    ),
+    _rule(
+        ecs_exec,
+        "IMM-REP5",
+        E,
+        "ECS Exec enabled",
+        "Set enable_execute_command=False; ship a new task definition revision instead.",
+    ),
+    _rule(
+        container_image_tag,
+        "IMM-IMG1",
+        E,
+        "Container image tagged `latest` or untagged",
+        "Name the image by a version tag or digest (ContainerImage.from_ecr_repository(repo, tag='1.4.2')).",
+    ),
+    _rule(
+        ecr_tag_mutability,
+        "IMM-IMG2",
+        W,
+        "ECR repository with mutable tags",
+        "Set image_tag_mutability=ecr.TagMutability.IMMUTABLE.",
+    ),
+    _rule(
+        unversioned_ami,
+        "IMM-IMG3",
+        E,
+        "AMI resolved from an unversioned SSM parameter",
+        "Pin the parameter version: PinnedSsmImage('/images/web/stable', version=N).",
+    ),
+    _rule(
+        user_data_secrets,
+        "IMM-SEC1",
+        E,
+        "Secret in user data",
+        "Read the secret at run time (Secrets Manager or SSM SecureString) and grant the instance role access.",
+    ),
+    _rule(
+        component_secrets,
+        "IMM-SEC2",
+        E,
+        "Secret in an Image Builder component document",
+        "Read the secret at build time from Secrets Manager; never write it into the document or the image.",
+    ),
+    _rule(
+        environment_secrets,
+        "IMM-SEC3",
+        E,
+        "Secret in a plain environment variable",
+        "Pass it through `secrets` (ecs.Secret.from_secrets_manager) or read it from SSM/Secrets Manager.",
+    ),
+    _rule(
+        imdsv2,
+        "IMM-HYG1",
+        E,
+        "IMDSv2 not required",
+        "Set MetadataOptions.HttpTokens to required (require_imdsv2=True).",
+    ),
+    _rule(
+        ebs_encryption,
+        "IMM-HYG2",
+        E,
+        "Unencrypted EBS volume",
+        "Map every EBS volume, the root volume included, with encrypted=True.",
+    ),
+)
+
+#: Findings about acknowledgements themselves (not about resources).
+ACK_REASON_TOO_SHORT = "IMM-ACK1"
+ACK_NOT_ALLOWED = "IMM-ACK2"
+ACK_STALE = "IMM-ACK3"
+ACKNOWLEDGEMENT_RULE_IDS = (ACK_REASON_TOO_SHORT, ACK_NOT_ALLOWED, ACK_STALE)
+
+_BY_ID = {r.id: r for r in RULES}
+
+
+def rule(rule_id: str) -> Rule:
+    """The rule with id ``rule_id`` (KeyError if there is none)."""
+    return _BY_ID[rule_id]

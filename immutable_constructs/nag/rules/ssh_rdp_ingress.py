@@ -1,0 +1,87 @@
+"""IMM-SSH1: no ingress that reaches SSH (22) or RDP (3389), from any source."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from .._intrinsics import get, items
+from .._model import Offence, Resource, Result, Template
+
+RESOURCE_TYPES = frozenset({"AWS::EC2::SecurityGroup", "AWS::EC2::SecurityGroupIngress"})
+
+#: Port -> the protocols that reach it (RDP also listens on UDP).
+PORTS = {22: ("tcp",), 3389: ("tcp", "udp")}
+_PROTOCOLS = {"-1": "all", "all": "all", "tcp": "tcp", "6": "tcp", "udp": "udp", "17": "udp"}
+_SOURCES = ("CidrIp", "CidrIpv6", "SourcePrefixListId", "SourceSecurityGroupId", "SourceSecurityGroupName")
+
+
+def _port(value: Any, template: Template, default: int) -> int | None:
+    """A port number; None when it is known only at deploy time from a resource attribute (not SSH/RDP).
+
+    A ``Ref`` to a template parameter uses its ``Default``; without one the port could be
+    anything, so it is taken as ``default`` (the widest reading).
+    """
+    if value is None:
+        return default
+    if isinstance(value, bool):
+        return default
+    if isinstance(value, (int, float)):
+        return int(value)
+    if isinstance(value, str):
+        try:
+            return int(value)
+        except ValueError:
+            return default
+    if isinstance(value, dict) and isinstance(value.get("Ref"), str):
+        parameter = template.parameters.get(value["Ref"], {})
+        return _port(parameter.get("Default"), template, default) if "Default" in parameter else default
+    return None
+
+
+def reached_ports(rule: Mapping[str, Any], template: Template) -> list[int]:
+    """The SSH/RDP ports an ingress rule opens (empty when it opens neither)."""
+    raw = rule.get("IpProtocol")
+    protocol = _PROTOCOLS.get(str(raw).lower()) if isinstance(raw, (str, int)) else "all"
+    if protocol is None:  # icmp, icmpv6, other protocol numbers
+        return []
+    if protocol == "all":
+        return sorted(PORTS)
+    low = _port(rule.get("FromPort"), template, 0)
+    high = _port(rule.get("ToPort"), template, 65535)
+    if low is None or high is None:
+        return []
+    if low == -1 or high == -1:
+        low, high = 0, 65535
+    return [port for port, protocols in PORTS.items() if protocol in protocols and low <= port <= high]
+
+
+def _source(rule: Mapping[str, Any]) -> str:
+    for key in _SOURCES:
+        if key in rule:
+            value = rule[key]
+            return f"{key}={value}" if isinstance(value, str) else f"{key}=<{next(iter(value), 'intrinsic')}>"
+    return "an unnamed source"
+
+
+def _check(path: str, rule: Any, template: Template) -> list[Offence]:
+    if not isinstance(rule, dict):
+        return []
+    ports = reached_ports(rule, template)
+    if not ports:
+        return []
+    shown = {k: rule[k] for k in ("IpProtocol", "FromPort", "ToPort") if k in rule}
+    names = " and ".join("SSH (22)" if p == 22 else "RDP (3389)" for p in ports)
+    return [Offence(path, shown, f"ingress from {_source(rule)} reaches {names}")]
+
+
+def evaluate(resource: Resource, template: Template) -> Result:
+    if resource.type == "AWS::EC2::SecurityGroupIngress":
+        return Result.of(_check("Properties", resource.properties, template))
+    ingress = get(resource.properties, "SecurityGroupIngress")
+    if ingress is None:
+        return Result.compliant()
+    offences: list[Offence] = []
+    for suffix, rule in items(ingress):
+        offences.extend(_check(f"Properties.SecurityGroupIngress{suffix}", rule, template))
+    return Result.of(offences)

@@ -1,0 +1,147 @@
+"""`immutable-constructs report`: validation-report.json -> SARIF 2.1.0 and a summary."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+import yaml
+from aws_cdk import Acknowledgment, App, Stack, Validations
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_ecr as ecr
+from cdk_nag import AwsSolutionsChecks
+
+from immutable_constructs.cli import main
+
+from .conftest import ROOT, Synthesized
+
+SCHEMA = json.loads((Path(__file__).parent / "data" / "sarif-schema-2.1.0.json").read_text())
+REASON = "Bastion-free access is tracked in the platform backlog as PLAT-123."
+
+
+def validate(log: dict[str, Any]) -> None:
+    jsonschema.Draft4Validator(SCHEMA).validate(log)
+
+
+@pytest.fixture(scope="module")
+def failing(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """cdk.out of an app with findings of both packs, one of ours acknowledged."""
+    outdir = tmp_path_factory.mktemp("cdk.out")
+    app = App(outdir=str(outdir))
+    stack = Stack(app, "Findings")
+    vpc = ec2.Vpc(stack, "Vpc", max_azs=1, nat_gateways=0, subnet_configuration=[])
+    for name in ("Open", "Acked"):
+        group = ec2.SecurityGroup(stack, name, vpc=vpc)
+        group.add_ingress_rule(ec2.Peer.any_ipv4(), ec2.Port.tcp(22))
+    Validations.of(stack.node.find_child("Acked")).acknowledge(
+        Acknowledgment(id="ImmutableInfrastructureChecks::IMM-SSH1", reason=REASON)
+    )
+    ecr.Repository(stack, "Mutable")
+    from immutable_constructs.nag import ImmutableInfrastructureChecks
+
+    Validations.of(app).add_plugins(AwsSolutionsChecks(app), ImmutableInfrastructureChecks())
+    with pytest.raises(RuntimeError, match="ValidationFailed"):
+        app.synth()
+    return outdir
+
+
+@pytest.fixture(scope="module")
+def sarif(failing: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    target = tmp_path_factory.mktemp("sarif") / "findings.sarif"
+    assert main(["report", str(failing), "--sarif", str(target)]) == 0
+    log: dict[str, Any] = json.loads(target.read_text())
+    return log
+
+
+def runs(log: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {run["tool"]["driver"]["name"]: run for run in log["runs"]}
+
+
+def test_sarif_is_valid_against_the_2_1_0_schema(sarif: dict[str, Any]) -> None:
+    validate(sarif)
+    assert sarif["version"] == "2.1.0"
+
+
+def test_every_plugin_becomes_a_run(sarif: dict[str, Any]) -> None:
+    assert {"ImmutableInfrastructureChecks", "AwsSolutions"} <= set(runs(sarif))
+    assert runs(sarif)["AwsSolutions"]["results"], "AwsSolutions findings are converted too"
+
+
+def test_our_rules_link_to_their_docs(sarif: dict[str, Any]) -> None:
+    rules = {r["id"]: r for r in runs(sarif)["ImmutableInfrastructureChecks"]["tool"]["driver"]["rules"]}
+    assert rules["IMM-SSH1"]["helpUri"] == "docs/rules.md#imm-ssh1"
+    assert rules["IMM-IMG2"]["defaultConfiguration"]["level"] == "warning"
+
+
+def test_results_carry_level_construct_path_and_template_line(sarif: dict[str, Any], failing: Path) -> None:
+    results = runs(sarif)["ImmutableInfrastructureChecks"]["results"]
+    (open_ssh,) = [r for r in results if r["ruleId"] == "IMM-SSH1" and not r.get("suppressions")]
+    assert open_ssh["level"] == "error"
+    (location,) = open_ssh["locations"]
+    assert location["logicalLocations"][0]["fullyQualifiedName"] == "Findings/Open/Resource"
+    physical = location["physicalLocation"]
+    assert physical["artifactLocation"]["uri"] == f"{failing.as_posix()}/Findings.template.json"
+    line = (failing / "Findings.template.json").read_text().splitlines()[physical["region"]["startLine"] - 1]
+    assert line.strip().startswith('"Open') and line.strip().endswith(": {")
+    assert "reaches SSH (22)" in open_ssh["message"]["text"]
+
+
+def test_acknowledged_findings_are_suppressed_with_their_reason(sarif: dict[str, Any]) -> None:
+    results = runs(sarif)["ImmutableInfrastructureChecks"]["results"]
+    (acked,) = [r for r in results if r.get("suppressions")]
+    assert acked["locations"][0]["logicalLocations"][0]["fullyQualifiedName"] == "Findings/Acked/Resource"
+    (suppression,) = acked["suppressions"]
+    assert suppression == {
+        "kind": "inSource",
+        "status": "accepted",
+        "justification": REASON,
+        "properties": {"acknowledgedId": "ImmutableInfrastructureChecks::IMM-SSH1", "acknowledgedAt": "Findings/Acked"},
+    }
+
+
+def test_summary_and_fail_on(failing: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["report", str(failing), "--fail-on", "error"]) == 1
+    out = capsys.readouterr().out
+    assert "ERROR    IMM-SSH1" in out
+    assert "ImmutableInfrastructureChecks: 1 errors, 1 warnings, 0 notes, 1 acknowledged" in out
+
+
+def test_reference_app_report_passes(reference_app: Synthesized, tmp_path: Path) -> None:
+    target = tmp_path / "app.sarif"
+    assert main(["report", str(reference_app.outdir), "--sarif", str(target), "--fail-on", "warning"]) == 0
+    log = json.loads(target.read_text())
+    validate(log)
+    suppressed = [r for run in log["runs"] for r in run["results"] if r.get("suppressions")]
+    assert suppressed and all(len(r["suppressions"][0]["justification"]) >= 40 for r in suppressed)
+
+
+def test_missing_report_gives_an_empty_valid_log(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    target = tmp_path / "empty.sarif"
+    assert main(["report", str(tmp_path), "--sarif", str(target), "--fail-on", "error"]) == 0
+    log = json.loads(target.read_text())
+    validate(log)
+    assert log["runs"][0]["results"] == []
+    assert "not found" in capsys.readouterr().err
+
+
+def test_console_script_is_registered() -> None:
+    setup = (ROOT / "setup.py").read_text()
+    assert "immutable-constructs=immutable_constructs.cli:main" in setup
+
+
+def test_github_actions_example_uploads_sarif_even_when_synth_fails() -> None:
+    workflow = yaml.safe_load((ROOT / "examples" / "github-actions" / "immutability.yml").read_text())
+    assert workflow["permissions"]["security-events"] == "write"
+    (job,) = workflow["jobs"].values()
+    steps = job["steps"]
+    synth = next(i for i, s in enumerate(steps) if "cdk synth" in s.get("run", ""))
+    report = next(i for i, s in enumerate(steps) if "immutable-constructs report cdk.out --sarif" in s.get("run", ""))
+    upload = next(i for i, s in enumerate(steps) if s.get("uses", "").startswith("github/codeql-action/upload-sarif"))
+    assert synth < report < upload
+    assert steps[report]["if"] == "always()"
+    assert steps[upload]["if"].startswith("always()")
+    sarif_file = steps[upload]["with"]["sarif_file"]
+    assert f"--sarif {sarif_file}" in steps[report]["run"]
