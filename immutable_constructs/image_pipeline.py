@@ -426,38 +426,35 @@ class GoldenImagePipeline(Construct):
                 "is not an Image Builder cron expression: cron(<min> <hour> <day> <month> <weekday> <year>)",
                 "use e.g. 'cron(0 4 ? * MON *)', or '' for manual runs only",
             )
-        for prop, accounts in (
-            ("distribution_accounts", distribution_accounts),
-            ("launch_permission_accounts", launch_permission_accounts),
-        ):
-            for account in accounts:
-                problems.require(
-                    bool(_ACCOUNT.match(account)),
-                    prop,
-                    account,
-                    "is not a 12-digit AWS account id",
-                    "e.g. '123456789012'",
-                )
-        for arn in launch_permission_organizations:
-            problems.require(
-                bool(_ORGANIZATION_ARN.match(arn)),
+        # (prop, values, pattern, reason, example): every value of every prop must match its pattern.
+        formats: tuple[tuple[str, Sequence[str], re.Pattern[str], str, str], ...] = (
+            ("distribution_accounts", distribution_accounts, _ACCOUNT, "a 12-digit AWS account id", "'123456789012'"),
+            (
+                "launch_permission_accounts",
+                launch_permission_accounts,
+                _ACCOUNT,
+                "a 12-digit AWS account id",
+                "'123456789012'",
+            ),
+            (
                 "launch_permission_organizations",
-                arn,
-                "is not an organization ARN",
-                "e.g. 'arn:aws:organizations::123456789012:organization/o-abcdefghij'",
-            )
-        for arn in launch_permission_organizational_units:
-            problems.require(
-                bool(_OU_ARN.match(arn)),
+                launch_permission_organizations,
+                _ORGANIZATION_ARN,
+                "an organization ARN",
+                "'arn:aws:organizations::123456789012:organization/o-abcdefghij'",
+            ),
+            (
                 "launch_permission_organizational_units",
-                arn,
-                "is not an organizational unit ARN",
-                "e.g. 'arn:aws:organizations::123456789012:ou/o-abcdefghij/ou-ab12-cdefgh34'",
-            )
-        for region in distribution_regions or ():
-            problems.require(
-                bool(_REGION.match(region)), "distribution_regions", region, "is not a region name", "e.g. 'eu-west-1'"
-            )
+                launch_permission_organizational_units,
+                _OU_ARN,
+                "an organizational unit ARN",
+                "'arn:aws:organizations::123456789012:ou/o-abcdefghij/ou-ab12-cdefgh34'",
+            ),
+            ("distribution_regions", distribution_regions or (), _REGION, "a region name", "'eu-west-1'"),
+        )
+        for prop, values, pattern, what, example in formats:
+            for value in values:
+                problems.require(bool(pattern.match(value)), prop, value, f"is not {what}", f"e.g. {example}")
         problems.require(
             severity_threshold in SEVERITIES,
             "severity_threshold",
