@@ -5,12 +5,14 @@ instances replace the old ones.
 """
 
 from ._version import __version__
+from .blue_green import BlueGreenFleet
 from .errors import Problem, ValidationError
 from .fleet import FleetHealthCheck, FleetUpdate, ImmutableFleet
 from .images import PinnedSsmImage
 from .session_manager import SessionManagerAccess, SessionTarget
 
 __all__ = [
+    "BlueGreenFleet",
     "FleetHealthCheck",
     "FleetUpdate",
     "ImmutableFleet",
