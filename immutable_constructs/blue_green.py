@@ -661,14 +661,25 @@ class BlueGreenFleet(Construct):
         reasons = {f"{fn.function_arn}:*": invoke for fn in [*handlers, *framework]}
         reasons["*"] = (
             "the waiter state machine's log delivery (logs:CreateLogDelivery, PutResourcePolicy and the like) "
-            "supports no resource-level permissions."
+            "and X-Ray tracing (xray:PutTraceSegments and the like) support no resource-level permissions."
         )
         acknowledge_wildcards(provider, reasons)
-        Validations.of(provider).acknowledge(
-            Acknowledgment(
-                id="AwsSolutions::AwsSolutions-SF2",
-                reason="The Provider framework's waiter state machine only polls isComplete every 30 seconds; "
-                "its executions are logged (level ALL) and the handlers log every call, X-Ray adds nothing here.",
+        # Trace the waiter state machine (AwsSolutions-SF2) rather than acknowledge it.
+        waiter = provider.node.find_child("waiter-state-machine")
+        cfn_machine = waiter.node.default_child
+        assert isinstance(cfn_machine, sfn.CfnStateMachine)
+        cfn_machine.tracing_configuration = sfn.CfnStateMachine.TracingConfigurationProperty(enabled=True)
+        waiter_role = waiter.node.find_child("Role")
+        assert isinstance(waiter_role, iam.Role)
+        waiter_role.add_to_principal_policy(
+            iam.PolicyStatement(
+                actions=[
+                    "xray:PutTraceSegments",
+                    "xray:PutTelemetryRecords",
+                    "xray:GetSamplingRules",
+                    "xray:GetSamplingTargets",
+                ],
+                resources=["*"],
             )
         )
         Validations.of(provider).acknowledge(
