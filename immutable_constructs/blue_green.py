@@ -23,6 +23,7 @@ from aws_cdk import (
     Duration,
     Names,
     Stack,
+    Tags,
     Validations,
 )
 from aws_cdk import aws_cloudwatch as cloudwatch
@@ -321,6 +322,10 @@ class BlueGreenFleet(Construct):
             ],
         )
 
+        # Instances carry the fleet tag (and any tag added to the fleet, e.g. Session Manager's access
+        # tag) from the launch template itself, whichever Auto Scaling group launches them.
+        Tags.of(self.launch_template).add(self.instance_tag[0], self.instance_tag[1])
+
         # -- alarms that roll a deployment back -------------------------------------------------
         self.unhealthy_hosts_alarm = cloudwatch.Alarm(
             self,
@@ -460,6 +465,11 @@ class BlueGreenFleet(Construct):
             resource_type="Custom::ImmutableBlueGreenFleet",
             properties={
                 "ApplicationName": self.application.application_name,
+                # Fixed by design, spelled out so the template shows what the deployment group is.
+                "DeploymentType": "BLUE_GREEN",
+                "DeploymentOption": "WITH_TRAFFIC_CONTROL",
+                "GreenFleetProvisioning": "COPY_AUTO_SCALING_GROUP",
+                "AutoRollbackEvents": ["DEPLOYMENT_FAILURE", "DEPLOYMENT_STOP_ON_ALARM"],
                 "DeploymentGroupName": self.deployment_group_name,
                 "ServiceRoleArn": service_role.role_arn,
                 "DeploymentConfigName": self._deployment_config.deployment_config_name,

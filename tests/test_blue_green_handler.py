@@ -236,7 +236,7 @@ def test_create_that_cannot_be_verified_deletes_the_deployment_group(world: Worl
         return info
 
     world.codedeploy._get_deployment_group = wrong_style  # type: ignore[method-assign]
-    with pytest.raises(RuntimeError, match="not BLUE_GREEN"):
+    with pytest.raises(RuntimeError, match=r"has style .*IN_PLACE.*, not .*BLUE_GREEN"):
         index.on_event(event("Create", world.props), None, world.aws)
     assert world.codedeploy.groups == {}, "the deployment group was deleted again"
     assert world.groups() == {}

@@ -121,6 +121,10 @@ class Props:
     ready_wait_minutes: int
     revision_bucket: str
     revision_key: str
+    deployment_type: str = "BLUE_GREEN"
+    deployment_option: str = "WITH_TRAFFIC_CONTROL"
+    green_fleet_provisioning: str = "COPY_AUTO_SCALING_GROUP"
+    rollback_events: tuple[str, ...] = ("DEPLOYMENT_FAILURE", "DEPLOYMENT_STOP_ON_ALARM")
 
     @classmethod
     def parse(cls, raw: Mapping[str, Any]) -> Props:
@@ -148,6 +152,12 @@ class Props:
             ready_wait_minutes=int(raw.get("ReadyWaitMinutes", 0)),
             revision_bucket=str(raw["RevisionBucket"]),
             revision_key=str(raw["RevisionKey"]),
+            deployment_type=str(raw.get("DeploymentType", "BLUE_GREEN")),
+            deployment_option=str(raw.get("DeploymentOption", "WITH_TRAFFIC_CONTROL")),
+            green_fleet_provisioning=str(raw.get("GreenFleetProvisioning", "COPY_AUTO_SCALING_GROUP")),
+            rollback_events=tuple(
+                str(e) for e in raw.get("AutoRollbackEvents", ("DEPLOYMENT_FAILURE", "DEPLOYMENT_STOP_ON_ALARM"))
+            ),
         )
 
     @property
@@ -174,20 +184,17 @@ class Props:
             "serviceRoleArn": self.service_role_arn,
             "deploymentConfigName": self.deployment_config,
             "autoScalingGroups": [current_group],
-            "deploymentStyle": {"deploymentType": "BLUE_GREEN", "deploymentOption": "WITH_TRAFFIC_CONTROL"},
+            "deploymentStyle": {"deploymentType": self.deployment_type, "deploymentOption": self.deployment_option},
             "blueGreenDeploymentConfiguration": {
                 "terminateBlueInstancesOnDeploymentSuccess": {
                     "action": "KEEP_ALIVE" if self.keep_blue else "TERMINATE",
                     "terminationWaitTimeInMinutes": self.termination_wait_minutes,
                 },
                 "deploymentReadyOption": ready,
-                "greenFleetProvisioningOption": {"action": "COPY_AUTO_SCALING_GROUP"},
+                "greenFleetProvisioningOption": {"action": self.green_fleet_provisioning},
             },
             "loadBalancerInfo": {"targetGroupInfoList": [{"name": self.target_group_name}]},
-            "autoRollbackConfiguration": {
-                "enabled": True,
-                "events": ["DEPLOYMENT_FAILURE", "DEPLOYMENT_STOP_ON_ALARM"],
-            },
+            "autoRollbackConfiguration": {"enabled": bool(self.rollback_events), "events": list(self.rollback_events)},
             "alarmConfiguration": {
                 "enabled": bool(self.alarm_names),
                 "ignorePollAlarmFailure": False,
@@ -461,7 +468,7 @@ def needs_settings_update(info: Mapping[str, Any], props: Props, group: str) -> 
         != want["loadBalancerInfo"]["targetGroupInfoList"]
         or sorted(a["name"] for a in have_alarms.get("alarms", [])) != sorted(props.alarm_names)
         or bool(have_alarms.get("enabled")) != want["alarmConfiguration"]["enabled"]
-        or info.get("autoRollbackConfiguration", {}).get("enabled") is not True
+        or info.get("autoRollbackConfiguration", {}).get("enabled") != want["autoRollbackConfiguration"]["enabled"]
         or sorted(info.get("autoRollbackConfiguration", {}).get("events", []))
         != sorted(want["autoRollbackConfiguration"]["events"])
     )
@@ -473,8 +480,9 @@ def verify_deployment_group(aws: Aws, props: Props, group: str) -> None:
     if info is None:
         raise RuntimeError(f"deployment group {props.physical_id} was not created")
     style = info.get("deploymentStyle", {})
-    if style != {"deploymentType": "BLUE_GREEN", "deploymentOption": "WITH_TRAFFIC_CONTROL"}:
-        raise RuntimeError(f"deployment group {props.physical_id} has style {style}, not BLUE_GREEN with traffic")
+    want = {"deploymentType": props.deployment_type, "deploymentOption": props.deployment_option}
+    if style != want:
+        raise RuntimeError(f"deployment group {props.physical_id} has style {style}, not {want}")
     if current_group(aws, props, info) != group:
         raise RuntimeError(f"deployment group {props.physical_id} does not point at {group}")
 
