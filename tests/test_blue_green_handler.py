@@ -8,6 +8,7 @@ few tests use the Stubber itself to pin exact requests.
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -28,6 +29,7 @@ REGION = "us-east-1"
 APP = "app"
 GROUP = "Stack-Api-0123ABCD"
 PHYSICAL_ID = f"{APP}/{GROUP}"
+INITIAL = f"{GROUP}-{hashlib.sha256(PHYSICAL_ID.encode()).hexdigest()[:8]}"
 
 
 @dataclass
@@ -162,7 +164,7 @@ def test_create_makes_the_first_group_and_a_blue_green_deployment_group(world: W
     started = index.on_event(evt, None, world.aws)
     assert started["PhysicalResourceId"] == PHYSICAL_ID
 
-    group = world.groups()[f"{GROUP}-initial"]
+    group = world.groups()[INITIAL]
     assert group["LaunchTemplate"]["Version"] == "1"
     assert (group["MinSize"], group["MaxSize"], group["HealthCheckType"]) == (2, 4, "ELB")
     assert group["TargetGroupARNs"] == [world.props["TargetGroupArn"]]
@@ -185,17 +187,17 @@ def test_create_makes_the_first_group_and_a_blue_green_deployment_group(world: W
     }
     assert settings["alarmConfiguration"]["enabled"] is True
     assert [a["name"] for a in settings["alarmConfiguration"]["alarms"]] == ["api-unhealthy", "api-5xx"]
-    assert settings["autoScalingGroups"][0]["name"] == f"{GROUP}-initial"
+    assert settings["autoScalingGroups"][0]["name"] == INITIAL
 
     done = complete(world, evt, started)
-    assert done == {"IsComplete": True, "Data": {"AutoScalingGroupName": f"{GROUP}-initial"}}
+    assert done == {"IsComplete": True, "Data": {"AutoScalingGroupName": INITIAL}}
     assert world.codedeploy.deployments == {}, "the first fleet is launched, not deployed"
 
 
 def test_create_waits_until_the_fleet_is_healthy_in_the_target_group(world: World) -> None:
     evt = event("Create", world.props)
     started = index.on_event(evt, None, world.aws)
-    group = world.groups()[f"{GROUP}-initial"]
+    group = world.groups()[INITIAL]
     first = group["Instances"][0]["InstanceId"]
     world.aws.elbv2.deregister_targets(TargetGroupArn=world.props["TargetGroupArn"], Targets=[{"Id": first}])
     assert complete(world, evt, started) == {"IsComplete": False}
@@ -207,7 +209,7 @@ def test_create_is_idempotent_when_retried(world: World) -> None:
     evt = event("Create", world.props)
     index.on_event(evt, None, world.aws)
     index.on_event(evt, None, world.aws)
-    assert list(world.groups()) == [f"{GROUP}-initial"]
+    assert list(world.groups()) == [INITIAL]
     assert list(world.codedeploy.groups) == [(APP, GROUP)]
     assert world.codedeploy.operations().count("CreateDeploymentGroup") == 1
 
@@ -272,7 +274,7 @@ def test_update_of_settings_changes_the_deployment_group_in_place(world: World) 
     assert complete(world, evt, started)["IsComplete"] is True
     alarms = world.codedeploy.groups[(APP, GROUP)]["alarmConfiguration"]["alarms"]
     assert [a["name"] for a in alarms] == ["api-unhealthy", "api-5xx", "api-latency"]
-    assert world.groups()[f"{GROUP}-initial"]["MaxSize"] == 6
+    assert world.groups()[INITIAL]["MaxSize"] == 6
     assert world.codedeploy.deployments == {}
 
 
@@ -286,8 +288,8 @@ def test_release_deploys_the_new_launch_template_version_to_a_green_group(world:
         "s3Location": {"bucket": "cdk-assets", "key": "revision.zip", "bundleType": "zip"},
     }
     # CodeDeploy copies the serving group, so it must point at the new version first.
-    assert world.groups()[f"{GROUP}-initial"]["LaunchTemplate"]["Version"] == "2"
-    assert world.versions(f"{GROUP}-initial") == {"1"}, "running instances are never changed"
+    assert world.groups()[INITIAL]["LaunchTemplate"]["Version"] == "2"
+    assert world.versions(INITIAL) == {"1"}, "running instances are never changed"
     assert complete(world, evt, started) == {"IsComplete": False}
 
     green = world.codedeploy.succeed(deployment_id)
@@ -313,10 +315,11 @@ def test_failed_release_fails_the_stack_and_the_rollback_restores_the_version(wo
     # CloudFormation rolls back: an Update back to the previous properties.
     rollback_evt = event("Update", world.props, old=world.with_version(2))
     rollback_started = index.on_event(rollback_evt, None, world.aws)
+    assert rollback_started["Data"]["KnownFailed"] == deployment_id, "the failure that caused the rollback is known"
     assert complete(world, rollback_evt, rollback_started)["IsComplete"] is True
     assert len(world.codedeploy.deployments) == 2, "no new deployment: the instances already run version 1"
-    assert world.groups()[f"{GROUP}-initial"]["LaunchTemplate"]["Version"] == "1"
-    assert world.versions(f"{GROUP}-initial") == {"1"}
+    assert world.groups()[INITIAL]["LaunchTemplate"]["Version"] == "1"
+    assert world.versions(INITIAL) == {"1"}
 
 
 def test_rollback_during_codedeploys_own_rollback_waits_for_it(world: World) -> None:
@@ -330,7 +333,7 @@ def test_rollback_during_codedeploys_own_rollback_waits_for_it(world: World) -> 
     assert complete(world, rollback_evt, rollback_started) == {"IsComplete": False}
     world.codedeploy.finish_rollback(deployment_id)
     assert complete(world, rollback_evt, rollback_started)["IsComplete"] is True
-    assert world.groups()[f"{GROUP}-initial"]["LaunchTemplate"]["Version"] == "1"
+    assert world.groups()[INITIAL]["LaunchTemplate"]["Version"] == "1"
     assert len(world.codedeploy.started()) == 1
 
 
@@ -354,8 +357,8 @@ def test_keep_old_fleet_keeps_blue_until_the_next_release(world: World) -> None:
     create(world)
     release(world, 2, old=world.props)
     first_green = world.codedeploy.succeed(only_deployment(world))
-    assert set(world.groups()) == {f"{GROUP}-initial", first_green}
-    kept = {t["Key"]: t["Value"] for t in world.groups()[f"{GROUP}-initial"]["Tags"]}
+    assert set(world.groups()) == {INITIAL, first_green}
+    kept = {t["Key"]: t["Value"] for t in world.groups()[INITIAL]["Tags"]}
     assert kept[index.OWNER_TAG] == PHYSICAL_ID, "the kept group is still owned, so delete finds it"
 
     evt, started = release(world, 3, old=world.with_version(2))
@@ -397,6 +400,31 @@ def test_delete_removes_the_deployment_group_and_every_owned_group(world: World)
     assert list(world.groups()) == [unrelated]
 
 
+def test_delete_finds_green_groups_codedeploy_made_but_nobody_tagged(world: World) -> None:
+    create(world)
+
+    def group(name: str, owner: str | None) -> None:
+        tags = [] if owner is None else [
+            {"ResourceId": name, "ResourceType": "auto-scaling-group", "Key": index.OWNER_TAG, "Value": owner,
+             "PropagateAtLaunch": False}
+        ]  # fmt: skip
+        world.aws.autoscaling.create_auto_scaling_group(
+            AutoScalingGroupName=name,
+            LaunchTemplate={"LaunchTemplateId": world.launch_template, "Version": "2"},
+            MinSize=0,
+            MaxSize=1,
+            VPCZoneIdentifier=world.props["SubnetIds"][0],
+            Tags=tags,
+        )
+
+    group(f"CodeDeploy_{GROUP}_d-STOPPED01", None)  # a deployment stopped half way
+    group(f"CodeDeploy_{GROUP}_d-OTHERAPP1", "other-app/" + GROUP)  # same group name, another application
+    evt = event("Delete", world.props)
+    index.on_event(evt, None, world.aws)
+    assert index.is_complete(evt, None, world.aws) == {"IsComplete": True}
+    assert list(world.groups()) == [f"CodeDeploy_{GROUP}_d-OTHERAPP1"]
+
+
 def test_delete_of_something_never_created_succeeds(world: World) -> None:
     evt = event("Delete", world.props, PhysicalResourceId="r-1")
     assert index.on_event(evt, None, world.aws)["PhysicalResourceId"] == PHYSICAL_ID
@@ -422,7 +450,7 @@ def test_delete_stops_a_running_deployment_first(world: World) -> None:
 
 
 def test_delete_keeps_polling_while_groups_are_being_deleted(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
-    deleting = {"AutoScalingGroups": [{"AutoScalingGroupName": f"{GROUP}-initial", "Status": "Delete in progress"}]}
+    deleting = {"AutoScalingGroups": [{"AutoScalingGroupName": INITIAL, "Status": "Delete in progress"}]}
     calls: list[dict[str, Any]] = []
 
     def describe(**kwargs: Any) -> Any:

@@ -21,6 +21,7 @@ Properties arrive as strings (CloudFormation stringifies custom resource propert
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import random
 import time
@@ -46,6 +47,7 @@ _THROTTLING = frozenset(
     {"Throttling", "ThrottlingException", "ThrottledException", "RequestLimitExceeded", "TooManyRequestsException"}
 )
 _EXPLICIT_ATTEMPTS = 5
+_CLOCK_SKEW_MARGIN = 300.0  # seconds; failures already known when an operation starts are excluded by id
 _ACTIVE_DEPLOYMENT = ["Created", "Queued", "InProgress", "Baking", "Ready"]
 
 #: Replaced in tests so back-off does not sleep.
@@ -166,8 +168,15 @@ class Props:
 
     @property
     def initial_group(self) -> str:
-        """The first Auto Scaling group's name; later ones are named by CodeDeploy (``CodeDeploy_<group>_d-...``)."""
-        return f"{self.deployment_group}-initial"
+        """The first Auto Scaling group's name; later ones are named by CodeDeploy (``CodeDeploy_<group>_d-...``).
+
+        The suffix tells apart two identities with the same deployment group name (another application).
+        """
+        return f"{self.deployment_group}-{hashlib.sha256(self.physical_id.encode()).hexdigest()[:8]}"
+
+    @property
+    def green_prefix(self) -> str:
+        return f"CodeDeploy_{self.deployment_group}_"
 
     @property
     def expected_in_service(self) -> int:
@@ -241,7 +250,8 @@ def is_complete(event: Mapping[str, Any], context: object = None, aws: Aws | Non
     if active_deployment(aws, props) is not None:
         return {"IsComplete": False}
     since = float(data.get("Since", time.time()))
-    raise_if_failed_since(aws, props, since)
+    known = {d for d in str(data.get("KnownFailed", "")).split(",") if d}
+    raise_if_failed_since(aws, props, since, known=known)
     group, started = converge(aws, props)
     if started is not None or not fleet_healthy(aws, props, group):
         return {"IsComplete": False}
@@ -253,7 +263,7 @@ def is_complete(event: Mapping[str, Any], context: object = None, aws: Aws | Non
 
 def create(aws: Aws, props: Props) -> dict[str, Any]:
     """Create the first group and the deployment group; undo both if either fails, so nothing is half made."""
-    since = time.time()
+    marker = start_marker(aws, props)
     created_group = False
     created_deployment_group = False
     try:
@@ -286,12 +296,11 @@ def create(aws: Aws, props: Props) -> dict[str, Any]:
         if created_group:
             _ignore_missing(lambda: delete_group(aws, props.initial_group))
         raise
-    return {"PhysicalResourceId": props.physical_id, "Data": {"Since": str(since)}}
+    return {"PhysicalResourceId": props.physical_id, "Data": marker}
 
 
 def update(aws: Aws, props: Props) -> dict[str, Any]:
     """Converge at once unless a deployment is running (then is_complete converges after it)."""
-    since = time.time()
     if get_deployment_group(aws, props) is None:  # deleted behind CloudFormation's back: make it again
         LOG.warning("deployment group %s is missing; creating it", props.physical_id)
         return create(aws, props)
@@ -299,8 +308,10 @@ def update(aws: Aws, props: Props) -> dict[str, Any]:
     if active is not None:  # a retried event, or CodeDeploy's own rollback: wait for it, start nothing now
         LOG.info("deployment %s is running; converging after it", active)
     else:
+        marker = start_marker(aws, props)
         converge(aws, props)
-    return {"PhysicalResourceId": props.physical_id, "Data": {"Since": str(since)}}
+        return {"PhysicalResourceId": props.physical_id, "Data": marker}
+    return {"PhysicalResourceId": props.physical_id, "Data": start_marker(aws, props)}
 
 
 def converge(aws: Aws, props: Props) -> tuple[str, str | None]:
@@ -377,16 +388,37 @@ def delete_finished(aws: Aws, props: Props) -> bool:
     return not remaining
 
 
-def raise_if_failed_since(aws: Aws, props: Props, since: float) -> None:
-    """Raise DeploymentFailed when a deployment of the group created at or after ``since`` failed or was stopped."""
-    failed: Sequence[str] = call(
-        aws.codedeploy,
-        "list_deployments",
-        applicationName=props.application,
-        deploymentGroupName=props.deployment_group,
-        includeOnlyStatuses=["Failed", "Stopped"],
-        createTimeRange={"start": datetime.fromtimestamp(since, tz=UTC)},
-    ).get("deployments", [])
+def failed_deployments(aws: Aws, props: Props, since: float) -> list[str]:
+    """Deployments of the group created after ``since`` (minus a clock-skew margin) that failed or were stopped."""
+    try:
+        failed: list[str] = call(
+            aws.codedeploy,
+            "list_deployments",
+            applicationName=props.application,
+            deploymentGroupName=props.deployment_group,
+            includeOnlyStatuses=["Failed", "Stopped"],
+            createTimeRange={"start": datetime.fromtimestamp(since - _CLOCK_SKEW_MARGIN, tz=UTC)},
+        ).get("deployments", [])
+    except ClientError as error:
+        if _error_code(error) in ("DeploymentGroupDoesNotExistException", "ApplicationDoesNotExistException"):
+            return []
+        raise
+    return failed
+
+
+def start_marker(aws: Aws, props: Props) -> dict[str, str]:
+    """What is_complete needs to tell this operation's failures from earlier ones: when it started, and
+    which recent failures (e.g. the release whose failure caused this rollback) it must ignore."""
+    since = time.time()
+    return {"Since": str(since), "KnownFailed": ",".join(failed_deployments(aws, props, since))}
+
+
+def raise_if_failed_since(
+    aws: Aws, props: Props, since: float, *, known: set[str] | frozenset[str] = frozenset()
+) -> None:
+    """Raise DeploymentFailed when a deployment of the group created since ``since`` (and not in ``known``)
+    failed or was stopped."""
+    failed = [d for d in failed_deployments(aws, props, since) if d not in known]
     if not failed:
         return
     deployment_id = failed[0]
@@ -609,6 +641,19 @@ def owned_groups(aws: Aws, props: Props, *, include_deployment_group: bool = Tru
         if group is not None:
             names.add(group)
     names.update(g["AutoScalingGroupName"] for g in describe_groups(aws, [props.initial_group]))
+    # A green group CodeDeploy made but the handler has not tagged yet (e.g. a deployment stopped
+    # by a delete): named after the deployment group, with no other resource's owner tag.
+    token = None
+    while True:
+        kwargs = {"NextToken": token} if token else {}
+        page = call(aws.autoscaling, "describe_auto_scaling_groups", **kwargs)
+        for g in page["AutoScalingGroups"]:
+            owners = {t["Value"] for t in g.get("Tags", []) if t.get("Key") == OWNER_TAG}
+            if g["AutoScalingGroupName"].startswith(props.green_prefix) and owners <= {props.physical_id}:
+                names.add(g["AutoScalingGroupName"])
+        token = page.get("NextToken")
+        if not token:
+            break
     return sorted(names)
 
 
