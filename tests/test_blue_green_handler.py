@@ -9,6 +9,7 @@ few tests use the Stubber itself to pin exact requests.
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -593,6 +594,15 @@ def test_clients_retry_throttling_adaptively(monkeypatch: pytest.MonkeyPatch) ->
     for client in (aws.autoscaling, aws.codedeploy, aws.elbv2):
         assert client.meta.config.retries["mode"] == "adaptive"
         assert client.meta.config.retries["total_max_attempts"] == 11
+
+
+def test_handler_imports_as_lambda_does() -> None:
+    """Lambda imports index.py as a top-level module from the asset root: no package-relative imports."""
+    spec = importlib.util.spec_from_file_location("index", index.__file__)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert callable(module.on_event) and callable(module.is_complete)
 
 
 def test_properties_arrive_as_strings() -> None:
