@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import os
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -596,11 +597,12 @@ def test_clients_retry_throttling_adaptively(monkeypatch: pytest.MonkeyPatch) ->
         assert client.meta.config.retries["total_max_attempts"] == 11
 
 
-def test_handler_imports_as_lambda_does() -> None:
+def test_handler_imports_as_lambda_does(monkeypatch: pytest.MonkeyPatch) -> None:
     """Lambda imports index.py as a top-level module from the asset root: no package-relative imports."""
     spec = importlib.util.spec_from_file_location("index", index.__file__)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
+    monkeypatch.setitem(sys.modules, "index", module)  # as the import system does
     spec.loader.exec_module(module)
     assert callable(module.on_event) and callable(module.is_complete)
 
