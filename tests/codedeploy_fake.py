@@ -174,7 +174,7 @@ class FakeCodeDeploy:
 
     # -- CodeDeploy's side of a blue/green deployment ---------------------------
 
-    def succeed(self, deployment_id: str) -> str:
+    def succeed(self, deployment_id: str, *, version: str | None = None) -> str:
         """Copy the blue group into a green one, move the deployment group to it, then terminate or keep blue."""
         d = self.deployments[deployment_id]
         group = self.groups[(d["app"], d["group"])]
@@ -184,7 +184,7 @@ class FakeCodeDeploy:
             AutoScalingGroupName=green,
             LaunchTemplate={
                 "LaunchTemplateId": blue["LaunchTemplate"]["LaunchTemplateId"],
-                "Version": blue["LaunchTemplate"]["Version"],
+                "Version": version or blue["LaunchTemplate"]["Version"],
             },
             MinSize=blue["MinSize"],
             MaxSize=blue["MaxSize"],

@@ -303,6 +303,15 @@ def test_release_deploys_the_new_launch_template_version_to_a_green_group(world:
     assert tags[index.OWNER_TAG] == PHYSICAL_ID
 
 
+def test_a_release_that_lands_on_another_version_fails_instead_of_deploying_again(world: World) -> None:
+    create(world)
+    evt, started = release(world, 2, old=world.props)
+    world.codedeploy.succeed(only_deployment(world), version="1")  # e.g. a copy that resolved another version
+    with pytest.raises(RuntimeError, match=r"succeeded, but instances .* do not run launch template .* version 2"):
+        complete(world, evt, started)
+    assert len(world.codedeploy.deployments) == 1
+
+
 def test_failed_release_fails_the_stack_and_the_rollback_restores_the_version(world: World) -> None:
     create(world)
     evt, started = release(world, 2, old=world.props)

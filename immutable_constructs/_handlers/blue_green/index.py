@@ -252,7 +252,7 @@ def is_complete(event: Mapping[str, Any], context: object = None, aws: Aws | Non
     since = float(data.get("Since", time.time()))
     known = {d for d in str(data.get("KnownFailed", "")).split(",") if d}
     raise_if_failed_since(aws, props, since, known=known)
-    group, started = converge(aws, props)
+    group, started = converge(aws, props, release=not succeeded_since(aws, props, since))
     if started is not None or not fleet_healthy(aws, props, group):
         return {"IsComplete": False}
     return {"IsComplete": True, "Data": {"AutoScalingGroupName": group}}
@@ -314,7 +314,7 @@ def update(aws: Aws, props: Props) -> dict[str, Any]:
     return {"PhysicalResourceId": props.physical_id, "Data": start_marker(aws, props)}
 
 
-def converge(aws: Aws, props: Props) -> tuple[str, str | None]:
+def converge(aws: Aws, props: Props, *, release: bool = True) -> tuple[str, str | None]:
     """Bring the deployment group and its current Auto Scaling group to ``props``; release when needed.
 
     Settings (alarms, deployment config, blue/green options) and capacity are changed in place.
@@ -322,6 +322,8 @@ def converge(aws: Aws, props: Props) -> tuple[str, str | None]:
     another launch template version than the desired one, so updates with unchanged release
     props start nothing, and a rollback to the version CodeDeploy already restored starts nothing.
     Returns the current group and the id of the deployment started, if any. Idempotent.
+    With ``release=False`` (a deployment of this operation already succeeded) instances still on
+    another version are an error rather than a reason to deploy again, so nothing loops.
     """
     info = get_deployment_group(aws, props)
     if info is None:
@@ -341,6 +343,11 @@ def converge(aws: Aws, props: Props) -> tuple[str, str | None]:
     stale = [i["InstanceId"] for i in described[0].get("Instances", []) if not runs_desired_version(i, props)]
     if not stale:
         return group, None
+    if not release:
+        raise RuntimeError(
+            f"a deployment of {props.physical_id} succeeded, but instances {', '.join(stale)} of {group} do not run "
+            f"launch template {props.launch_template_id} version {props.launch_template_version}"
+        )
     delete_kept_groups(aws, props, keep=group)
     deployment_id: str = call(
         aws.codedeploy,
@@ -404,6 +411,19 @@ def failed_deployments(aws: Aws, props: Props, since: float) -> list[str]:
             return []
         raise
     return failed
+
+
+def succeeded_since(aws: Aws, props: Props, since: float) -> bool:
+    """True when a deployment of the group created since ``since`` succeeded (this operation's release)."""
+    found: list[str] = call(
+        aws.codedeploy,
+        "list_deployments",
+        applicationName=props.application,
+        deploymentGroupName=props.deployment_group,
+        includeOnlyStatuses=["Succeeded"],
+        createTimeRange={"start": datetime.fromtimestamp(since, tz=UTC)},
+    ).get("deployments", [])
+    return bool(found)
 
 
 def start_marker(aws: Aws, props: Props) -> dict[str, str]:
