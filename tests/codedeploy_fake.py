@@ -204,9 +204,18 @@ class FakeCodeDeploy:
         d["status"] = "Succeeded"
         return green
 
-    def fail(self, deployment_id: str, *, code: str = "HEALTH_CONSTRAINTS", rollback: bool = True) -> None:
-        """The green fleet failed validation (or an alarm fired): roll back, blue keeps serving."""
+    def fail(
+        self, deployment_id: str, *, code: str = "HEALTH_CONSTRAINTS", rollback: bool = True, leave_green: bool = False
+    ) -> None:
+        """The green fleet failed validation (or an alarm fired): roll back, blue keeps serving.
+
+        ``leave_green`` leaves the green group behind, as a failed or stopped deployment can.
+        """
         d = self.deployments[deployment_id]
+        if leave_green:
+            self.succeed(deployment_id)
+            group = self.groups[(d["app"], d["group"])]
+            group["autoScalingGroups"] = [{"name": d["blue"], "hook": "CodeDeploy-managed-hook"}]
         d["status"] = "Failed"
         d["errorInformation"] = {"code": code, "message": "The overall deployment failed because too many "
                                  "individual instances failed deployment"}  # fmt: skip

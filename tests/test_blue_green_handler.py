@@ -333,6 +333,18 @@ def test_failed_release_fails_the_stack_and_the_rollback_restores_the_version(wo
     assert world.versions(INITIAL) == {"1"}
 
 
+def test_a_green_group_left_by_a_failed_deployment_is_deleted(world: World) -> None:
+    world.props["KeepBlue"] = "true"  # so the fake's copy leaves blue alone
+    create(world)
+    evt, started = release(world, 2, old=world.props)
+    deployment_id = only_deployment(world)
+    world.codedeploy.fail(deployment_id, rollback=False, leave_green=True)
+    assert f"CodeDeploy_{GROUP}_{deployment_id}" in world.groups()
+    with pytest.raises(index.DeploymentFailed):
+        complete(world, evt, started)
+    assert list(world.groups()) == [INITIAL], "only the blue group, still serving, is left"
+
+
 def test_rollback_during_codedeploys_own_rollback_waits_for_it(world: World) -> None:
     create(world)
     release(world, 2, old=world.props)

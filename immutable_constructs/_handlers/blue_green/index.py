@@ -442,6 +442,13 @@ def raise_if_failed_since(
     if not failed:
         return
     deployment_id = failed[0]
+    # A failed or stopped deployment can leave its green group behind: it never served, delete it.
+    serving = current_group(aws, props)
+    for leftover in describe_groups(aws, [f"{props.green_prefix}{d}" for d in failed]):
+        name = leftover["AutoScalingGroupName"]
+        if name != serving:
+            LOG.info("deleting %s, the green group of a failed deployment", name)
+            _ignore_missing(lambda name=name: delete_group(aws, name))  # type: ignore[misc]
     info = call(aws.codedeploy, "get_deployment", deploymentId=deployment_id)["deploymentInfo"]
     error = info.get("errorInformation", {})
     rollback = info.get("rollbackInfo", {})
