@@ -9,6 +9,7 @@ Scaling group of the fleet. See docs/blue-green.md for the lifecycle.
 
 from __future__ import annotations
 
+import functools
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
@@ -85,8 +86,11 @@ exit 0
 """
 
 
+@functools.cache
 def _revision_directory() -> str:
-    """A directory holding the revision bundle (appspec.yml + validate.sh); same content, same asset hash."""
+    """A directory holding the revision bundle (appspec.yml + validate.sh); same content, same asset hash.
+
+    Written once per process: every fleet shares the same bundle."""
     directory = Path(tempfile.mkdtemp(prefix="immutable-constructs-revision-"))
     (directory / "appspec.yml").write_text(_APPSPEC)
     script = directory / "validate.sh"
