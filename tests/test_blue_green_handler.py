@@ -400,6 +400,28 @@ def test_update_recreates_a_deployment_group_deleted_by_hand(world: World) -> No
     assert complete(world, evt, started)["IsComplete"] is True
 
 
+@pytest.mark.parametrize("keep_blue", ["false", "true"])
+def test_any_number_of_releases_and_updates_then_delete(world: World, keep_blue: str) -> None:
+    world.props["KeepBlue"] = keep_blue
+    create(world)
+    previous = world.props
+    for version, changes in ((2, {}), (3, {"MaxSize": "5"}), (3, {"AlarmNames": ["api-5xx"]}), (1, {})):
+        evt, started = release(world, version, old=previous, **changes)
+        running = [d for d, v in world.codedeploy.deployments.items() if v["status"] == "InProgress"]
+        if running:
+            world.codedeploy.succeed(running[0])
+        done = complete(world, evt, started)
+        assert done["IsComplete"] is True
+        assert world.versions(done["Data"]["AutoScalingGroupName"]) == {str(version)}
+        assert len(world.groups()) <= (2 if keep_blue == "true" else 1), "at most the serving and one kept group"
+        previous = evt["ResourceProperties"]
+    assert len(world.codedeploy.started()) == 3, "the alarm-only update released nothing"
+    evt = event("Delete", previous)
+    index.on_event(evt, None, world.aws)
+    assert index.is_complete(evt, None, world.aws) == {"IsComplete": True}
+    assert world.groups() == {} and world.codedeploy.groups == {}
+
+
 # -- delete -----------------------------------------------------------------------------------
 
 
