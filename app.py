@@ -25,17 +25,21 @@ from constructs import Construct
 
 from immutable_constructs import (
     AmiCatalog,
+    BlueGreenFleet,
     FleetHealthCheck,
     GoldenImagePipeline,
     ImageComponent,
     ImmutableFleet,
     ParentImage,
+    PinnedSsmImage,
     SessionManagerAccess,
 )
 from immutable_constructs.nag import ImmutableInfrastructureChecks
 
 IMAGE_PARAMETER = "/images/web/stable"
 IMAGE_VERSION_CONTEXT_KEY = "images.web.stable"
+API_IMAGE_PARAMETER = "/images/api/stable"
+API_IMAGE_VERSION_CONTEXT_KEY = "images.api.stable"
 
 
 def _acknowledge(scope: Construct, rule: str, reason: str) -> None:
@@ -117,6 +121,7 @@ class ReferenceStack(Stack):
         image_version: int,
         region: str = "us-east-1",
         source_revision: str = "local",
+        api_image_version: int = 1,
     ) -> None:
         # A region (ALB access logs need the region's ELB account) but no account: nothing is looked up.
         super().__init__(
@@ -212,6 +217,38 @@ class ReferenceStack(Stack):
         )
         access.grant_start_session(operators, fleet=fleet)
 
+        # The API tier is released by CodeDeploy blue/green: /api/* goes to its own target group,
+        # which CodeDeploy moves from the old fleet to the new one when its image version changes.
+        api_target_group = elbv2.ApplicationTargetGroup(
+            self,
+            "Api",
+            vpc=vpc,
+            port=8081,
+            protocol=elbv2.ApplicationProtocol.HTTP,
+            target_type=elbv2.TargetType.INSTANCE,
+            health_check=elbv2.HealthCheck(path="/health", healthy_threshold_count=2, interval=Duration.seconds(10)),
+            deregistration_delay=Duration.seconds(30),
+        )
+        listener.add_target_groups(
+            "ApiRoute",
+            target_groups=[api_target_group],
+            priority=10,
+            conditions=[elbv2.ListenerCondition.path_patterns(["/api/*"])],
+        )
+        api = BlueGreenFleet(
+            self,
+            "ApiFleet",
+            vpc=vpc,
+            machine_image=PinnedSsmImage(API_IMAGE_PARAMETER, version=api_image_version),
+            instance_type=ec2.InstanceType("t3.small"),
+            target_group=api_target_group,
+            min_capacity=2,
+            max_capacity=4,
+            health_check=FleetHealthCheck.http("http://localhost:8081/health"),
+        )
+        access.add_fleet(api)
+        CfnOutput(self, "ApiImageParameter", value=f"{API_IMAGE_PARAMETER}:{api_image_version}")
+
         CfnOutput(self, "Url", value=f"http://{alb.load_balancer_dns_name}/")
         CfnOutput(self, "ImageParameter", value=f"{IMAGE_PARAMETER}:{image_version}")
 
@@ -222,8 +259,15 @@ def build(app: App) -> ReferenceStack:
     image_version = int(raw) if raw is not None else 1
     region = app.node.try_get_context("region") or "us-east-1"
     source_revision = str(app.node.try_get_context("source_revision") or "local")
+    raw_api = app.node.try_get_context(API_IMAGE_VERSION_CONTEXT_KEY)
+    api_image_version = int(raw_api) if raw_api is not None else 1
     stack = ReferenceStack(
-        app, "ImmutableReference", image_version=image_version, region=region, source_revision=source_revision
+        app,
+        "ImmutableReference",
+        image_version=image_version,
+        region=region,
+        source_revision=source_revision,
+        api_image_version=api_image_version,
     )
     Validations.of(app).add_plugins(AwsSolutionsChecks(app), ImmutableInfrastructureChecks())
     return stack

@@ -10,6 +10,7 @@ kwargs = json.loads(
     "packages": [
         "immutable_constructs",
         "immutable_constructs._handlers",
+        "immutable_constructs._handlers.blue_green",
         "immutable_constructs._handlers.promotion",
         "immutable_constructs._private",
         "immutable_constructs.nag",

@@ -6,6 +6,7 @@ instances replace the old ones.
 
 from ._version import __version__
 from .ami_catalog import AmiCatalog
+from .blue_green import BlueGreenFleet
 from .errors import Problem, ValidationError
 from .fleet import FleetHealthCheck, FleetUpdate, ImmutableFleet
 from .image_pipeline import GoldenImagePipeline, ImageComponent, ParentImage
@@ -14,6 +15,7 @@ from .session_manager import SessionManagerAccess, SessionTarget
 
 __all__ = [
     "AmiCatalog",
+    "BlueGreenFleet",
     "FleetHealthCheck",
     "FleetUpdate",
     "GoldenImagePipeline",

@@ -524,43 +524,18 @@ class ImmutableFleet(Construct):
 
     @staticmethod
     def _instance_arn(stack: Stack) -> str:
-        return stack.format_arn(service="ec2", resource="instance", resource_name="*")
+        return instance_arn(stack)
 
     def _agent_statements(self, stack: Stack) -> list[iam.PolicyStatement]:
-        instance_arn = self._instance_arn(stack)
-        return [
-            iam.PolicyStatement(
-                sid="SessionManagerAgentRegistration",
-                actions=["ssm:UpdateInstanceInformation"],
-                resources=[instance_arn],
-            ),
-            iam.PolicyStatement(
-                sid="SessionManagerAgentChannels",
-                actions=[
-                    "ssmmessages:CreateControlChannel",
-                    "ssmmessages:CreateDataChannel",
-                    "ssmmessages:OpenControlChannel",
-                    "ssmmessages:OpenDataChannel",
-                ],
-                resources=["*"],
-            ),
-            iam.PolicyStatement(
-                sid="CloudWatchAgentLogs",
-                actions=["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
-                resources=[self.log_group.log_group_arn, f"{self.log_group.log_group_arn}:*"],
-            ),
-            iam.PolicyStatement(
-                sid="CloudWatchAgentMetrics",
-                actions=["cloudwatch:PutMetricData"],
-                resources=["*"],
-                conditions={"StringEquals": {"cloudwatch:namespace": "CWAgent"}},
-            ),
-            iam.PolicyStatement(
-                sid="CloudWatchAgentDimensions",
-                actions=["ec2:DescribeTags", "ec2:DescribeVolumes"],
-                resources=["*"],
-            ),
-        ]
+        return agent_statements(stack, self.log_group)
+
+    def _select_subnets(
+        self, problems: Problems, vpc: ec2.IVpc, selection: ec2.SubnetSelection | None
+    ) -> ec2.SubnetSelection | None:
+        return select_private_subnets(problems, vpc, selection)
+
+    def _check_image(self, problems: Problems, machine_image: ec2.IMachineImage) -> ec2.MachineImageConfig:
+        return check_image(self, problems, machine_image)
 
     @staticmethod
     def _update_policy(update: FleetUpdate, in_service: int, grace_period: Duration) -> autoscaling.UpdatePolicy:
@@ -805,72 +780,119 @@ class ImmutableFleet(Construct):
                     "e.g. Duration.seconds(5)",
                 )
 
-    def _select_subnets(
-        self, problems: Problems, vpc: ec2.IVpc, selection: ec2.SubnetSelection | None
-    ) -> ec2.SubnetSelection | None:
-        if selection is not None:
-            public_ids = {s.subnet_id for s in vpc.public_subnets}
-            chosen = vpc.select_subnets(
-                subnet_type=selection.subnet_type,
-                subnet_group_name=selection.subnet_group_name,
-                subnets=selection.subnets,
-                availability_zones=selection.availability_zones,
-                one_per_az=selection.one_per_az,
-                subnet_filters=selection.subnet_filters,
-            )
-            # A subnet's id is the same string (token or literal) wherever it is read.
-            if public_ids.intersection(chosen.subnet_ids):
-                problems.add(
-                    "vpc_subnets",
-                    "public subnets",
-                    "would give instances a route from the internet",
-                    "launch into private subnets (the default) and put a load balancer in front",
-                )
-            return selection
-        if vpc.private_subnets:
-            return ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS)
-        if vpc.isolated_subnets:
-            return ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_ISOLATED)
-        problems.add(
-            "vpc",
-            vpc.node.path,
-            "has no private or isolated subnets",
-            "add private subnets to the VPC or pass vpc_subnets selecting them",
-        )
-        return None
 
-    def _check_image(self, problems: Problems, machine_image: ec2.IMachineImage) -> ec2.MachineImageConfig:
-        config = machine_image.get_image(self)
-        image_id = config.image_id
-        if config.os_type == ec2.OperatingSystemType.WINDOWS:
+def instance_arn(stack: Stack) -> str:
+    """Every EC2 instance of the stack's account and region (instance ids of a group are not known in advance)."""
+    return stack.format_arn(service="ec2", resource="instance", resource_name="*")
+
+
+def agent_statements(stack: Stack, log_group: logs.ILogGroup) -> list[iam.PolicyStatement]:
+    """The scoped Session Manager and CloudWatch agent permissions of a fleet's instance role."""
+    instance_arn_ = instance_arn(stack)
+    return [
+        iam.PolicyStatement(
+            sid="SessionManagerAgentRegistration",
+            actions=["ssm:UpdateInstanceInformation"],
+            resources=[instance_arn_],
+        ),
+        iam.PolicyStatement(
+            sid="SessionManagerAgentChannels",
+            actions=[
+                "ssmmessages:CreateControlChannel",
+                "ssmmessages:CreateDataChannel",
+                "ssmmessages:OpenControlChannel",
+                "ssmmessages:OpenDataChannel",
+            ],
+            resources=["*"],
+        ),
+        iam.PolicyStatement(
+            sid="CloudWatchAgentLogs",
+            actions=["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
+            resources=[log_group.log_group_arn, f"{log_group.log_group_arn}:*"],
+        ),
+        iam.PolicyStatement(
+            sid="CloudWatchAgentMetrics",
+            actions=["cloudwatch:PutMetricData"],
+            resources=["*"],
+            conditions={"StringEquals": {"cloudwatch:namespace": "CWAgent"}},
+        ),
+        iam.PolicyStatement(
+            sid="CloudWatchAgentDimensions",
+            actions=["ec2:DescribeTags", "ec2:DescribeVolumes"],
+            resources=["*"],
+        ),
+    ]
+
+
+def select_private_subnets(
+    problems: Problems, vpc: ec2.IVpc, selection: ec2.SubnetSelection | None
+) -> ec2.SubnetSelection | None:
+    """The fleet's subnets: the selection (public subnets refused), else private with egress, else isolated."""
+    if selection is not None:
+        public_ids = {s.subnet_id for s in vpc.public_subnets}
+        chosen = vpc.select_subnets(
+            subnet_type=selection.subnet_type,
+            subnet_group_name=selection.subnet_group_name,
+            subnets=selection.subnets,
+            availability_zones=selection.availability_zones,
+            one_per_az=selection.one_per_az,
+            subnet_filters=selection.subnet_filters,
+        )
+        # A subnet's id is the same string (token or literal) wherever it is read.
+        if public_ids.intersection(chosen.subnet_ids):
             problems.add(
-                "machine_image",
-                "a Windows image",
-                "is not supported yet: the health check and signal are Linux shell",
-                "use a Linux image",
+                "vpc_subnets",
+                "public subnets",
+                "would give instances a route from the internet",
+                "launch into private subnets (the default) and put a load balancer in front",
             )
-        if isinstance(image_id, str) and not is_unresolved(image_id) and _RESOLVE_AT_LAUNCH.match(image_id):
-            problems.add(
-                "machine_image",
-                image_id,
-                "is resolved from SSM when each instance launches, so instances of one fleet can run different images",
-                "pin the version in the template: machine_image=PinnedSsmImage(name, version=N)",
-            )
-        elif isinstance(image_id, str) and _UNVERSIONED_DYNAMIC_REF.search(image_id):
-            Annotations.of(self).add_warning_v2(
+        return selection
+    if vpc.private_subnets:
+        return ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS)
+    if vpc.isolated_subnets:
+        return ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_ISOLATED)
+    problems.add(
+        "vpc",
+        vpc.node.path,
+        "has no private or isolated subnets",
+        "add private subnets to the VPC or pass vpc_subnets selecting them",
+    )
+    return None
+
+
+def check_image(scope: Construct, problems: Problems, machine_image: ec2.IMachineImage) -> ec2.MachineImageConfig:
+    """Refuse images resolved at launch and Windows; warn about unpinned SSM images."""
+    config = machine_image.get_image(scope)
+    image_id = config.image_id
+    if config.os_type == ec2.OperatingSystemType.WINDOWS:
+        problems.add(
+            "machine_image",
+            "a Windows image",
+            "is not supported yet: the health check and signal are Linux shell",
+            "use a Linux image",
+        )
+    if isinstance(image_id, str) and not is_unresolved(image_id) and _RESOLVE_AT_LAUNCH.match(image_id):
+        problems.add(
+            "machine_image",
+            image_id,
+            "is resolved from SSM when each instance launches, so instances of one fleet can run different images",
+            "pin the version in the template: machine_image=PinnedSsmImage(name, version=N)",
+        )
+    elif isinstance(image_id, str) and _UNVERSIONED_DYNAMIC_REF.search(image_id):
+        Annotations.of(scope).add_warning_v2(
+            "immutable-constructs:unpinnedImage",
+            f"machine_image {image_id} has no parameter version, so every deploy may pick a new AMI. "
+            "Pin it: PinnedSsmImage(name, version=N).",
+        )
+    elif isinstance(image_id, str) and is_unresolved(image_id):
+        resolved = Stack.of(scope).resolve(image_id)
+        ref = resolved.get("Ref") if isinstance(resolved, dict) else None
+        if isinstance(ref, str) and ref.startswith("SsmParameterValue"):
+            Annotations.of(scope).add_warning_v2(
                 "immutable-constructs:unpinnedImage",
-                f"machine_image {image_id} has no parameter version, so every deploy may pick a new AMI. "
-                "Pin it: PinnedSsmImage(name, version=N).",
+                "machine_image comes from an SSM parameter through a CloudFormation parameter "
+                f"({ref}), which is re-resolved on every deploy: any deploy can roll the fleet to a "
+                "different AMI, and MachineImage.from_ssm_parameter ignores parameter_version. "
+                "Pin it in the template instead: PinnedSsmImage(name, version=N).",
             )
-        elif isinstance(image_id, str) and is_unresolved(image_id):
-            resolved = Stack.of(self).resolve(image_id)
-            ref = resolved.get("Ref") if isinstance(resolved, dict) else None
-            if isinstance(ref, str) and ref.startswith("SsmParameterValue"):
-                Annotations.of(self).add_warning_v2(
-                    "immutable-constructs:unpinnedImage",
-                    "machine_image comes from an SSM parameter through a CloudFormation parameter "
-                    f"({ref}), which is re-resolved on every deploy: any deploy can roll the fleet to a "
-                    "different AMI, and MachineImage.from_ssm_parameter ignores parameter_version. "
-                    "Pin it in the template instead: PinnedSsmImage(name, version=N).",
-                )
-        return config
+    return config

@@ -60,7 +60,9 @@ def test_reference_app_uses_no_context_lookups(reference_app: Synthesized) -> No
 
 
 def test_reference_app_pins_the_image_version(reference_app: Synthesized) -> None:
-    (launch_template,) = reference_app.resources("AWS::EC2::LaunchTemplate").values()
+    (launch_template,) = [
+        lt for logical_id, lt in reference_app.resources("AWS::EC2::LaunchTemplate").items() if "WebFleet" in logical_id
+    ]
     assert launch_template["Properties"]["LaunchTemplateData"]["ImageId"] == "{{resolve:ssm:/images/web/stable:1}}"
 
 
@@ -73,7 +75,9 @@ def test_image_version_comes_from_context(tmp_path: Any) -> None:
     app = App(outdir=str(tmp_path), context={"images.web.stable": "18"})
     stack = module.ReferenceStack(app, "Pinned", image_version=int(app.node.try_get_context("images.web.stable")))
     template = app.synth().get_stack_by_name(stack.stack_name).template
-    (launch_template,) = [r for r in template["Resources"].values() if r["Type"] == "AWS::EC2::LaunchTemplate"]
+    (launch_template,) = [
+        r for k, r in template["Resources"].items() if r["Type"] == "AWS::EC2::LaunchTemplate" and "WebFleet" in k
+    ]
     assert launch_template["Properties"]["LaunchTemplateData"]["ImageId"] == "{{resolve:ssm:/images/web/stable:18}}"
 
 

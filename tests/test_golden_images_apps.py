@@ -19,9 +19,10 @@ def test_pipeline_feeds_the_catalog_the_fleet_pins(
         assert target["SsmParameterConfigurations"] == [
             {"ParameterName": "/images/web/candidate", "DataType": "aws:ec2:image"}
         ], app.name
-        (function,) = app.resources("AWS::Lambda::Function").values()
+        # app.py also has the ApiFleet (BlueGreenFleet): pick the pipeline's function and the web fleet.
+        (function,) = (f for k, f in app.resources("AWS::Lambda::Function").items() if "Promotion" in k)
         assert function["Properties"]["Environment"]["Variables"]["TARGET_PARAMETER"] == "/images/web/stable"
-        (launch_template,) = app.resources("AWS::EC2::LaunchTemplate").values()
+        (launch_template,) = (t for k, t in app.resources("AWS::EC2::LaunchTemplate").items() if "Api" not in k)
         image_id = launch_template["Properties"]["LaunchTemplateData"]["ImageId"]
         assert image_id == "{{resolve:ssm:/images/web/stable:1}}", app.name
         assert not app.resources("AWS::SSM::Parameter"), "the catalog's writers own its parameters"

@@ -1,0 +1,100 @@
+"""A fleet released by CodeDeploy blue/green behind an internal ALB, checked by AwsSolutionsChecks.
+
+Release a new image by changing the pinned version: ``cdk deploy -c images.orders.stable=8``.
+The stack update starts a CodeDeploy deployment and waits for it; a failed deployment (or
+one stopped by an alarm) is rolled back by CodeDeploy and then by CloudFormation.
+"""
+
+from aws_cdk import Acknowledgment, App, CfnResource, Duration, Environment, Stack, Validations
+from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_codedeploy as codedeploy
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_elasticloadbalancingv2 as elbv2
+from aws_cdk import aws_s3 as s3
+from cdk_nag import AwsSolutionsChecks
+
+from immutable_constructs import BlueGreenFleet, FleetHealthCheck, PinnedSsmImage
+
+IMAGE_VERSION_CONTEXT_KEY = "images.orders.stable"
+VPC_CIDR = "10.20.0.0/16"
+
+
+def build(app: App) -> Stack:
+    raw = app.node.try_get_context(IMAGE_VERSION_CONTEXT_KEY)
+    version = int(raw) if raw is not None else 7
+    stack = Stack(app, "BlueGreenFleet", env=Environment(region="eu-west-1"))
+    vpc = ec2.Vpc(
+        stack,
+        "Vpc",
+        ip_addresses=ec2.IpAddresses.cidr(VPC_CIDR),
+        max_azs=2,
+        nat_gateways=1,
+        flow_logs={"All": ec2.FlowLogOptions(traffic_type=ec2.FlowLogTrafficType.ALL)},
+    )
+    logs_bucket = s3.Bucket(
+        stack,
+        "AlbAccessLogs",
+        encryption=s3.BucketEncryption.S3_MANAGED,
+        block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+        enforce_ssl=True,
+        versioned=True,
+    )
+    Validations.of(logs_bucket).acknowledge(
+        Acknowledgment(
+            id="AwsSolutions::AwsSolutions-S1",
+            reason="This bucket receives the ALB's access logs; logging its own access would need yet another bucket.",
+        )
+    )
+    alb = elbv2.ApplicationLoadBalancer(stack, "Alb", vpc=vpc, internet_facing=False, drop_invalid_header_fields=True)
+    alb.log_access_logs(logs_bucket, prefix="alb")
+    listener = alb.add_listener("Http", port=80, open=False)
+    listener.connections.allow_default_port_from(ec2.Peer.ipv4(VPC_CIDR), "clients inside the VPC")
+    # An internal example without a domain or certificate listens on HTTP; a real service adds an
+    # HTTPS listener (ACM certificate). Recorded as reasoned checkov skips on the listener.
+    cfn_listener = listener.node.default_child
+    assert isinstance(cfn_listener, CfnResource)
+    cfn_listener.add_metadata(
+        "checkov",
+        {
+            "skip": [
+                {"id": "CKV_AWS_2", "comment": "Internal HTTP listener: the example has no certificate."},
+                {"id": "CKV_AWS_103", "comment": "No TLS policy applies to an HTTP listener."},
+            ]
+        },
+    )
+    target_group = listener.add_targets(
+        "Orders",
+        port=8080,
+        protocol=elbv2.ApplicationProtocol.HTTP,
+        health_check=elbv2.HealthCheck(path="/health", healthy_threshold_count=2, interval=Duration.seconds(10)),
+        deregistration_delay=Duration.seconds(30),
+    )
+    latency = cloudwatch.Alarm(
+        stack,
+        "SlowOrders",
+        metric=target_group.metrics.target_response_time(period=Duration.minutes(1), statistic="p99"),
+        threshold=1.5,
+        evaluation_periods=3,
+        treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+        alarm_description="p99 latency of the orders service above 1.5 s; rolls a release back",
+    )
+    BlueGreenFleet(
+        stack,
+        "Orders",
+        vpc=vpc,
+        machine_image=PinnedSsmImage("/images/orders/stable", version=version),
+        instance_type=ec2.InstanceType("t3.small"),
+        target_group=target_group,
+        health_check=FleetHealthCheck.http("http://localhost:8080/health"),
+        deployment_config=codedeploy.ServerDeploymentConfig.HALF_AT_A_TIME,
+        termination_wait=Duration.minutes(10),
+        alarms=[latency],
+    )
+    Validations.of(app).add_plugins(AwsSolutionsChecks(app))
+    return stack
+
+
+if __name__ == "__main__":
+    app = App()
+    build(app)
+    app.synth()

@@ -1,0 +1,728 @@
+"""Custom resource handler that owns a CodeDeploy EC2 blue/green deployment group and every
+Auto Scaling group of the fleet behind it.
+
+CloudFormation owns the launch template, IAM, security group, target group, alarms and the
+CodeDeploy application. This resource (CDK Provider framework: ``on_event`` starts work,
+``is_complete`` polls) owns the rest, so no resource has two owners:
+
+* Create: an Auto Scaling group from the launch template version, then the deployment
+  group (BLUE_GREEN / WITH_TRAFFIC_CONTROL, COPY_AUTO_SCALING_GROUP) pointing at it; the
+  resource is complete when the group's instances are healthy in the target group.
+* Update: the deployment group's settings and the current group's size are updated in
+  place. When an instance runs another launch template version than the desired one, the
+  current group is pointed at the desired version and a CodeDeploy deployment copies it
+  into a green group; the resource is complete when the deployment succeeds and fails
+  (so CloudFormation rolls back) when it fails or is stopped.
+* Delete: the deployment group and every group it owns (tagged, or in the deployment
+  group) are deleted; complete when they are gone. Deleting what never existed succeeds.
+
+Properties arrive as strings (CloudFormation stringifies custom resource properties).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import random
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+LOG = logging.getLogger()
+LOG.setLevel(logging.INFO)
+
+#: Tag on every Auto Scaling group this resource (or CodeDeploy, for it) created; the value is the physical id.
+OWNER_TAG = "immutable-constructs:blue-green"
+
+#: botocore's own retries (adaptive mode backs off and rate-limits on throttling).
+RETRY_CONFIG = Config(retries={"max_attempts": 10, "mode": "adaptive"})
+
+_THROTTLING = frozenset(
+    {"Throttling", "ThrottlingException", "ThrottledException", "RequestLimitExceeded", "TooManyRequestsException"}
+)
+_EXPLICIT_ATTEMPTS = 5
+_CLOCK_SKEW_MARGIN = 300.0  # seconds; failures already known when an operation starts are excluded by id
+_ACTIVE_DEPLOYMENT = ["Created", "Queued", "InProgress", "Baking", "Ready"]
+
+#: Replaced in tests so back-off does not sleep.
+sleep: Callable[[float], None] = time.sleep
+
+
+class DeploymentFailed(RuntimeError):
+    """A CodeDeploy deployment ended Failed or Stopped; raising it fails (and so rolls back) the stack."""
+
+
+@dataclass
+class Aws:
+    """The three clients the handler uses (injected in tests)."""
+
+    autoscaling: Any
+    codedeploy: Any
+    elbv2: Any
+
+    @classmethod
+    def from_environment(cls) -> Aws:
+        return cls(
+            autoscaling=boto3.client("autoscaling", config=RETRY_CONFIG),
+            codedeploy=boto3.client("codedeploy", config=RETRY_CONFIG),
+            elbv2=boto3.client("elbv2", config=RETRY_CONFIG),
+        )
+
+
+def call(client: Any, operation: str, **kwargs: Any) -> Any:
+    """Call ``client.operation(**kwargs)``, backing off exponentially (with jitter) on throttling.
+
+    botocore already retries throttled calls; this outer loop covers a storm that outlasts it.
+    """
+    for attempt in range(_EXPLICIT_ATTEMPTS):
+        try:
+            return getattr(client, operation)(**kwargs)
+        except ClientError as error:
+            code = error.response.get("Error", {}).get("Code", "")
+            if code not in _THROTTLING or attempt == _EXPLICIT_ATTEMPTS - 1:
+                raise
+            delay = min(20.0, 2.0 ** (attempt + 1)) * (0.5 + random.random() / 2)
+            LOG.warning("%s throttled (%s); retrying in %.1fs", operation, code, delay)
+            sleep(delay)
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _error_code(error: ClientError) -> str:
+    return str(error.response.get("Error", {}).get("Code", ""))
+
+
+@dataclass(frozen=True)
+class Props:
+    """The custom resource's properties, parsed from CloudFormation's strings."""
+
+    application: str
+    deployment_group: str
+    service_role_arn: str
+    deployment_config: str
+    launch_template_id: str
+    launch_template_version: str
+    subnet_ids: tuple[str, ...]
+    target_group_arn: str
+    target_group_name: str
+    min_size: int
+    max_size: int
+    desired_capacity: int | None
+    health_check_grace_period: int
+    max_instance_lifetime: int
+    fleet_tag_key: str
+    fleet_tag_value: str
+    alarm_names: tuple[str, ...]
+    keep_blue: bool
+    termination_wait_minutes: int
+    ready_wait_minutes: int
+    revision_bucket: str
+    revision_key: str
+    deployment_type: str = "BLUE_GREEN"
+    deployment_option: str = "WITH_TRAFFIC_CONTROL"
+    green_fleet_provisioning: str = "COPY_AUTO_SCALING_GROUP"
+    rollback_events: tuple[str, ...] = ("DEPLOYMENT_FAILURE", "DEPLOYMENT_STOP_ON_ALARM")
+
+    @classmethod
+    def parse(cls, raw: Mapping[str, Any]) -> Props:
+        desired = str(raw.get("DesiredCapacity", "") or "")
+        return cls(
+            application=str(raw["ApplicationName"]),
+            deployment_group=str(raw["DeploymentGroupName"]),
+            service_role_arn=str(raw["ServiceRoleArn"]),
+            deployment_config=str(raw["DeploymentConfigName"]),
+            launch_template_id=str(raw["LaunchTemplateId"]),
+            launch_template_version=str(raw["LaunchTemplateVersion"]),
+            subnet_ids=tuple(str(s) for s in raw["SubnetIds"]),
+            target_group_arn=str(raw["TargetGroupArn"]),
+            target_group_name=str(raw["TargetGroupName"]),
+            min_size=int(raw["MinSize"]),
+            max_size=int(raw["MaxSize"]),
+            desired_capacity=int(desired) if desired else None,
+            health_check_grace_period=int(raw["HealthCheckGracePeriod"]),
+            max_instance_lifetime=int(raw["MaxInstanceLifetime"]),
+            fleet_tag_key=str(raw["FleetTagKey"]),
+            fleet_tag_value=str(raw["FleetTagValue"]),
+            alarm_names=tuple(str(a) for a in raw.get("AlarmNames", ())),
+            keep_blue=str(raw.get("KeepBlue", "false")).lower() == "true",
+            termination_wait_minutes=int(raw.get("TerminationWaitMinutes", 0)),
+            ready_wait_minutes=int(raw.get("ReadyWaitMinutes", 0)),
+            revision_bucket=str(raw["RevisionBucket"]),
+            revision_key=str(raw["RevisionKey"]),
+            deployment_type=str(raw.get("DeploymentType", "BLUE_GREEN")),
+            deployment_option=str(raw.get("DeploymentOption", "WITH_TRAFFIC_CONTROL")),
+            green_fleet_provisioning=str(raw.get("GreenFleetProvisioning", "COPY_AUTO_SCALING_GROUP")),
+            rollback_events=tuple(
+                str(e) for e in raw.get("AutoRollbackEvents", ("DEPLOYMENT_FAILURE", "DEPLOYMENT_STOP_ON_ALARM"))
+            ),
+        )
+
+    @property
+    def physical_id(self) -> str:
+        return f"{self.application}/{self.deployment_group}"
+
+    @property
+    def initial_group(self) -> str:
+        """The first Auto Scaling group's name; later ones are named by CodeDeploy (``CodeDeploy_<group>_d-...``).
+
+        The suffix tells apart two identities with the same deployment group name (another application).
+        """
+        return f"{self.deployment_group}-{hashlib.sha256(self.physical_id.encode()).hexdigest()[:8]}"
+
+    @property
+    def green_prefix(self) -> str:
+        return f"CodeDeploy_{self.deployment_group}_"
+
+    @property
+    def expected_in_service(self) -> int:
+        return self.desired_capacity if self.desired_capacity is not None else self.min_size
+
+    def deployment_group_settings(self, current_group: str) -> dict[str, Any]:
+        """Every setting of the deployment group (the same for create and update)."""
+        if self.ready_wait_minutes > 0:
+            ready = {"actionOnTimeout": "STOP_DEPLOYMENT", "waitTimeInMinutes": self.ready_wait_minutes}
+        else:
+            ready = {"actionOnTimeout": "CONTINUE_DEPLOYMENT", "waitTimeInMinutes": 0}
+        return {
+            "applicationName": self.application,
+            "serviceRoleArn": self.service_role_arn,
+            "deploymentConfigName": self.deployment_config,
+            "autoScalingGroups": [current_group],
+            "deploymentStyle": {"deploymentType": self.deployment_type, "deploymentOption": self.deployment_option},
+            "blueGreenDeploymentConfiguration": {
+                "terminateBlueInstancesOnDeploymentSuccess": {
+                    "action": "KEEP_ALIVE" if self.keep_blue else "TERMINATE",
+                    "terminationWaitTimeInMinutes": self.termination_wait_minutes,
+                },
+                "deploymentReadyOption": ready,
+                "greenFleetProvisioningOption": {"action": self.green_fleet_provisioning},
+            },
+            "loadBalancerInfo": {"targetGroupInfoList": [{"name": self.target_group_name}]},
+            "autoRollbackConfiguration": {"enabled": bool(self.rollback_events), "events": list(self.rollback_events)},
+            "alarmConfiguration": {
+                "enabled": bool(self.alarm_names),
+                "ignorePollAlarmFailure": False,
+                "alarms": [{"name": name} for name in self.alarm_names],
+            },
+        }
+
+
+# -- entry points ---------------------------------------------------------------
+
+
+def on_event(event: Mapping[str, Any], context: object = None, aws: Aws | None = None) -> dict[str, Any]:
+    """Provider framework onEvent: start the work and return at once."""
+    aws = aws or Aws.from_environment()
+    request = event["RequestType"]
+    props = Props.parse(event["ResourceProperties"])
+    LOG.info("%s %s", request, props.physical_id)
+    if request == "Create":
+        return create(aws, props)
+    if request == "Update":
+        old = Props.parse(event["OldResourceProperties"])
+        if old.physical_id != props.physical_id:
+            # A new identity is a new resource; CloudFormation then deletes the old one with its old properties.
+            return create(aws, props)
+        return update(aws, props)
+    if request == "Delete":
+        return delete(aws, props)
+    raise ValueError(f"unknown request type {request!r}")
+
+
+def is_complete(event: Mapping[str, Any], context: object = None, aws: Aws | None = None) -> dict[str, Any]:
+    """Provider framework isComplete: poll until the fleet is healthy on the desired version, or deleted.
+
+    Stateless apart from ``Data.Since`` (when on_event ran): it waits while any deployment of the
+    group runs (a release, or CodeDeploy's own rollback), raises when a deployment created since
+    then failed or was stopped, and otherwise converges the fleet, releasing if still needed.
+    """
+    aws = aws or Aws.from_environment()
+    request = event["RequestType"]
+    props = Props.parse(event["ResourceProperties"])
+    data = dict(event.get("Data") or {})
+    if request == "Delete":
+        return {"IsComplete": delete_finished(aws, props)}
+    if active_deployment(aws, props) is not None:
+        return {"IsComplete": False}
+    since = float(data.get("Since", time.time()))
+    known = {d for d in str(data.get("KnownFailed", "")).split(",") if d}
+    raise_if_failed_since(aws, props, since, known=known)
+    group, started = converge(aws, props, release=not succeeded_since(aws, props, since))
+    if started is not None or not fleet_healthy(aws, props, group):
+        return {"IsComplete": False}
+    return {"IsComplete": True, "Data": {"AutoScalingGroupName": group}}
+
+
+# -- create / update / delete ---------------------------------------------------
+
+
+def create(aws: Aws, props: Props) -> dict[str, Any]:
+    """Create the first group and the deployment group; undo both if either fails, so nothing is half made."""
+    marker = start_marker(aws, props)
+    created_group = False
+    created_deployment_group = False
+    try:
+        existing = describe_groups(aws, [props.initial_group])
+        if not existing:
+            create_group(aws, props, props.initial_group)
+            created_group = True
+        if get_deployment_group(aws, props) is None:
+            call(
+                aws.codedeploy,
+                "create_deployment_group",
+                deploymentGroupName=props.deployment_group,
+                **props.deployment_group_settings(props.initial_group),
+            )
+            created_deployment_group = True
+        else:  # a retried create: bring the existing one to the desired settings
+            put_deployment_group(aws, props, props.initial_group)
+        verify_deployment_group(aws, props, props.initial_group)
+    except Exception:
+        LOG.exception("create failed; cleaning up what this attempt made")
+        if created_deployment_group:
+            _ignore_missing(
+                lambda: call(
+                    aws.codedeploy,
+                    "delete_deployment_group",
+                    applicationName=props.application,
+                    deploymentGroupName=props.deployment_group,
+                )
+            )
+        if created_group:
+            _ignore_missing(lambda: delete_group(aws, props.initial_group))
+        raise
+    return {"PhysicalResourceId": props.physical_id, "Data": marker}
+
+
+def update(aws: Aws, props: Props) -> dict[str, Any]:
+    """Converge at once unless a deployment is running (then is_complete converges after it)."""
+    if get_deployment_group(aws, props) is None:  # deleted behind CloudFormation's back: make it again
+        LOG.warning("deployment group %s is missing; creating it", props.physical_id)
+        return create(aws, props)
+    active = active_deployment(aws, props)
+    if active is not None:  # a retried event, or CodeDeploy's own rollback: wait for it, start nothing now
+        LOG.info("deployment %s is running; converging after it", active)
+    else:
+        marker = start_marker(aws, props)
+        converge(aws, props)
+        return {"PhysicalResourceId": props.physical_id, "Data": marker}
+    return {"PhysicalResourceId": props.physical_id, "Data": start_marker(aws, props)}
+
+
+def converge(aws: Aws, props: Props, *, release: bool = True) -> tuple[str, str | None]:
+    """Bring the deployment group and its current Auto Scaling group to ``props``; release when needed.
+
+    Settings (alarms, deployment config, blue/green options) and capacity are changed in place.
+    A release (a CodeDeploy deployment) starts only when an instance of the current group runs
+    another launch template version than the desired one, so updates with unchanged release
+    props start nothing, and a rollback to the version CodeDeploy already restored starts nothing.
+    Returns the current group and the id of the deployment started, if any. Idempotent.
+    With ``release=False`` (a deployment of this operation already succeeded) instances still on
+    another version are an error rather than a reason to deploy again, so nothing loops.
+    """
+    info = get_deployment_group(aws, props)
+    if info is None:
+        raise RuntimeError(f"deployment group {props.physical_id} does not exist")
+    group = current_group(aws, props, info)
+    if group is None:
+        raise RuntimeError(f"deployment group {props.physical_id} has no Auto Scaling group; fix it by hand")
+    if needs_settings_update(info, props, group):
+        put_deployment_group(aws, props, group)
+    described = describe_groups(aws, [group])
+    if not described:
+        raise RuntimeError(f"Auto Scaling group {group} of {props.physical_id} does not exist")
+    if group_needs_update(described[0], props):
+        resize_group(aws, props, group)
+    if not has_owner_tag(described[0], props):
+        tag_group(aws, props, group)  # e.g. the green group CodeDeploy made: ours to delete later
+    stale = [i["InstanceId"] for i in described[0].get("Instances", []) if not runs_desired_version(i, props)]
+    if not stale:
+        return group, None
+    if not release:
+        raise RuntimeError(
+            f"a deployment of {props.physical_id} succeeded, but instances {', '.join(stale)} of {group} do not run "
+            f"launch template {props.launch_template_id} version {props.launch_template_version}"
+        )
+    delete_kept_groups(aws, props, keep=group)
+    deployment_id: str = call(
+        aws.codedeploy,
+        "create_deployment",
+        applicationName=props.application,
+        deploymentGroupName=props.deployment_group,
+        revision={
+            "revisionType": "S3",
+            "s3Location": {"bucket": props.revision_bucket, "key": props.revision_key, "bundleType": "zip"},
+        },
+        description=(
+            f"immutable-constructs release of launch template {props.launch_template_id} "
+            f"version {props.launch_template_version} ({len(stale)} instances on another version)"
+        )[:1000],
+    )["deploymentId"]
+    LOG.info("started deployment %s", deployment_id)
+    return group, deployment_id
+
+
+def delete(aws: Aws, props: Props) -> dict[str, Any]:
+    """Stop a running deployment, delete the deployment group, then every owned group (asynchronously)."""
+    active = active_deployment(aws, props)
+    if active is not None:
+        _ignore_missing(lambda: call(aws.codedeploy, "stop_deployment", deploymentId=active, autoRollbackEnabled=False))
+    groups = owned_groups(aws, props)
+    _ignore_missing(
+        lambda: call(
+            aws.codedeploy,
+            "delete_deployment_group",
+            applicationName=props.application,
+            deploymentGroupName=props.deployment_group,
+        )
+    )
+    for name in groups:
+        _ignore_missing(lambda name=name: delete_group(aws, name))  # type: ignore[misc]
+    return {"PhysicalResourceId": props.physical_id}
+
+
+def delete_finished(aws: Aws, props: Props) -> bool:
+    """True when no owned group is left; deletes any that is not yet being deleted (idempotent)."""
+    remaining = describe_groups(aws, owned_groups(aws, props, include_deployment_group=False))
+    for group in remaining:
+        if group.get("Status") != "Delete in progress":
+            _ignore_missing(lambda name=group["AutoScalingGroupName"]: delete_group(aws, name))  # type: ignore[misc]
+    return not remaining
+
+
+def failed_deployments(aws: Aws, props: Props, since: float) -> list[str]:
+    """Deployments of the group created after ``since`` (minus a clock-skew margin) that failed or were stopped."""
+    try:
+        failed: list[str] = call(
+            aws.codedeploy,
+            "list_deployments",
+            applicationName=props.application,
+            deploymentGroupName=props.deployment_group,
+            includeOnlyStatuses=["Failed", "Stopped"],
+            createTimeRange={"start": datetime.fromtimestamp(since - _CLOCK_SKEW_MARGIN, tz=UTC)},
+        ).get("deployments", [])
+    except ClientError as error:
+        if _error_code(error) in ("DeploymentGroupDoesNotExistException", "ApplicationDoesNotExistException"):
+            return []
+        raise
+    return failed
+
+
+def succeeded_since(aws: Aws, props: Props, since: float) -> bool:
+    """True when a deployment of the group created since ``since`` succeeded (this operation's release)."""
+    found: list[str] = call(
+        aws.codedeploy,
+        "list_deployments",
+        applicationName=props.application,
+        deploymentGroupName=props.deployment_group,
+        includeOnlyStatuses=["Succeeded"],
+        createTimeRange={"start": datetime.fromtimestamp(since, tz=UTC)},
+    ).get("deployments", [])
+    return bool(found)
+
+
+def start_marker(aws: Aws, props: Props) -> dict[str, str]:
+    """What is_complete needs to tell this operation's failures from earlier ones: when it started, and
+    which recent failures (e.g. the release whose failure caused this rollback) it must ignore."""
+    since = time.time()
+    return {"Since": str(since), "KnownFailed": ",".join(failed_deployments(aws, props, since))}
+
+
+def raise_if_failed_since(
+    aws: Aws, props: Props, since: float, *, known: set[str] | frozenset[str] = frozenset()
+) -> None:
+    """Raise DeploymentFailed when a deployment of the group created since ``since`` (and not in ``known``)
+    failed or was stopped."""
+    failed = [d for d in failed_deployments(aws, props, since) if d not in known]
+    if not failed:
+        return
+    deployment_id = failed[0]
+    # A failed or stopped deployment can leave its green group behind: it never served, delete it.
+    serving = current_group(aws, props)
+    for leftover in describe_groups(aws, [f"{props.green_prefix}{d}" for d in failed]):
+        name = leftover["AutoScalingGroupName"]
+        if name != serving:
+            LOG.info("deleting %s, the green group of a failed deployment", name)
+            _ignore_missing(lambda name=name: delete_group(aws, name))  # type: ignore[misc]
+    info = call(aws.codedeploy, "get_deployment", deploymentId=deployment_id)["deploymentInfo"]
+    error = info.get("errorInformation", {})
+    rollback = info.get("rollbackInfo", {})
+    rolled_back = rollback.get("rollbackDeploymentId")
+    raise DeploymentFailed(
+        f"CodeDeploy deployment {deployment_id} {info.get('status')}: {error.get('code', '')} "
+        f"{error.get('message', '')}".rstrip()
+        + (f"; CodeDeploy rolled back with {rolled_back}" if rolled_back else "")
+        + ". The stack update fails and CloudFormation rolls back to the previous launch template version."
+    )
+
+
+# -- building blocks -------------------------------------------------------------
+
+
+def _ignore_missing(action: Callable[[], object]) -> None:
+    try:
+        action()
+    except ClientError as error:
+        code = _error_code(error)
+        message = str(error.response.get("Error", {}).get("Message", ""))
+        missing = code in (
+            "DeploymentGroupDoesNotExistException",
+            "ApplicationDoesNotExistException",
+            "DeploymentDoesNotExistException",
+            "DeploymentAlreadyCompletedException",
+        ) or (code == "ValidationError" and ("not found" in message or "does not exist" in message))
+        if not missing:
+            raise
+        LOG.info("already gone: %s", message)
+
+
+def get_deployment_group(aws: Aws, props: Props) -> dict[str, Any] | None:
+    try:
+        info: dict[str, Any] = call(
+            aws.codedeploy,
+            "get_deployment_group",
+            applicationName=props.application,
+            deploymentGroupName=props.deployment_group,
+        )["deploymentGroupInfo"]
+    except ClientError as error:
+        if _error_code(error) in ("DeploymentGroupDoesNotExistException", "ApplicationDoesNotExistException"):
+            return None
+        raise
+    return info
+
+
+def current_group(aws: Aws, props: Props, info: Mapping[str, Any] | None = None) -> str | None:
+    """The Auto Scaling group the deployment group points at (CodeDeploy moves it to the green group)."""
+    info = info if info is not None else get_deployment_group(aws, props)
+    if info is None:
+        return None
+    groups = [g["name"] for g in info.get("autoScalingGroups", [])]
+    return groups[0] if groups else None
+
+
+def put_deployment_group(aws: Aws, props: Props, group: str) -> None:
+    call(
+        aws.codedeploy,
+        "update_deployment_group",
+        currentDeploymentGroupName=props.deployment_group,
+        **props.deployment_group_settings(group),
+    )
+
+
+def needs_settings_update(info: Mapping[str, Any], props: Props, group: str) -> bool:
+    """Compare the deployment group with the desired settings (CodeDeploy re-hooks groups on every update)."""
+    want = props.deployment_group_settings(group)
+    have_alarms = info.get("alarmConfiguration", {})
+    return (
+        info.get("serviceRoleArn") != want["serviceRoleArn"]
+        or info.get("deploymentConfigName") != want["deploymentConfigName"]
+        or info.get("deploymentStyle") != want["deploymentStyle"]
+        or info.get("blueGreenDeploymentConfiguration") != want["blueGreenDeploymentConfiguration"]
+        or info.get("loadBalancerInfo", {}).get("targetGroupInfoList")
+        != want["loadBalancerInfo"]["targetGroupInfoList"]
+        or sorted(a["name"] for a in have_alarms.get("alarms", [])) != sorted(props.alarm_names)
+        or bool(have_alarms.get("enabled")) != want["alarmConfiguration"]["enabled"]
+        or info.get("autoRollbackConfiguration", {}).get("enabled") != want["autoRollbackConfiguration"]["enabled"]
+        or sorted(info.get("autoRollbackConfiguration", {}).get("events", []))
+        != sorted(want["autoRollbackConfiguration"]["events"])
+    )
+
+
+def verify_deployment_group(aws: Aws, props: Props, group: str) -> None:
+    """Read the deployment group back: it must be blue/green with traffic control on ``group``."""
+    info = get_deployment_group(aws, props)
+    if info is None:
+        raise RuntimeError(f"deployment group {props.physical_id} was not created")
+    style = info.get("deploymentStyle", {})
+    want = {"deploymentType": props.deployment_type, "deploymentOption": props.deployment_option}
+    if style != want:
+        raise RuntimeError(f"deployment group {props.physical_id} has style {style}, not {want}")
+    if current_group(aws, props, info) != group:
+        raise RuntimeError(f"deployment group {props.physical_id} does not point at {group}")
+
+
+def active_deployment(aws: Aws, props: Props) -> str | None:
+    try:
+        ids: Sequence[str] = call(
+            aws.codedeploy,
+            "list_deployments",
+            applicationName=props.application,
+            deploymentGroupName=props.deployment_group,
+            includeOnlyStatuses=_ACTIVE_DEPLOYMENT,
+        ).get("deployments", [])
+    except ClientError as error:
+        if _error_code(error) in ("DeploymentGroupDoesNotExistException", "ApplicationDoesNotExistException"):
+            return None
+        raise
+    return ids[0] if ids else None
+
+
+def _tags(props: Props, group: str) -> list[dict[str, Any]]:
+    def tag(key: str, value: str, propagate: bool) -> dict[str, Any]:
+        return {
+            "ResourceId": group,
+            "ResourceType": "auto-scaling-group",
+            "Key": key,
+            "Value": value,
+            "PropagateAtLaunch": propagate,
+        }
+
+    return [tag(OWNER_TAG, props.physical_id, False), tag(props.fleet_tag_key, props.fleet_tag_value, True)]
+
+
+def create_group(aws: Aws, props: Props, name: str) -> None:
+    kwargs: dict[str, Any] = {
+        "AutoScalingGroupName": name,
+        "LaunchTemplate": {"LaunchTemplateId": props.launch_template_id, "Version": props.launch_template_version},
+        "MinSize": props.min_size,
+        "MaxSize": props.max_size,
+        "VPCZoneIdentifier": ",".join(props.subnet_ids),
+        "TargetGroupARNs": [props.target_group_arn],
+        "HealthCheckType": "ELB",
+        "HealthCheckGracePeriod": props.health_check_grace_period,
+        "MaxInstanceLifetime": props.max_instance_lifetime,
+        "InstanceMaintenancePolicy": {"MinHealthyPercentage": 100, "MaxHealthyPercentage": 200},
+        "Tags": _tags(props, name),
+    }
+    if props.desired_capacity is not None:
+        kwargs["DesiredCapacity"] = props.desired_capacity
+    try:
+        call(aws.autoscaling, "create_auto_scaling_group", **kwargs)
+    except ClientError as error:
+        if _error_code(error) != "AlreadyExists":
+            raise
+    call(aws.autoscaling, "enable_metrics_collection", AutoScalingGroupName=name, Granularity="1Minute")
+
+
+def resize_group(aws: Aws, props: Props, name: str) -> None:
+    """Capacity, health check and launch template version of the current group; running instances stay as they are."""
+    kwargs: dict[str, Any] = {
+        "AutoScalingGroupName": name,
+        "LaunchTemplate": {"LaunchTemplateId": props.launch_template_id, "Version": props.launch_template_version},
+        "MinSize": props.min_size,
+        "MaxSize": props.max_size,
+        "HealthCheckType": "ELB",
+        "HealthCheckGracePeriod": props.health_check_grace_period,
+        "MaxInstanceLifetime": props.max_instance_lifetime,
+    }
+    if props.desired_capacity is not None:
+        kwargs["DesiredCapacity"] = props.desired_capacity
+    call(aws.autoscaling, "update_auto_scaling_group", **kwargs)
+
+
+def group_needs_update(group: Mapping[str, Any], props: Props) -> bool:
+    spec = group.get("LaunchTemplate", {})
+    return (
+        spec.get("LaunchTemplateId") != props.launch_template_id
+        or str(spec.get("Version")) != props.launch_template_version
+        or group.get("MinSize") != props.min_size
+        or group.get("MaxSize") != props.max_size
+        or (props.desired_capacity is not None and group.get("DesiredCapacity") != props.desired_capacity)
+        or group.get("HealthCheckType") != "ELB"
+        or group.get("HealthCheckGracePeriod") != props.health_check_grace_period
+        or group.get("MaxInstanceLifetime") != props.max_instance_lifetime
+    )
+
+
+def has_owner_tag(group: Mapping[str, Any], props: Props) -> bool:
+    return any(t.get("Key") == OWNER_TAG and t.get("Value") == props.physical_id for t in group.get("Tags", []))
+
+
+def tag_group(aws: Aws, props: Props, name: str) -> None:
+    call(aws.autoscaling, "create_or_update_tags", Tags=_tags(props, name))
+
+
+def delete_group(aws: Aws, name: str) -> None:
+    call(aws.autoscaling, "delete_auto_scaling_group", AutoScalingGroupName=name, ForceDelete=True)
+
+
+def describe_groups(aws: Aws, names: Sequence[str]) -> list[dict[str, Any]]:
+    if not names:
+        return []
+    groups: list[dict[str, Any]] = call(
+        aws.autoscaling, "describe_auto_scaling_groups", AutoScalingGroupNames=list(names)
+    )["AutoScalingGroups"]
+    return groups
+
+
+def owned_groups(aws: Aws, props: Props, *, include_deployment_group: bool = True) -> list[str]:
+    """Every group this resource owns: tagged with its id, plus the deployment group's (named ours)."""
+    names: set[str] = set()
+    token: str | None = None
+    while True:
+        kwargs: dict[str, Any] = {"Filters": [{"Name": f"tag:{OWNER_TAG}", "Values": [props.physical_id]}]}
+        if token:
+            kwargs["NextToken"] = token
+        page = call(aws.autoscaling, "describe_auto_scaling_groups", **kwargs)
+        names.update(g["AutoScalingGroupName"] for g in page["AutoScalingGroups"])
+        token = page.get("NextToken")
+        if not token:
+            break
+    if include_deployment_group:
+        group = current_group(aws, props)
+        if group is not None:
+            names.add(group)
+    names.update(g["AutoScalingGroupName"] for g in describe_groups(aws, [props.initial_group]))
+    # A green group CodeDeploy made but the handler has not tagged yet (e.g. a deployment stopped
+    # by a delete): named after the deployment group, with no other resource's owner tag.
+    token = None
+    while True:
+        kwargs = {"NextToken": token} if token else {}
+        page = call(aws.autoscaling, "describe_auto_scaling_groups", **kwargs)
+        for g in page["AutoScalingGroups"]:
+            owners = {t["Value"] for t in g.get("Tags", []) if t.get("Key") == OWNER_TAG}
+            if g["AutoScalingGroupName"].startswith(props.green_prefix) and owners <= {props.physical_id}:
+                names.add(g["AutoScalingGroupName"])
+        token = page.get("NextToken")
+        if not token:
+            break
+    return sorted(names)
+
+
+def delete_kept_groups(aws: Aws, props: Props, *, keep: str) -> None:
+    """Before a new release, delete blue groups kept alive by earlier releases (only the current one serves)."""
+    for name in owned_groups(aws, props, include_deployment_group=False):
+        if name != keep:
+            LOG.info("deleting kept group %s before the next release", name)
+            _ignore_missing(lambda name=name: delete_group(aws, name))  # type: ignore[misc]
+
+
+def runs_desired_version(instance: Mapping[str, Any], props: Props) -> bool:
+    spec = instance.get("LaunchTemplate", {})
+    return bool(
+        spec.get("LaunchTemplateId") == props.launch_template_id
+        and str(spec.get("Version")) == props.launch_template_version
+    )
+
+
+def fleet_healthy(aws: Aws, props: Props, group: str) -> bool:
+    """The group has its expected capacity InService on the desired version, all healthy in the target group.
+
+    Raises when the group's latest scaling activity failed (e.g. the launch template is unusable),
+    so a broken create fails fast instead of waiting for the provider's timeout.
+    """
+    groups = describe_groups(aws, [group])
+    if not groups:
+        return False
+    described = groups[0]
+    activities = call(aws.autoscaling, "describe_scaling_activities", AutoScalingGroupName=group, MaxRecords=1)
+    latest = activities.get("Activities", [])
+    if latest and latest[0].get("StatusCode") == "Failed":
+        raise RuntimeError(f"Auto Scaling group {group}: {latest[0].get('StatusMessage', 'scaling activity failed')}")
+    in_service = [
+        i["InstanceId"]
+        for i in described.get("Instances", [])
+        if i.get("LifecycleState") == "InService" and runs_desired_version(i, props)
+    ]
+    if len(in_service) < props.expected_in_service:
+        return False
+    health = call(aws.elbv2, "describe_target_health", TargetGroupArn=props.target_group_arn)
+    healthy = {
+        d["Target"]["Id"] for d in health.get("TargetHealthDescriptions", []) if d["TargetHealth"]["State"] == "healthy"
+    }
+    return len(healthy.intersection(in_service)) >= props.expected_in_service
