@@ -1,12 +1,14 @@
 #!/usr/bin/env python3
 """Reference architecture: a golden image pipeline feeding an AMI catalog, an immutable web
-fleet behind an ALB pinned to a catalog version, reachable only through Session Manager,
-checked by AwsSolutionsChecks at every synth.
+fleet behind an ALB pinned to a catalog version, an API fleet released by CodeDeploy
+blue/green, both reachable only through Session Manager, checked by AwsSolutionsChecks and
+ImmutableInfrastructureChecks at every synth.
 
 Synthesizes offline: no AWS credentials and no context lookups. The fleet runs the AMI
 pinned in the SSM parameter ``/images/web/stable`` at the version given by the context
 key ``images.web.stable`` (default 1): ``cdk deploy -c images.web.stable=18`` releases
-version 18, and deploying 17 again rolls back. The region comes from the context key
+version 18, and deploying 17 again rolls back; ``images.api.stable`` does the same for the
+API fleet's ``/images/api/stable``. The region comes from the context key
 ``region`` (default us-east-1); the AMIs are tagged with the context key ``source_revision``
 (e.g. ``-c source_revision=$(git rev-parse HEAD)``, default ``local``).
 """
