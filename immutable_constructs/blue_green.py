@@ -42,6 +42,7 @@ from constructs import Construct, IConstruct
 
 from ._private.checkov import skip_checkov
 from ._private.nag import acknowledge_wildcards
+from ._private.subnets import select as select_subnets
 from ._private.validation import Problems, is_unresolved
 from .fleet import (
     _DEFAULT_GRACE_PERIOD,
@@ -455,14 +456,7 @@ class BlueGreenFleet(Construct):
         self._acknowledge_provider(provider, [on_event, is_complete])
         self._depend_only_on_policies(provider, [on_event, is_complete], handler_policy)
 
-        selected = vpc.select_subnets(
-            subnet_type=subnets.subnet_type,
-            subnet_group_name=subnets.subnet_group_name,
-            subnets=subnets.subnets,
-            availability_zones=subnets.availability_zones,
-            one_per_az=subnets.one_per_az,
-            subnet_filters=subnets.subnet_filters,
-        )
+        selected = select_subnets(vpc, subnets)
         self.deployment = CustomResource(
             self,
             "Deployment",

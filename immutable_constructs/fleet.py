@@ -27,6 +27,7 @@ from aws_cdk import aws_sns as sns
 from constructs import Construct
 
 from ._private.nag import acknowledge_wildcards
+from ._private.subnets import select as select_subnets
 from ._private.validation import Problems, is_unresolved
 
 __all__ = ["FleetHealthCheck", "FleetUpdate", "ImmutableFleet"]
@@ -830,14 +831,7 @@ def select_private_subnets(
     """The fleet's subnets: the selection (public subnets refused), else private with egress, else isolated."""
     if selection is not None:
         public_ids = {s.subnet_id for s in vpc.public_subnets}
-        chosen = vpc.select_subnets(
-            subnet_type=selection.subnet_type,
-            subnet_group_name=selection.subnet_group_name,
-            subnets=selection.subnets,
-            availability_zones=selection.availability_zones,
-            one_per_az=selection.one_per_az,
-            subnet_filters=selection.subnet_filters,
-        )
+        chosen = select_subnets(vpc, selection)
         # A subnet's id is the same string (token or literal) wherever it is read.
         if public_ids.intersection(chosen.subnet_ids):
             problems.add(

@@ -49,6 +49,7 @@ from constructs import Construct
 from ._private.checkov import skip_checkov
 from ._private.content_hash import BASE_VERSION, content_hash, versioned
 from ._private.nag import acknowledge_wildcards
+from ._private.subnets import select as select_subnets
 from ._private.validation import Problems
 from .ami_catalog import AmiCatalog
 
@@ -500,14 +501,7 @@ class GoldenImagePipeline(Construct):
             "e.g. deprecate after 30 days, delete after 90",
         )
         subnets = vpc_subnets or ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS)
-        selection = vpc.select_subnets(
-            subnet_type=subnets.subnet_type,
-            subnet_group_name=subnets.subnet_group_name,
-            subnets=subnets.subnets,
-            availability_zones=subnets.availability_zones,
-            one_per_az=subnets.one_per_az,
-            subnet_filters=subnets.subnet_filters,
-        )
+        selection = select_subnets(vpc, subnets)
         public_ids = {s.subnet_id for s in vpc.public_subnets}
         problems.require(
             bool(selection.subnet_ids),
