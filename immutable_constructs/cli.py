@@ -66,9 +66,18 @@ class _Lines:
 
 
 def to_sarif(
-    report: Mapping[str, Any], *, cdk_out: Path, app_file: str = "app.py", docs_url: str = DOCS_PATH
+    report: Mapping[str, Any],
+    *,
+    cdk_out: Path,
+    app_file: str = "app.py",
+    docs_url: str = DOCS_PATH,
+    plugins: Sequence[str] = (PLUGIN_NAME,),
 ) -> dict[str, Any]:
     """A SARIF 2.1.0 log with one run per plugin of a CDK validation report.
+
+    The CDK leaves a plugin out of the report when it found nothing at all, so every plugin
+    named in ``plugins`` that the report lacks gets an empty run: code scanning then sees a
+    clean analysis for that tool and closes its earlier alerts instead of keeping them open.
 
     :param cdk_out: the cloud assembly directory, as it should appear in artifact URIs
         (relative to the repository root, e.g. ``cdk.out``).
@@ -112,8 +121,13 @@ def to_sarif(
                 "properties": {"conclusion": plugin.get("conclusion", "unknown")},
             }
         )
-    if not runs:
-        runs.append({"tool": {"driver": {"name": PLUGIN_NAME, "version": __version__, "rules": []}}, "results": []})
+    reported = {run["tool"]["driver"]["name"] for run in runs}
+    for name in dict.fromkeys(plugins):
+        if name not in reported:
+            driver = {"name": name, "rules": []}
+            if name == PLUGIN_NAME:
+                driver["version"] = __version__
+            runs.append({"tool": {"driver": driver}, "results": [], "properties": {"conclusion": "no findings"}})
     return {"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": runs}
 
 
@@ -201,7 +215,9 @@ def _report(args: argparse.Namespace) -> int:
     else:
         sys.stderr.write(f"{report_path} not found: no policy plugin ran, so there is nothing to report\n")
         report = {"pluginReports": []}
-    log = to_sarif(report, cdk_out=cdk_out, app_file=args.app_file, docs_url=args.docs_url)
+    log = to_sarif(
+        report, cdk_out=cdk_out, app_file=args.app_file, docs_url=args.docs_url, plugins=[PLUGIN_NAME, *args.plugin]
+    )
     if args.sarif:
         Path(args.sarif).write_text(json.dumps(log, indent=2) + "\n", encoding="utf-8")
     counts = summary(log, sys.stdout)
@@ -225,6 +241,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         choices=("error", "warning", "note", "none"),
         default="none",
         help="exit 1 when an unacknowledged finding of this level or worse is present (default: none)",
+    )
+    report.add_argument(
+        "--plugin",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help=f"a plugin the app runs (e.g. AwsSolutions): an empty run is written when the report lacks it, "
+        f"so code scanning closes its old alerts ({PLUGIN_NAME} always is)",
     )
     report.add_argument("--app-file", default="app.py", help="file for findings without a template (default app.py)")
     report.add_argument("--docs-url", default=DOCS_PATH, help=f"where docs/rules.md is published (default {DOCS_PATH})")

@@ -118,6 +118,23 @@ def test_reference_app_report_passes(reference_app: Synthesized, tmp_path: Path)
     assert suppressed and all(len(r["suppressions"][0]["justification"]) >= 40 for r in suppressed)
 
 
+def test_plugins_that_found_nothing_still_get_an_empty_run(tmp_path: Path) -> None:
+    # The CDK omits a plugin with no violations and no acknowledgements from the report.
+    (tmp_path / "validation-report.json").write_text(
+        json.dumps({"pluginReports": [{"pluginName": "AwsSolutions", "conclusion": "success", "violations": []}]})
+    )
+    target = tmp_path / "clean.sarif"
+    assert main(["report", str(tmp_path), "--sarif", str(target), "--plugin", "Other"]) == 0
+    log = json.loads(target.read_text())
+    validate(log)
+    assert [run["tool"]["driver"]["name"] for run in log["runs"]] == [
+        "AwsSolutions",
+        "ImmutableInfrastructureChecks",
+        "Other",
+    ]
+    assert all(run["results"] == [] for run in log["runs"])
+
+
 def test_missing_report_gives_an_empty_valid_log(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     target = tmp_path / "empty.sarif"
     assert main(["report", str(tmp_path), "--sarif", str(target), "--fail-on", "error"]) == 0
