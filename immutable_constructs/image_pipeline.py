@@ -595,19 +595,9 @@ class GoldenImagePipeline(Construct):
                 imagebuilder.CfnImageRecipe.ComponentConfigurationProperty(component_arn=arn, parameters=parameters)
             )
 
+        # The root volume first, then the data volumes by device name: every one encrypted with the key.
+        volumes = [(root_device_name, root_volume_size), *sorted((data_volumes or {}).items())]
         block_devices = [
-            imagebuilder.CfnImageRecipe.InstanceBlockDeviceMappingProperty(
-                device_name=root_device_name,
-                ebs=imagebuilder.CfnImageRecipe.EbsInstanceBlockDeviceSpecificationProperty(
-                    encrypted=True,
-                    kms_key_id=self.key.key_arn,
-                    volume_size=root_volume_size,
-                    volume_type="gp3",
-                    delete_on_termination=True,
-                ),
-            )
-        ]
-        block_devices += [
             imagebuilder.CfnImageRecipe.InstanceBlockDeviceMappingProperty(
                 device_name=device,
                 ebs=imagebuilder.CfnImageRecipe.EbsInstanceBlockDeviceSpecificationProperty(
@@ -618,7 +608,7 @@ class GoldenImagePipeline(Construct):
                     delete_on_termination=True,
                 ),
             )
-            for device, size in sorted((data_volumes or {}).items())
+            for device, size in volumes
         ]
         recipe_description = f"{line} golden image from {parent_image.description}"
         self.content_hash = content_hash(
