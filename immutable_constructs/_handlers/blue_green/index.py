@@ -285,14 +285,7 @@ def create(aws: Aws, props: Props) -> dict[str, Any]:
     except Exception:
         LOG.exception("create failed; cleaning up what this attempt made")
         if created_deployment_group:
-            _ignore_missing(
-                lambda: call(
-                    aws.codedeploy,
-                    "delete_deployment_group",
-                    applicationName=props.application,
-                    deploymentGroupName=props.deployment_group,
-                )
-            )
+            delete_deployment_group(aws, props)
         if created_group:
             _ignore_missing(lambda: delete_group(aws, props.initial_group))
         raise
@@ -373,6 +366,14 @@ def delete(aws: Aws, props: Props) -> dict[str, Any]:
     if active is not None:
         _ignore_missing(lambda: call(aws.codedeploy, "stop_deployment", deploymentId=active, autoRollbackEnabled=False))
     groups = owned_groups(aws, props)
+    delete_deployment_group(aws, props)
+    for name in groups:
+        _ignore_missing(lambda name=name: delete_group(aws, name))  # type: ignore[misc]
+    return {"PhysicalResourceId": props.physical_id}
+
+
+def delete_deployment_group(aws: Aws, props: Props) -> None:
+    """Delete the deployment group; one that is already gone is fine."""
     _ignore_missing(
         lambda: call(
             aws.codedeploy,
@@ -381,9 +382,6 @@ def delete(aws: Aws, props: Props) -> dict[str, Any]:
             deploymentGroupName=props.deployment_group,
         )
     )
-    for name in groups:
-        _ignore_missing(lambda name=name: delete_group(aws, name))  # type: ignore[misc]
-    return {"PhysicalResourceId": props.physical_id}
 
 
 def delete_finished(aws: Aws, props: Props) -> bool:
