@@ -44,6 +44,7 @@ DEV_DEPS = {
     "boto3": "1.44.5",
     "moto": "5.2.5",
     "jsonschema": "4.26.0",
+    "hypothesis": "6.170.15",
 }
 
 
