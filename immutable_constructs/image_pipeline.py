@@ -1118,6 +1118,7 @@ class GoldenImagePipeline(Construct):
         target_arns = [self.catalog.parameter_arn(line, channel, region=r) for r in regions]
         source_arns = [self.catalog.parameter_arn(line, self.catalog.first_channel, region=r) for r in regions]
         ami_arns = f"arn:{Aws.PARTITION}:ec2:*::image/*"
+        topic_key = self.topic.master_key
         policy = iam.Policy(
             self,
             "PromotionPolicy",
@@ -1146,6 +1147,24 @@ class GoldenImagePipeline(Construct):
                     resources=[log_group.log_group_arn],
                 ),
                 iam.PolicyStatement(sid="DeadLetters", actions=["sqs:SendMessage"], resources=[dead_letters.queue_arn]),
+                # Every refusal is published (never a silent wait), and a scan that did not complete is
+                # explained from Inspector's EC2 scanning status (no resource-level permissions).
+                iam.PolicyStatement(sid="NotifyRefusals", actions=["sns:Publish"], resources=[self.topic.topic_arn]),
+                iam.PolicyStatement(
+                    sid="InspectorStatus", actions=["inspector2:BatchGetAccountStatus"], resources=["*"]
+                ),
+                *(
+                    # SNS Developer Guide, "Encryption at rest": publishers to an encrypted topic need these.
+                    [
+                        iam.PolicyStatement(
+                            sid="NotifyRefusalsEncrypted",
+                            actions=["kms:Decrypt", "kms:GenerateDataKey*"],
+                            resources=[topic_key.key_arn],
+                        )
+                    ]
+                    if topic_key is not None
+                    else []
+                ),
             ],
         )
         acknowledge_wildcards(
@@ -1153,7 +1172,8 @@ class GoldenImagePipeline(Construct):
             {
                 image_arns: "Every build of this pipeline's recipe is a new image ARN; only this recipe's images "
                 "are readable.",
-                "*": "ListImageScanFindings and ec2:DescribeImages have no resource-level permissions.",
+                "*": "ListImageScanFindings, ec2:DescribeImages and inspector2:BatchGetAccountStatus have no "
+                "resource-level permissions.",
                 ami_arns: "The AMI ids are only known after each build; CreateTags is limited to the "
                 f"'{TAG_PROMOTED}' tag key.",
                 log_group.log_group_arn: "Log streams of the function's own log group are created per container.",
@@ -1185,6 +1205,7 @@ class GoldenImagePipeline(Construct):
                 "REQUIRE_TESTS": "true" if image_tests else "false",
                 "KEEP_TAG_KEY": TAG_PROMOTED,
                 "KEEP_TAG_VALUE": channel,
+                "NOTIFICATION_TOPIC": self.topic.topic_arn,
             },
         )
         events.Rule(
