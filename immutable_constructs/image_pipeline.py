@@ -1158,7 +1158,7 @@ class GoldenImagePipeline(Construct):
                     [
                         iam.PolicyStatement(
                             sid="NotifyRefusalsEncrypted",
-                            actions=["kms:Decrypt", "kms:GenerateDataKey*"],
+                            actions=["kms:Decrypt", "kms:GenerateDataKey"],
                             resources=[topic_key.key_arn],
                         )
                     ]

@@ -107,7 +107,7 @@ def execution_statements(
         statements.append(
             iam.PolicyStatement(
                 sid="PublishToEncryptedTopic",
-                actions=["kms:Decrypt", "kms:GenerateDataKey*"],
+                actions=["kms:Decrypt", "kms:GenerateDataKey"],
                 resources=[notification_key.key_arn],
             )
         )
