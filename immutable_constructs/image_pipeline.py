@@ -299,9 +299,13 @@ class GoldenImagePipeline(Construct):
     :param build_on_deploy: build one image during the deploy (``AWS::ImageBuilder::Image``) so a
         first deploy has an AMI. Default ``False``: the stack waits for the whole build (30+ min),
         and a failed build rolls the stack back.
-    :param execution_role: a role Image Builder uses instead of its service-linked role. Default:
-        none, the ``AWSServiceRoleForImageBuilder`` service-linked role. When given, it is granted
-        ``ssm:PutParameter`` on the catalog parameters and ``ec2:DescribeImages``.
+    :param execution_role: the role Image Builder assumes to build, test and distribute (``ExecutionRole``).
+        Default: a new role (``pipeline.execution_role``) with the AWS-managed
+        ``EC2ImageBuilderExecutionPolicy`` and a scoped policy (``pipeline.execution_policy``):
+        ``ssm:GetParameter``/``PutParameter`` on the catalog parameter in every distribution region and
+        account, ``ec2:DescribeImages``, ``ssm:GetParameter`` on an ``ssm:`` parent's parameter and the
+        key for the notification topic. A role you pass gets the scoped statements only (see
+        docs/golden-images.md, "Run-time permissions").
     """
 
     def __init__(
