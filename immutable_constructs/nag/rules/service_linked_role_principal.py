@@ -1,7 +1,9 @@
 """IMM-DEP2: a policy names a service-linked role as a principal only once the template has created it.
 
 KMS, S3, SNS, SQS and IAM check a policy's principals when the policy is written and reject
-one that does not exist (KMS: ``MalformedPolicyDocumentException``). A service-linked role
+one that does not exist (KMS: ``MalformedPolicyDocumentException``; AWS KMS API Reference,
+``CreateKey``, parameter ``Policy``: "The principals in the key policy must exist and be
+visible to KMS"). A service-linked role
 exists only after the account first used its service, or once an
 ``AWS::IAM::ServiceLinkedRole`` created it. Name it through an ``aws:PrincipalArn``
 condition instead (checked at request time), or create it in the template and make the
