@@ -413,3 +413,8 @@ def test_eks_node_group_ssh_key() -> None:
     group["Properties"]["RemoteAccess"] = {"Ec2SshKey": "ops", "SourceSecurityGroups": ["sg-1"]}
     (finding,) = PACK.check_template({"Resources": {"G": group}})
     assert (finding.rule_id, finding.location) == ("IMM-SSH2", "Properties.RemoteAccess.Ec2SshKey")
+
+
+def test_a_retry_known_only_at_deploy_time_is_not_guessed() -> None:
+    definition = {"States": {"a": {"Type": "Task", "Retry": [{"MaxAttempts": {"Ref": "Attempts"}}]}}}
+    assert custom_resource_timeout.waiter_seconds(definition, 3600) == (0.0, [])

@@ -29,14 +29,17 @@ WAITER_VARIABLE = "WAITER_STATE_MACHINE_ARN"
 
 def _retry_seconds(retrier: Mapping[str, Any], limit: float) -> tuple[float, str]:
     """The longest a Step Functions retrier waits in total (capped at ``limit``) and how it is built."""
-    interval = float(retrier.get("IntervalSeconds", 1))
-    attempts = int(retrier.get("MaxAttempts", 3))
-    rate = float(retrier.get("BackoffRate", 2.0))
-    cap = retrier.get("MaxDelaySeconds")
+    try:
+        interval = float(retrier.get("IntervalSeconds", 1))
+        attempts = int(retrier.get("MaxAttempts", 3))
+        rate = float(retrier.get("BackoffRate", 2.0))
+        cap = float(retrier["MaxDelaySeconds"]) if "MaxDelaySeconds" in retrier else None
+    except (TypeError, ValueError):
+        return 0.0, "a retry that is only known at deploy time"
     total = 0.0
     for attempt in range(attempts):
         delay = interval * rate**attempt
-        total += min(delay, float(cap)) if cap is not None else delay
+        total += min(delay, cap) if cap is not None else delay
         if total >= limit:
             break
     how = f"{attempts} attempts {interval:g} s apart" + (f" (backoff {rate:g})" if rate != 1 else "")
