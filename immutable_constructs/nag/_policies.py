@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
+from functools import lru_cache
 from typing import Any
 
 from ._intrinsics import UNKNOWN, branches, items, text
@@ -86,6 +87,7 @@ def allowed(statement: Mapping[str, Any]) -> bool:
     return statement.get("Effect") == "Allow"
 
 
+@lru_cache(maxsize=4096)
 def _pattern(pattern: str) -> re.Pattern[str]:
     """An IAM wildcard pattern (``*``, ``?``; deploy-time parts are ``*``) as a regular expression."""
     escaped = re.escape(pattern.replace(UNKNOWN, "*"))

@@ -51,7 +51,7 @@ def evaluate(resource: Resource, template: Template) -> Result:
     if document is None:
         return Result.not_applicable()
     created = template.memo("dep2.created", _created_roles)
-    waits_for = depends_on(resource.body)
+    waits_for: set[str] | None = None
     base = "Properties." + ".".join(keys)
     offences: list[Offence] = []
     for path, statement in statements(document):
@@ -61,6 +61,7 @@ def evaluate(resource: Resource, template: Template) -> Result:
                 continue
             service = match.group("service")
             roles = created.get(service, [])
+            waits_for = depends_on(resource.body) if waits_for is None else waits_for
             if any(role in waits_for for role in roles):
                 continue
             if roles:
