@@ -41,6 +41,7 @@ from aws_cdk import custom_resources as cr
 from constructs import Construct, IConstruct
 
 from ._private.checkov import skip_checkov
+from ._private.fleet_checks import check_fleet
 from ._private.nag import acknowledge_wildcards
 from ._private.subnets import select as select_subnets
 from ._private.validation import Problems, is_unresolved
@@ -205,6 +206,43 @@ class BlueGreenFleet(Construct):
         :param log_retention: retention of the fleet's log group. Default: one month.
         """
         super().__init__(scope, id)
+        problems = check_fleet(
+            self,
+            durations=(
+                "termination_wait",
+                "manual_reroute_wait",
+                "deployment_timeout",
+                "max_instance_lifetime",
+                "health_check_grace_period",
+            ),
+            flags=("keep_old_fleet",),
+            vpc=vpc,
+            machine_image=machine_image,
+            instance_type=instance_type,
+            target_group=target_group,
+            vpc_subnets=vpc_subnets,
+            min_capacity=min_capacity,
+            max_capacity=max_capacity,
+            desired_capacity=desired_capacity,
+            health_check=health_check,
+            deployment_config=deployment_config,
+            termination_wait=termination_wait,
+            keep_old_fleet=keep_old_fleet,
+            manual_reroute_wait=manual_reroute_wait,
+            alarms=alarms,
+            deployment_timeout=deployment_timeout,
+            application=application,
+            max_instance_lifetime=max_instance_lifetime,
+            health_check_grace_period=health_check_grace_period,
+            imds_hop_limit=imds_hop_limit,
+            root_volume_size=root_volume_size,
+            root_device_name=root_device_name,
+            volume_key=volume_key,
+            role=role,
+            security_group=security_group,
+            user_data=user_data,
+            log_retention=log_retention,
+        )
         min_cap = _DEFAULT_MIN_CAPACITY if min_capacity is None else min_capacity
         max_cap = max_capacity if max_capacity is not None else 2 * max(min_cap, desired_capacity or 0)
         termination_wait = termination_wait if termination_wait is not None else _DEFAULT_TERMINATION_WAIT
@@ -214,7 +252,6 @@ class BlueGreenFleet(Construct):
         hop_limit = 1 if imds_hop_limit is None else imds_hop_limit
         extra_alarms = list(alarms or ())
 
-        problems = Problems(self)
         self._validate(
             problems,
             min_cap=min_cap,
@@ -823,13 +860,6 @@ class BlueGreenFleet(Construct):
             seconds = _seconds(value)
             if seconds is not None:
                 problems.require(low <= seconds <= high, prop, value.to_human_string(), reason, "see the docstring")
-        problems.require(
-            isinstance(hop_limit, int) and 1 <= hop_limit <= 64,
-            "imds_hop_limit",
-            hop_limit,
-            "must be an integer from 1 to 64",
-            "use 1 (the default) for hosts, 2 when containers call IMDS",
-        )
         problems.require(
             alarm_count + 2 <= _MAX_ALARMS,
             "alarms",

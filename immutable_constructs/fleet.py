@@ -26,6 +26,7 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
+from ._private.fleet_checks import check_fleet
 from ._private.nag import acknowledge_wildcards
 from ._private.subnets import select as select_subnets
 from ._private.validation import Problems, is_unresolved
@@ -317,6 +318,34 @@ class ImmutableFleet(Construct):
             terminate, and their errors), so replacements are visible. Default: none.
         """
         super().__init__(scope, id)
+        problems = check_fleet(
+            self,
+            durations=("signal_timeout", "max_instance_lifetime", "health_check_grace_period"),
+            flags=("allow_all_outbound",),
+            vpc=vpc,
+            machine_image=machine_image,
+            instance_type=instance_type,
+            vpc_subnets=vpc_subnets,
+            min_capacity=min_capacity,
+            max_capacity=max_capacity,
+            desired_capacity=desired_capacity,
+            health_check=health_check,
+            signal_timeout=signal_timeout,
+            max_instance_lifetime=max_instance_lifetime,
+            target_groups=target_groups,
+            health_check_grace_period=health_check_grace_period,
+            imds_hop_limit=imds_hop_limit,
+            root_volume_size=root_volume_size,
+            root_device_name=root_device_name,
+            volume_key=volume_key,
+            role=role,
+            security_group=security_group,
+            allow_all_outbound=allow_all_outbound,
+            user_data=user_data,
+            log_retention=log_retention,
+            log_key=log_key,
+            notification_topic=notification_topic,
+        )
         update = update or FleetUpdate.replacing()
         min_cap = _DEFAULT_MIN_CAPACITY if min_capacity is None else min_capacity
         signal_timeout = signal_timeout or _DEFAULT_SIGNAL_TIMEOUT
@@ -327,7 +356,6 @@ class ImmutableFleet(Construct):
         device_name = root_device_name or _DEFAULT_ROOT_DEVICE
 
         refresh = isinstance(update, FleetUpdate) and update.kind == "instance_refresh"
-        problems = Problems(self)
         problems.require(
             not (refresh and health_check is not None),
             "health_check",
@@ -348,27 +376,6 @@ class ImmutableFleet(Construct):
         in_service = desired_capacity if desired_capacity is not None else min_cap
         self._validate_update(problems, update, max_cap, in_service, signal_timeout)
         self._validate_durations(problems, signal_timeout, max_instance_lifetime, grace_period, health_check)
-        problems.require(
-            isinstance(hop_limit, int) and 1 <= hop_limit <= 64,
-            "imds_hop_limit",
-            imds_hop_limit,
-            "must be an integer from 1 to 64",
-            "use 1 (the default) for hosts, 2 when containers on the host call IMDS",
-        )
-        problems.require(
-            isinstance(volume_size, int) and 1 <= volume_size <= 16384,
-            "root_volume_size",
-            root_volume_size,
-            "must be a whole number of GiB from 1 to 16384",
-            "pass the size in GiB, at least the AMI's snapshot size",
-        )
-        problems.require(
-            re.fullmatch(r"/dev/[a-z0-9]+", device_name) is not None,
-            "root_device_name",
-            root_device_name,
-            "is not a device name",
-            "use the AMI's root device name, e.g. '/dev/xvda' (Amazon Linux) or '/dev/sda1' (Ubuntu)",
-        )
         problems.require(
             not (security_group is not None and allow_all_outbound is not None),
             "allow_all_outbound",
@@ -746,22 +753,6 @@ class ImmutableFleet(Construct):
                     "use FleetHealthCheck.http(url) or FleetHealthCheck.command(cmd)",
                 )
                 return
-            if health_check.kind == "http":
-                problems.require(
-                    re.fullmatch(r"https?://\S+", health_check.target) is not None,
-                    "health_check.url",
-                    health_check.target,
-                    "is not an http(s) URL",
-                    "use e.g. 'http://localhost:8080/health'",
-                )
-            else:
-                problems.require(
-                    bool(health_check.target.strip()),
-                    "health_check.command",
-                    health_check.target,
-                    "is empty",
-                    "pass a shell command that exits 0 when the application is healthy",
-                )
             hc_s = _seconds(health_check.timeout)
             iv_s = _seconds(health_check.interval)
             if hc_s is not None and signal_s is not None:
