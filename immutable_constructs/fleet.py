@@ -26,7 +26,7 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
-from ._private.fleet_checks import check_fleet
+from ._private.fleet_checks import check_fleet, check_health_check, check_update_options
 from ._private.nag import acknowledge_wildcards
 from ._private.subnets import select as select_subnets
 from ._private.validation import Problems, is_unresolved
@@ -108,6 +108,13 @@ class FleetUpdate:
         ``signal_timeout``, at most one hour). On failure CloudFormation rolls the stack
         back, which rolls the group back to the previous launch template version the same way.
         """
+        check_update_options(
+            "rolling",
+            max_batch_size=max_batch_size,
+            min_instances_in_service=min_instances_in_service,
+            min_success_percentage=min_success_percentage,
+            suspend_processes=suspend_processes,
+        )
         return cls(
             "rolling",
             {
@@ -150,6 +157,16 @@ class FleetUpdate:
         launch template version, reading the policy from the previous template, so keep
         this policy on the group permanently.
         """
+        check_update_options(
+            "instance_refresh",
+            min_healthy_percentage=min_healthy_percentage,
+            max_healthy_percentage=max_healthy_percentage,
+            instance_warmup=instance_warmup,
+            checkpoint_percentages=checkpoint_percentages,
+            checkpoint_delay=checkpoint_delay,
+            bake_time=bake_time,
+            alarms=alarms,
+        )
         return cls(
             "instance_refresh",
             {
@@ -185,7 +202,7 @@ class FleetHealthCheck:
         :param timeout: how long to keep trying. Default: 10 minutes; shorter than the fleet's ``signal_timeout``.
         :param interval: wait between tries. Default: 5 seconds.
         """
-        return cls("http", url, timeout or _DEFAULT_HEALTH_CHECK_TIMEOUT, interval or Duration.seconds(5))
+        return cls._checked("http", url, timeout, interval)
 
     @classmethod
     def command(
@@ -196,7 +213,16 @@ class FleetHealthCheck:
         :param timeout: how long to keep trying. Default: 10 minutes; shorter than the fleet's ``signal_timeout``.
         :param interval: wait between tries. Default: 5 seconds.
         """
-        return cls("command", command, timeout or _DEFAULT_HEALTH_CHECK_TIMEOUT, interval or Duration.seconds(5))
+        return cls._checked("command", command, timeout, interval)
+
+    @classmethod
+    def _checked(cls, kind: str, target: str, timeout: Duration | None, interval: Duration | None) -> FleetHealthCheck:
+        check = cls(kind, target, timeout or _DEFAULT_HEALTH_CHECK_TIMEOUT, interval or Duration.seconds(5))
+        # Wrong types fail here; the URL's or command's value is checked by the fleet, which has a path.
+        problems = Problems(f"FleetHealthCheck.{kind}")
+        check_health_check(problems, check, prefix="")
+        problems.raise_if_any()
+        return check
 
     def render(self) -> list[str]:
         """The user data lines that run the check; the script exits 1 (signalling failure) when it never passes.

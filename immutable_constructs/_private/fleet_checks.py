@@ -204,3 +204,25 @@ def _check_target_group_vpcs(
                 f"is in another VPC ({group_vpc}) than the fleet ({fleet_vpc}): instances could not register",
                 "create the target group with vpc=<the fleet's VPC>",
             )
+
+
+def check_update_options(kind: str, **options: Any) -> None:
+    """The types of a FleetUpdate factory's options (their ranges depend on the fleet, which checks them)."""
+    problems = Problems(f"FleetUpdate.{kind}")
+    for prop, value in options.items():
+        if value is None:
+            continue
+        if prop in ("instance_warmup", "checkpoint_delay", "bake_time"):
+            problems.duration(prop, value)
+        elif prop in ("suspend_processes", "checkpoint_percentages", "alarms"):
+            if problems.sequence(prop, value) and prop == "checkpoint_percentages":
+                for index, item in enumerate(value):
+                    problems.whole_number(f"{prop}[{index}]", item, low=1, high=100, fix="e.g. [20, 50, 100]")
+            elif prop == "alarms" and isinstance(value, (list, tuple)):
+                for index, item in enumerate(value):
+                    problems.implements(
+                        f"alarms[{index}]", item, cloudwatch.IAlarm, what="a CloudWatch alarm", fix="pass IAlarms"
+                    )
+        else:
+            problems.whole_number(prop, value, fix="pass an int, e.g. 1 or 100")
+    problems.raise_if_any()

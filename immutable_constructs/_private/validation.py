@@ -17,9 +17,9 @@ from constructs import IConstruct
 from ..errors import Problem, ValidationError
 
 try:  # PyYAML is optional: without it, component documents get a structural check only.
-    import yaml
+    import yaml  # type: ignore[import-untyped, unused-ignore]
 except ImportError:  # pragma: no cover - PyYAML comes with the dev tools (cfn-lint)
-    yaml = None  # type: ignore[assignment]
+    yaml = None
 
 
 def is_unresolved(value: Any) -> bool:
@@ -40,8 +40,9 @@ class Problems:
     deploy time, so CloudFormation is the one to judge it.
     """
 
-    def __init__(self, scope: IConstruct) -> None:
-        self._path = scope.node.path
+    def __init__(self, scope: IConstruct | str) -> None:
+        # A value object (FleetHealthCheck.http, ParentImage.ami...) has no construct path: its factory names it.
+        self._path = scope if isinstance(scope, str) else scope.node.path
         self._problems: list[Problem] = []
 
     def add(self, prop: str, value: object, reason: str, fix: str) -> None:
@@ -135,7 +136,7 @@ class Problems:
     def sequence(self, prop: str, value: object, *, item: str = "values", allow_empty: bool = True) -> bool:
         """A list or tuple; a bare string is refused with "pass a list" (it would be split per character)."""
         if isinstance(value, str):
-            self.add(prop, value, "must be a list, not one string", f"pass a list: {prop}=[{value!r}]")
+            self.add(prop, value, f"must be a list of {item}, not one string", f"pass a list: {prop}=[{value!r}]")
             return False
         if is_unresolved(value) and not isinstance(value, (list, tuple)):
             return True
@@ -382,7 +383,7 @@ def implements(value: object, interface: type) -> bool:
     delegates = getattr(value, "_delegates", None) if type(value).__name__ == "InterfaceDynamicProxy" else None
     if delegates is not None:
         return any(implements(d, interface) for d in delegates)
-    if interface in _interfaces_of(type(value)):
+    if interface in _interfaces_of(type(value)):  # type: ignore[arg-type]
         return True
     proxy = getattr(interface, "__jsii_proxy_class__", None)  # objects jsii returns typed by the interface
     return proxy is not None and isinstance(value, proxy())
