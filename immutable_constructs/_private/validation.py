@@ -57,6 +57,11 @@ class Problems:
             return
         self.add(prop, value, reason, fix)
 
+    @property
+    def problems(self) -> tuple[Problem, ...]:
+        """The problems recorded so far."""
+        return tuple(self._problems)
+
     def __len__(self) -> int:
         return len(self._problems)
 
@@ -171,14 +176,17 @@ class Problems:
         self.add(prop, _describe(value), f"is not {what}", fix)
         return False
 
-    def file_inside(self, prop: str, path: object, root: Path) -> Path | None:
-        """An existing file inside ``root`` (the app's directory); ``..`` may not leave it."""
-        if not isinstance(path, (str, Path)) or not str(path).strip():
+    def file_inside(self, prop: str, path: object, root: Path, *, what: str = "file") -> Path | None:
+        """An existing file; a relative path must stay inside ``root`` (the app's directory): no ``..`` escape.
+
+        An absolute path is taken as the user's explicit choice.
+        """
+        if not isinstance(path, (str, Path)) or not str(path).strip() or "\x00" in str(path):
             self.add(prop, path, "must be a file path", "pass a path relative to the app's directory")
             return None
         file = Path(path)
-        resolved = (file if file.is_absolute() else Path.cwd() / file).resolve()
-        if not resolved.is_relative_to(root.resolve()):
+        resolved = (file if file.is_absolute() else root / file).resolve()
+        if not file.is_absolute() and not resolved.is_relative_to(root.resolve()):
             self.add(
                 prop,
                 str(path),
@@ -190,7 +198,7 @@ class Problems:
             self.add(
                 prop,
                 str(path),
-                "file does not exist",
+                f"{what} does not exist",
                 "check the path (relative paths are relative to the current directory)",
             )
             return None
@@ -219,7 +227,9 @@ class Problems:
             return False
         return True
 
-    def schedule(self, prop: str, value: object, *, rate: bool = True, fix: str = "") -> bool:
+    def schedule(
+        self, prop: str, value: object, *, rate: bool = True, what: str = "a schedule expression", fix: str = ""
+    ) -> bool:
         """``cron(min hour day month weekday year)`` with each field in range, or ``rate(N unit)``."""
         if is_unresolved(value):
             return True
@@ -227,7 +237,7 @@ class Problems:
         if not isinstance(value, str):
             self.add(prop, value, "must be a schedule expression string", fix)
             return False
-        reason = schedule_problem(value, rate=rate)
+        reason = schedule_problem(value, rate=rate, what=what)
         if reason is not None:
             self.add(prop, value, reason, fix)
             return False
@@ -248,7 +258,7 @@ class Problems:
             return True
         if isinstance(value, str) and value in known_regions():
             return True
-        self.add(prop, value, "is not a known AWS region", "use a region name, e.g. 'eu-west-1'")
+        self.add(prop, value, "is not a region name the CDK knows", "use a region name, e.g. 'eu-west-1'")
         return False
 
     def account_id(self, prop: str, value: object) -> bool:
@@ -293,25 +303,25 @@ _DAYS = ("SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT")
 _RATE = re.compile(r"rate\((?P<n>[1-9][0-9]*) (?P<unit>minutes?|hours?|days?)\)")
 
 
-def schedule_problem(expression: str, *, rate: bool = True) -> str | None:
+def schedule_problem(expression: str, *, rate: bool = True, what: str = "a schedule expression") -> str | None:
     """What is wrong with a cron or rate expression (EventBridge/Image Builder syntax), or None."""
     if rate and expression.startswith("rate("):
         match = _RATE.fullmatch(expression)
         if match is None:
-            return "is not a rate expression: rate(<positive number> <minute(s)|hour(s)|day(s)>)"
+            return f"is not {what}: rate(<positive number> <minute(s)|hour(s)|day(s)>)"
         singular = match["n"] == "1"
         if singular != (not match["unit"].endswith("s")):
-            return "use a singular unit with 1 and a plural one otherwise, e.g. rate(1 day), rate(2 days)"
+            return f"is not {what}: the unit is singular for 1 and plural otherwise, e.g. rate(1 day), rate(2 days)"
         return None
     match = re.fullmatch(r"cron\((\S+(?: \S+){5})\)", expression)
     if match is None:
-        return "is not a cron expression: cron(<minutes> <hours> <day-of-month> <month> <day-of-week> <year>)"
+        return f"is not {what}: cron(<minutes> <hours> <day-of-month> <month> <day-of-week> <year>)"
     fields = match[1].split(" ")
     for (name, low, high, extra), field_ in zip(_CRON_FIELDS, fields, strict=True):
         if not _cron_field_ok(field_, low, high, extra, name):
-            return f"cron field {name} {field_!r} is out of range or malformed ({low}-{high})"
+            return f"is not {what}: the {name} field {field_!r} is out of range or malformed ({low}-{high})"
     if (fields[2] == "?") == (fields[4] == "?"):
-        return "exactly one of day-of-month and day-of-week must be '?'"
+        return f"is not {what}: exactly one of day-of-month and day-of-week must be '?'"
     return None
 
 
