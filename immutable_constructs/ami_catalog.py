@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from typing import cast
 
 from aws_cdk import ArnFormat, Stack
 from aws_cdk import aws_iam as iam
@@ -191,7 +192,8 @@ class AmiCatalog(Construct):
             "pin the version to deploy, e.g. version=17 (`aws ssm get-parameter-history`)",
         )
         problems.raise_if_any()
-        return PinnedSsmImage(self.parameter_name(line, channel), version=version)
+        # An int, or a number token (CfnParameter.value_as_number) that CloudFormation resolves.
+        return PinnedSsmImage(self.parameter_name(line, channel), version=cast(int, version))
 
     def grant_read(self, grantee: iam.IGrantable, *, line: str | None = None) -> iam.Grant:
         """Let ``grantee`` read the catalog's parameters and their history (one line, or all)."""

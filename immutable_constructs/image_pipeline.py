@@ -22,7 +22,7 @@ import json
 import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from aws_cdk import (
     Acknowledgment,
@@ -165,7 +165,7 @@ class ImageComponent:
         description: str | None = None,
     ) -> ImageComponent:
         """A component document given as a dict (``schemaVersion``, ``phases``...), written as JSON (valid YAML)."""
-        if not isinstance(document, Mapping):
+        if not isinstance(cast(object, document), Mapping):  # callers without a type checker
             return cls(name=str(name))._with_problem(
                 ("components", document, "the component document must be a dict", "pass e.g. {'phases': [...]}")
             )
