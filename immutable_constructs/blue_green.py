@@ -42,6 +42,7 @@ from constructs import Construct, IConstruct
 
 from ._private.checkov import skip_checkov
 from ._private.fleet_checks import check_fleet
+from ._private.limits import alarm_description, iam_description, lambda_description
 from ._private.nag import acknowledge_wildcards
 from ._private.subnets import select as select_subnets
 from ._private.validation import Problems, is_unresolved
@@ -282,7 +283,7 @@ class BlueGreenFleet(Construct):
             self,
             "InstanceRole",
             assumed_by=iam.ServicePrincipal("ec2.amazonaws.com"),
-            description=f"Instance role of the blue/green fleet {self.node.path}",
+            description=iam_description(f"Instance role of the blue/green fleet {self.node.path}"),
         )
         revision = s3_assets.Asset(self, "Revision", path=_revision_directory())
         agent_policy = iam.Policy(
@@ -373,7 +374,9 @@ class BlueGreenFleet(Construct):
         self.unhealthy_hosts_alarm = cloudwatch.Alarm(
             self,
             "UnhealthyHostsAlarm",
-            alarm_description=f"{self.node.path}: a target of the fleet is unhealthy; rolls a release back",
+            alarm_description=alarm_description(
+                f"{self.node.path}: a target of the fleet is unhealthy; rolls a release back"
+            ),
             metric=target_group.metrics.unhealthy_host_count(period=Duration.minutes(1), statistic="Maximum"),
             threshold=1,
             evaluation_periods=3,
@@ -383,7 +386,7 @@ class BlueGreenFleet(Construct):
         self.server_errors_alarm = cloudwatch.Alarm(
             self,
             "ServerErrorsAlarm",
-            alarm_description=f"{self.node.path}: the fleet answers 5xx; rolls a release back",
+            alarm_description=alarm_description(f"{self.node.path}: the fleet answers 5xx; rolls a release back"),
             metric=target_group.metrics.http_code_target(
                 elbv2.HttpCodeTarget.TARGET_5XX_COUNT, period=Duration.minutes(1), statistic="Sum"
             ),
@@ -402,7 +405,7 @@ class BlueGreenFleet(Construct):
             self,
             "CodeDeployRole",
             assumed_by=iam.ServicePrincipal("codedeploy.amazonaws.com"),
-            description=f"CodeDeploy service role of the blue/green fleet {self.node.path}",
+            description=iam_description(f"CodeDeploy service role of the blue/green fleet {self.node.path}"),
             managed_policies=[iam.ManagedPolicy.from_aws_managed_policy_name("service-role/AWSCodeDeployRole")],
         )
         Validations.of(service_role).acknowledge(
@@ -434,7 +437,7 @@ class BlueGreenFleet(Construct):
             self,
             "HandlerRole",
             assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
-            description=f"Deploys the blue/green fleet {self.node.path}",
+            description=iam_description(f"Deploys the blue/green fleet {self.node.path}"),
         )
         handler_log_group = logs.LogGroup(self, "HandlerLogs", retention=logs.RetentionDays.ONE_MONTH)
         handler_policy = iam.Policy(
@@ -468,7 +471,7 @@ class BlueGreenFleet(Construct):
                 timeout=Duration.minutes(5),
                 memory_size=256,
                 log_group=handler_log_group,
-                description=f"blue/green fleet {self.node.path}: {entry}",
+                description=lambda_description(f"blue/green fleet {self.node.path}: {entry}"),
             )
 
         on_event = handler("OnEvent", "on_event")

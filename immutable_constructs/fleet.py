@@ -27,6 +27,7 @@ from aws_cdk import aws_sns as sns
 from constructs import Construct
 
 from ._private.fleet_checks import check_fleet, check_health_check, check_update_options
+from ._private.limits import iam_description
 from ._private.nag import acknowledge_wildcards
 from ._private.subnets import select as select_subnets
 from ._private.validation import Problems, is_unresolved
@@ -429,7 +430,7 @@ class ImmutableFleet(Construct):
             self,
             "InstanceRole",
             assumed_by=iam.ServicePrincipal("ec2.amazonaws.com"),
-            description=f"Instance role of the immutable fleet {self.node.path}",
+            description=iam_description(f"Instance role of the immutable fleet {self.node.path}"),
         )
         self._agent_policy = iam.Policy(
             self,
