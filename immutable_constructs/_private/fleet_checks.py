@@ -108,7 +108,8 @@ def check_fleet(scope: Construct, *, durations: Sequence[str], flags: Sequence[s
             )
             for index, item in enumerate(props[prop]):
                 problems.implements(f"{prop}[{index}]", item, kind, what=what, fix=f"pass {what.split(' (')[0]}s")
-    groups = [(f"target_groups[{i}]", group) for i, group in enumerate(props.get("target_groups") or ())]
+    listed = props.get("target_groups")
+    groups = [(f"target_groups[{i}]", g) for i, g in enumerate(listed)] if isinstance(listed, (list, tuple)) else []
     if "target_group" in props:
         groups = [("target_group", props["target_group"])]
         problems.implements(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+import math
 import re
 import zoneinfo
 from collections.abc import Iterable
@@ -28,9 +29,11 @@ def is_unresolved(value: Any) -> bool:
         return False
     if isinstance(value, (list, tuple)):
         return any(is_unresolved(v) for v in value)
-    if isinstance(value, (str, int, float)):
-        return bool(Token.is_unresolved(value))
-    return False
+    if isinstance(value, str):  # string and list tokens are encoded as ${Token[...]} / #{Token[...]}
+        return "{Token[" in value and bool(Token.is_unresolved(value))
+    if isinstance(value, float):  # number tokens are (finite) floats; NaN would break the jsii kernel
+        return math.isfinite(value) and bool(Token.is_unresolved(value))
+    return False  # an int is never a token
 
 
 class Problems:
@@ -47,7 +50,7 @@ class Problems:
 
     def add(self, prop: str, value: object, reason: str, fix: str) -> None:
         """Record a problem unconditionally."""
-        self._problems.append(Problem(prop=prop, value=value, reason=reason, fix=fix))
+        self._problems.append(Problem(prop=prop, value=_describe(value), reason=reason, fix=fix))
 
     def require(
         self, ok: bool, prop: str, value: object, reason: str, fix: str, *, depends_on: tuple[object, ...] = ()
@@ -412,10 +415,19 @@ def _top_level_keys(text: str) -> dict[str, None] | None:
 
 
 def _describe(value: object) -> object:
-    """A value for a message: plain data as is, anything else by its type (never a bare repr with an address)."""
-    if value is None or isinstance(value, (str, int, float, bool, list, tuple, dict)):
-        return value
-    return f"a {type(value).__name__}"
+    """A value for a message: as is when its repr is readable, else by its type (never ``<... object at 0x...>``)."""
+    if isinstance(value, Duration):
+        try:
+            return f"Duration {value.to_human_string()}"
+        except Exception:  # a token duration
+            return "a Duration token"
+    try:
+        text = repr(value)
+    except Exception:
+        text = " object at 0x"
+    if " object at 0x" in text or text.startswith("<"):
+        return f"a {type(value).__name__}"
+    return value
 
 
 def _bounds(low: int | None, high: int | None) -> str:
