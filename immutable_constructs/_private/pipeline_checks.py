@@ -55,6 +55,16 @@ _STRINGS = (
     "severity_threshold",
     "source_revision",
 )
+_REQUIRED = (  # props without a None default
+    "version",
+    "root_device_name",
+    "severity_threshold",
+    "instance_types",
+    "distribution_accounts",
+    "launch_permission_accounts",
+    "launch_permission_organizations",
+    "launch_permission_organizational_units",
+)
 _STRING_LISTS = (
     "instance_types",
     "distribution_regions",
@@ -101,11 +111,11 @@ def check_pipeline_types(problems: Problems, *, component_type: type, parent_typ
     for prop in _INTS:
         problems.whole_number(prop, props.get(prop))
     for prop in _STRINGS:
-        if props.get(prop) is not None and not is_unresolved(props[prop]):
+        if (props.get(prop) is not None or prop in _REQUIRED) and not is_unresolved(props.get(prop)):
             problems.instance(prop, props[prop], str, what="a string", fix="pass a string")
     for prop in _STRING_LISTS:
         values = props.get(prop)
-        if values is not None and problems.sequence(prop, values, item="strings"):
+        if (values is not None or prop in _REQUIRED) and problems.sequence(prop, values, item="strings"):
             for index, value in enumerate(values):
                 if not is_unresolved(value):
                     problems.instance(f"{prop}[{index}]", value, str, what="a string", fix="pass strings")

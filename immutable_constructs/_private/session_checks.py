@@ -43,11 +43,11 @@ def check_session_types(problems: Problems, **props: Any) -> None:
         if props.get(prop) is not None:
             problems.instance(prop, props[prop], kind, what=what, fix=f"pass {what}, or leave it unset")
     for prop in _FLAGS:
-        if props.get(prop) is not None:
-            problems.flag(prop, props[prop])
+        if props.get(prop) is not None or prop != "endpoints":  # only endpoints defaults to None
+            problems.flag(prop, props.get(prop))
     for prop in _STRINGS:
-        if props.get(prop) is not None and not is_unresolved(props[prop]):
-            problems.instance(prop, props[prop], str, what="a string", fix="pass a string, or leave it unset")
+        if (props.get(prop) is not None or prop == "s3_key_prefix") and not is_unresolved(props.get(prop)):
+            problems.instance(prop, props.get(prop), str, what="a string", fix="pass a string, or leave it unset")
     for prop in _DURATIONS:
         if props.get(prop) is not None:
             problems.duration(prop, props[prop], fix="use Duration.minutes(n)")
