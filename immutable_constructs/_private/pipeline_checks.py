@@ -112,10 +112,11 @@ def check_pipeline_types(problems: Problems, *, component_type: type, parent_typ
         problems.whole_number(prop, props.get(prop))
     for prop in _STRINGS:
         if (props.get(prop) is not None or prop in _REQUIRED) and not is_unresolved(props.get(prop)):
-            problems.instance(prop, props[prop], str, what="a string", fix="pass a string")
+            problems.instance(prop, props.get(prop), str, what="a string", fix="pass a string")
     for prop in _STRING_LISTS:
         values = props.get(prop)
-        if (values is not None or prop in _REQUIRED) and problems.sequence(prop, values, item="strings"):
+        checked = (values is not None or prop in _REQUIRED) and problems.sequence(prop, values, item="strings")
+        if checked and isinstance(values, (list, tuple)):  # not a list token
             for index, value in enumerate(values):
                 if not is_unresolved(value):
                     problems.instance(f"{prop}[{index}]", value, str, what="a string", fix="pass strings")
