@@ -59,6 +59,16 @@ def _seconds(value: Duration | None) -> float | None:
         return None
 
 
+def _human(value: object) -> object:
+    """A Duration as text for a repr (``10 minutes``), anything else as is."""
+    if isinstance(value, Duration):
+        try:
+            return value.to_human_string()
+        except Exception:  # a token duration
+            return "a Duration token"
+    return value
+
+
 @dataclass(frozen=True)
 class FleetUpdate:
     """How a change to the launch template (a new image, new user data) reaches the fleet.
@@ -224,6 +234,12 @@ class FleetHealthCheck:
         check_health_check(problems, check, prefix="")
         problems.raise_if_any()
         return check
+
+    def __repr__(self) -> str:
+        return (
+            f"FleetHealthCheck(kind={self.kind!r}, target={self.target!r}, "
+            f"timeout={_human(self.timeout)!r}, interval={_human(self.interval)!r})"
+        )
 
     def render(self) -> list[str]:
         """The user data lines that run the check; the script exits 1 (signalling failure) when it never passes.
