@@ -21,7 +21,7 @@ export npm_config_update_notifier := false
 export npm_config_fund := false
 export npm_config_audit := false
 
-.PHONY: synth test lint typecheck unit cfn-lint checkov bench regen clean env
+.PHONY: synth test lint typecheck unit cfn-lint checkov bench fuzz regen clean env
 
 synth: $(STAMP) ## Synthesize app.py with the real CDK CLI into cdk.out/
 	npx --no-install cdk synth --quiet --no-notices --output cdk.out
@@ -58,6 +58,10 @@ $(CHECKOV_STAMP): tools/checkov/requirements.txt
 
 bench: $(STAMP) ## Synth time ImmutableInfrastructureChecks adds vs AwsSolutionsChecks (800+ resources)
 	python benchmarks/rule_pack.py
+
+# The property-based tests of every constructor and factory with many random examples (minutes).
+fuzz: $(STAMP) ## Property-based tests with Hypothesis's long profile
+	HYPOTHESIS_PROFILE=fuzz python -m pytest tests/test_fuzz.py -q
 
 regen: $(STAMP) ## Regenerate the projen-managed files from .projenrc.py
 	PROJEN_DISABLE_POST=true python .projenrc.py

@@ -22,12 +22,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from typing import cast
 
 from aws_cdk import ArnFormat, Stack
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
-from ._private.validation import Problems, is_unresolved
+from ._private.validation import SSM_PARAMETER_NAME_MAX, Problems, is_unresolved
 from .images import PinnedSsmImage
 
 __all__ = ["AmiCatalog"]
@@ -65,8 +66,22 @@ class AmiCatalog(Construct):
     ) -> None:
         super().__init__(scope, id)
         problems = Problems(self)
+        problems.instance("prefix", prefix, str, what="a string", fix="e.g. '/images'")
+        for prop, names in (("lines", lines), ("channels", channels)):
+            if problems.sequence(prop, names, item="names"):
+                for index, name in enumerate(names):
+                    problems.instance(f"{prop}[{index}]", name, str, what="a string", fix="e.g. 'web'")
+        problems.raise_if_any()
+        longest = max((len(n) for n in lines), default=0) + max((len(n) for n in channels), default=0)
         problems.require(
-            bool(_PREFIX.match(prefix)) and len(prefix) <= 900,
+            len(prefix) + 2 + longest <= SSM_PARAMETER_NAME_MAX,
+            "prefix",
+            prefix,
+            f"prefix/line/channel would exceed SSM's {SSM_PARAMETER_NAME_MAX} characters for a parameter name",
+            "shorten the prefix or the longest line and channel names",
+        )
+        problems.require(
+            bool(_PREFIX.fullmatch(prefix)) and len(prefix) <= 900,
             "prefix",
             prefix,
             "is not an SSM parameter path prefix",
@@ -87,23 +102,18 @@ class AmiCatalog(Construct):
             "use a shorter path",
         )
         for prop, names in (("lines", lines), ("channels", channels)):
-            if isinstance(names, str):
-                problems.add(prop, names, "must be a list of names, not one string", f"pass {prop}=[{names!r}]")
-                continue
             for name in names:
                 problems.require(
-                    isinstance(name, str) and bool(_SEGMENT.match(name)),
+                    isinstance(name, str) and bool(_SEGMENT.fullmatch(name)),
                     prop,
                     name,
                     "contains characters SSM parameter names do not allow (or is empty or longer than 128)",
                     "use letters, digits, '.', '-' and '_' only, e.g. 'stable'",
                 )
             problems.require(len(set(names)) == len(names), prop, list(names), "has duplicates", "list each name once")
+        problems.require(len(lines) >= 1, "lines", list(lines), "is empty", "name at least one image line")
         problems.require(
-            isinstance(lines, str) or len(lines) >= 1, "lines", list(lines), "is empty", "name at least one image line"
-        )
-        problems.require(
-            isinstance(channels, str) or len(channels) >= 2,
+            len(channels) >= 2,
             "channels",
             list(channels),
             "needs at least two channels: one written by the pipeline, one promoted to",
@@ -168,6 +178,8 @@ class AmiCatalog(Construct):
                 )
                 problems.raise_if_any()
             try:
+                if isinstance(raw, bool) or re.fullmatch(r"[0-9]+", str(raw)) is None:  # no "17\n", no "True"
+                    raise ValueError(raw)
                 version = int(str(raw))
             except ValueError:
                 problems.add("version", raw, f"context value {key!r} is not an integer", f"use `-c {key}=17`")
@@ -180,8 +192,8 @@ class AmiCatalog(Construct):
             "pin the version to deploy, e.g. version=17 (`aws ssm get-parameter-history`)",
         )
         problems.raise_if_any()
-        assert isinstance(version, int)
-        return PinnedSsmImage(self.parameter_name(line, channel), version=version)
+        # An int, or a number token (CfnParameter.value_as_number) that CloudFormation resolves.
+        return PinnedSsmImage(self.parameter_name(line, channel), version=cast(int, version))
 
     def grant_read(self, grantee: iam.IGrantable, *, line: str | None = None) -> iam.Grant:
         """Let ``grantee`` read the catalog's parameters and their history (one line, or all)."""

@@ -41,6 +41,8 @@ from aws_cdk import custom_resources as cr
 from constructs import Construct, IConstruct
 
 from ._private.checkov import skip_checkov
+from ._private.fleet_checks import check_fleet
+from ._private.limits import alarm_description, iam_description, lambda_description
 from ._private.nag import acknowledge_wildcards
 from ._private.subnets import select as select_subnets
 from ._private.validation import Problems, is_unresolved
@@ -205,6 +207,43 @@ class BlueGreenFleet(Construct):
         :param log_retention: retention of the fleet's log group. Default: one month.
         """
         super().__init__(scope, id)
+        problems = check_fleet(
+            self,
+            durations=(
+                "termination_wait",
+                "manual_reroute_wait",
+                "deployment_timeout",
+                "max_instance_lifetime",
+                "health_check_grace_period",
+            ),
+            flags=("keep_old_fleet",),
+            vpc=vpc,
+            machine_image=machine_image,
+            instance_type=instance_type,
+            target_group=target_group,
+            vpc_subnets=vpc_subnets,
+            min_capacity=min_capacity,
+            max_capacity=max_capacity,
+            desired_capacity=desired_capacity,
+            health_check=health_check,
+            deployment_config=deployment_config,
+            termination_wait=termination_wait,
+            keep_old_fleet=keep_old_fleet,
+            manual_reroute_wait=manual_reroute_wait,
+            alarms=alarms,
+            deployment_timeout=deployment_timeout,
+            application=application,
+            max_instance_lifetime=max_instance_lifetime,
+            health_check_grace_period=health_check_grace_period,
+            imds_hop_limit=imds_hop_limit,
+            root_volume_size=root_volume_size,
+            root_device_name=root_device_name,
+            volume_key=volume_key,
+            role=role,
+            security_group=security_group,
+            user_data=user_data,
+            log_retention=log_retention,
+        )
         min_cap = _DEFAULT_MIN_CAPACITY if min_capacity is None else min_capacity
         max_cap = max_capacity if max_capacity is not None else 2 * max(min_cap, desired_capacity or 0)
         termination_wait = termination_wait if termination_wait is not None else _DEFAULT_TERMINATION_WAIT
@@ -214,7 +253,6 @@ class BlueGreenFleet(Construct):
         hop_limit = 1 if imds_hop_limit is None else imds_hop_limit
         extra_alarms = list(alarms or ())
 
-        problems = Problems(self)
         self._validate(
             problems,
             min_cap=min_cap,
@@ -245,7 +283,7 @@ class BlueGreenFleet(Construct):
             self,
             "InstanceRole",
             assumed_by=iam.ServicePrincipal("ec2.amazonaws.com"),
-            description=f"Instance role of the blue/green fleet {self.node.path}",
+            description=iam_description(f"Instance role of the blue/green fleet {self.node.path}"),
         )
         revision = s3_assets.Asset(self, "Revision", path=_revision_directory())
         agent_policy = iam.Policy(
@@ -336,7 +374,9 @@ class BlueGreenFleet(Construct):
         self.unhealthy_hosts_alarm = cloudwatch.Alarm(
             self,
             "UnhealthyHostsAlarm",
-            alarm_description=f"{self.node.path}: a target of the fleet is unhealthy; rolls a release back",
+            alarm_description=alarm_description(
+                f"{self.node.path}: a target of the fleet is unhealthy; rolls a release back"
+            ),
             metric=target_group.metrics.unhealthy_host_count(period=Duration.minutes(1), statistic="Maximum"),
             threshold=1,
             evaluation_periods=3,
@@ -346,7 +386,7 @@ class BlueGreenFleet(Construct):
         self.server_errors_alarm = cloudwatch.Alarm(
             self,
             "ServerErrorsAlarm",
-            alarm_description=f"{self.node.path}: the fleet answers 5xx; rolls a release back",
+            alarm_description=alarm_description(f"{self.node.path}: the fleet answers 5xx; rolls a release back"),
             metric=target_group.metrics.http_code_target(
                 elbv2.HttpCodeTarget.TARGET_5XX_COUNT, period=Duration.minutes(1), statistic="Sum"
             ),
@@ -365,7 +405,7 @@ class BlueGreenFleet(Construct):
             self,
             "CodeDeployRole",
             assumed_by=iam.ServicePrincipal("codedeploy.amazonaws.com"),
-            description=f"CodeDeploy service role of the blue/green fleet {self.node.path}",
+            description=iam_description(f"CodeDeploy service role of the blue/green fleet {self.node.path}"),
             managed_policies=[iam.ManagedPolicy.from_aws_managed_policy_name("service-role/AWSCodeDeployRole")],
         )
         Validations.of(service_role).acknowledge(
@@ -397,7 +437,7 @@ class BlueGreenFleet(Construct):
             self,
             "HandlerRole",
             assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
-            description=f"Deploys the blue/green fleet {self.node.path}",
+            description=iam_description(f"Deploys the blue/green fleet {self.node.path}"),
         )
         handler_log_group = logs.LogGroup(self, "HandlerLogs", retention=logs.RetentionDays.ONE_MONTH)
         handler_policy = iam.Policy(
@@ -431,7 +471,7 @@ class BlueGreenFleet(Construct):
                 timeout=Duration.minutes(5),
                 memory_size=256,
                 log_group=handler_log_group,
-                description=f"blue/green fleet {self.node.path}: {entry}",
+                description=lambda_description(f"blue/green fleet {self.node.path}: {entry}"),
             )
 
         on_event = handler("OnEvent", "on_event")
@@ -823,13 +863,6 @@ class BlueGreenFleet(Construct):
             seconds = _seconds(value)
             if seconds is not None:
                 problems.require(low <= seconds <= high, prop, value.to_human_string(), reason, "see the docstring")
-        problems.require(
-            isinstance(hop_limit, int) and 1 <= hop_limit <= 64,
-            "imds_hop_limit",
-            hop_limit,
-            "must be an integer from 1 to 64",
-            "use 1 (the default) for hosts, 2 when containers call IMDS",
-        )
         problems.require(
             alarm_count + 2 <= _MAX_ALARMS,
             "alarms",

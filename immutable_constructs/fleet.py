@@ -26,6 +26,8 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
+from ._private.fleet_checks import check_fleet, check_health_check, check_update_options
+from ._private.limits import iam_description
 from ._private.nag import acknowledge_wildcards
 from ._private.subnets import select as select_subnets
 from ._private.validation import Problems, is_unresolved
@@ -55,6 +57,16 @@ def _seconds(value: Duration | None) -> float | None:
         return float(value.to_milliseconds()) / 1000
     except Exception:  # an unresolved token cannot be converted: skip the check
         return None
+
+
+def _human(value: object) -> object:
+    """A Duration as text for a repr (``10 minutes``), anything else as is."""
+    if isinstance(value, Duration):
+        try:
+            return value.to_human_string()
+        except Exception:  # a token duration
+            return "a Duration token"
+    return value
 
 
 @dataclass(frozen=True)
@@ -107,6 +119,13 @@ class FleetUpdate:
         ``signal_timeout``, at most one hour). On failure CloudFormation rolls the stack
         back, which rolls the group back to the previous launch template version the same way.
         """
+        check_update_options(
+            "rolling",
+            max_batch_size=max_batch_size,
+            min_instances_in_service=min_instances_in_service,
+            min_success_percentage=min_success_percentage,
+            suspend_processes=suspend_processes,
+        )
         return cls(
             "rolling",
             {
@@ -149,6 +168,16 @@ class FleetUpdate:
         launch template version, reading the policy from the previous template, so keep
         this policy on the group permanently.
         """
+        check_update_options(
+            "instance_refresh",
+            min_healthy_percentage=min_healthy_percentage,
+            max_healthy_percentage=max_healthy_percentage,
+            instance_warmup=instance_warmup,
+            checkpoint_percentages=checkpoint_percentages,
+            checkpoint_delay=checkpoint_delay,
+            bake_time=bake_time,
+            alarms=alarms,
+        )
         return cls(
             "instance_refresh",
             {
@@ -184,7 +213,7 @@ class FleetHealthCheck:
         :param timeout: how long to keep trying. Default: 10 minutes; shorter than the fleet's ``signal_timeout``.
         :param interval: wait between tries. Default: 5 seconds.
         """
-        return cls("http", url, timeout or _DEFAULT_HEALTH_CHECK_TIMEOUT, interval or Duration.seconds(5))
+        return cls._checked("http", url, timeout, interval)
 
     @classmethod
     def command(
@@ -195,7 +224,22 @@ class FleetHealthCheck:
         :param timeout: how long to keep trying. Default: 10 minutes; shorter than the fleet's ``signal_timeout``.
         :param interval: wait between tries. Default: 5 seconds.
         """
-        return cls("command", command, timeout or _DEFAULT_HEALTH_CHECK_TIMEOUT, interval or Duration.seconds(5))
+        return cls._checked("command", command, timeout, interval)
+
+    @classmethod
+    def _checked(cls, kind: str, target: str, timeout: Duration | None, interval: Duration | None) -> FleetHealthCheck:
+        check = cls(kind, target, timeout or _DEFAULT_HEALTH_CHECK_TIMEOUT, interval or Duration.seconds(5))
+        # Wrong types fail here; the URL's or command's value is checked by the fleet, which has a path.
+        problems = Problems(f"FleetHealthCheck.{kind}")
+        check_health_check(problems, check, prefix="")
+        problems.raise_if_any()
+        return check
+
+    def __repr__(self) -> str:
+        return (
+            f"FleetHealthCheck(kind={self.kind!r}, target={self.target!r}, "
+            f"timeout={_human(self.timeout)!r}, interval={_human(self.interval)!r})"
+        )
 
     def render(self) -> list[str]:
         """The user data lines that run the check; the script exits 1 (signalling failure) when it never passes.
@@ -317,6 +361,34 @@ class ImmutableFleet(Construct):
             terminate, and their errors), so replacements are visible. Default: none.
         """
         super().__init__(scope, id)
+        problems = check_fleet(
+            self,
+            durations=("signal_timeout", "max_instance_lifetime", "health_check_grace_period"),
+            flags=("allow_all_outbound",),
+            vpc=vpc,
+            machine_image=machine_image,
+            instance_type=instance_type,
+            vpc_subnets=vpc_subnets,
+            min_capacity=min_capacity,
+            max_capacity=max_capacity,
+            desired_capacity=desired_capacity,
+            health_check=health_check,
+            signal_timeout=signal_timeout,
+            max_instance_lifetime=max_instance_lifetime,
+            target_groups=target_groups,
+            health_check_grace_period=health_check_grace_period,
+            imds_hop_limit=imds_hop_limit,
+            root_volume_size=root_volume_size,
+            root_device_name=root_device_name,
+            volume_key=volume_key,
+            role=role,
+            security_group=security_group,
+            allow_all_outbound=allow_all_outbound,
+            user_data=user_data,
+            log_retention=log_retention,
+            log_key=log_key,
+            notification_topic=notification_topic,
+        )
         update = update or FleetUpdate.replacing()
         min_cap = _DEFAULT_MIN_CAPACITY if min_capacity is None else min_capacity
         signal_timeout = signal_timeout or _DEFAULT_SIGNAL_TIMEOUT
@@ -327,7 +399,6 @@ class ImmutableFleet(Construct):
         device_name = root_device_name or _DEFAULT_ROOT_DEVICE
 
         refresh = isinstance(update, FleetUpdate) and update.kind == "instance_refresh"
-        problems = Problems(self)
         problems.require(
             not (refresh and health_check is not None),
             "health_check",
@@ -348,27 +419,6 @@ class ImmutableFleet(Construct):
         in_service = desired_capacity if desired_capacity is not None else min_cap
         self._validate_update(problems, update, max_cap, in_service, signal_timeout)
         self._validate_durations(problems, signal_timeout, max_instance_lifetime, grace_period, health_check)
-        problems.require(
-            isinstance(hop_limit, int) and 1 <= hop_limit <= 64,
-            "imds_hop_limit",
-            imds_hop_limit,
-            "must be an integer from 1 to 64",
-            "use 1 (the default) for hosts, 2 when containers on the host call IMDS",
-        )
-        problems.require(
-            isinstance(volume_size, int) and 1 <= volume_size <= 16384,
-            "root_volume_size",
-            root_volume_size,
-            "must be a whole number of GiB from 1 to 16384",
-            "pass the size in GiB, at least the AMI's snapshot size",
-        )
-        problems.require(
-            re.fullmatch(r"/dev/[a-z0-9]+", device_name) is not None,
-            "root_device_name",
-            root_device_name,
-            "is not a device name",
-            "use the AMI's root device name, e.g. '/dev/xvda' (Amazon Linux) or '/dev/sda1' (Ubuntu)",
-        )
         problems.require(
             not (security_group is not None and allow_all_outbound is not None),
             "allow_all_outbound",
@@ -396,7 +446,7 @@ class ImmutableFleet(Construct):
             self,
             "InstanceRole",
             assumed_by=iam.ServicePrincipal("ec2.amazonaws.com"),
-            description=f"Instance role of the immutable fleet {self.node.path}",
+            description=iam_description(f"Instance role of the immutable fleet {self.node.path}"),
         )
         self._agent_policy = iam.Policy(
             self,
@@ -746,22 +796,6 @@ class ImmutableFleet(Construct):
                     "use FleetHealthCheck.http(url) or FleetHealthCheck.command(cmd)",
                 )
                 return
-            if health_check.kind == "http":
-                problems.require(
-                    re.fullmatch(r"https?://\S+", health_check.target) is not None,
-                    "health_check.url",
-                    health_check.target,
-                    "is not an http(s) URL",
-                    "use e.g. 'http://localhost:8080/health'",
-                )
-            else:
-                problems.require(
-                    bool(health_check.target.strip()),
-                    "health_check.command",
-                    health_check.target,
-                    "is empty",
-                    "pass a shell command that exits 0 when the application is healthy",
-                )
             hc_s = _seconds(health_check.timeout)
             iv_s = _seconds(health_check.interval)
             if hc_s is not None and signal_s is not None:

@@ -17,11 +17,12 @@ deletes B, and A's old resource was deleted when B replaced it.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from aws_cdk import (
     Acknowledgment,
@@ -61,6 +62,14 @@ from ._private.kms_grants import (
     allow_image_builder_service_linked_role,
 )
 from ._private.nag import acknowledge_wildcards
+from ._private.pipeline_checks import (
+    check_pipeline_types,
+    check_pipeline_values,
+    component_problem,
+    file_problem,
+    managed_problem,
+    parent_problem,
+)
 from ._private.subnets import select as select_subnets
 from ._private.validation import Problems
 from .ami_catalog import AmiCatalog
@@ -74,9 +83,7 @@ _MANAGED_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,125}$")
 _ACCOUNT = re.compile(r"^[0-9]{12}$")
 _ORGANIZATION_ARN = re.compile(r"^arn:aws[a-z-]*:organizations::[0-9]{12}:organization/o-[a-z0-9]{10,32}$")
 _OU_ARN = re.compile(r"^arn:aws[a-z-]*:organizations::[0-9]{12}:ou/o-[a-z0-9]{10,32}/ou-[a-z0-9]{4,32}-[a-z0-9]{8,32}$")
-_REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-[0-9]$")
 _DATA_DEVICE = re.compile(r"^/dev/(sd|xvd)[b-z]$")
-_CRON = re.compile(r"^cron\((\S+ ){5}\S+\)$")
 _MAX_DATA = 16000
 SEVERITIES = ("INFORMATIONAL", "LOW", "MEDIUM", "HIGH", "CRITICAL")
 TAG_CONTENT_HASH = "immutable-constructs:content-hash"
@@ -110,7 +117,8 @@ class ImageComponent:
         self.data = data
         self.managed_version = managed_version
         self.parameters: dict[str, list[str]] = {
-            k: [v] if isinstance(v, str) else list(v) for k, v in (parameters or {}).items()
+            k: [v] if isinstance(v, str) else list(v) if isinstance(v, (list, tuple)) else [str(v)]
+            for k, v in (parameters or {}).items()
         }
         self.description = description
         self.source = source
@@ -131,24 +139,19 @@ class ImageComponent:
         description: str | None = None,
     ) -> ImageComponent:
         """A component document (YAML or JSON) read from ``path``. ``name`` defaults to the file's stem."""
-        file = Path(path)
+        resolved, problem = file_problem(path)
+        file = Path(path) if isinstance(path, (str, Path)) else Path("?")
         component_name = name or file.stem.lower().replace(".", "-")
-        if not file.is_file():
-            return cls(name=component_name, source=str(file))._with_problem(
-                (
-                    "components",
-                    str(file),
-                    "component file does not exist",
-                    "check the path (relative paths are relative to the current directory)",
-                )
-            )
+        if resolved is None:
+            return cls(name=component_name, source=str(file))._with_problem(problem)
+        data = resolved.read_text(encoding="utf-8")
         return cls(
             name=component_name,
-            data=file.read_text(encoding="utf-8"),
-            parameters=parameters,
+            data=data,
+            parameters=_parameters(parameters),
             description=description,
             source=str(file),
-        )
+        )._with_problem(component_problem(component_name, data=data, parameters=parameters))
 
     @classmethod
     def from_yaml(
@@ -160,7 +163,10 @@ class ImageComponent:
         description: str | None = None,
     ) -> ImageComponent:
         """A component document given as YAML (or JSON) text."""
-        return cls(name=name, data=text, parameters=parameters, description=description)
+        problem = component_problem(name, data=text, parameters=parameters)
+        return cls(name=name, data=text, parameters=_parameters(parameters), description=description)._with_problem(
+            problem
+        )
 
     @classmethod
     def from_dict(
@@ -172,11 +178,18 @@ class ImageComponent:
         description: str | None = None,
     ) -> ImageComponent:
         """A component document given as a dict (``schemaVersion``, ``phases``...), written as JSON (valid YAML)."""
-        problem = None
-        if "phases" not in document:
+        if not isinstance(cast(object, document), Mapping):  # callers without a type checker
+            return cls(name=str(name))._with_problem(
+                ("components", document, "the component document must be a dict", "pass e.g. {'phases': [...]}")
+            )
+        problem = component_problem(name, data=None, parameters=parameters)
+        if problem is None and "phases" not in document:
             problem = ("components", name, "component document has no 'phases'", "add phases: build/validate/test")
         return cls(
-            name=name, data=json.dumps(document, indent=2), parameters=parameters, description=description
+            name=name,
+            data=json.dumps(document, indent=2, default=str),
+            parameters=_parameters(parameters),
+            description=description,
         )._with_problem(problem)
 
     @classmethod
@@ -188,17 +201,19 @@ class ImageComponent:
         ``x`` parts float to the newest matching version when the image is built (a warning
         says so); a full version pins it.
         """
-        problem = None
-        if not _MANAGED_VERSION.match(version):
+        problem = managed_problem(name, version, parameters)
+        if problem is not None:
+            return cls(name=str(name), managed_version=str(version))._with_problem(problem)
+        if not _MANAGED_VERSION.fullmatch(version):
             problem = (
                 "components",
                 f"{name}/{version}",
                 "AWS-managed component version must be <major>.<minor>.<patch>, each a number or 'x'",
                 "use e.g. '1.0.2' (pinned) or '1.x.x'",
             )
-        elif not _MANAGED_NAME.match(name):
+        elif not _MANAGED_NAME.fullmatch(name):
             problem = ("components", name, "is not an AWS-managed component name", "use e.g. 'update-linux'")
-        return cls(name=name, managed_version=version, parameters=parameters)._with_problem(problem)
+        return cls(name=name, managed_version=version, parameters=_parameters(parameters))._with_problem(problem)
 
     @property
     def is_managed(self) -> bool:
@@ -217,6 +232,12 @@ class ParentImage:
         self.description = description
         #: The SSM parameter the AMI id is read from when a build starts (the execution role reads it).
         self.parameter_name = parameter_name
+        # An input problem found by a factory, reported by the pipeline (which knows its construct path).
+        self._problem: tuple[str, object, str, str] | None = None
+
+    def _with_problem(self, problem: tuple[str, object, str, str] | None) -> ParentImage:
+        self._problem = problem
+        return self
 
     @classmethod
     def ssm_parameter(cls, name: str) -> ParentImage:
@@ -225,7 +246,9 @@ class ParentImage:
         E.g. ``/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64``. With a
         schedule that runs only when dependencies updated, a new parent AMI triggers a build.
         """
-        return cls(f"ssm:{name}", description=f"ssm parameter {name}", parameter_name=name)
+        return cls(f"ssm:{name}", description=f"ssm parameter {name}", parameter_name=name)._with_problem(
+            parent_problem("ssm_parameter", name)
+        )
 
     @classmethod
     def from_catalog(cls, catalog: AmiCatalog, line: str, channel: str = "stable") -> ParentImage:
@@ -236,12 +259,14 @@ class ParentImage:
     def managed(cls, name: str, version: str = "x.x.x") -> ParentImage:
         """An Image Builder managed image, e.g. ``managed("amazon-linux-2023-x86")``."""
         arn = f"arn:{Aws.PARTITION}:imagebuilder:{Aws.REGION}:aws:image/{name}/{version}"
-        return cls(arn, description=f"managed image {name}/{version}")
+        return cls(arn, description=f"managed image {name}/{version}")._with_problem(
+            parent_problem("managed", name, version)
+        )
 
     @classmethod
     def ami(cls, ami_id: str) -> ParentImage:
         """A fixed AMI id (``ami-...``): fully pinned, never updated."""
-        return cls(ami_id, description=ami_id)
+        return cls(str(ami_id), description=str(ami_id))._with_problem(parent_problem("ami", ami_id))
 
     def __repr__(self) -> str:
         return f"ParentImage({self.reference!r})"
@@ -350,13 +375,58 @@ class GoldenImagePipeline(Construct):
         execution_role: iam.IRole | None = None,
     ) -> None:
         super().__init__(scope, id)
+        problems = Problems(self)
+        check_pipeline_types(
+            problems,
+            component_type=ImageComponent,
+            parent_type=ParentImage,
+            catalog=catalog,
+            parent_image=parent_image,
+            components=components,
+            vpc=vpc,
+            image_line=image_line,
+            vpc_subnets=vpc_subnets,
+            version=version,
+            instance_types=instance_types,
+            root_volume_size=root_volume_size,
+            root_device_name=root_device_name,
+            data_volumes=data_volumes,
+            working_directory=working_directory,
+            schedule=schedule,
+            only_when_dependencies_updated=only_when_dependencies_updated,
+            schedule_timezone=schedule_timezone,
+            image_tests=image_tests,
+            image_scanning=image_scanning,
+            encryption_key=encryption_key,
+            distribution_regions=distribution_regions,
+            distribution_accounts=distribution_accounts,
+            launch_permission_accounts=launch_permission_accounts,
+            launch_permission_organizations=launch_permission_organizations,
+            launch_permission_organizational_units=launch_permission_organizational_units,
+            notification_topic=notification_topic,
+            promote=promote,
+            severity_threshold=severity_threshold,
+            max_findings=max_findings,
+            keep_at_least=keep_at_least,
+            deprecate_after_days=deprecate_after_days,
+            delete_after_days=delete_after_days,
+            keep_launched_within_days=keep_launched_within_days,
+            source_revision=source_revision,
+            terminate_on_failure=terminate_on_failure,
+            build_on_deploy=build_on_deploy,
+            execution_role=execution_role,
+        )
+        check_pipeline_values(
+            problems,
+            instance_types=instance_types,
+            schedule_timezone=schedule_timezone,
+            distribution_regions=distribution_regions,
+        )
         stack = Stack.of(self)
         line = image_line if image_line is not None else catalog.lines[0]
         schedule_expression = "cron(0 4 ? * MON *)" if schedule is None else schedule
-
-        problems = Problems(self)
         problems.require(
-            bool(BASE_VERSION.match(version)),
+            bool(BASE_VERSION.fullmatch(version)),
             "version",
             version,
             "is not a valid <major>.<minor> semantic version base",
@@ -377,6 +447,8 @@ class GoldenImagePipeline(Construct):
             "no components: the image would be its parent unchanged",
             "add at least one ImageComponent (e.g. ImageComponent.from_file('components/web.yaml'))",
         )
+        if parent_image is not None and parent_image._problem is not None:
+            problems.add(*parent_image._problem)
         names: set[str] = set()
         for component in components:
             if component._problem is not None:
@@ -384,7 +456,7 @@ class GoldenImagePipeline(Construct):
                 continue
             if not component.is_managed:
                 problems.require(
-                    bool(_COMPONENT_NAME.match(component.name)),
+                    bool(_COMPONENT_NAME.fullmatch(component.name)),
                     "components",
                     component.name,
                     "component name must be 1-63 lower-case letters, digits, '-' or '_'",
@@ -414,9 +486,6 @@ class GoldenImagePipeline(Construct):
             "use one of the catalog's lines or add it to AmiCatalog(lines=[...])",
         )
         problems.require(
-            len(instance_types) >= 1, "instance_types", list(instance_types), "is empty", "e.g. ['t3.medium']"
-        )
-        problems.require(
             isinstance(root_volume_size, int) and 1 <= root_volume_size <= 16000,
             "root_volume_size",
             root_volume_size,
@@ -425,7 +494,7 @@ class GoldenImagePipeline(Construct):
         )
         for device, size in (data_volumes or {}).items():
             problems.require(
-                bool(_DATA_DEVICE.match(device)) and device != root_device_name,
+                bool(_DATA_DEVICE.fullmatch(device)) and device != root_device_name,
                 "data_volumes",
                 device,
                 "is not a data volume device name (/dev/sd[b-z] or /dev/xvd[b-z], not the root device)",
@@ -439,12 +508,12 @@ class GoldenImagePipeline(Construct):
                 "use e.g. {'/dev/sdf': 100}",
             )
         if schedule_expression:
-            problems.require(
-                bool(_CRON.match(schedule_expression)),
+            problems.schedule(
                 "schedule",
                 schedule_expression,
-                "is not an Image Builder cron expression: cron(<min> <hour> <day> <month> <weekday> <year>)",
-                "use e.g. 'cron(0 4 ? * MON *)', or '' for manual runs only",
+                rate=False,
+                what="an Image Builder cron expression",
+                fix="use e.g. 'cron(0 4 ? * MON *)', or '' for manual runs",
             )
         # (prop, values, pattern, reason, example): every value of every prop must match its pattern.
         formats: tuple[tuple[str, Sequence[str], re.Pattern[str], str, str], ...] = (
@@ -470,11 +539,10 @@ class GoldenImagePipeline(Construct):
                 "an organizational unit ARN",
                 "'arn:aws:organizations::123456789012:ou/o-abcdefghij/ou-ab12-cdefgh34'",
             ),
-            ("distribution_regions", distribution_regions or (), _REGION, "a region name", "'eu-west-1'"),
         )
         for prop, values, pattern, what, example in formats:
             for value in values:
-                problems.require(bool(pattern.match(value)), prop, value, f"is not {what}", f"e.g. {example}")
+                problems.require(bool(pattern.fullmatch(value)), prop, value, f"is not {what}", f"e.g. {example}")
         problems.require(
             severity_threshold in SEVERITIES,
             "severity_threshold",
@@ -595,7 +663,7 @@ class GoldenImagePipeline(Construct):
                 self.component_versions[component.name] = component_version
                 cfn_component = imagebuilder.CfnComponent(
                     self,
-                    f"Component{_pascal(component.name)}",
+                    _component_id(self, component.name),
                     name=f"{prefix}-{component.name}",
                     platform="Linux",
                     version=component_version,
@@ -1230,6 +1298,20 @@ class GoldenImagePipeline(Construct):
 def _physical_prefix(scope: Construct) -> str:
     """A stable, lower-case name prefix unique to this construct (Image Builder ARNs are lower-case)."""
     return Names.unique_resource_name(scope, max_length=48, separator="-").lower()
+
+
+def _parameters(parameters: Mapping[str, str | Sequence[str]] | None) -> Mapping[str, str | Sequence[str]] | None:
+    """Parameters as given when they are a dict (the factory reported any other type); else none."""
+    return parameters if isinstance(parameters, Mapping) else None
+
+
+def _component_id(scope: Construct, name: str) -> str:
+    """``Component<PascalName>``; when two names pascal-case alike (``install-web``, ``install_web``), the
+    later one gets a suffix from a hash of its name, so both keep stable ids (the first is unchanged)."""
+    candidate = f"Component{_pascal(name)}"
+    if scope.node.try_find_child(candidate) is None:
+        return candidate
+    return f"{candidate}{hashlib.sha256(name.encode()).hexdigest()[:8].upper()}"
 
 
 def _pascal(name: str) -> str:

@@ -18,10 +18,11 @@ from __future__ import annotations
 import re
 
 import jsii
+from aws_cdk import Token
 from aws_cdk import aws_ec2 as ec2
 from constructs import Construct
 
-from ._private.validation import is_unresolved
+from ._private.validation import SSM_PARAMETER_NAME_MAX, is_unresolved
 from .errors import Problem, ValidationError
 
 __all__ = ["PinnedSsmImage"]
@@ -54,7 +55,11 @@ class PinnedSsmImage:
     ) -> None:
         problems: list[Problem] = []
         if not is_unresolved(parameter_name):
-            if not _PARAMETER_NAME.match(parameter_name) or len(parameter_name) > 1011:
+            if (
+                not isinstance(parameter_name, str)
+                or not _PARAMETER_NAME.fullmatch(parameter_name)
+                or len(parameter_name) > SSM_PARAMETER_NAME_MAX
+            ):
                 problems.append(
                     Problem(
                         "parameter_name",
@@ -86,7 +91,8 @@ class PinnedSsmImage:
     @property
     def image_id(self) -> str:
         """The dynamic reference that goes into the template, e.g. ``{{resolve:ssm:/images/web/stable:17}}``."""
-        return f"{{{{resolve:ssm:{self.parameter_name}:{self.version}}}}}"
+        version = Token.as_string(self.version) if is_unresolved(self.version) else str(self.version)
+        return f"{{{{resolve:ssm:{self.parameter_name}:{version}}}}}"
 
     @jsii.member(jsii_name="getImage")
     def get_image(self, scope: Construct) -> ec2.MachineImageConfig:

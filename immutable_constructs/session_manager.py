@@ -79,6 +79,7 @@ from aws_cdk import aws_ssm as ssm
 from constructs import Construct, IConstruct
 
 from ._private.nag import acknowledge_wildcards
+from ._private.session_checks import check_session_types, claim_document_name
 from ._private.validation import Problems, is_unresolved
 
 __all__ = ["SessionManagerAccess", "SessionTarget"]
@@ -238,6 +239,26 @@ class SessionManagerAccess(Construct):
         super().__init__(scope, id)
 
         problems = Problems(self)
+        check_session_types(
+            problems,
+            vpc=vpc,
+            endpoints=endpoints,
+            endpoint_subnets=endpoint_subnets,
+            legacy_agent_endpoints=legacy_agent_endpoints,
+            log_to_s3=log_to_s3,
+            log_bucket=log_bucket,
+            s3_key_prefix=s3_key_prefix,
+            log_to_cloudwatch=log_to_cloudwatch,
+            log_group=log_group,
+            log_retention=log_retention,
+            encryption_key=encryption_key,
+            idle_session_timeout=idle_session_timeout,
+            max_session_duration=max_session_duration,
+            run_as_user=run_as_user,
+            document_name=document_name,
+            use_account_default_document=use_account_default_document,
+            shell_profile_linux=shell_profile_linux,
+        )
         problems.require(
             log_to_s3 or log_to_cloudwatch,
             "log_to_s3/log_to_cloudwatch",
@@ -285,7 +306,7 @@ class SessionManagerAccess(Construct):
             )
         if run_as_user is not None:
             problems.require(
-                bool(_LINUX_USER_RE.match(run_as_user)),
+                bool(_LINUX_USER_RE.fullmatch(run_as_user)),
                 "run_as_user",
                 run_as_user,
                 "not a valid Linux user name (lower-case letter or '_', then up to 31 of [a-z0-9_-])",
@@ -300,7 +321,7 @@ class SessionManagerAccess(Construct):
                 "pass only one of them",
             )
             problems.require(
-                bool(_DOCUMENT_NAME_RE.match(document_name)),
+                bool(_DOCUMENT_NAME_RE.fullmatch(document_name)),
                 "document_name",
                 document_name,
                 "SSM document names are 3-128 characters of letters, digits, '_', '-' and '.'",
@@ -342,6 +363,12 @@ class SessionManagerAccess(Construct):
                 "the ec2messages endpoint needs a VPC to go in",
                 "pass vpc=..., or remove legacy_agent_endpoints",
             )
+        claim_document_name(
+            self,
+            problems,
+            _ACCOUNT_DEFAULT_DOCUMENT if use_account_default_document else document_name,
+            default_document=use_account_default_document,
+        )
         problems.raise_if_any()
 
         stack = Stack.of(self)

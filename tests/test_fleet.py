@@ -490,7 +490,7 @@ def test_isolated_subnets_are_used_when_there_are_no_private_ones(stack: Stack) 
 def test_all_problems_are_reported_together(stack: Stack, vpc: ec2.Vpc) -> None:
     with pytest.raises(ValidationError) as err:
         make(stack, vpc, min_capacity=5, max_capacity=3, imds_hop_limit=0, max_instance_lifetime=Duration.hours(1))
-    assert [p.prop for p in err.value.problems] == ["max_capacity", "max_instance_lifetime", "imds_hop_limit"]
+    assert [p.prop for p in err.value.problems] == ["imds_hop_limit", "max_capacity", "max_instance_lifetime"]
     assert str(err.value).startswith("Test/Fleet: 3 invalid prop problems:")
     assert err.value.construct_path == "Test/Fleet"
 
