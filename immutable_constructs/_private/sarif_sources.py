@@ -1,0 +1,98 @@
+"""Where in the user's own source a finding's construct was created, for SARIF locations.
+
+The CDK records construct-creation stack traces only when the context key
+``aws:cdk:disable-stack-trace`` is false (the CDK CLI sets it to true unless run with
+``cdk synth --debug``), and for a Python app those traces hold the jsii kernel's
+JavaScript frames, never the app's ``.py`` lines. So the
+report maps a construct path back to source the way a reader would: it looks for the
+construct id as a string literal (``Fleet(self, "Web", ...)`` for ``Prod/Web/Asg``) in
+the app's ``.py`` files, deepest id first, and falls back to the app's entry file (the
+``app`` command of ``cdk.json``). The construct path itself is always kept as the
+SARIF logical location.
+
+No aws_cdk import here: the ``immutable-constructs`` CLI runs without Node.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shlex
+from pathlib import Path
+
+__all__ = ["SourceMap", "entry_file"]
+
+#: Folders that never hold the app's own source.
+_SKIP = frozenset({"node_modules", "cdk.out", "build", "dist", "__pycache__", "venv", "env", "site-packages"})
+#: Ids the CDK gives to a construct's default child: they name no line of the app.
+_GENERIC = frozenset({"Resource", "Default"})
+_MAX_FILES = 2000
+
+
+def entry_file(app_dir: Path) -> Path | None:
+    """The ``.py`` file of ``cdk.json``'s ``app`` command (``python3 app.py`` -> ``app.py``), if any."""
+    try:
+        config = json.loads((app_dir / "cdk.json").read_text(encoding="utf-8"))
+        words = shlex.split(str(config.get("app", "")))
+    except (OSError, ValueError, AttributeError):
+        return None
+    for word in words:
+        if word.endswith(".py"):
+            return app_dir / word
+    return None
+
+
+class SourceMap:
+    """Construct path -> (file, line) in the app's Python source."""
+
+    def __init__(self, app_dir: Path, fallback: Path) -> None:
+        self._app_dir = app_dir
+        self.fallback = fallback
+        self._sources: list[tuple[Path, list[str]]] | None = None
+        self._cache: dict[str, tuple[Path, int] | None] = {}
+
+    def _files(self) -> list[tuple[Path, list[str]]]:
+        if self._sources is None:
+            found: list[tuple[Path, list[str]]] = []
+            for folder, dirs, files in os.walk(self._app_dir):
+                dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in _SKIP and "cdk.out" not in d)
+                for name in sorted(files):
+                    if name.endswith(".py") and len(found) < _MAX_FILES:
+                        path = Path(folder) / name
+                        try:
+                            found.append((path, path.read_text(encoding="utf-8").splitlines()))
+                        except (OSError, UnicodeDecodeError):
+                            continue
+            # The entry file first: its ids win over a test file's copy of the same literal.
+            found.sort(key=lambda item: (item[0].resolve() != self.fallback.resolve(), "test" in item[0].name))
+            self._sources = found
+        return self._sources
+
+    def _find(self, construct_id: str) -> tuple[Path, int] | None:
+        if construct_id not in self._cache:
+            literal = re.compile(r"""(["'])""" + re.escape(construct_id) + r"\1")
+            as_argument = re.compile(r""",\s*(["'])""" + re.escape(construct_id) + r"\1")
+            first: tuple[Path, int] | None = None
+            best: tuple[Path, int] | None = None
+            for path, lines in self._files():
+                for number, text in enumerate(lines, start=1):
+                    if text.lstrip().startswith("#") or not literal.search(text):
+                        continue
+                    first = first or (path, number)
+                    if as_argument.search(text):  # Construct(scope, "Id", ...): where it is created
+                        best = (path, number)
+                        break
+                if best:
+                    break
+            self._cache[construct_id] = best or first
+        return self._cache[construct_id]
+
+    def locate(self, construct_path: str) -> tuple[Path, int | None]:
+        """The line that creates the deepest named construct of ``construct_path``, else the entry file."""
+        ids = [part for part in construct_path.split("/") if part and part not in _GENERIC]
+        for construct_id in reversed(ids):
+            hit = self._find(construct_id)
+            if hit:
+                return hit
+        return self.fallback, None
