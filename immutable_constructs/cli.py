@@ -206,6 +206,9 @@ class _Where:
         path, line = self.sources.locate(construct_path) if construct_path else (self.sources.fallback, None)
         physical: dict[str, Any] = {"artifactLocation": {"uri": self.uri(path)}}
         physical["region"] = {"startLine": line or 1}
+        snippet = self.sources.line_text(path, line) if line else None
+        if snippet is not None:
+            physical["region"]["snippet"] = {"text": snippet}
         return physical
 
     def template(self, resource: Mapping[str, Any]) -> dict[str, Any] | None:

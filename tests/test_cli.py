@@ -9,6 +9,7 @@ from typing import Any
 import jsonschema
 import pytest
 import yaml
+
 from immutable_constructs import __version__
 from immutable_constructs.cli import main
 
@@ -22,6 +23,7 @@ def validate(log: dict[str, Any]) -> None:
     jsonschema.Draft4Validator(SCHEMA).validate(log)
 
 
+OPEN = 'open_ssh = ec2.SecurityGroup(stack, "Open", vpc=vpc)'
 #: The app the findings come from, written to app.py so the SARIF can point at its lines.
 APP_SOURCE = f"""\
 from aws_cdk import Acknowledgment, App, Stack, Validations
@@ -34,7 +36,7 @@ from immutable_constructs.nag import ImmutableInfrastructureChecks
 app = App(outdir=OUTDIR)
 stack = Stack(app, "Findings")
 vpc = ec2.Vpc(stack, "Vpc", max_azs=1, nat_gateways=0, subnet_configuration=[])
-open_ssh = ec2.SecurityGroup(stack, "Open", vpc=vpc)
+{OPEN}
 open_ssh.add_ingress_rule(ec2.Peer.any_ipv4(), ec2.Port.tcp(22))
 acked = ec2.SecurityGroup(stack, "Acked", vpc=vpc)
 acked.add_ingress_rule(ec2.Peer.any_ipv4(), ec2.Port.tcp(22))
@@ -112,7 +114,7 @@ def test_results_point_at_the_users_source_line(sarif: dict[str, Any], failing: 
     # The line of app.py that creates the construct, relative to the repository root.
     assert location["physicalLocation"] == {
         "artifactLocation": {"uri": "app.py"},
-        "region": {"startLine": line_of('ec2.SecurityGroup(stack, "Open"')},
+        "region": {"startLine": line_of(OPEN), "snippet": {"text": OPEN}},
     }
     # The synthesized resource stays reachable as a related location.
     (related,) = open_ssh["relatedLocations"]

@@ -24,7 +24,9 @@ def section(rule_id: str, markdown: str | None = None) -> str | None:
     if "::" in wanted:  # an acknowledgement id: ImmutableInfrastructureChecks::IMM-SSH1
         wanted = wanted.rsplit("::", 1)[1]
     lines = text.splitlines()
-    start = next((i for i, line in enumerate(lines) if re.fullmatch(rf"##\s+{re.escape(wanted)}\s*", line.upper())), None)
+    start = next(
+        (i for i, line in enumerate(lines) if re.fullmatch(rf"##\s+{re.escape(wanted)}\s*", line.upper())), None
+    )
     if start is None:
         return None
     end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")), len(lines))

@@ -88,6 +88,13 @@ class SourceMap:
             self._cache[construct_id] = best or first
         return self._cache[construct_id]
 
+    def line_text(self, path: Path, line: int) -> str | None:
+        """The text of ``line`` of a file found by :meth:`locate` (for a SARIF snippet)."""
+        for source, lines in self._files():
+            if source == path and 0 < line <= len(lines):
+                return lines[line - 1]
+        return None
+
     def locate(self, construct_path: str) -> tuple[Path, int | None]:
         """The line that creates the deepest named construct of ``construct_path``, else the entry file."""
         ids = [part for part in construct_path.split("/") if part and part not in _GENERIC]
