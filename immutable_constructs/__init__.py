@@ -41,6 +41,10 @@ _MODULES = {
     "ValidationError": ".errors",
 }
 
+_CONSTRUCTS = frozenset(
+    {"AmiCatalog", "BlueGreenFleet", "GoldenImagePipeline", "ImmutableFleet", "SessionManagerAccess"}
+)
+
 __all__ = [
     "AmiCatalog",
     "BlueGreenFleet",
@@ -64,6 +68,10 @@ def __getattr__(name: str) -> Any:
     if module is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
     value = getattr(importlib.import_module(module, __name__), name)
+    if name in _CONSTRUCTS:
+        from ._private.signatures import real_signature
+
+        real_signature(value)  # help() and IDEs show the keyword arguments, not jsii's (*args, **kwargs)
     globals()[name] = value  # later look-ups skip this function
     return value
 
