@@ -25,7 +25,7 @@ def public_attributes(cls: type) -> dict[str, str]:
     """``self.<name>`` attributes (not starting with ``_``) assigned in ``cls.__init__``, with
     their annotation where there is one, in assignment order."""
     try:
-        tree = ast.parse(textwrap.dedent(inspect.getsource(cls.__init__)))
+        tree = ast.parse(textwrap.dedent(inspect.getsource(vars(cls)["__init__"])))
     except (OSError, TypeError, SyntaxError):
         return {}
     found: dict[str, str] = {}
@@ -42,9 +42,9 @@ def public_attributes(cls: type) -> dict[str, str]:
                 and isinstance(target.value, ast.Name)
                 and target.value.id == "self"
                 and not target.attr.startswith("_")
+                and (annotation or target.attr not in found)
             ):
-                if annotation or target.attr not in found:
-                    found[target.attr] = annotation
+                found[target.attr] = annotation
     return found
 
 
@@ -53,7 +53,7 @@ def real_signature(cls: T) -> T:
     docstring ends with the public attributes (escape hatches). Idempotent."""
     if "__signature__" in vars(cls):
         return cls
-    init = inspect.signature(cls.__init__)
+    init = inspect.signature(vars(cls)["__init__"])
     parameters = list(init.parameters.values())[1:]
     cls.__signature__ = init.replace(parameters=parameters, return_annotation=inspect.Signature.empty)  # type: ignore[attr-defined]
     attributes = public_attributes(cls)
