@@ -16,11 +16,13 @@ shows them as dismissed instead of losing them.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import hashlib
 import json
 import os
 import sys
 from collections.abc import Iterator, Mapping, Sequence
+from importlib import metadata
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -41,6 +43,8 @@ NO_ASSEMBLY = 2
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 _LEVELS = {"fatal": "error", "error": "error", "warning": "warning", "info": "note"}
 _RANK = {"note": 0, "warning": 1, "error": 2}
+#: The Python distribution of a plugin, for its run's version when the report has none.
+_DISTRIBUTIONS = {"AwsSolutions": "cdk-nag"}
 _OURS = {r.id: (r.title, r.fix) for r in RULES}
 _OURS.update(
     {
@@ -185,7 +189,11 @@ def to_sarif(
             driver = {"name": name, "rules": []}
             if name == PLUGIN_NAME:
                 driver["version"] = __version__
-                driver["informationUri"] = REPOSITORY
+            elif name in _DISTRIBUTIONS:
+                with contextlib.suppress(metadata.PackageNotFoundError):  # metadata only: no cdk_nag import
+                    driver["version"] = metadata.version(_DISTRIBUTIONS[name])
+            if name in _INFORMATION:
+                driver["informationUri"] = _INFORMATION[name]
             runs.append({"tool": {"driver": driver}, "results": [], "properties": {"conclusion": "no findings"}})
     return {"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": runs}
 

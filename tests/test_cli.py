@@ -211,5 +211,6 @@ def test_github_actions_example_uploads_sarif_even_when_synth_fails() -> None:
     assert synth < report < upload
     assert steps[report]["if"] == "always()"
     assert steps[upload]["if"].startswith("always()")
+    assert steps[synth]["run"].startswith("rm -rf cdk.out"), "a stale assembly must not pass for a fresh one"
     sarif_file = steps[upload]["with"]["sarif_file"]
     assert f"--sarif {sarif_file}" in steps[report]["run"]
