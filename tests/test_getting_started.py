@@ -185,3 +185,20 @@ def test_nodejs_wheels_own_bin_folder_breaks_npm() -> None:
     assert broken.returncode != 0 and "Cannot find module '../lib/cli.js'" in broken.stderr
     working = subprocess.run([str(VENV_BIN / "npm"), "--version"], capture_output=True, text=True, timeout=120)
     assert working.returncode == 0, working.stderr
+
+
+def test_readme_links_are_absolute_versioned_and_exist() -> None:
+    # PyPI shows the README without the repository around it: relative links would be dead.
+    from immutable_constructs import __version__
+    from immutable_constructs._links import REPOSITORY, doc_url
+
+    readme = (ROOT / "README.md").read_text()
+    targets = re.findall(r"\]\(([^)\s]+)\)", readme)
+    assert doc_url("docs/getting-started.md") in targets and doc_url("docs/costs.md") in targets
+    for target in targets:
+        assert target.startswith(("#", "https://")), target
+        if target.startswith(REPOSITORY):
+            prefix = f"{REPOSITORY}/blob/v{__version__}/"
+            assert target.startswith(prefix), f"{target} is not versioned {__version__}"
+            path = target[len(prefix) :].split("#", 1)[0]
+            assert (ROOT / path).exists(), f"{target} names a file that does not exist"
