@@ -56,6 +56,8 @@ _OURS.update(
 _INFORMATION = {
     PLUGIN_NAME: REPOSITORY,
     "AwsSolutions": "https://github.com/cdklabs/cdk-nag/blob/main/RULES.md",
+    # aws-cdk-lib's built-in template validator (CloudFormationValidatePlugin, since 2.262).
+    "CloudFormation Validate": "https://docs.aws.amazon.com/cdk/api/v2/docs/aws-cdk-lib.CloudFormationValidatePlugin.html",
 }
 
 
@@ -107,12 +109,14 @@ def _rule(name: str, rule_id: str, violation: Mapping[str, Any], docs_url: str) 
     help_text = fix or full
     rule: dict[str, Any] = {
         "id": rule_id,
-        "name": "".join(part.capitalize() for part in rule_id.replace("-", " ").replace("_", " ").split()),
         "shortDescription": {"text": short},
         "fullDescription": {"text": full},
         "help": {"text": help_text, "markdown": help_text},
         "defaultConfiguration": {"level": _level(violation)},
     }
+    name_ = "".join(part.capitalize() for part in rule_id.replace("-", " ").replace("_", " ").split())
+    if name_ != rule_id:  # SARIF1001: a rule's name must differ from its id
+        rule["name"] = name_
     if name == PLUGIN_NAME:
         rule["helpUri"] = f"{docs_url}#{rule_id.lower()}"
         rule["help"]["markdown"] = f"{help_text} [{rule_id} in docs/rules.md]({rule['helpUri']})"
