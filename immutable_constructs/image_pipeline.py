@@ -48,6 +48,18 @@ from constructs import Construct
 
 from ._private.checkov import skip_checkov
 from ._private.content_hash import BASE_VERSION, content_hash, versioned
+from ._private.image_builder_roles import (
+    create_execution_role,
+    execution_statements,
+    grant_execution,
+    inventory_statements,
+    inventory_wildcard_reasons,
+)
+from ._private.kms_grants import (
+    allow_autoscaling_service_linked_role,
+    allow_consuming_accounts,
+    allow_image_builder_service_linked_role,
+)
 from ._private.nag import acknowledge_wildcards
 from ._private.subnets import select as select_subnets
 from ._private.validation import Problems
@@ -74,6 +86,7 @@ TAG_IMAGE_LINE = "immutable-constructs:image-line"
 TAG_PROMOTED = "immutable-constructs:promoted"
 _WARN_UNPINNED_COMPONENT = "immutable-constructs:unpinnedManagedComponent"
 _WARN_NO_SCAN = "immutable-constructs:imageScanningOff"
+_WARN_IMPORTED_KEY = "immutable-constructs:importedPipelineKey"
 
 
 class ImageComponent:
@@ -199,9 +212,11 @@ class ImageComponent:
 class ParentImage:
     """The image a recipe starts from. Use the factories."""
 
-    def __init__(self, reference: str, *, description: str) -> None:
+    def __init__(self, reference: str, *, description: str, parameter_name: str | None = None) -> None:
         self.reference = reference
         self.description = description
+        #: The SSM parameter the AMI id is read from when a build starts (the execution role reads it).
+        self.parameter_name = parameter_name
 
     @classmethod
     def ssm_parameter(cls, name: str) -> ParentImage:
@@ -210,7 +225,7 @@ class ParentImage:
         E.g. ``/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64``. With a
         schedule that runs only when dependencies updated, a new parent AMI triggers a build.
         """
-        return cls(f"ssm:{name}", description=f"ssm parameter {name}")
+        return cls(f"ssm:{name}", description=f"ssm parameter {name}", parameter_name=name)
 
     @classmethod
     def from_catalog(cls, catalog: AmiCatalog, line: str, channel: str = "stable") -> ParentImage:
@@ -284,9 +299,13 @@ class GoldenImagePipeline(Construct):
     :param build_on_deploy: build one image during the deploy (``AWS::ImageBuilder::Image``) so a
         first deploy has an AMI. Default ``False``: the stack waits for the whole build (30+ min),
         and a failed build rolls the stack back.
-    :param execution_role: a role Image Builder uses instead of its service-linked role. Default:
-        none, the ``AWSServiceRoleForImageBuilder`` service-linked role. When given, it is granted
-        ``ssm:PutParameter`` on the catalog parameters and ``ec2:DescribeImages``.
+    :param execution_role: the role Image Builder assumes to build, test and distribute (``ExecutionRole``).
+        Default: a new role (``pipeline.execution_role``) with the AWS-managed
+        ``EC2ImageBuilderExecutionPolicy`` and a scoped policy (``pipeline.execution_policy``):
+        ``ssm:GetParameter``/``PutParameter`` on the catalog parameter in every distribution region and
+        account, ``ec2:DescribeImages``, ``ssm:GetParameter`` on an ``ssm:`` parent's parameter and the
+        key for the notification topic. A role you pass gets the scoped statements only (see
+        docs/golden-images.md, "Run-time permissions").
     """
 
     def __init__(
@@ -636,7 +655,14 @@ class GoldenImagePipeline(Construct):
         )
 
         # --- notifications ---------------------------------------------------------------
-        self._allow_services_to_use_key(stack, topic=notification_topic is None)
+        self._allow_services_to_use_key(
+            topic=notification_topic is None,
+            sharing={
+                "accounts": [*launch_permission_accounts, *distribution_accounts],
+                "organizations": launch_permission_organizations,
+                "organizational_units": launch_permission_organizational_units,
+            },
+        )
         if notification_topic is None:
             self.topic: sns.ITopic = sns.Topic(
                 self, "Notifications", master_key=self.key, enforce_ssl=True, display_name=f"{line} image builds"
@@ -732,6 +758,8 @@ class GoldenImagePipeline(Construct):
                 iam.PolicyStatement(
                     sid="Key", actions=["kms:Decrypt", "kms:GenerateDataKey"], resources=[self.key.key_arn]
                 ),
+                # Inventory and associations, which Amazon Inspector's scan of the test instance relies on.
+                *inventory_statements(self._instances_arn),
             ],
         )
         acknowledge_wildcards(
@@ -745,6 +773,7 @@ class GoldenImagePipeline(Construct):
                 "owned by AWS and versioned by Image Builder; reading them (GetComponent) is all this grants.",
                 self.log_bucket.arn_for_objects(f"{line}/*"): "Build logs are written under this line's prefix "
                 "of the pipeline's own bucket; object names are chosen by Image Builder.",
+                **inventory_wildcard_reasons(self._instances_arn),
             },
         )
         self.instance_profile = iam.InstanceProfile(self, "InstanceProfile", role=self.instance_role)
@@ -825,8 +854,35 @@ class GoldenImagePipeline(Construct):
             distributions=distributions,
             description=f"{line} AMIs and their catalog parameter {self.parameter_name}",
         )
-        if execution_role is not None:
-            self._grant_distribution(execution_role, regions, distribution_accounts)
+        # --- execution role: what Image Builder acts as (_private/image_builder_roles.py) ---
+        statements = execution_statements(
+            region=stack.region,
+            account=stack.account,
+            catalog_parameter=self.parameter_name,
+            regions=regions,
+            accounts=distribution_accounts,
+            parent_parameter=parent_image.parameter_name,
+            # A role of another stack would reference this stack's key while this stack references the role.
+            notification_key=(
+                self.key
+                if notification_topic is None and (execution_role is None or Stack.of(execution_role) is stack)
+                else None
+            ),
+        )
+        self.execution_policy: iam.Policy | None = None
+        if execution_role is None:
+            created = create_execution_role(
+                self, "ExecutionRole", description=f"Image Builder builds, tests and distributes {line} images"
+            )
+            self.execution_policy = iam.Policy(self, "ExecutionPolicy", roles=[created], statements=statements)
+            acknowledge_wildcards(
+                self.execution_policy,
+                {"*": "ec2:DescribeImages has no resource-level permissions (needed for aws:ec2:image parameters)."},
+            )
+            execution_role = created
+        else:
+            grant_execution(execution_role, statements)
+        self.execution_role: iam.IRole = execution_role
 
         # --- pipeline --------------------------------------------------------------------
         tests_config = imagebuilder.CfnImagePipeline.ImageTestsConfigurationProperty(
@@ -846,7 +902,7 @@ class GoldenImagePipeline(Construct):
             image_tests_configuration=tests_config,
             image_scanning_configuration=scanning_config,
             enhanced_image_metadata_enabled=True,
-            execution_role=execution_role.role_arn if execution_role is not None else None,
+            execution_role=execution_role.role_arn,
             schedule=(
                 imagebuilder.CfnImagePipeline.ScheduleProperty(
                     schedule_expression=schedule_expression,
@@ -883,9 +939,12 @@ class GoldenImagePipeline(Construct):
                     image_scanning_enabled=image_scanning
                 ),
                 enhanced_image_metadata_enabled=True,
-                execution_role=execution_role.role_arn if execution_role is not None else None,
+                execution_role=execution_role.role_arn,
                 tags={TAG_IMAGE_LINE: line, TAG_CONTENT_HASH: self.content_hash},
             )
+            if self.execution_policy is not None:
+                # The build starts as soon as the resource is created: the role must have its policy by then.
+                self.image.node.add_dependency(self.execution_policy)
 
         # --- events: notifications and promotion -----------------------------------------
         image_prefix = f"arn:{Aws.PARTITION}:imagebuilder:{Aws.REGION}:{Aws.ACCOUNT_ID}:image/{prefix}-recipe/"
@@ -983,47 +1042,29 @@ class GoldenImagePipeline(Construct):
         )
         self.lifecycle_policy.node.add_dependency(self.recipe)
 
-    def _allow_services_to_use_key(self, stack: Stack, *, topic: bool) -> None:
-        """Let Image Builder's service-linked role use the key (encrypted build volumes, notifications) and,
-        for the topic this construct creates, EventBridge.
+    def _allow_services_to_use_key(self, *, topic: bool, sharing: Mapping[str, Sequence[str]]) -> None:
+        """Let the services that use the key at run time use it (``_private/kms_grants.py`` has the documents).
 
-        The service-linked role is created by Image Builder on first use, so it may not exist yet when the
-        key is created; KMS refuses key policies naming principals that do not exist. The statement
-        therefore names any principal of this account and matches the role by ``aws:PrincipalArn``.
+        Image Builder's service-linked role (encrypted build volumes); EC2 Auto Scaling's service-linked
+        role (fleets launch from AMIs whose snapshots the key encrypts); the accounts, organizations and
+        OUs the AMIs are shared with or copied to; and, for the topic this construct creates, EventBridge.
+        Service-linked roles are matched by ``aws:PrincipalArn``, so the policy deploys before they exist.
         """
-        if not isinstance(self.key, kms.Key):
+        if not allow_image_builder_service_linked_role(self.key):
+            Annotations.of(self).add_warning_v2(
+                _WARN_IMPORTED_KEY,
+                "encryption_key is imported, so its key policy is not changed here: it must let "
+                "AWSServiceRoleForImageBuilder and AWSServiceRoleForAutoScaling use the key and create grants "
+                "(EC2 Auto Scaling guide, 'Required AWS KMS key policy for use with encrypted volumes'), or "
+                "every launch from these AMIs fails. See docs/golden-images.md.",
+            )
             return
-        service_linked_role = (
-            f"arn:{stack.partition}:iam::{stack.account}:role/aws-service-role/"
-            "imagebuilder.amazonaws.com/AWSServiceRoleForImageBuilder"
-        )
-        only_the_role = {
-            "StringEquals": {"aws:PrincipalAccount": stack.account},
-            "ArnEquals": {"aws:PrincipalArn": service_linked_role},
-        }
-        self.key.add_to_resource_policy(
-            iam.PolicyStatement(
-                sid="ImageBuilderUsesKey",
-                actions=["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"],
-                principals=[iam.AnyPrincipal()],
-                resources=["*"],
-                conditions=only_the_role,
-            )
-        )
-        self.key.add_to_resource_policy(
-            iam.PolicyStatement(
-                sid="ImageBuilderGrantsForVolumes",
-                actions=["kms:CreateGrant"],
-                principals=[iam.AnyPrincipal()],
-                resources=["*"],
-                conditions={**only_the_role, "Bool": {"kms:GrantIsForAWSResource": "true"}},
-            )
-        )
-        skip_checkov(
-            self.key.node.default_child,  # type: ignore[arg-type]  # a kms.Key's default child is its CfnKey
-            "CKV_AWS_33",
-            "The principal '*' is narrowed by aws:PrincipalAccount and aws:PrincipalArn to Image Builder's "
-            "service-linked role, which may not exist yet when the key is created.",
+        allow_autoscaling_service_linked_role(self.key)
+        allow_consuming_accounts(
+            self.key,
+            accounts=sorted({*sharing["accounts"]}),
+            organization_arns=sharing["organizations"],
+            organizational_unit_arns=sharing["organizational_units"],
         )
         if topic:
             self.key.add_to_resource_policy(
@@ -1034,14 +1075,6 @@ class GoldenImagePipeline(Construct):
                     resources=["*"],
                 )
             )
-
-    def _grant_distribution(self, role: iam.IRole, regions: Sequence[str], accounts: Sequence[str]) -> None:
-        """What writing the catalog parameter needs: ssm:PutParameter on it, ec2:DescribeImages."""
-        arns = [
-            self.catalog.parameter_arn(self.image_line, self.catalog.first_channel, region=region) for region in regions
-        ]
-        role.add_to_principal_policy(iam.PolicyStatement(actions=["ssm:PutParameter"], resources=arns))
-        role.add_to_principal_policy(iam.PolicyStatement(actions=["ec2:DescribeImages"], resources=["*"]))
 
     def _promotion(
         self,
@@ -1089,6 +1122,7 @@ class GoldenImagePipeline(Construct):
         target_arns = [self.catalog.parameter_arn(line, channel, region=r) for r in regions]
         source_arns = [self.catalog.parameter_arn(line, self.catalog.first_channel, region=r) for r in regions]
         ami_arns = f"arn:{Aws.PARTITION}:ec2:*::image/*"
+        topic_key = self.topic.master_key
         policy = iam.Policy(
             self,
             "PromotionPolicy",
@@ -1117,6 +1151,24 @@ class GoldenImagePipeline(Construct):
                     resources=[log_group.log_group_arn],
                 ),
                 iam.PolicyStatement(sid="DeadLetters", actions=["sqs:SendMessage"], resources=[dead_letters.queue_arn]),
+                # Every refusal is published (never a silent wait), and a scan that did not complete is
+                # explained from Inspector's EC2 scanning status (no resource-level permissions).
+                iam.PolicyStatement(sid="NotifyRefusals", actions=["sns:Publish"], resources=[self.topic.topic_arn]),
+                iam.PolicyStatement(
+                    sid="InspectorStatus", actions=["inspector2:BatchGetAccountStatus"], resources=["*"]
+                ),
+                *(
+                    # SNS Developer Guide, "Encryption at rest": publishers to an encrypted topic need these.
+                    [
+                        iam.PolicyStatement(
+                            sid="NotifyRefusalsEncrypted",
+                            actions=["kms:Decrypt", "kms:GenerateDataKey"],
+                            resources=[topic_key.key_arn],
+                        )
+                    ]
+                    if topic_key is not None
+                    else []
+                ),
             ],
         )
         acknowledge_wildcards(
@@ -1124,7 +1176,8 @@ class GoldenImagePipeline(Construct):
             {
                 image_arns: "Every build of this pipeline's recipe is a new image ARN; only this recipe's images "
                 "are readable.",
-                "*": "ListImageScanFindings and ec2:DescribeImages have no resource-level permissions.",
+                "*": "ListImageScanFindings, ec2:DescribeImages and inspector2:BatchGetAccountStatus have no "
+                "resource-level permissions.",
                 ami_arns: "The AMI ids are only known after each build; CreateTags is limited to the "
                 f"'{TAG_PROMOTED}' tag key.",
                 log_group.log_group_arn: "Log streams of the function's own log group are created per container.",
@@ -1156,6 +1209,7 @@ class GoldenImagePipeline(Construct):
                 "REQUIRE_TESTS": "true" if image_tests else "false",
                 "KEEP_TAG_KEY": TAG_PROMOTED,
                 "KEEP_TAG_VALUE": channel,
+                "NOTIFICATION_TOPIC": self.topic.topic_arn,
             },
         )
         events.Rule(

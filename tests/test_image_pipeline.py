@@ -326,18 +326,26 @@ def test_cross_account_and_region_distribution() -> None:
         }
 
 
-def test_execution_role_gets_exactly_the_parameter_permissions() -> None:
+def test_a_given_execution_role_gets_exactly_the_parameter_permissions() -> None:
     app = App()
     holder = Stack(app, "Roles", env=Environment(region="us-east-1"))
     role = iam.Role(holder, "Exec", assumed_by=iam.ServicePrincipal("imagebuilder.amazonaws.com"))
-    stack, _, _ = build(app=app, execution_role=role)
-    pipeline = only(template_of(stack), "AWS::ImageBuilder::ImagePipeline")
-    assert "ExecutionRole" in pipeline
+    stack, pipeline, _ = build(app=app, execution_role=role)
+    template = template_of(stack)
+    assert only(template, "AWS::ImageBuilder::ImagePipeline")["ExecutionRole"]["Fn::ImportValue"]
+    assert "AWS::IAM::Role" not in {r["Type"] for k, r in template["Resources"].items() if k.startswith("WebExec")}
+    assert pipeline.execution_role is role
     (policy,) = resources(template_of(holder), "AWS::IAM::Policy").values()
     statements = policy["Properties"]["PolicyDocument"]["Statement"]
-    assert [s["Action"] for s in statements] == ["ssm:PutParameter", "ec2:DescribeImages"]
+    # Another stack's role gets no grant on this stack's key (that would be a reference cycle).
+    assert [s["Action"] for s in statements] == [
+        ["ssm:GetParameter", "ssm:PutParameter"],
+        "ec2:DescribeImages",
+        "ssm:GetParameter",
+    ]
     assert json.dumps(statements[0]["Resource"]).endswith(':parameter/images/web/candidate"]]}')
     assert statements[1]["Resource"] == "*"
+    assert json.dumps(statements[2]["Resource"]).endswith(f':ssm:us-east-1::parameter{PARENT}"]]}}')
 
 
 def test_pipeline_schedule_tests_and_scanning(default: Any) -> None:
@@ -349,7 +357,7 @@ def test_pipeline_schedule_tests_and_scanning(default: Any) -> None:
     }
     assert pipeline["ImageTestsConfiguration"]["ImageTestsEnabled"] is True
     assert pipeline["ImageScanningConfiguration"] == {"ImageScanningEnabled": True}
-    assert "ExecutionRole" not in pipeline, "the service-linked role distributes by default"
+    assert "Fn::GetAtt" in pipeline["ExecutionRole"], "its own execution role, not the service-linked role, distributes"
 
 
 def test_manual_pipeline_has_no_schedule() -> None:

@@ -12,16 +12,29 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-from aws_cdk import App, CfnAutoScalingReplacingUpdate, CfnElement, CfnUpdatePolicy, Stack
+from aws_cdk import (
+    App,
+    Aws,
+    CfnAutoScalingReplacingUpdate,
+    CfnElement,
+    CfnUpdatePolicy,
+    CustomResource,
+    Duration,
+    Stack,
+)
 from aws_cdk import aws_autoscaling as autoscaling
 from aws_cdk import aws_codedeploy as codedeploy
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecr as ecr
 from aws_cdk import aws_ecs as ecs
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_imagebuilder as imagebuilder
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_secretsmanager as secretsmanager
+from aws_cdk import aws_sns as sns
 from aws_cdk import aws_ssm as ssm
+from aws_cdk import custom_resources as cr
 from constructs import IConstruct
 
 from immutable_constructs import PinnedSsmImage, __version__
@@ -259,6 +272,7 @@ def build_bad(stack: Stack, vpc: ec2.IVpc) -> None:
         ec2.Volume(stack, "PlainVolume", availability_zone="us-east-1a", size=cdk_size(8)),
         bad={"IMM-HYG2"},
     )
+    build_bad_deploy_readiness(stack)
 
 
 def cdk_size(gib: int) -> Any:
@@ -393,6 +407,189 @@ def build_good(stack: Stack, vpc: ec2.IVpc) -> None:
         ec2.Volume(stack, "Volume", availability_zone="us-east-1a", size=cdk_size(8), encrypted=True),
         good={"IMM-HYG2"},
     )
+    build_good_deploy_readiness(stack)
+    expect(template, good={"IMM-DEP4"})  # pins /images/web/stable, which this stack does not write
+
+
+# -- IMM-DEP*: deploy-readiness (issue 9) ------------------------------------------------------
+
+AUTO_SCALING_ROLE = (
+    f"arn:{Aws.PARTITION}:iam::{Aws.ACCOUNT_ID}:role/aws-service-role/autoscaling.amazonaws.com/"
+    "AWSServiceRoleForAutoScaling"
+)
+KEY_USE = ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"]
+
+
+def encrypted_template(stack: Stack, id: str, key: kms.IKey, image_id: str = "resolve:ssm:/images/web/stable:3") -> Any:
+    return ec2.CfnLaunchTemplate(
+        stack, id,
+        launch_template_data=ec2.CfnLaunchTemplate.LaunchTemplateDataProperty(
+            image_id=image_id,
+            metadata_options=ec2.CfnLaunchTemplate.MetadataOptionsProperty(http_tokens="required"),
+            block_device_mappings=[ec2.CfnLaunchTemplate.BlockDeviceMappingProperty(
+                device_name="/dev/xvda", ebs=ec2.CfnLaunchTemplate.EbsProperty(encrypted=True, kms_key_id=key.key_arn),
+            )],
+        ),
+    )  # fmt: skip
+
+
+def distribution(stack: Stack, id: str, parameter: str, key: kms.IKey | None = None) -> Any:
+    return imagebuilder.CfnDistributionConfiguration(
+        stack, id, name=id.lower(),
+        distributions=[imagebuilder.CfnDistributionConfiguration.DistributionProperty(
+            region="us-east-1",
+            ami_distribution_configuration={"Name": "web-{{imagebuilder:buildDate}}"}
+            | ({"KmsKeyId": key.key_arn} if key else {}),
+            ssm_parameter_configurations=[imagebuilder.CfnDistributionConfiguration.SsmParameterConfigurationProperty(
+                parameter_name=parameter, data_type="aws:ec2:image",
+            )],
+        )],
+    )  # fmt: skip
+
+
+def pipeline(stack: Stack, id: str, distribution_configuration: Any, role: iam.IRole | None = None) -> Any:
+    return imagebuilder.CfnImagePipeline(
+        stack, id, name=id.lower(),
+        image_recipe_arn="arn:aws:imagebuilder:us-east-1:123456789012:image-recipe/web/1.0.0",
+        infrastructure_configuration_arn="arn:aws:imagebuilder:us-east-1:123456789012:infrastructure-configuration/web",
+        distribution_configuration_arn=distribution_configuration.attr_arn,
+        execution_role=role.role_arn if role else None,
+    )  # fmt: skip
+
+
+def waiting_provider(stack: Stack, id: str, total: Duration, interval: Duration) -> cr.Provider:
+    code = lambda_.Code.from_inline("def handler(event, context):\n    return {'IsComplete': True}\n")
+    on_event, is_complete = (
+        lambda_.Function(stack, f"{id}{name}", runtime=lambda_.Runtime.PYTHON_3_13, handler="index.handler", code=code)
+        for name in ("OnEvent", "IsComplete")
+    )
+    return cr.Provider(
+        stack, id, on_event_handler=on_event, is_complete_handler=is_complete, total_timeout=total,
+        query_interval=interval,
+    )  # fmt: skip
+
+
+def build_bad_deploy_readiness(stack: Stack) -> None:
+    # IMM-DEP1: a key policy without the Auto Scaling service-linked role (CDK's default: the account only),
+    # on launch template volumes, a recipe's volumes (the stack launches instances) and a distribution's AMIs.
+    key = kms.Key(stack, "VolumeKeyWithoutGrant")
+    encrypted_template(stack, "EncryptedTemplate", key)
+    expect(key, bad={"IMM-DEP1"})
+    recipe_key = kms.Key(stack, "RecipeKeyWithoutGrant")
+    imagebuilder.CfnImageRecipe(
+        stack, "EncryptedRecipe", name="web", version="1.0.0", parent_image="ami-12345678",
+        components=[imagebuilder.CfnImageRecipe.ComponentConfigurationProperty(component_arn="arn:aws:c")],
+        block_device_mappings=[imagebuilder.CfnImageRecipe.InstanceBlockDeviceMappingProperty(
+            device_name="/dev/xvda",
+            ebs=imagebuilder.CfnImageRecipe.EbsInstanceBlockDeviceSpecificationProperty(
+                encrypted=True, kms_key_id=recipe_key.key_arn
+            ),
+        )],
+    )  # fmt: skip
+    expect(recipe_key, bad={"IMM-DEP1"})
+    ami_key = kms.Key(stack, "AmiKeyUsableButNoGrants")
+    ami_key.add_to_resource_policy(
+        iam.PolicyStatement(actions=KEY_USE, principals=[iam.ArnPrincipal(AUTO_SCALING_ROLE)], resources=["*"])
+    )  # lacks kms:CreateGrant (and names the role before it exists: IMM-DEP2)
+    written = distribution(stack, "WritesCandidate", "/images/dep/candidate", key=ami_key)
+    expect(ami_key, bad={"IMM-DEP1", "IMM-DEP2"})
+    # IMM-DEP2: the role is created, but the key does not wait for it; an SNS topic policy names one too
+    iam.CfnServiceLinkedRole(stack, "AutoScalingRole", aws_service_name="autoscaling.amazonaws.com")
+    early = kms.Key(stack, "KeyBeforeRole")
+    early.add_to_resource_policy(
+        iam.PolicyStatement(actions=["kms:Decrypt"], principals=[iam.ArnPrincipal(AUTO_SCALING_ROLE)], resources=["*"])
+    )
+    expect(early, bad={"IMM-DEP2"})
+    topic = sns.Topic(stack, "Events")
+    topic.add_to_resource_policy(
+        iam.PolicyStatement(
+            actions=["sns:Publish"], resources=[topic.topic_arn],
+            principals=[iam.ArnPrincipal(
+                f"arn:aws:iam::{Aws.ACCOUNT_ID}:role/aws-service-role/ssm.amazonaws.com/AWSServiceRoleForAmazonSSM"
+            )],
+        )
+    )  # fmt: skip
+    expect(topic.node.find_child("Policy"), bad={"IMM-DEP2"})
+    # IMM-DEP3: no execution role; an execution role allowed to write another parameter only
+    expect(pipeline(stack, "NoExecutionRole", written), bad={"IMM-DEP3"})
+    role = iam.Role(stack, "WrongParameterRole", assumed_by=iam.ServicePrincipal("imagebuilder.amazonaws.com"))
+    role.add_to_policy(
+        iam.PolicyStatement(
+            actions=["ssm:PutParameter"],
+            resources=[f"arn:aws:ssm:us-east-1:{Aws.ACCOUNT_ID}:parameter/images/other/candidate"],
+        )
+    )
+    expect(pipeline(stack, "RoleCannotWrite", written, role), bad={"IMM-DEP3"})
+    # IMM-DEP4: the stack's own distribution writes the parameter a launch template pins, and an
+    # SSM document (any resource) reads a parameter the role above may write
+    expect(
+        encrypted_template(stack, "PinsOwnCandidate", key, "{{resolve:ssm:/images/dep/candidate:1}}"),
+        bad={"IMM-DEP4"},
+    )
+    expect(
+        ssm.CfnParameter(stack, "CopiesOther", type="String", value="{{resolve:ssm:/images/other/candidate}}"),
+        bad={"IMM-DEP4"},
+    )
+    # IMM-DEP5: a waiter as long as CloudFormation's hour; the default 30 minutes against a 10-minute ServiceTimeout
+    hour = waiting_provider(stack, "HourProvider", Duration.hours(1), Duration.seconds(30))
+    expect(CustomResource(stack, "WaitsAnHour", service_token=hour.service_token), bad={"IMM-DEP5"})
+    default = waiting_provider(stack, "DefaultProvider", Duration.minutes(30), Duration.seconds(5))
+    expect(
+        CustomResource(
+            stack, "ShortServiceTimeout", service_token=default.service_token, service_timeout=Duration.minutes(10)
+        ),
+        bad={"IMM-DEP5"},
+    )
+
+
+def build_good_deploy_readiness(stack: Stack) -> None:
+    # IMM-DEP1 with the aws:PrincipalArn condition pattern (works before the role exists)
+    key = kms.Key(stack, "VolumeKey")
+    narrowed = {
+        "ArnEquals": {"aws:PrincipalArn": AUTO_SCALING_ROLE},
+        "StringEquals": {"aws:PrincipalAccount": Aws.ACCOUNT_ID},
+    }
+    key.add_to_resource_policy(
+        iam.PolicyStatement(actions=KEY_USE, principals=[iam.AnyPrincipal()], resources=["*"], conditions=narrowed)
+    )
+    key.add_to_resource_policy(
+        iam.PolicyStatement(
+            actions=["kms:CreateGrant"], principals=[iam.AnyPrincipal()], resources=["*"],
+            conditions={**narrowed, "Bool": {"kms:GrantIsForAWSResource": "true"}},
+        )
+    )  # fmt: skip
+    expect(encrypted_template(stack, "EncryptedTemplate", key), good={"IMM-HYG1", "IMM-HYG2", "IMM-IMG3"})
+    expect(key, good={"IMM-DEP1", "IMM-DEP2"})
+    # IMM-DEP1 and IMM-DEP2 naming the role by ARN, created first
+    role = iam.CfnServiceLinkedRole(stack, "AutoScalingRole", aws_service_name="autoscaling.amazonaws.com")
+    named = kms.Key(stack, "NamedRoleKey")
+    for actions, conditions in ((KEY_USE, None), (["kms:CreateGrant"], {"Bool": {"kms:GrantIsForAWSResource": True}})):
+        named.add_to_resource_policy(
+            iam.PolicyStatement(
+                actions=actions,
+                principals=[iam.ArnPrincipal(AUTO_SCALING_ROLE)],
+                resources=["*"],
+                conditions=conditions,
+            )
+        )
+    named.node.add_dependency(role)
+    encrypted_template(stack, "NamedRoleTemplate", named)
+    expect(named, good={"IMM-DEP1", "IMM-DEP2"})
+    # IMM-DEP3: an execution role that may write the parameter; the service-linked role's own /imagebuilder/*
+    writer = iam.Role(stack, "ExecutionRole", assumed_by=iam.ServicePrincipal("imagebuilder.amazonaws.com"))
+    writer.add_to_policy(
+        iam.PolicyStatement(
+            actions=["ssm:GetParameter", "ssm:PutParameter"],
+            resources=[f"arn:{Aws.PARTITION}:ssm:{Aws.REGION}:{Aws.ACCOUNT_ID}:parameter/images/good/*"],
+        )
+    )
+    expect(pipeline(stack, "WithExecutionRole", distribution(stack, "Good", "/images/good/candidate"), writer),
+           good={"IMM-DEP3"})  # fmt: skip
+    expect(pipeline(stack, "ServiceRoleParameter", distribution(stack, "Own", "/imagebuilder/web/latest")),
+           good={"IMM-DEP3"})  # fmt: skip
+    # IMM-DEP5: 50 minutes of waiting, under the hour
+    provider = waiting_provider(stack, "Provider", Duration.minutes(50), Duration.seconds(30))
+    expect(CustomResource(stack, "WaitsLess", service_token=provider.service_token), good={"IMM-DEP5"})
 
 
 @pytest.fixture(scope="module")

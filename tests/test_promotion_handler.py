@@ -6,6 +6,7 @@ botocore's Stubber, which checks every request against the real API model.
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Iterator
 from typing import Any
@@ -245,3 +246,145 @@ def test_each_region_of_this_account_is_promoted_and_other_accounts_are_left_alo
     assert result["changes"] == {f"{REGION}:{aws['new_ami']}": "created", f"eu-west-1:{europe_ami}": "created"}
     assert europe_ssm.get_parameter(Name=TARGET)["Parameter"]["Value"] == europe_ami
     assert stable_value(aws) == (aws["new_ami"], 1)
+
+
+# --- refusals are published; a scan that never arrives is explained -------------------------
+
+
+@pytest.fixture
+def notified(aws: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    """The pipeline's topic (moto) with a queue subscribed, and Inspector through a Stubber."""
+    sns = boto3.client("sns", region_name=REGION)
+    sqs = boto3.client("sqs", region_name=REGION)
+    topic = sns.create_topic(Name="web-image-builds")["TopicArn"]
+    queue = sqs.create_queue(QueueName="operator")["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn, Attributes={"RawMessageDelivery": "true"})
+    inspector = boto3.client("inspector2", region_name=REGION)
+    with Stubber(inspector) as inspector_stubber:
+        yield {
+            **aws,
+            "sns": sns,
+            "sqs": sqs,
+            "queue": queue,
+            "inspector": inspector,
+            "inspector_stubber": inspector_stubber,
+            "config": index.Config(
+                target_parameter=TARGET, source_parameter=SOURCE, line="web", channel="stable", notification_topic=topic
+            ),
+        }
+        inspector_stubber.assert_no_pending_responses()
+
+
+def run_notified(n: dict[str, Any], evt: dict[str, Any]) -> dict[str, Any]:
+    return index.promote(
+        evt,
+        n["config"],
+        imagebuilder=n["imagebuilder"],
+        ssm_client=lambda region: n["ssm"],
+        ec2_client=lambda region: n["ec2"],
+        sns=n["sns"],
+        inspector=n["inspector"],
+    )
+
+
+def published(n: dict[str, Any]) -> list[dict[str, Any]]:
+    messages = n["sqs"].receive_message(QueueUrl=n["queue"], MaxNumberOfMessages=10).get("Messages", [])
+    return [json.loads(m["Body"]) for m in messages]
+
+
+def inspector_ec2(n: dict[str, Any], status: str) -> None:
+    state = {"status": status, "errorCode": "ACCESS_DENIED", "errorMessage": "-"}
+    n["inspector_stubber"].add_response(
+        "batch_get_account_status",
+        {"accounts": [{"accountId": ACCOUNT, "state": state, "resourceState": {"ec2": state, "ecr": state}}]},
+        {"accountIds": [ACCOUNT]},
+    )
+
+
+def test_scan_that_never_ran_names_inactive_inspector_and_is_published(notified: dict[str, Any]) -> None:
+    expect_image(notified, image_record(notified["new_ami"], scan="ABANDONED"))
+    inspector_ec2(notified, "DISABLED")
+    result = run_notified(notified, event())
+    assert result["promoted"] is False
+    assert result["reason"].startswith("image scan state is ABANDONED, not COMPLETED: Amazon Inspector EC2 scanning")
+    assert f"is DISABLED in account {ACCOUNT} ({REGION})" in result["reason"]
+    assert f"aws inspector2 enable --resource-types EC2 --account-ids {ACCOUNT} --region {REGION}" in result["reason"]
+    (message,) = published(notified)
+    assert message == {
+        "decision": "refused",
+        "line": "web",
+        "channel": "stable",
+        "target": TARGET,
+        "image": IMAGE_ARN,
+        "reason": result["reason"],
+    }
+    with pytest.raises(notified["ssm"].exceptions.ParameterNotFound):
+        notified["ssm"].get_parameter(Name=TARGET)
+
+
+def test_unfinished_scan_with_inspector_on_points_at_the_inventory(notified: dict[str, Any]) -> None:
+    expect_image(notified, image_record(notified["new_ami"], scan="TIMED_OUT"))
+    inspector_ec2(notified, "ENABLED")
+    reason = run_notified(notified, event())["reason"]
+    assert "Amazon Inspector scans EC2 in this account" in reason and "ssm:PutInventory" in reason
+    assert [m["reason"] for m in published(notified)] == [reason]
+
+
+def test_unreadable_inspector_status_still_refuses_and_publishes(notified: dict[str, Any]) -> None:
+    expect_image(notified, image_record(notified["new_ami"], scan="PENDING"))
+    notified["inspector_stubber"].add_client_error(
+        "batch_get_account_status", service_error_code="AccessDeniedException", http_status_code=403
+    )
+    reason = run_notified(notified, event())["reason"]
+    assert "Amazon Inspector's status could not be read (AccessDeniedException)" in reason
+    assert len(published(notified)) == 1
+
+
+@pytest.mark.parametrize(
+    "evt, record, scan_findings, reason",
+    [
+        (event("FAILED"), None, None, "build state is FAILED, not AVAILABLE"),
+        ({**event(), "resources": []}, None, None, "event names no image"),
+        (event(), "tests-off", None, "image tests were not enabled for this build"),
+        (event(), "clean", ("CRITICAL",), "1 scan findings at or above HIGH (at most 0 allowed)"),
+    ],
+)
+def test_every_refusal_is_published(
+    notified: dict[str, Any], evt: dict[str, Any], record: str | None, scan_findings: Any, reason: str
+) -> None:
+    if record is not None:
+        image = image_record(notified["new_ami"], tests=record != "tests-off")
+        expect_image(notified, image, findings(*scan_findings) if scan_findings else None)
+    assert run_notified(notified, evt)["reason"] == reason
+    assert [m["reason"] for m in published(notified)] == [reason]
+
+
+def test_a_promotion_publishes_nothing_and_asks_inspector_nothing(notified: dict[str, Any]) -> None:
+    expect_image(notified, image_record(notified["new_ami"]), findings())
+    assert run_notified(notified, event())["promoted"] is True
+    assert published(notified) == []
+
+
+def test_handler_wires_the_topic_sns_and_inspector(monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: dict[str, Any] = {}
+
+    def fake_promote(evt: Any, config: index.Config, **clients: Any) -> dict[str, Any]:
+        seen.update(config=config, clients=clients)
+        return {"promoted": False}
+
+    monkeypatch.setattr(index, "promote", fake_promote)
+    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
+    topic = f"arn:aws:sns:{REGION}:{ACCOUNT}:web"
+    for key, value in {
+        "TARGET_PARAMETER": TARGET,
+        "SOURCE_PARAMETER": SOURCE,
+        "LINE": "web",
+        "CHANNEL": "stable",
+    }.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.setenv("NOTIFICATION_TOPIC", topic)
+    index.handler(event())
+    assert seen["config"].notification_topic == topic
+    assert seen["clients"]["sns"].meta.service_model.service_name == "sns"
+    assert seen["clients"]["inspector"].meta.service_model.service_name == "inspector2"

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Any
+from typing import Any, TypeVar
+
+_T = TypeVar("_T")
 
 __all__ = ["Compliance", "Offence", "Resource", "Result", "Template"]
 
@@ -64,6 +66,7 @@ class Template:
 
     body: Mapping[str, Any]
     _by_type: dict[str, list[tuple[str, Mapping[str, Any]]]] = field(default_factory=dict, compare=False, repr=False)
+    _memo: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def resources(self) -> Mapping[str, Mapping[str, Any]]:
@@ -91,6 +94,15 @@ class Template:
             for logical_id, resource in self.resources.items():
                 self._by_type.setdefault(str(resource.get("Type")), []).append((logical_id, resource))
         yield from self._by_type.get(type_name, [])
+
+    def memo(self, key: str, compute: Callable[[Template], _T]) -> _T:
+        """``compute(self)``, computed once per template: for facts that rules about single
+        resources need from the whole template (which key encrypts what, which parameters
+        the stack writes), so a pass over N resources stays O(N)."""
+        if key not in self._memo:
+            self._memo[key] = compute(self)
+        value: _T = self._memo[key]
+        return value
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,8 @@ SECRET_ACCESS_KEY = re.compile(
 #: Names that hold a secret (case-insensitive); names that point at one (``_ARN``) are fine.
 SECRET_NAME = re.compile(r"(?i)(?:password|passwd|secret|token|api_?key|private_?key|access_?key|credential)")
 POINTER_SUFFIX = re.compile(
-    r"(?i)(?:_arn|_name|_id|_param|_parameter|_path|_file|_url|_uri|_region|_ttl|_header|_length|_endpoint|_version)$"
+    r"(?i)(?:_arn|_name|_id|_param|_parameter|_path|_file|_url|_uri|_region|_ttl|_header|_length|_endpoint|_version"
+    r"|_seconds|_minutes|_hours|_days|_timeout|_expiry|_expires_in|_count|_size|_port)$"
 )
 ASSIGNMENT = re.compile(
     r"(?i)(?<![\w-])(?P<name>[a-z0-9_]*(?:password|passwd|secret|token|api_?key)[a-z0-9_]*)"
@@ -34,12 +35,16 @@ FLAG = re.compile(
 _RUNTIME_VALUE = re.compile(r"^(?:\$|`|\{\{resolve:|%|<|@|file://|arn:|/|~|\.{1,2}/)")
 
 
-def literal_secret_value(value: str) -> bool:
-    """True when ``value`` looks like a secret written out, not a reference to one read at run time."""
+def literal_secret_value(value: str, *, digits: bool = False) -> bool:
+    """True when ``value`` looks like a secret written out, not a reference to one read at run time.
+
+    In scripts an all-digit value is usually a number (``--token-ttl 21600``); with ``digits``
+    (the value of a variable already named like a secret, ``PASSWORD=123123``) it counts.
+    """
     value = value.strip().strip("\"'")
     if len(value) < 6 or UNKNOWN in value:
         return False
-    if _RUNTIME_VALUE.match(value) or value.isdigit():
+    if _RUNTIME_VALUE.match(value) or (value.isdigit() and not digits):
         return False
     return value.lower() not in {"true", "false", "none", "null", "required", "optional"}
 
@@ -66,6 +71,6 @@ def secret_variable(name: str, value: str) -> str | None:
     in_value = find_in_text(value)
     if any("access key" in f or "private key" in f for f in in_value):
         return f"{name} holds {in_value[0]}"
-    if SECRET_NAME.search(name) and not POINTER_SUFFIX.search(name) and literal_secret_value(value):
+    if SECRET_NAME.search(name) and not POINTER_SUFFIX.search(name) and literal_secret_value(value, digits=True):
         return f"{name} holds a literal secret"
     return None

@@ -15,16 +15,21 @@ from .._links import doc_url
 from ._model import Resource, Result, Template
 from .rules import (
     asg_update_policy,
+    auto_scaling_key_policy,
     component_secrets,
     container_image_tag,
+    custom_resource_timeout,
     ebs_encryption,
     ecr_tag_mutability,
     ecs_exec,
     environment_secrets,
+    image_builder_parameter_writer,
     imdsv2,
     in_place_deployment,
     instance_connect,
     key_pairs,
+    parameter_written_later,
+    service_linked_role_principal,
     shell_association,
     ssh_rdp_ingress,
     standalone_instance,
@@ -195,6 +200,45 @@ RULES: tuple[Rule, ...] = (
         E,
         "Unencrypted EBS volume",
         "Map every EBS volume, the root volume included, with encrypted=True.",
+    ),
+    _rule(
+        auto_scaling_key_policy,
+        "IMM-DEP1",
+        E,
+        "Key encrypts volumes Auto Scaling launches, without a grant for its service-linked role",
+        "Let AWSServiceRoleForAutoScaling use the key and create grants (kms:CreateGrant with "
+        "kms:GrantIsForAWSResource), by ARN or as principal * narrowed by an aws:PrincipalArn condition.",
+    ),
+    _rule(
+        service_linked_role_principal,
+        "IMM-DEP2",
+        E,
+        "Policy names a service-linked role that may not exist yet",
+        "Name the role through an aws:PrincipalArn condition (principal * with aws:PrincipalAccount), or create "
+        "it (AWS::IAM::ServiceLinkedRole) and make the resource DependsOn it.",
+    ),
+    _rule(
+        image_builder_parameter_writer,
+        "IMM-DEP3",
+        E,
+        "Image Builder pipeline writes SSM parameters without an execution role allowed to",
+        "Give the pipeline an ExecutionRole whose policy allows ssm:PutParameter on each parameter its "
+        "distribution writes.",
+    ),
+    _rule(
+        parameter_written_later,
+        "IMM-DEP4",
+        E,
+        "Dynamic reference to an SSM parameter the same stack writes only after an image build",
+        "Deploy the image pipeline in its own stack first; pin the parameter in a stack deployed after a build.",
+    ),
+    _rule(
+        custom_resource_timeout,
+        "IMM-DEP5",
+        E,
+        "Custom resource provider can wait as long as CloudFormation's timeout",
+        "Lower the Provider's total_timeout (or query_interval x attempts) below the custom resource's "
+        "ServiceTimeout (default 3600 s), with margin.",
     ),
 )
 

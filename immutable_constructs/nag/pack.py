@@ -157,6 +157,10 @@ class ImmutableInfrastructureChecks:
         for r in RULES:
             for type_name in r.resource_types:
                 self._by_type.setdefault(type_name, []).append(r)
+        # Rules for every resource type ("*"), after the type's own rules.
+        self._any_type = self._by_type.pop("*", [])
+        for type_rules in self._by_type.values():
+            type_rules.extend(self._any_type)
 
     # -- IPolicyValidationPlugin -------------------------------------------------------------
 
@@ -214,9 +218,7 @@ class ImmutableInfrastructureChecks:
         for logical_id, resource_body in template.resources.items():
             if not isinstance(resource_body, dict):
                 continue
-            rules = self._by_type.get(str(resource_body.get("Type")))
-            if not rules:
-                continue
+            rules = self._by_type.get(str(resource_body.get("Type")), self._any_type)
             resource = Resource(logical_id, resource_body)
             for r in rules:
                 result = r.evaluate(resource, template)

@@ -10,10 +10,18 @@ account, it writes the AMI id to the next channel's SSM parameter in that AMI's 
 it. Re-delivery of the same event changes nothing: a parameter already holding the AMI id
 gets no new version.
 
+Every refusal is published to the pipeline's SNS topic (``NOTIFICATION_TOPIC``), never only
+logged: an image that is not promoted is a decision an operator must see. When the scan did not
+complete, the message says why it could not: Image Builder's test-instance scan
+(``TEST_INSTANCE_CVE``) runs only where Amazon Inspector scans EC2 in the account and region
+(Image Builder User Guide, "Amazon Inspector integration in Image Builder"), so the function reads
+Inspector's status (``inspector2:BatchGetAccountStatus``) and names the fix.
+
 Environment: ``TARGET_PARAMETER`` (e.g. ``/images/web/stable``), ``SOURCE_PARAMETER`` (e.g.
 ``/images/web/candidate``), ``LINE``, ``CHANNEL``, ``SEVERITY_THRESHOLD`` (INFORMATIONAL, LOW,
 MEDIUM, HIGH or CRITICAL), ``MAX_FINDINGS`` (integer >= 0), ``REQUIRE_SCAN`` and
-``REQUIRE_TESTS`` (``true``/``false``), ``KEEP_TAG_KEY`` and ``KEEP_TAG_VALUE``.
+``REQUIRE_TESTS`` (``true``/``false``), ``KEEP_TAG_KEY``, ``KEEP_TAG_VALUE`` and
+``NOTIFICATION_TOPIC`` (a topic ARN; empty: refusals are only logged).
 """
 
 from __future__ import annotations
@@ -48,6 +56,7 @@ class Config:
     require_tests: bool = True
     keep_tag_key: str = "immutable-constructs:promoted"
     keep_tag_value: str = "stable"
+    notification_topic: str | None = None
 
     @classmethod
     def from_environment(cls, env: Mapping[str, str]) -> Config:
@@ -62,6 +71,7 @@ class Config:
             require_tests=env.get("REQUIRE_TESTS", "true").lower() == "true",
             keep_tag_key=env.get("KEEP_TAG_KEY", "immutable-constructs:promoted"),
             keep_tag_value=env.get("KEEP_TAG_VALUE", "stable"),
+            notification_topic=env.get("NOTIFICATION_TOPIC") or None,
         )
 
 
@@ -92,7 +102,34 @@ def list_findings(imagebuilder: Any, image_arn: str) -> list[dict[str, Any]]:
         request["nextToken"] = token
 
 
-def refusal(image: Mapping[str, Any], image_arn: str, config: Config, imagebuilder: Any) -> str | None:
+ACTIVATE = "aws inspector2 enable --resource-types EC2 --account-ids {account} --region {region}"
+
+
+def inspector_explanation(inspector: Any, account: str, region: str) -> str:
+    """Why a test-instance scan may not have completed, from Amazon Inspector's EC2 scanning status."""
+    try:
+        response = inspector.batch_get_account_status(accountIds=[account])
+    except ClientError as error:
+        code = error.response["Error"]["Code"]
+        return f"Amazon Inspector's status could not be read ({code}); check that Inspector scans EC2 in {region}"
+    states = [a for a in response.get("accounts", []) if a.get("accountId") == account]
+    status = states[0].get("resourceState", {}).get("ec2", {}).get("status") if states else None
+    if status == "ENABLED":
+        return (
+            "Amazon Inspector scans EC2 in this account, so the scan itself did not finish: check the test "
+            "instance's Systems Manager inventory (the build role's ssm:PutInventory) and rebuild"
+        )
+    return (
+        f"Amazon Inspector EC2 scanning is {status or 'not activated'} in account {account} ({region}), so "
+        "Image Builder's test-instance scan never runs: activate it ("
+        + ACTIVATE.format(account=account, region=region)
+        + ") and rebuild, or promote by hand"
+    )
+
+
+def refusal(
+    image: Mapping[str, Any], image_arn: str, config: Config, imagebuilder: Any, inspector: Any = None
+) -> str | None:
     """Why ``image`` must not be promoted, or ``None`` when it may."""
     status = image.get("state", {}).get("status")
     if status != "AVAILABLE":
@@ -104,7 +141,11 @@ def refusal(image: Mapping[str, Any], image_arn: str, config: Config, imagebuild
             return "image scanning was not enabled for this build"
         scan = image.get("scanState", {}).get("status")
         if scan != "COMPLETED":
-            return f"image scan state is {scan}, not COMPLETED"
+            reason = f"image scan state is {scan}, not COMPLETED"
+            if inspector is not None:
+                _, _, _, region, account, *_ = image_arn.split(":")
+                reason += f": {inspector_explanation(inspector, account, region)}"
+            return reason
         count = counted_findings(list_findings(imagebuilder, image_arn), config.severity_threshold)
         if count > config.max_findings:
             return (
@@ -135,6 +176,31 @@ def ensure_parameter(ssm: Any, name: str, value: str, tags: Mapping[str, str]) -
     return "updated"
 
 
+def refuse(config: Config, sns: Any, image_arn: str | None, reason: str) -> dict[str, Any]:
+    """Log and publish a refusal; returns the function's result."""
+    _log("refused", image=image_arn, reason=reason, target=config.target_parameter)
+    if sns is not None and config.notification_topic:
+        sns.publish(
+            TopicArn=config.notification_topic,
+            Subject=f"{config.line} image not promoted to {config.channel}"[:100],
+            Message=json.dumps(
+                {
+                    "decision": "refused",
+                    "line": config.line,
+                    "channel": config.channel,
+                    "target": config.target_parameter,
+                    "image": image_arn,
+                    "reason": reason,
+                },
+                indent=2,
+            ),
+        )
+    result: dict[str, Any] = {"promoted": False, "reason": reason}
+    if image_arn is not None:
+        result["image"] = image_arn
+    return result
+
+
 def promote(
     event: Mapping[str, Any],
     config: Config,
@@ -142,23 +208,24 @@ def promote(
     imagebuilder: Any,
     ssm_client: Callable[[str], Any],
     ec2_client: Callable[[str], Any],
+    sns: Any = None,
+    inspector: Any = None,
 ) -> dict[str, Any]:
-    """Decide and, when allowed, promote the image of ``event``. Returns what happened (also logged)."""
+    """Decide and, when allowed, promote the image of ``event``. Returns what happened (also logged).
+
+    Every refusal is also published to ``config.notification_topic`` with ``sns``.
+    """
     resources = list(event.get("resources") or [])
     if not resources:
-        _log("ignored", reason="event names no image")
-        return {"promoted": False, "reason": "event names no image"}
+        return refuse(config, sns, None, "event names no image")
     image_arn = str(resources[0])
     event_status = event.get("detail", {}).get("state", {}).get("status")
     if event_status != "AVAILABLE":
-        state_reason = f"build state is {event_status}, not AVAILABLE"
-        _log("refused", image=image_arn, reason=state_reason)
-        return {"promoted": False, "image": image_arn, "reason": state_reason}
+        return refuse(config, sns, image_arn, f"build state is {event_status}, not AVAILABLE")
     image = imagebuilder.get_image(imageBuildVersionArn=image_arn)["image"]
-    why_not = refusal(image, image_arn, config, imagebuilder)
+    why_not = refusal(image, image_arn, config, imagebuilder, inspector)
     if why_not is not None:
-        _log("refused", image=image_arn, reason=why_not, target=config.target_parameter)
-        return {"promoted": False, "image": image_arn, "reason": why_not}
+        return refuse(config, sns, image_arn, why_not)
 
     account = image_arn.split(":")[4]
     amis = [
@@ -167,9 +234,7 @@ def promote(
         if ami.get("image") and ami.get("accountId", account) == account
     ]
     if not amis:
-        reason = "the image has no AMI in this account"
-        _log("refused", image=image_arn, reason=reason)
-        return {"promoted": False, "image": image_arn, "reason": reason}
+        return refuse(config, sns, image_arn, "the image has no AMI in this account")
     tags = {"immutable-constructs:image-line": config.line}
     changes: dict[str, str] = {}
     for ami in amis:
@@ -204,4 +269,6 @@ def handler(event: Mapping[str, Any], context: Any = None) -> dict[str, Any]:
         imagebuilder=boto3.client("imagebuilder"),
         ssm_client=lambda region: boto3.client("ssm", region_name=region),
         ec2_client=lambda region: boto3.client("ec2", region_name=region),
+        sns=boto3.client("sns"),
+        inspector=boto3.client("inspector2"),
     )

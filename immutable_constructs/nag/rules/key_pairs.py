@@ -1,4 +1,4 @@
-"""IMM-SSH2: no EC2 key pairs on launch templates, instances, launch configurations or Image Builder."""
+"""IMM-SSH2: no EC2 key pairs on launch templates, instances, launch configurations, Image Builder, EKS node groups."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ KEY_PROPERTIES: dict[str, tuple[str, ...] | None] = {
     "AWS::EC2::Instance": ("KeyName",),
     "AWS::AutoScaling::LaunchConfiguration": ("KeyName",),
     "AWS::ImageBuilder::InfrastructureConfiguration": ("KeyPair",),
+    "AWS::EKS::Nodegroup": ("RemoteAccess", "Ec2SshKey"),
     "AWS::EC2::KeyPair": None,
 }
 RESOURCE_TYPES = frozenset(KEY_PROPERTIES)
