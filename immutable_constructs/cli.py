@@ -29,7 +29,7 @@ from typing import Any, TextIO
 # No aws_cdk (and so no jsii, no Node) on this path: the catalog and these helpers are plain Python.
 from ._links import REPOSITORY, doc_url
 from ._private.explain import rule_ids, section
-from ._private.sarif_sources import SourceMap, entry_file
+from ._private.sarif_sources import Locations, SourceMap, TemplateLines, entry_file
 from ._version import __version__
 from .nag.catalog import ACK_NOT_ALLOWED, ACK_REASON_TOO_SHORT, ACK_STALE, DOCS_PATH, DOCS_URL, RULES
 
@@ -70,26 +70,6 @@ def _violations(plugin: Mapping[str, Any]) -> Iterator[tuple[Mapping[str, Any], 
 
 def _level(violation: Mapping[str, Any]) -> str:
     return _LEVELS.get(str(violation.get("severity", "error")), "warning")
-
-
-class _Lines:
-    """The line of each logical id in each template (so an alert points at the resource)."""
-
-    def __init__(self, cdk_out: Path) -> None:
-        self._cdk_out = cdk_out
-        self._cache: dict[str, list[str]] = {}
-
-    def line(self, template_path: str, logical_id: str) -> int | None:
-        if template_path not in self._cache:
-            try:
-                self._cache[template_path] = (self._cdk_out / template_path).read_text(encoding="utf-8").splitlines()
-            except OSError:
-                self._cache[template_path] = []
-        needle = f"{json.dumps(logical_id)}: {{"
-        for number, text in enumerate(self._cache[template_path], start=1):
-            if text.strip().startswith(needle):
-                return number
-        return None
 
 
 def _first_sentence(text: str) -> str:
@@ -154,7 +134,7 @@ def to_sarif(
     """
     base = (root or Path.cwd()).resolve()
     sources = sources or SourceMap(Path(os.devnull), Path(app_file))
-    lines = _Lines(cdk_out)
+    lines = TemplateLines(cdk_out)
     runs: list[dict[str, Any]] = []
     for plugin in report.get("pluginReports") or []:
         name = str(plugin.get("pluginName", "unknown"))
@@ -172,7 +152,7 @@ def to_sarif(
                         rule_id,
                         list(rules).index(rule_id),
                         suppressed,
-                        _Where(lines, cdk_out, sources, base),
+                        Locations(lines, cdk_out, sources, base),
                     )
                 )
         driver: dict[str, Any] = {"name": name, "rules": list(rules.values())}
@@ -202,45 +182,13 @@ def to_sarif(
     return {"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": runs}
 
 
-class _Where:
-    """Turns a construct and its template resource into SARIF locations."""
-
-    def __init__(self, lines: _Lines, cdk_out: Path, sources: SourceMap, base: Path) -> None:
-        self.lines, self.cdk_out, self.sources, self.base = lines, cdk_out, sources, base
-
-    def uri(self, path: Path) -> str:
-        try:
-            return Path(os.path.relpath(path.resolve(), self.base)).as_posix()
-        except ValueError:  # another drive (Windows)
-            return path.resolve().as_uri()
-
-    def source(self, construct_path: str) -> dict[str, Any]:
-        path, line = self.sources.locate(construct_path) if construct_path else (self.sources.fallback, None)
-        physical: dict[str, Any] = {"artifactLocation": {"uri": self.uri(path)}}
-        physical["region"] = {"startLine": line or 1}
-        snippet = self.sources.line_text(path, line) if line else None
-        if snippet is not None:
-            physical["region"]["snippet"] = {"text": snippet}
-        return physical
-
-    def template(self, resource: Mapping[str, Any]) -> dict[str, Any] | None:
-        if not resource.get("templatePath"):
-            return None
-        template = str(resource["templatePath"])
-        physical: dict[str, Any] = {"artifactLocation": {"uri": self.uri(self.cdk_out / template)}}
-        line = self.lines.line(template, str(resource.get("logicalId", "")))
-        if line is not None:
-            physical["region"] = {"startLine": line}
-        return physical
-
-
 def _result(
     violation: Mapping[str, Any],
     construct: Mapping[str, Any],
     rule_id: str,
     rule_index: int,
     suppressed: bool,
-    where: _Where,
+    where: Locations,
 ) -> dict[str, Any]:
     construct_path = str(construct.get("constructPath") or "")
     resource = construct.get("cloudFormationResource") or {}

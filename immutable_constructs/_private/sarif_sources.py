@@ -19,9 +19,11 @@ import json
 import os
 import re
 import shlex
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
-__all__ = ["SourceMap", "entry_file"]
+__all__ = ["Locations", "SourceMap", "TemplateLines", "entry_file"]
 
 #: Folders that never hold the app's own source.
 _SKIP = frozenset({"node_modules", "cdk.out", "build", "dist", "__pycache__", "venv", "env", "site-packages"})
@@ -103,3 +105,55 @@ class SourceMap:
             if hit:
                 return hit
         return self.fallback, None
+
+
+class TemplateLines:
+    """The line of each logical id in each template (so an alert points at the resource)."""
+
+    def __init__(self, cdk_out: Path) -> None:
+        self._cdk_out = cdk_out
+        self._cache: dict[str, list[str]] = {}
+
+    def line(self, template_path: str, logical_id: str) -> int | None:
+        if template_path not in self._cache:
+            try:
+                self._cache[template_path] = (self._cdk_out / template_path).read_text(encoding="utf-8").splitlines()
+            except OSError:
+                self._cache[template_path] = []
+        needle = f"{json.dumps(logical_id)}: {{"
+        for number, text in enumerate(self._cache[template_path], start=1):
+            if text.strip().startswith(needle):
+                return number
+        return None
+
+
+class Locations:
+    """Turns a construct and its template resource into SARIF locations."""
+
+    def __init__(self, lines: TemplateLines, cdk_out: Path, sources: SourceMap, base: Path) -> None:
+        self.lines, self.cdk_out, self.sources, self.base = lines, cdk_out, sources, base
+
+    def uri(self, path: Path) -> str:
+        try:
+            return Path(os.path.relpath(path.resolve(), self.base)).as_posix()
+        except ValueError:  # another drive (Windows)
+            return path.resolve().as_uri()
+
+    def source(self, construct_path: str) -> dict[str, Any]:
+        path, line = self.sources.locate(construct_path) if construct_path else (self.sources.fallback, None)
+        physical: dict[str, Any] = {"artifactLocation": {"uri": self.uri(path)}}
+        physical["region"] = {"startLine": line or 1}
+        snippet = self.sources.line_text(path, line) if line else None
+        if snippet is not None:
+            physical["region"]["snippet"] = {"text": snippet}
+        return physical
+
+    def template(self, resource: Mapping[str, Any]) -> dict[str, Any] | None:
+        if not resource.get("templatePath"):
+            return None
+        template = str(resource["templatePath"])
+        physical: dict[str, Any] = {"artifactLocation": {"uri": self.uri(self.cdk_out / template)}}
+        line = self.lines.line(template, str(resource.get("logicalId", "")))
+        if line is not None:
+            physical["region"] = {"startLine": line}
+        return physical
