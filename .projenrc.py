@@ -106,7 +106,17 @@ project = PythonProject(
     setup_config={
         "python_requires": ">=3.11",
         "packages": _packages(),
-        "package_data": {MODULE: ["py.typed"]},
+        # docs/rules.md ships in the wheel (immutable_constructs/docs/rules.md is a symlink to it)
+        # for `immutable-constructs explain IMM-SSH1`.
+        "package_data": {MODULE: ["py.typed", "docs/*.md"]},
+        # Real, absolute links for PyPI and pip users (immutable_constructs/_links.py builds the rest).
+        "project_urls": {
+            "Homepage": "https://github.com/immutable-constructs/immutable-constructs",
+            "Documentation": f"https://github.com/immutable-constructs/immutable-constructs/tree/v{VERSION}/docs",
+            "Source": "https://github.com/immutable-constructs/immutable-constructs",
+            "Issues": "https://github.com/immutable-constructs/immutable-constructs/issues",
+            "Changelog": f"https://github.com/immutable-constructs/immutable-constructs/blob/v{VERSION}/CHANGELOG.md",
+        },
         "include_package_data": False,
         "zip_safe": False,
         "install_requires": [f"{name}{pep440}" for name, pep440, _ in RUNTIME_DEPS],

@@ -36,8 +36,16 @@ kwargs = json.loads(
     "license": "Apache-2.0",
     "package_data": {
         "immutable_constructs": [
-            "py.typed"
+            "py.typed",
+            "docs/*.md"
         ]
+    },
+    "project_urls": {
+        "Homepage": "https://github.com/immutable-constructs/immutable-constructs",
+        "Documentation": "https://github.com/immutable-constructs/immutable-constructs/tree/v0.1.0/docs",
+        "Source": "https://github.com/immutable-constructs/immutable-constructs",
+        "Issues": "https://github.com/immutable-constructs/immutable-constructs/issues",
+        "Changelog": "https://github.com/immutable-constructs/immutable-constructs/blob/v0.1.0/CHANGELOG.md"
     },
     "include_package_data": false,
     "zip_safe": false,

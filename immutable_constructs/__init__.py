@@ -2,16 +2,48 @@
 
 Servers are never changed after they start: every change is a new image, and new
 instances replace the old ones.
+
+The constructs are imported on first use (PEP 562), so ``import immutable_constructs``
+and the ``immutable-constructs`` command line do not start the jsii runtime (Node) until
+a construct is actually needed.
 """
 
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from ._version import __version__
-from .ami_catalog import AmiCatalog
-from .blue_green import BlueGreenFleet
-from .errors import Problem, ValidationError
-from .fleet import FleetHealthCheck, FleetUpdate, ImmutableFleet
-from .image_pipeline import GoldenImagePipeline, ImageComponent, ParentImage
-from .images import PinnedSsmImage
-from .session_manager import SessionManagerAccess, SessionTarget
+
+if TYPE_CHECKING:
+    from .ami_catalog import AmiCatalog
+    from .blue_green import BlueGreenFleet
+    from .errors import Problem, ValidationError
+    from .fleet import FleetHealthCheck, FleetUpdate, ImmutableFleet
+    from .image_pipeline import GoldenImagePipeline, ImageComponent, ParentImage
+    from .images import PinnedSsmImage
+    from .session_manager import SessionManagerAccess, SessionTarget
+
+#: public name -> the module that defines it
+_MODULES = {
+    "AmiCatalog": ".ami_catalog",
+    "BlueGreenFleet": ".blue_green",
+    "FleetHealthCheck": ".fleet",
+    "FleetUpdate": ".fleet",
+    "GoldenImagePipeline": ".image_pipeline",
+    "ImageComponent": ".image_pipeline",
+    "ImmutableFleet": ".fleet",
+    "ParentImage": ".image_pipeline",
+    "PinnedSsmImage": ".images",
+    "Problem": ".errors",
+    "SessionManagerAccess": ".session_manager",
+    "SessionTarget": ".session_manager",
+    "ValidationError": ".errors",
+}
+
+_CONSTRUCTS = frozenset(
+    {"AmiCatalog", "BlueGreenFleet", "GoldenImagePipeline", "ImmutableFleet", "SessionManagerAccess"}
+)
 
 __all__ = [
     "AmiCatalog",
@@ -29,3 +61,20 @@ __all__ = [
     "ValidationError",
     "__version__",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _MODULES.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module, __name__), name)
+    if name in _CONSTRUCTS:
+        from ._private.signatures import real_signature
+
+        real_signature(value)  # help() and IDEs show the keyword arguments, not jsii's (*args, **kwargs)
+    globals()[name] = value  # later look-ups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

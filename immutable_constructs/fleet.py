@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import jsii
-from aws_cdk import Annotations, Duration, Names, Stack, Tags
+from aws_cdk import Annotations, CfnParameter, Duration, Names, Stack, Tags
 from aws_cdk import aws_autoscaling as autoscaling
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_ec2 as ec2
@@ -916,11 +916,21 @@ def check_image(scope: Construct, problems: Problems, machine_image: ec2.IMachin
         resolved = Stack.of(scope).resolve(image_id)
         ref = resolved.get("Ref") if isinstance(resolved, dict) else None
         if isinstance(ref, str) and ref.startswith("SsmParameterValue"):
+            stack = Stack.of(scope)
+            name = next(
+                (
+                    child.default
+                    for child in stack.node.children
+                    if isinstance(child, CfnParameter) and stack.resolve(child.logical_id) == ref
+                ),
+                None,
+            )
+            shown = f"SSM parameter {name}" if isinstance(name, str) else "an SSM parameter"
+            pin = f"PinnedSsmImage({name!r}, version=N)" if isinstance(name, str) else "PinnedSsmImage(name, version=N)"
             Annotations.of(scope).add_warning_v2(
                 "immutable-constructs:unpinnedImage",
-                "machine_image comes from an SSM parameter through a CloudFormation parameter "
-                f"({ref}), which is re-resolved on every deploy: any deploy can roll the fleet to a "
-                "different AMI, and MachineImage.from_ssm_parameter ignores parameter_version. "
-                "Pin it in the template instead: PinnedSsmImage(name, version=N).",
+                f"machine_image reads the newest version of {shown} on every deploy "
+                "(what MachineImage.latest_amazon_linux2023() and from_ssm_parameter() do), so any deploy "
+                f"can roll the fleet to a different AMI. Pin a version in the template: {pin}.",
             )
     return config

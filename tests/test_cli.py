@@ -9,11 +9,8 @@ from typing import Any
 import jsonschema
 import pytest
 import yaml
-from aws_cdk import Acknowledgment, App, Stack, Validations
-from aws_cdk import aws_ec2 as ec2
-from aws_cdk import aws_ecr as ecr
-from cdk_nag import AwsSolutionsChecks
 
+from immutable_constructs import __version__
 from immutable_constructs.cli import main
 
 from .conftest import ROOT, Synthesized
@@ -26,32 +23,51 @@ def validate(log: dict[str, Any]) -> None:
     jsonschema.Draft4Validator(SCHEMA).validate(log)
 
 
+OPEN = 'open_ssh = ec2.SecurityGroup(stack, "Open", vpc=vpc)'
+#: The app the findings come from, written to app.py so the SARIF can point at its lines.
+APP_SOURCE = f"""\
+from aws_cdk import Acknowledgment, App, Stack, Validations
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_ecr as ecr
+from cdk_nag import AwsSolutionsChecks
+
+from immutable_constructs.nag import ImmutableInfrastructureChecks
+
+app = App(outdir=OUTDIR)
+stack = Stack(app, "Findings")
+vpc = ec2.Vpc(stack, "Vpc", max_azs=1, nat_gateways=0, subnet_configuration=[])
+{OPEN}
+open_ssh.add_ingress_rule(ec2.Peer.any_ipv4(), ec2.Port.tcp(22))
+acked = ec2.SecurityGroup(stack, "Acked", vpc=vpc)
+acked.add_ingress_rule(ec2.Peer.any_ipv4(), ec2.Port.tcp(22))
+Validations.of(acked).acknowledge(Acknowledgment(id="ImmutableInfrastructureChecks::IMM-SSH1", reason={REASON!r}))
+ecr.Repository(stack, "Mutable")
+Validations.of(app).add_plugins(AwsSolutionsChecks(app), ImmutableInfrastructureChecks())
+app.synth()
+"""
+
+
+def line_of(text: str) -> int:
+    return next(number for number, line in enumerate(APP_SOURCE.splitlines(), start=1) if text in line)
+
+
 @pytest.fixture(scope="module")
 def failing(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """cdk.out of an app with findings of both packs, one of ours acknowledged."""
-    outdir = tmp_path_factory.mktemp("cdk.out")
-    app = App(outdir=str(outdir))
-    stack = Stack(app, "Findings")
-    vpc = ec2.Vpc(stack, "Vpc", max_azs=1, nat_gateways=0, subnet_configuration=[])
-    for name in ("Open", "Acked"):
-        group = ec2.SecurityGroup(stack, name, vpc=vpc)
-        group.add_ingress_rule(ec2.Peer.any_ipv4(), ec2.Port.tcp(22))
-    Validations.of(stack.node.find_child("Acked")).acknowledge(
-        Acknowledgment(id="ImmutableInfrastructureChecks::IMM-SSH1", reason=REASON)
-    )
-    ecr.Repository(stack, "Mutable")
-    from immutable_constructs.nag import ImmutableInfrastructureChecks
-
-    Validations.of(app).add_plugins(AwsSolutionsChecks(app), ImmutableInfrastructureChecks())
+    """cdk.out (in an app folder with app.py and cdk.json) of an app with findings of both packs,
+    one of ours acknowledged."""
+    app_dir = tmp_path_factory.mktemp("app")
+    (app_dir / "app.py").write_text(APP_SOURCE)
+    (app_dir / "cdk.json").write_text(json.dumps({"app": "python3 app.py"}))
+    outdir = app_dir / "cdk.out"
     with pytest.raises(RuntimeError, match="ValidationFailed"):
-        app.synth()
+        exec(compile(APP_SOURCE, str(app_dir / "app.py"), "exec"), {"OUTDIR": str(outdir)})
     return outdir
 
 
 @pytest.fixture(scope="module")
 def sarif(failing: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     target = tmp_path_factory.mktemp("sarif") / "findings.sarif"
-    assert main(["report", str(failing), "--sarif", str(target)]) == 0
+    assert main(["report", str(failing), "--sarif", str(target), "--source-root", str(failing.parent)]) == 0
     log: dict[str, Any] = json.loads(target.read_text())
     return log
 
@@ -72,21 +88,53 @@ def test_every_plugin_becomes_a_run(sarif: dict[str, Any]) -> None:
 
 def test_our_rules_link_to_their_docs(sarif: dict[str, Any]) -> None:
     rules = {r["id"]: r for r in runs(sarif)["ImmutableInfrastructureChecks"]["tool"]["driver"]["rules"]}
-    assert rules["IMM-SSH1"]["helpUri"] == "docs/rules.md#imm-ssh1"
+    assert rules["IMM-SSH1"]["helpUri"] == (
+        f"https://github.com/immutable-constructs/immutable-constructs/blob/v{__version__}/docs/rules.md#imm-ssh1"
+    )
     assert rules["IMM-IMG2"]["defaultConfiguration"]["level"] == "warning"
 
 
-def test_results_carry_level_construct_path_and_template_line(sarif: dict[str, Any], failing: Path) -> None:
+def test_every_rule_has_what_github_requires(sarif: dict[str, Any]) -> None:
+    # GitHub docs, "SARIF support for code scanning": reportingDescriptor needs id, shortDescription.text,
+    # fullDescription.text; help.text and helpUri are shown on the alert.
+    for run in sarif["runs"]:
+        for rule in run["tool"]["driver"]["rules"]:
+            assert rule["shortDescription"]["text"] and rule["fullDescription"]["text"], rule
+            assert rule["help"]["text"], rule
+            assert rule.get("helpUri", "https://").startswith("https://"), rule
+            assert len(rule["shortDescription"]["text"]) <= 1024 and len(rule["fullDescription"]["text"]) <= 1024
+
+
+def test_results_point_at_the_users_source_line(sarif: dict[str, Any], failing: Path) -> None:
     results = runs(sarif)["ImmutableInfrastructureChecks"]["results"]
     (open_ssh,) = [r for r in results if r["ruleId"] == "IMM-SSH1" and not r.get("suppressions")]
     assert open_ssh["level"] == "error"
     (location,) = open_ssh["locations"]
     assert location["logicalLocations"][0]["fullyQualifiedName"] == "Findings/Open/Resource"
-    physical = location["physicalLocation"]
-    assert physical["artifactLocation"]["uri"] == f"{failing.as_posix()}/Findings.template.json"
-    line = (failing / "Findings.template.json").read_text().splitlines()[physical["region"]["startLine"] - 1]
+    # The line of app.py that creates the construct, relative to the repository root.
+    assert location["physicalLocation"] == {
+        "artifactLocation": {"uri": "app.py"},
+        "region": {"startLine": line_of(OPEN), "snippet": {"text": OPEN}},
+    }
+    # The synthesized resource stays reachable as a related location.
+    (related,) = open_ssh["relatedLocations"]
+    template = related["physicalLocation"]
+    assert template["artifactLocation"]["uri"] == "cdk.out/Findings.template.json"
+    line = (failing / "Findings.template.json").read_text().splitlines()[template["region"]["startLine"] - 1]
     assert line.strip().startswith('"Open') and line.strip().endswith(": {")
     assert "reaches SSH (22)" in open_ssh["message"]["text"]
+    # A construct whose ids are not in the source (CDK's own children) falls back to the entry file.
+    for result in results:
+        uri = result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+        assert uri == "app.py" and not uri.startswith("cdk.out")
+
+
+def test_no_result_points_into_the_generated_assembly(sarif: dict[str, Any]) -> None:
+    for run in sarif["runs"]:
+        for result in run["results"]:
+            for location in result["locations"]:
+                uri = location["physicalLocation"]["artifactLocation"]["uri"]
+                assert not uri.startswith(("cdk.out", "/")) and "://" not in uri, result
 
 
 def test_acknowledged_findings_are_suppressed_with_their_reason(sarif: dict[str, Any]) -> None:
@@ -120,6 +168,7 @@ def test_reference_app_report_passes(reference_app: Synthesized, tmp_path: Path)
 
 def test_plugins_that_found_nothing_still_get_an_empty_run(tmp_path: Path) -> None:
     # The CDK omits a plugin with no violations and no acknowledgements from the report.
+    (tmp_path / "manifest.json").write_text("{}")
     (tmp_path / "validation-report.json").write_text(
         json.dumps({"pluginReports": [{"pluginName": "AwsSolutions", "conclusion": "success", "violations": []}]})
     )
@@ -135,7 +184,9 @@ def test_plugins_that_found_nothing_still_get_an_empty_run(tmp_path: Path) -> No
     assert all(run["results"] == [] for run in log["runs"])
 
 
-def test_missing_report_gives_an_empty_valid_log(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_assembly_without_a_report_gives_an_empty_valid_log(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # A finished synth of an app that adds no policy plugin: a manifest, no validation report.
+    (tmp_path / "manifest.json").write_text("{}")
     target = tmp_path / "empty.sarif"
     assert main(["report", str(tmp_path), "--sarif", str(target), "--fail-on", "error"]) == 0
     log = json.loads(target.read_text())
@@ -160,5 +211,6 @@ def test_github_actions_example_uploads_sarif_even_when_synth_fails() -> None:
     assert synth < report < upload
     assert steps[report]["if"] == "always()"
     assert steps[upload]["if"].startswith("always()")
+    assert steps[synth]["run"].startswith("rm -rf cdk.out"), "a stale assembly must not pass for a fresh one"
     sarif_file = steps[upload]["with"]["sarif_file"]
     assert f"--sarif {sarif_file}" in steps[report]["run"]

@@ -325,7 +325,22 @@ def test_from_ssm_parameter_gets_a_warning(stack: Stack, vpc: ec2.Vpc) -> None:
     image = ec2.MachineImage.from_ssm_parameter("/images/web/stable")
     ImmutableFleet(stack, "Fleet", vpc=vpc, machine_image=image, instance_type=T3)
     Annotations.from_stack(stack).has_warning(
-        "/Test/Fleet", Match.string_like_regexp("re-resolved on every deploy.*ignores parameter_version")
+        "/Test/Fleet",
+        Match.string_like_regexp(
+            r"newest version of SSM parameter /images/web/stable on every deploy.*"
+            r"PinnedSsmImage\('/images/web/stable', version=N\)"
+        ),
+    )
+
+
+def test_latest_amazon_linux_warning_names_its_parameter(stack: Stack, vpc: ec2.Vpc) -> None:
+    image = ec2.MachineImage.latest_amazon_linux2023()
+    ImmutableFleet(stack, "Fleet", vpc=vpc, machine_image=image, instance_type=T3)
+    Annotations.from_stack(stack).has_warning(
+        "/Test/Fleet",
+        Match.string_like_regexp(
+            r"SSM parameter /aws/service/ami-amazon-linux-latest/al2023-ami-kernel-.*latest_amazon_linux2023"
+        ),
     )
 
 

@@ -12,10 +12,13 @@ from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecr as ecr
 from constructs import Construct
 
-from immutable_constructs import ValidationError
+from immutable_constructs import ValidationError, __version__
 from immutable_constructs.nag import RULES, STRICT_CONTEXT_KEY, ImmutableInfrastructureChecks
 
 from .conftest import example_apps, load_module, tolerating_issue_9_dep_rules
+
+#: Findings link to this release's docs/rules.md on GitHub (absolute: pip users have no docs folder).
+DOCS = f"https://github.com/immutable-constructs/immutable-constructs/blob/v{__version__}/docs/rules.md"
 
 PINNED_RULE_IDS = [
     "IMM-SSH1",
@@ -132,7 +135,7 @@ def test_findings_land_on_the_l1_construct_path(mixed: tuple[str | None, dict[st
     (construct,) = violation["violatingConstructs"]
     assert construct["cloudFormationResource"]["propertyPaths"] == ["Properties.SecurityGroupIngress.0"]
     assert "CidrIp=0.0.0.0/0 reaches SSH (22)" in violation["description"]
-    assert violation["suggestedFix"].endswith("docs/rules.md#imm-ssh1")
+    assert violation["suggestedFix"].endswith(f"{DOCS}#imm-ssh1")
 
 
 def test_acknowledgements_are_recorded_with_their_reason(mixed: tuple[str | None, dict[str, Any]]) -> None:
@@ -264,7 +267,7 @@ def test_docs_have_a_section_per_rule_and_every_link_resolves() -> None:
         section = docs.split(f"\n## {rule_id}\n", 1)[1].split("\n## ", 1)[0]
         assert "Acknowledge" in section or rule_id.startswith("IMM-ACK"), rule_id
     for r in RULES:
-        assert r.docs == f"docs/rules.md#{r.id.lower()}"
+        assert r.docs == f"{DOCS}#{r.id.lower()}"
         section = docs.split(f"\n## {r.id}\n", 1)[1].split("\n## ", 1)[0]
         assert "Bad" in section and "Good" in section and f"ImmutableInfrastructureChecks::{r.id}" in section
     assert "acknowledging-a-finding" in anchors

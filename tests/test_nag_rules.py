@@ -37,7 +37,7 @@ from aws_cdk import aws_ssm as ssm
 from aws_cdk import custom_resources as cr
 from constructs import IConstruct
 
-from immutable_constructs import PinnedSsmImage
+from immutable_constructs import PinnedSsmImage, __version__
 from immutable_constructs.nag import RULES, ImmutableInfrastructureChecks
 from immutable_constructs.nag._model import Compliance, Resource, Template
 from immutable_constructs.nag.rules import container_image_tag, ssh_rdp_ingress
@@ -827,5 +827,7 @@ def test_each_finding_names_the_property_value_and_the_docs() -> None:
         "ECR repository with mutable tags: Properties.ImageTagMutability = MUTABLE: "
         "a pushed tag can later point at a different image."
     )
-    assert finding.fix.endswith("See docs/rules.md#imm-img2")
+    assert finding.fix.endswith(
+        f"See https://github.com/immutable-constructs/immutable-constructs/blob/v{__version__}/docs/rules.md#imm-img2"
+    )
     assert finding.severity == "warning"

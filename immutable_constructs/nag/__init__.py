@@ -1,8 +1,21 @@
-"""The immutable-infrastructure rule pack: ``Validations.of(app).add_plugins(ImmutableInfrastructureChecks())``."""
+"""The immutable-infrastructure rule pack: ``Validations.of(app).add_plugins(ImmutableInfrastructureChecks())``.
+
+The plugin (and with it aws_cdk and the jsii runtime) is imported on first use, so the
+catalog and the ``immutable-constructs`` command line work without Node.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
 
 from ._model import Compliance, Offence, Resource, Result, Template
 from .catalog import DOCS_PATH, RULES, Rule, Severity
-from .pack import PLUGIN_NAME, STRICT_CONTEXT_KEY, Finding, ImmutableInfrastructureChecks
+
+if TYPE_CHECKING:
+    from .pack import PLUGIN_NAME, STRICT_CONTEXT_KEY, Finding, ImmutableInfrastructureChecks
+
+_FROM_PACK = frozenset({"PLUGIN_NAME", "STRICT_CONTEXT_KEY", "Finding", "ImmutableInfrastructureChecks"})
 
 __all__ = [
     "DOCS_PATH",
@@ -19,3 +32,15 @@ __all__ = [
     "Severity",
     "Template",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _FROM_PACK:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(".pack", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

@@ -23,11 +23,14 @@ class Compliance(Enum):
 @dataclass(frozen=True)
 class Offence:
     """One offending property: its path relative to the resource (``Properties.KeyName``),
-    the value found there, and what is wrong with it."""
+    the value found there, what is wrong with it and, when the rule can name the user's own
+    thing (their parameter, their property), a fix for this case that replaces the rule's
+    generic one."""
 
     path: str
     value: object
     detail: str
+    fix: str = ""
 
 
 @dataclass(frozen=True)

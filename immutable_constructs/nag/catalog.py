@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from enum import Enum
 from types import ModuleType
 
+from .._links import doc_url
 from ._model import Resource, Result, Template
 from .rules import (
     asg_update_policy,
@@ -36,10 +37,13 @@ from .rules import (
     user_data_secrets,
 )
 
-__all__ = ["DOCS_PATH", "RULES", "Rule", "Severity", "rule"]
+__all__ = ["DOCS_PATH", "DOCS_URL", "RULES", "Rule", "Severity", "rule"]
 
-#: Where each rule is documented, relative to the repository root.
+#: Where each rule is documented, relative to the repository root (shipped in the wheel too:
+#: ``immutable-constructs explain IMM-SSH1`` prints a section offline).
 DOCS_PATH = "docs/rules.md"
+#: The same file for this release, absolute (what findings and SARIF link to).
+DOCS_URL = doc_url(DOCS_PATH)
 
 
 class Severity(Enum):
@@ -67,7 +71,8 @@ class Rule:
 
     @property
     def docs(self) -> str:
-        return f"{DOCS_PATH}#{self.anchor}"
+        """The absolute, versioned URL of the rule's section of docs/rules.md."""
+        return doc_url(DOCS_PATH, self.anchor)
 
 
 def _rule(module: ModuleType, id: str, severity: Severity, title: str, fix: str) -> Rule:

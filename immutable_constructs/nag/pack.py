@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
@@ -24,9 +25,10 @@ from aws_cdk import (
     PolicyViolation,
 )
 
+from .._links import doc_url
 from .._version import __version__
 from ..errors import Problem, ValidationError
-from ._model import Compliance, Resource, Template
+from ._model import Compliance, Offence, Resource, Template
 from .catalog import (
     ACK_NOT_ALLOWED,
     ACK_REASON_TOO_SHORT,
@@ -47,6 +49,8 @@ ACK_METADATA = "aws:cdk:acknowledged-rules"
 DEFAULT_MIN_REASON_LENGTH = 20
 
 _FAILING = frozenset({"error", "fatal"})
+#: A rule id of this pack (IMM-SSH1) acknowledged without the plugin prefix.
+_BARE_ID = re.compile(r"(?:Annotation::)?IMM-[A-Z]+[0-9]+")
 _MAX_VALUE = 200
 
 
@@ -74,11 +78,26 @@ class _Acknowledgement:
     path: str  # construct path without the leading slash; "" for the app
     rule_id: str
     reason: str
+    bare: bool = False  # written without the plugin prefix: the CDK never matches it to a finding
 
 
-def _shown(value: object) -> str:
+def _shown(value: object, template: Template | None = None) -> str:
+    """A short, human rendering of a template value: the SSM parameter behind a generated
+    template parameter, a shortened logical id, JSON (never a Python repr), at most _MAX_VALUE."""
+    if isinstance(value, dict) and len(value) == 1 and isinstance(value.get("Ref"), str):
+        ref = value["Ref"]
+        parameter = template.parameters.get(ref) if template is not None else None
+        if parameter and isinstance(parameter.get("Default"), str) and "SSM" in str(parameter.get("Type", "")):
+            return f"SSM parameter {parameter['Default']}"
+        return f"Ref {ref if len(ref) <= 40 else ref[:37] + '...'}"
     rendered = value if isinstance(value, str) else json.dumps(value, default=str, sort_keys=True)
     return rendered if len(rendered) <= _MAX_VALUE else rendered[: _MAX_VALUE - 3] + "..."
+
+
+def _message(rule: Rule, offence: Offence, template: Template) -> str:
+    if offence.value is None:
+        return f"{rule.title}: {offence.path} is not set: {offence.detail}."
+    return f"{rule.title}: {offence.path} = {_shown(offence.value, template)}: {offence.detail}."
 
 
 def _truthy(value: object) -> bool:
@@ -210,8 +229,8 @@ class ImmutableInfrastructureChecks:
                         Finding(
                             rule_id=r.id,
                             severity=r.severity.value,
-                            message=f"{r.title}: {offence.path} = {_shown(offence.value)}: {offence.detail}.",
-                            fix=f"{r.fix} See {r.docs}",
+                            message=_message(r, offence, template),
+                            fix=f"{offence.fix or r.fix} See {r.docs}",
                             location=offence.path,
                             logical_id=logical_id,
                         )
@@ -230,10 +249,23 @@ class ImmutableInfrastructureChecks:
             top = family.get(f.template_path or "", "")
             found.setdefault(f.rule_id, []).extend(paths_by_logical_id.get((top, f.logical_id or ""), []))
         problems: list[Finding] = []
-        docs = f"{DOCS_PATH}#acknowledging-a-finding"
+        docs = doc_url(DOCS_PATH, "acknowledging-a-finding")
         for ack in acknowledgements:
             where = ack.path or None
             shown = f'"{ACK_PREFIX}{ack.rule_id}" at {ack.path or "the app"}'
+            if ack.bare:
+                problems.append(
+                    Finding(
+                        ACK_STALE,
+                        "warning",
+                        f'Acknowledgement without the plugin prefix: "{ack.rule_id}" at {ack.path or "the app"} '
+                        f"never matches a finding (the CDK compares the whole id).",
+                        f'Acknowledge Acknowledgment(id="{ACK_PREFIX}{ack.rule_id}", reason=...). See {docs}',
+                        None,
+                        construct_path=where,
+                    )
+                )
+                continue
             if ack.rule_id in self._locked:
                 problems.append(
                     Finding(
@@ -296,7 +328,7 @@ class ImmutableInfrastructureChecks:
                     fix=f.fix,
                     severity=severity,
                     violating_resources=[resource],
-                    rule_metadata={"documentation": f"{DOCS_PATH}#{f.rule_id.lower()}", "ruleSeverity": f.severity},
+                    rule_metadata={"documentation": doc_url(DOCS_PATH, f.rule_id.lower()), "ruleSeverity": f.severity},
                 )
             )
         success = not any(v.severity in _FAILING for v in violations)
@@ -317,6 +349,10 @@ def _acknowledgements(path: str, entries: Iterable[Mapping[str, Any]]) -> list[_
         for ack_id, reason in data.items():
             if isinstance(ack_id, str) and ack_id.startswith(ACK_PREFIX):
                 found.append(_Acknowledgement(path, ack_id[len(ACK_PREFIX) :], str(reason or "")))
+            elif isinstance(ack_id, str) and _BARE_ID.fullmatch(ack_id.strip()):
+                # The CDK files an id without "<plugin>::" under "Annotation::" (a warning's id).
+                rule_id = ack_id.strip().rsplit("::", 1)[-1]
+                found.append(_Acknowledgement(path, rule_id, str(reason or ""), bare=True))
     return found
 
 

@@ -8,7 +8,5 @@ RESOURCE_TYPES = frozenset({"AWS::EC2::Instance"})
 
 
 def evaluate(resource: Resource, template: Template) -> Result:
-    image = resource.properties.get("ImageId")
-    return Result.of(
-        [Offence("Type", "AWS::EC2::Instance", f"a standalone instance (image {image!s}) is patched, not replaced")]
-    )
+    # The image itself is IMM-IMG3's business: one root cause, one finding.
+    return Result.of([Offence("Type", "AWS::EC2::Instance", "a standalone instance is patched, not replaced")])

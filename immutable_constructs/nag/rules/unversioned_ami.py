@@ -20,6 +20,17 @@ _LAUNCH_TIME = re.compile(r"^resolve:ssm:(?P<name>.+?)(?::(?P<version>\d+))?$")
 _DEPLOY_TIME = re.compile(r"\{\{resolve:ssm:(?P<name>[^}]+?)(?::(?P<version>\d+))?\}\}")
 
 
+def parameter_name(value: Any, template: Template) -> str | None:
+    """The SSM parameter an unpinned ImageId reads, when the template names it."""
+    if isinstance(value, str):
+        match = _LAUNCH_TIME.match(value) or _DEPLOY_TIME.search(value)
+        return match.group("name") if match else None
+    if isinstance(value, dict) and isinstance(value.get("Ref"), str):
+        default = template.parameters.get(value["Ref"], {}).get("Default")
+        return default if isinstance(default, str) else None
+    return None
+
+
 def image_problem(value: Any, template: Template) -> str | None:
     """Why an ImageId is not pinned to a parameter version, or None."""
     if isinstance(value, str):
@@ -37,10 +48,8 @@ def image_problem(value: Any, template: Template) -> str | None:
     if isinstance(value, dict) and isinstance(value.get("Ref"), str):
         parameter = template.parameters.get(value["Ref"], {})
         if str(parameter.get("Type", "")).startswith("AWS::SSM::Parameter::Value<"):
-            return (
-                f"template parameter {value['Ref']} reads the newest version of SSM parameter "
-                f"{parameter.get('Default')} at every deploy"
-            )
+            # The value is shown as "SSM parameter <name>": the detail does not repeat the name.
+            return "its newest version is read at every deploy (a template parameter of SSM type)"
     return None
 
 
@@ -52,4 +61,11 @@ def evaluate(resource: Resource, template: Template) -> Result:
     problem = image_problem(value, template)
     if problem is None:
         return Result.compliant()
-    return Result.of([Offence("Properties." + ".".join(keys), value, problem)])
+    name = parameter_name(value, template)
+    fix = (
+        f"Pin a version of your parameter: machine_image=PinnedSsmImage({name!r}, version=N) "
+        f"(`aws ssm get-parameter-history --name {name}` lists the versions)."
+        if name
+        else ""
+    )
+    return Result.of([Offence("Properties." + ".".join(keys), value, problem, fix)])
