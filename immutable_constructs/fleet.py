@@ -26,6 +26,7 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
+from ._private.kms_grants import allow_autoscaling_service_linked_role
 from ._private.nag import acknowledge_wildcards
 from ._private.subnets import select as select_subnets
 from ._private.validation import Problems, is_unresolved
@@ -429,6 +430,10 @@ class ImmutableFleet(Construct):
         self.user_data: ec2.UserData = user_data or image_config.user_data or ec2.UserData.for_linux()
         """The fleet's user data; it ends with the health check and the success signal."""
 
+        if volume_key is not None:
+            # EC2 Auto Scaling launches with its service-linked role, which must be able to use the key
+            # (EC2 Auto Scaling User Guide, "Required AWS KMS key policy for use with encrypted volumes").
+            allow_autoscaling_service_linked_role(volume_key, scope=self)
         self.launch_template = ec2.LaunchTemplate(
             self,
             "LaunchTemplate",
