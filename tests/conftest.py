@@ -61,11 +61,17 @@ class Synthesized:
         return found
 
 
+def app_context(path: Path) -> dict[str, Any]:
+    """The context committed in the app's cdk.json (its image pins), as `cdk synth` would read it."""
+    cdk_json = path.parent / "cdk.json"
+    return dict(json.loads(cdk_json.read_text()).get("context", {})) if cdk_json.exists() else {}
+
+
 def synthesize(name: str, path: Path, context: dict[str, Any] | None = None) -> Synthesized:
     outdir = TEMPLATES / name
     shutil.rmtree(outdir, ignore_errors=True)
     module = load_module(path, f"synth_{name}")
-    app = App(outdir=str(outdir), context=context or {})
+    app = App(outdir=str(outdir), context=app_context(path) if context is None else context)
     module.build(app)
     assembly = app.synth()
     templates = {stack.stack_name: stack.template for stack in assembly.stacks}

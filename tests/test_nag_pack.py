@@ -15,7 +15,7 @@ from constructs import Construct
 from immutable_constructs import ValidationError
 from immutable_constructs.nag import RULES, STRICT_CONTEXT_KEY, ImmutableInfrastructureChecks
 
-from .conftest import example_apps, load_module
+from .conftest import app_context, example_apps, load_module
 
 PINNED_RULE_IDS = [
     "IMM-SSH1",
@@ -232,7 +232,7 @@ def test_stacks_inside_stages_are_checked(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("path", example_apps(), ids=lambda p: p.parent.name)
 def test_every_example_passes_the_pack(path: Path, tmp_path: Path) -> None:
-    app = App(outdir=str(tmp_path))
+    app = App(outdir=str(tmp_path), context=app_context(path))
     load_module(path, f"nag_{path.parent.name}").build(app)
     Validations.of(app).add_plugins(ImmutableInfrastructureChecks())
     error, report = synth(app)
