@@ -41,7 +41,6 @@ from aws_cdk import custom_resources as cr
 from constructs import Construct, IConstruct
 
 from ._private.checkov import skip_checkov
-from ._private.kms_grants import allow_autoscaling_service_linked_role
 from ._private.nag import acknowledge_wildcards
 from ._private.subnets import select as select_subnets
 from ._private.validation import Problems, is_unresolved
@@ -56,6 +55,7 @@ from .fleet import (
     _seconds,
     agent_statements,
     check_image,
+    grant_volume_key,
     instance_arn,
     select_private_subnets,
 )
@@ -337,7 +337,7 @@ class BlueGreenFleet(Construct):
         if volume_key is not None:
             # EC2 Auto Scaling launches with its service-linked role, which must be able to use the key
             # (EC2 Auto Scaling User Guide, "Required AWS KMS key policy for use with encrypted volumes").
-            allow_autoscaling_service_linked_role(volume_key, scope=self)
+            grant_volume_key(self, volume_key)
         self.launch_template = ec2.LaunchTemplate(
             self,
             "LaunchTemplate",

@@ -433,7 +433,7 @@ class ImmutableFleet(Construct):
         if volume_key is not None:
             # EC2 Auto Scaling launches with its service-linked role, which must be able to use the key
             # (EC2 Auto Scaling User Guide, "Required AWS KMS key policy for use with encrypted volumes").
-            allow_autoscaling_service_linked_role(volume_key, scope=self)
+            grant_volume_key(self, volume_key)
         self.launch_template = ec2.LaunchTemplate(
             self,
             "LaunchTemplate",
@@ -857,6 +857,24 @@ def select_private_subnets(
         "add private subnets to the VPC or pass vpc_subnets selecting them",
     )
     return None
+
+
+def grant_volume_key(scope: Construct, key: kms.IKey) -> None:
+    """Let EC2 Auto Scaling's service-linked role launch instances whose volumes ``key`` encrypts.
+
+    EC2 Auto Scaling User Guide, "Required AWS KMS key policy for use with encrypted volumes". An
+    imported key's policy cannot be edited here: warn with what its owner must add.
+    """
+    if not allow_autoscaling_service_linked_role(key):
+        Annotations.of(scope).add_warning_v2(
+            "immutable-constructs:volumeKeyPolicy",
+            f"volume_key {key.key_arn} is imported, so its key policy cannot be edited here. EC2 Auto Scaling "
+            "launches instances with its service-linked role AWSServiceRoleForAutoScaling, which must be allowed "
+            "kms:Encrypt, kms:Decrypt, kms:ReEncrypt*, kms:GenerateDataKey*, kms:DescribeKey and kms:CreateGrant "
+            "(with kms:GrantIsForAWSResource=true) on it, or every launch fails. Add those statements to the key's "
+            "policy (EC2 Auto Scaling User Guide, 'Required AWS KMS key policy for use with encrypted volumes'; "
+            "docs/deploying.md shows them).",
+        )
 
 
 def check_image(scope: Construct, problems: Problems, machine_image: ec2.IMachineImage) -> ec2.MachineImageConfig:

@@ -42,8 +42,8 @@ def key_statements(template: Template) -> list[dict[str, Any]]:
 
 
 def assert_autoscaling_may_use(statements: list[dict[str, Any]]) -> None:
-    use = [s for s in statements if s.get("Sid") == "AutoScalingServiceLinkedRoleUsesKey"]
-    grant = [s for s in statements if s.get("Sid") == "AutoScalingServiceLinkedRoleCreatesGrants"]
+    use = [s for s in statements if s.get("Sid") == "AutoScalingUsesKey"]
+    grant = [s for s in statements if s.get("Sid") == "AutoScalingGrantsForVolumes"]
     assert len(use) == 1 and len(grant) == 1, "the grant is added once, however many fleets use the key"
     assert sorted(use[0]["Action"]) == sorted(USE_ACTIONS)
     assert grant[0]["Action"] == "kms:CreateGrant"
