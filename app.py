@@ -363,7 +363,7 @@ def build(app: App) -> ReferenceStack:
     images = ReferenceImagesStack(app, "ImmutableReferenceImages", region=region, source_revision=source_revision)
     stack = ReferenceStack(app, "ImmutableReference", region=region)
     # `cdk deploy ImmutableReference` deploys (or confirms) the images stack first.
-    stack.add_stack_dependency(images, "the pinned images are built by the images stack's pipelines")
+    stack.node.add_dependency(images)  # a stack-to-stack dependency (no deprecated Stack API)
     Validations.of(app).add_plugins(AwsSolutionsChecks(app), ImmutableInfrastructureChecks())
     return stack
 

@@ -58,7 +58,7 @@ def build(app: App) -> Stack:
     )
 
     stack = Stack(app, "GoldenAmi", env=Environment(region="us-east-1"))
-    stack.add_stack_dependency(images, "the fleet runs images the pipeline builds")
+    stack.node.add_dependency(images)  # deploy the images stack first
     vpc = ec2.Vpc(
         stack,
         "Vpc",
