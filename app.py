@@ -1,19 +1,31 @@
 #!/usr/bin/env python3
-"""Reference architecture: a golden image pipeline feeding an AMI catalog, an immutable web
-fleet behind an ALB pinned to a catalog version, an API fleet released by CodeDeploy
-blue/green, both reachable only through Session Manager, checked by AwsSolutionsChecks and
-ImmutableInfrastructureChecks at every synth.
+"""Reference architecture in two stacks, deployed in this order (docs/deploying.md):
 
-Synthesizes offline: no AWS credentials and no context lookups. The fleet runs the AMI
-pinned in the SSM parameter ``/images/web/stable`` at the version given by the context
-key ``images.web.stable`` (default 1): ``cdk deploy -c images.web.stable=18`` releases
-version 18, and deploying 17 again rolls back; ``images.api.stable`` does the same for the
-API fleet's ``/images/api/stable``. The region comes from the context key
-``region`` (default us-east-1); the AMIs are tagged with the context key ``source_revision``
-(e.g. ``-c source_revision=$(git rev-parse HEAD)``, default ``local``).
+1. ``ImmutableReferenceImages``: a build VPC, the AMI catalog (lines ``web`` and ``api``) and
+   one golden image pipeline per line. The ``web`` image serves ``/health`` on port 8080 with
+   nginx; the ``api`` image serves ``/health`` on port 8081 and contains the CodeDeploy agent
+   that ``BlueGreenFleet`` needs. Images are built, tested, scanned and promoted to
+   ``/images/<line>/stable`` at run time.
+2. ``ImmutableReference``: a VPC, an internet-facing ALB, the web fleet (``ImmutableFleet``)
+   and the API fleet (``BlueGreenFleet``, on ``/api/*``), both reachable only through Session
+   Manager, pinned to promoted image versions.
+
+The pins live in git: ``cdk.json`` holds ``"images.web.stable": N`` and
+``"images.api.stable": N`` under ``context``. Releasing an image is a one-line pull request
+that raises N; rolling back is one that lowers it. A missing pin fails the synth with one
+message naming the key and the file. ``aws ssm get-parameter-history --name
+/images/web/stable`` lists the versions that exist. ``make synth`` synthesizes both stacks;
+AwsSolutionsChecks and ImmutableInfrastructureChecks run at every synth.
+
+Synthesizes offline: no AWS credentials and no context lookups. The region comes from the
+context key ``region`` (default us-east-1); the AMIs are tagged with the context key
+``source_revision`` (e.g. ``-c source_revision=$(git rev-parse HEAD)``, default ``local``).
 """
 
 from __future__ import annotations
+
+import sys
+from typing import Any
 
 from aws_cdk import Acknowledgment, App, CfnOutput, CfnResource, Duration, Environment, Stack, Validations
 from aws_cdk import aws_ec2 as ec2
@@ -33,8 +45,8 @@ from immutable_constructs import (
     ImageComponent,
     ImmutableFleet,
     ParentImage,
-    PinnedSsmImage,
     SessionManagerAccess,
+    ValidationError,
 )
 from immutable_constructs.nag import ImmutableInfrastructureChecks
 
@@ -42,6 +54,7 @@ IMAGE_PARAMETER = "/images/web/stable"
 IMAGE_VERSION_CONTEXT_KEY = "images.web.stable"
 API_IMAGE_PARAMETER = "/images/api/stable"
 API_IMAGE_VERSION_CONTEXT_KEY = "images.api.stable"
+IMAGE_LINES = ["web", "api"]
 
 
 def _acknowledge(scope: Construct, rule: str, reason: str) -> None:
@@ -63,67 +76,140 @@ def _skip_checkov(scope: Construct, check: str, comment: str) -> None:
     resource.add_metadata("checkov", skips)
 
 
-# --- golden images: pipeline -> catalog (the fleet below pins catalog.machine_image) -------
-WEB_SERVER_COMPONENT = {
-    "name": "WebServer",
-    "description": "Install the web server; its configuration comes from parameters at boot.",
-    "schemaVersion": 1.0,
-    "phases": [
-        {
-            "name": "build",
-            "steps": [
-                {
-                    "name": "Install",
-                    "action": "ExecuteBash",
-                    "inputs": {"commands": ["dnf -y install nginx aws-cfn-bootstrap", "systemctl enable nginx"]},
-                }
-            ],
-        },
-        {
-            "name": "test",
-            "steps": [
-                {
-                    "name": "Serves",
-                    "action": "ExecuteBash",
-                    "inputs": {"commands": ["systemctl start nginx", "curl -fsS http://localhost/ > /dev/null"]},
-                }
-            ],
-        },
-    ],
-}
+# --- golden images: pipelines -> catalog (the service stack pins catalog versions) ---------
+WEB_PORT = 8080
+API_PORT = 8081
+HEALTH_PATH = "/health"
 
 
-def add_golden_images(scope: Construct, vpc: ec2.IVpc, *, source_revision: str) -> AmiCatalog:
-    """The AMI catalog (/images/web/candidate, /images/web/stable) and the pipeline that feeds it."""
-    catalog = AmiCatalog(scope, "Images", lines=["web"])
-    GoldenImagePipeline(
-        scope,
-        "WebImage",
-        catalog=catalog,
-        image_line="web",
-        vpc=vpc,
-        parent_image=ParentImage.ssm_parameter("/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64"),
-        components=[
-            ImageComponent.aws_managed("update-linux", "1.0.2"),
-            ImageComponent.from_dict("web-server", WEB_SERVER_COMPONENT),
+def nginx_site(port: int) -> str:
+    """The shell command that makes nginx serve ``HEALTH_PATH`` (200 ok) and static files on ``port``."""
+    lines = [
+        "server {",
+        f"    listen {port};",
+        f"    location = {HEALTH_PATH} {{ access_log off; return 200 ok; }}",
+        "    location / { root /usr/share/nginx/html; }",
+        "}",
+    ]
+    quoted = " ".join(f"'{line}'" for line in lines)
+    return f"printf '%s\\n' {quoted} > /etc/nginx/conf.d/immutable-app.conf && nginx -t"
+
+
+def server_component(name: str, port: int, *, install: list[str], test: list[str]) -> dict[str, Any]:
+    """An Image Builder component: nginx on ``port`` with ``HEALTH_PATH``, plus ``install``; its test
+    phase checks, on the test instance, the exact URL the fleet's and the target group's checks use."""
+    return {
+        "name": name,
+        "description": f"nginx on port {port} with {HEALTH_PATH}; configuration comes from parameters at boot.",
+        "schemaVersion": 1.0,
+        "phases": [
+            {
+                "name": "build",
+                "steps": [
+                    {
+                        "name": "Install",
+                        "action": "ExecuteBash",
+                        "inputs": {
+                            "commands": [
+                                "dnf -y install nginx aws-cfn-bootstrap",
+                                nginx_site(port),
+                                "systemctl enable nginx",
+                                *install,
+                            ]
+                        },
+                    }
+                ],
+            },
+            {
+                "name": "test",
+                "steps": [
+                    {
+                        "name": "Serves",
+                        "action": "ExecuteBash",
+                        "inputs": {
+                            "commands": [
+                                "systemctl start nginx",
+                                f"curl -fsS http://localhost:{port}{HEALTH_PATH} > /dev/null",
+                                *test,
+                            ]
+                        },
+                    }
+                ],
+            },
         ],
-        source_revision=source_revision,
-    )
-    return catalog
+    }
+
+
+WEB_SERVER_COMPONENT = server_component("WebServer", WEB_PORT, install=[], test=[])
+
+# The CodeDeploy agent, installed as the CodeDeploy User Guide says ("Install the CodeDeploy agent
+# for Amazon Linux or RHEL"): Ruby, then the installer from the region's CodeDeploy bucket.
+CODEDEPLOY_AGENT_INSTALL = [
+    "dnf -y install ruby wget",
+    'TOKEN=$(curl -fsS -X PUT http://169.254.169.254/latest/api/token -H "X-aws-ec2-metadata-token-ttl-seconds: 300")',
+    'REGION=$(curl -fsS -H "X-aws-ec2-metadata-token: $TOKEN" http://169.254.169.254/latest/meta-data/placement/region)',
+    'wget -q -O /tmp/codedeploy-install "https://aws-codedeploy-$REGION.s3.$REGION.amazonaws.com/latest/install"',
+    "chmod +x /tmp/codedeploy-install && /tmp/codedeploy-install auto && rm -f /tmp/codedeploy-install",
+    "systemctl enable codedeploy-agent",
+]
+API_SERVER_COMPONENT = server_component(
+    "ApiServer",
+    API_PORT,
+    install=CODEDEPLOY_AGENT_INSTALL,
+    test=["systemctl is-enabled codedeploy-agent", "systemctl start codedeploy-agent"],
+)
+
+
+class ReferenceImagesStack(Stack):
+    """Deploy first: the build VPC, the AMI catalog (lines web and api) and a pipeline per line."""
+
+    def __init__(self, scope: Construct, id: str, *, region: str = "us-east-1", source_revision: str = "local") -> None:
+        super().__init__(
+            scope, id, description="immutable-constructs reference architecture: images", env=Environment(region=region)
+        )
+        vpc = ec2.Vpc(
+            self,
+            "BuildVpc",
+            max_azs=2,
+            nat_gateways=1,
+            flow_logs={"All": ec2.FlowLogOptions(traffic_type=ec2.FlowLogTrafficType.ALL)},
+        )
+        self.catalog = AmiCatalog(self, "Images", lines=IMAGE_LINES)
+        parent = ParentImage.ssm_parameter("/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64")
+        for construct_id, line, name, component in (
+            ("WebImage", "web", "web-server", WEB_SERVER_COMPONENT),
+            ("ApiImage", "api", "api-server", API_SERVER_COMPONENT),
+        ):
+            GoldenImagePipeline(
+                self,
+                construct_id,
+                catalog=self.catalog,
+                image_line=line,
+                vpc=vpc,
+                parent_image=parent,
+                components=[
+                    ImageComponent.aws_managed("update-linux", "1.0.2"),
+                    ImageComponent.from_dict(name, component),
+                ],
+                source_revision=source_revision,
+            )
 
 
 class ReferenceStack(Stack):
-    """VPC, internet-facing ALB, an ImmutableFleet pinned to an image version, Session Manager access."""
+    """Deploy second: VPC, internet-facing ALB, the web and API fleets pinned to promoted images.
+
+    The versions come from the context keys ``images.web.stable`` and ``images.api.stable``
+    (committed in cdk.json); ``image_version`` / ``api_image_version`` override them (tests).
+    """
 
     def __init__(
         self,
         scope: Construct,
         id: str,
         *,
-        image_version: int,
         region: str = "us-east-1",
-        source_revision: str = "local",
-        api_image_version: int = 1,
+        image_version: int | None = None,
+        api_image_version: int | None = None,
     ) -> None:
         # A region (ALB access logs need the region's ELB account) but no account: nothing is looked up.
         super().__init__(
@@ -138,7 +224,10 @@ class ReferenceStack(Stack):
             flow_logs={"All": ec2.FlowLogOptions(traffic_type=ec2.FlowLogTrafficType.ALL)},
         )
 
-        images = add_golden_images(self, vpc, source_revision=source_revision)
+        # Names and pins only (an AmiCatalog creates no resources): the pipelines live in the images stack.
+        images = AmiCatalog(self, "Images", lines=IMAGE_LINES)
+        web_image = images.machine_image("web", channel="stable", version=image_version)
+        api_image = images.machine_image("api", channel="stable", version=api_image_version)
 
         access_logs = s3.Bucket(
             self,
@@ -172,28 +261,40 @@ class ReferenceStack(Stack):
             self,
             "Web",
             vpc=vpc,
-            port=8080,
+            port=WEB_PORT,
             protocol=elbv2.ApplicationProtocol.HTTP,
             target_type=elbv2.TargetType.INSTANCE,
-            health_check=elbv2.HealthCheck(path="/health", healthy_threshold_count=2, interval=Duration.seconds(10)),
+            health_check=elbv2.HealthCheck(path=HEALTH_PATH, healthy_threshold_count=2, interval=Duration.seconds(10)),
             deregistration_delay=Duration.seconds(30),
         )
         listener.add_target_groups("Default", target_groups=[target_group])
 
         # Scaling events (every replacement) go to an encrypted, SSL-only topic. Auto Scaling
-        # publishes with its service-linked role, which must be able to use the key.
+        # publishes with its service-linked role, which must be able to use the key. That role
+        # appears with the account's first Auto Scaling group, possibly in this very deploy, and KMS
+        # rejects a key policy naming a principal that does not exist (MalformedPolicyDocumentException),
+        # so the statement names any principal and matches the role by aws:PrincipalArn at request time.
         topic_key = kms.Key(self, "FleetEventsKey", enable_key_rotation=True, description="Fleet scaling events")
         topic_key.add_to_resource_policy(
             iam.PolicyStatement(
+                sid="AutoScalingServiceLinkedRolePublishes",
                 actions=["kms:Decrypt", "kms:GenerateDataKey*"],
-                principals=[
-                    iam.ArnPrincipal(
-                        f"arn:{self.partition}:iam::{self.account}:role/aws-service-role/"
-                        "autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling"
-                    )
-                ],
+                principals=[iam.AnyPrincipal()],
                 resources=["*"],
+                conditions={
+                    "StringEquals": {"aws:PrincipalAccount": self.account},
+                    "ArnEquals": {
+                        "aws:PrincipalArn": f"arn:{self.partition}:iam::{self.account}:role/aws-service-role/"
+                        "autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling"
+                    },
+                },
             )
+        )
+        _skip_checkov(
+            topic_key,
+            "CKV_AWS_33",
+            "The principal '*' is narrowed by aws:PrincipalAccount and aws:PrincipalArn to EC2 Auto Scaling's "
+            "service-linked role, which may not exist yet when the key is created.",
         )
         topic = sns.Topic(self, "FleetEvents", master_key=topic_key, enforce_ssl=True)
 
@@ -201,11 +302,11 @@ class ReferenceStack(Stack):
             self,
             "WebFleet",
             vpc=vpc,
-            machine_image=images.machine_image("web", channel="stable", version=image_version),
+            machine_image=web_image,
             instance_type=ec2.InstanceType("t3.small"),
             min_capacity=2,
             max_capacity=4,
-            health_check=FleetHealthCheck.http("http://localhost:8080/health"),
+            health_check=FleetHealthCheck.http(f"http://localhost:{WEB_PORT}{HEALTH_PATH}"),
             target_groups=[target_group],
             notification_topic=topic,
         )
@@ -225,10 +326,10 @@ class ReferenceStack(Stack):
             self,
             "Api",
             vpc=vpc,
-            port=8081,
+            port=API_PORT,
             protocol=elbv2.ApplicationProtocol.HTTP,
             target_type=elbv2.TargetType.INSTANCE,
-            health_check=elbv2.HealthCheck(path="/health", healthy_threshold_count=2, interval=Duration.seconds(10)),
+            health_check=elbv2.HealthCheck(path=HEALTH_PATH, healthy_threshold_count=2, interval=Duration.seconds(10)),
             deregistration_delay=Duration.seconds(30),
         )
         listener.add_target_groups(
@@ -241,41 +342,37 @@ class ReferenceStack(Stack):
             self,
             "ApiFleet",
             vpc=vpc,
-            machine_image=PinnedSsmImage(API_IMAGE_PARAMETER, version=api_image_version),
+            machine_image=api_image,
             instance_type=ec2.InstanceType("t3.small"),
             target_group=api_target_group,
             min_capacity=2,
             max_capacity=4,
-            health_check=FleetHealthCheck.http("http://localhost:8081/health"),
+            health_check=FleetHealthCheck.http(f"http://localhost:{API_PORT}{HEALTH_PATH}"),
         )
         access.add_fleet(api)
-        CfnOutput(self, "ApiImageParameter", value=f"{API_IMAGE_PARAMETER}:{api_image_version}")
+        CfnOutput(self, "ApiImageParameter", value=f"{API_IMAGE_PARAMETER}:{api_image.version}")
 
         CfnOutput(self, "Url", value=f"http://{alb.load_balancer_dns_name}/")
-        CfnOutput(self, "ImageParameter", value=f"{IMAGE_PARAMETER}:{image_version}")
+        CfnOutput(self, "ImageParameter", value=f"{IMAGE_PARAMETER}:{web_image.version}")
 
 
 def build(app: App) -> ReferenceStack:
-    """Add the reference stack and the rule packs to ``app``."""
-    raw = app.node.try_get_context(IMAGE_VERSION_CONTEXT_KEY)
-    image_version = int(raw) if raw is not None else 1
+    """Add both stacks (images first) and the rule packs to ``app``; returns the service stack."""
     region = app.node.try_get_context("region") or "us-east-1"
     source_revision = str(app.node.try_get_context("source_revision") or "local")
-    raw_api = app.node.try_get_context(API_IMAGE_VERSION_CONTEXT_KEY)
-    api_image_version = int(raw_api) if raw_api is not None else 1
-    stack = ReferenceStack(
-        app,
-        "ImmutableReference",
-        image_version=image_version,
-        region=region,
-        source_revision=source_revision,
-        api_image_version=api_image_version,
-    )
+    images = ReferenceImagesStack(app, "ImmutableReferenceImages", region=region, source_revision=source_revision)
+    stack = ReferenceStack(app, "ImmutableReference", region=region)
+    # `cdk deploy ImmutableReference` deploys (or confirms) the images stack first.
+    stack.node.add_dependency(images)  # a stack-to-stack dependency (no deprecated Stack API)
     Validations.of(app).add_plugins(AwsSolutionsChecks(app), ImmutableInfrastructureChecks())
     return stack
 
 
 if __name__ == "__main__":
-    app = App()
-    build(app)
-    app.synth()
+    try:
+        app = App()
+        build(app)
+        app.synth()
+    except ValidationError as error:
+        # One message, no traceback: e.g. a missing image pin says which cdk.json key to add.
+        sys.exit(f"synth failed: {error}")

@@ -161,8 +161,9 @@ class AmiCatalog(Construct):
 
         ``{{resolve:ssm:/images/web/stable:17}}`` goes into the template: a new image is an
         explicit diff, rollback is pinning the previous version. With ``version=None`` the
-        version comes from the context key ``images.<line>.<channel>``
-        (``cdk deploy -c images.web.stable=17``); without either, a ValidationError.
+        version comes from the context key ``images.<line>.<channel>``, kept in git in the app's
+        ``cdk.json`` (``"context": {"images.web.stable": 17}``) so a release or a rollback is a
+        one-line pull request; without either, a ValidationError that names the key to add.
         """
         self._check(line, channel)
         problems = Problems(self)
@@ -173,8 +174,10 @@ class AmiCatalog(Construct):
                 problems.add(
                     "version",
                     None,
-                    f"no version given and no context value {key!r}",
-                    f"pass version=N or deploy with `cdk deploy -c {key}=N`",
+                    f"no image pin: no version given and no context value {key!r}",
+                    f'add "{key}": N to the "context" object of the app\'s cdk.json and commit it, where N is '
+                    f"the version of {self.parameter_name(line, channel)} to run (list them with `aws ssm "
+                    f"get-parameter-history --name {self.parameter_name(line, channel)}`); or pass version=N",
                 )
                 problems.raise_if_any()
             try:
@@ -182,7 +185,12 @@ class AmiCatalog(Construct):
                     raise ValueError(raw)
                 version = int(str(raw))
             except ValueError:
-                problems.add("version", raw, f"context value {key!r} is not an integer", f"use `-c {key}=17`")
+                problems.add(
+                    "version",
+                    raw,
+                    f"context value {key!r} is not an integer",
+                    f'use a number, e.g. "{key}": 17 in cdk.json',
+                )
                 problems.raise_if_any()
         problems.require(
             is_unresolved(version) or (isinstance(version, int) and not isinstance(version, bool) and version >= 1),

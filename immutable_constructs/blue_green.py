@@ -57,16 +57,26 @@ from .fleet import (
     _seconds,
     agent_statements,
     check_image,
+    grant_volume_key,
     instance_arn,
     select_private_subnets,
 )
 
 __all__ = ["BlueGreenFleet"]
 
+
+def _human(duration: Duration | None) -> str:
+    return duration.to_human_string() if duration is not None else "none"
+
+
 _HANDLER_DIR = Path(__file__).resolve().parent / "_handlers" / "blue_green"
 _HEALTH_CHECK_SCRIPT = "/etc/immutable-constructs/health-check.sh"
 _DEFAULT_TERMINATION_WAIT = Duration.minutes(5)
-_DEFAULT_DEPLOYMENT_TIMEOUT = Duration.hours(1)
+# CloudFormation fails a custom resource that has not answered within 1 hour with a generic timeout. The
+# provider's waiter must give up first, with margin for the last poll and the response, so the operator
+# sees the handler's own message (CloudFormation User Guide, "Custom resources": 1 hour limit).
+_MAX_DEPLOYMENT_TIMEOUT = Duration.minutes(50)
+_DEFAULT_DEPLOYMENT_TIMEOUT = _MAX_DEPLOYMENT_TIMEOUT
 _MAX_ALARMS = 10  # CodeDeploy's limit per deployment group
 _PROVISIONING_ALLOWANCE_MIN = 20  # green group launch + validation + reroute, before the termination wait
 
@@ -81,24 +91,47 @@ hooks:
 _VALIDATE = f"""#!/bin/bash
 # immutable-constructs: a green instance passes validation only when its application is healthy.
 # The check was written by the launch template's user data, so it is part of the image release.
+# User data runs under cloud-init while the CodeDeploy agent already polls for work, so wait for
+# cloud-init to finish first: otherwise this hook can run before the check exists.
 set -u
+# 1 when the fleet was given a health_check (two revision bundles exist: with and without one).
+REQUIRE_CHECK="{{require_check}}"
+if command -v cloud-init > /dev/null 2>&1; then
+  cloud-init status --wait > /dev/null
+  status=$?
+  # 0: done; 2: done with recoverable errors. Anything else: user data failed, the instance is not ready.
+  if [ "$status" -ne 0 ] && [ "$status" -ne 2 ]; then
+    echo "cloud-init did not finish cleanly (status $status); see /var/log/cloud-init-output.log" >&2
+    exit 1
+  fi
+fi
 if [ -x {_HEALTH_CHECK_SCRIPT} ]; then
   exec {_HEALTH_CHECK_SCRIPT}
+fi
+if [ "$REQUIRE_CHECK" = "1" ]; then
+  echo "a health check was configured but {_HEALTH_CHECK_SCRIPT} is missing or not executable" >&2
+  exit 1
 fi
 echo "no health check configured for this fleet; the target group's health check decides" >&2
 exit 0
 """
 
 
+def validate_script(*, require_check: bool) -> str:
+    """The ValidateService hook's script; ``require_check`` makes a missing health-check script a failure."""
+    return _VALIDATE.replace("{require_check}", "1" if require_check else "0")
+
+
 @functools.cache
-def _revision_directory() -> str:
+def _revision_directory(require_check: bool = True) -> str:
     """A directory holding the revision bundle (appspec.yml + validate.sh); same content, same asset hash.
 
-    Written once per process: every fleet shares the same bundle."""
+    Written once per process and variant: every fleet with a health check shares one bundle, every
+    fleet without one the other."""
     directory = Path(tempfile.mkdtemp(prefix="immutable-constructs-revision-"))
     (directory / "appspec.yml").write_text(_APPSPEC)
     script = directory / "validate.sh"
-    script.write_text(_VALIDATE)
+    script.write_text(validate_script(require_check=require_check))
     script.chmod(0o755)
     return str(directory)
 
@@ -128,8 +161,8 @@ class BlueGreenFleet(Construct):
       traffic moves as soon as green instances pass validation (``manual_reroute_wait``).
     * **Old fleet**: terminated ``termination_wait`` (5 minutes) after traffic moved; until
       then an alarm still rolls traffic back to it. ``keep_old_fleet`` keeps it running.
-    * **Timeout**: the stack waits ``deployment_timeout`` (1 hour, the most a custom
-      resource may take) for a release.
+    * **Timeout**: the stack waits ``deployment_timeout`` (50 minutes: CloudFormation allows a custom
+      resource 1 hour, the waiter stops first so its message reaches the stack) for a release.
     * **Regeneration**: ``max_instance_lifetime`` 14 days, launching before terminating.
     """
 
@@ -191,8 +224,9 @@ class BlueGreenFleet(Construct):
             ``aws deploy continue-deployment`` before traffic moves; without it the deployment
             stops and rolls back. Default: none (traffic moves automatically).
         :param alarms: more CloudWatch alarms that stop and roll back a deployment. Default: none.
-        :param deployment_timeout: how long a stack operation waits for the fleet. Default: 1 hour
-            (5 minutes to 1 hour).
+        :param deployment_timeout: how long a stack operation waits for the fleet. Default: 50 minutes
+            (5 to 50 minutes: CloudFormation fails a custom resource after 1 hour with a generic
+            timeout, so the waiter stops 10 minutes earlier with the handler's own message).
         :param application: an existing CodeDeploy server application. Default: a new one.
         :param max_instance_lifetime: Default: 14 days (1 to 365 days).
         :param health_check_grace_period: ELB health check grace period. Default: 5 minutes.
@@ -285,7 +319,7 @@ class BlueGreenFleet(Construct):
             assumed_by=iam.ServicePrincipal("ec2.amazonaws.com"),
             description=iam_description(f"Instance role of the blue/green fleet {self.node.path}"),
         )
-        revision = s3_assets.Asset(self, "Revision", path=_revision_directory())
+        revision = s3_assets.Asset(self, "Revision", path=_revision_directory(health_check is not None))
         agent_policy = iam.Policy(
             self,
             "AgentPolicy",
@@ -338,6 +372,10 @@ class BlueGreenFleet(Construct):
                 "health check and the alarms judge a release. Pass health_check=FleetHealthCheck.http(...).",
             )
 
+        if volume_key is not None:
+            # EC2 Auto Scaling launches with its service-linked role, which must be able to use the key
+            # (EC2 Auto Scaling User Guide, "Required AWS KMS key policy for use with encrypted volumes").
+            grant_volume_key(self, volume_key)
         self.launch_template = ec2.LaunchTemplate(
             self,
             "LaunchTemplate",
@@ -813,11 +851,12 @@ class BlueGreenFleet(Construct):
         timeout_s = _seconds(timeout)
         if timeout_s is not None:
             problems.require(
-                300 <= timeout_s <= 3600,
+                300 <= timeout_s <= _MAX_DEPLOYMENT_TIMEOUT.to_seconds(),
                 "deployment_timeout",
                 timeout.to_human_string(),
-                "must be from 5 minutes to 1 hour (a custom resource may take at most 1 hour)",
-                "use at most Duration.hours(1)",
+                "must be from 5 to 50 minutes (CloudFormation gives a custom resource at most 1 hour; the "
+                "waiter stops 10 minutes earlier so its own error message reaches the stack events)",
+                "use at most Duration.minutes(50)",
             )
         wait_s = _seconds(termination_wait)
         if wait_s is not None:
@@ -856,6 +895,21 @@ class BlueGreenFleet(Construct):
                         f"({timeout.to_human_string()})",
                         "shorten it so an operator's approval fits in the stack update",
                     )
+        ready_total = _seconds(manual_reroute_wait) if manual_reroute_wait is not None else 0
+        if timeout_s is not None and wait_s is not None and ready_total is not None and not keep_old_fleet:
+            # One deployment runs both waits in sequence: launch and validate green, wait for the operator
+            # to reroute, move traffic, wait before terminating blue. All of it must fit in the waiter.
+            total_s = _PROVISIONING_ALLOWANCE_MIN * 60 + ready_total + wait_s
+            problems.require(
+                ready_total == 0 or wait_s == 0 or total_s <= timeout_s,
+                "termination_wait",
+                termination_wait.to_human_string(),
+                f"plus manual_reroute_wait ({_human(manual_reroute_wait)}) plus {_PROVISIONING_ALLOWANCE_MIN} "
+                f"minutes to launch and validate the green fleet is {int(total_s // 60)} minutes, more than "
+                f"deployment_timeout ({timeout.to_human_string()}); CloudFormation gives a custom resource at "
+                "most 1 hour",
+                "shorten termination_wait or manual_reroute_wait, or keep_old_fleet=True",
+            )
         for prop, value, low, high, reason in (
             ("max_instance_lifetime", lifetime, 86400, 365 * 86400, "must be from 1 day to 365 days"),
             ("health_check_grace_period", grace, 0, 7200, "must be from 0 to 2 hours"),

@@ -27,6 +27,7 @@ from aws_cdk import aws_sns as sns
 from constructs import Construct
 
 from ._private.fleet_checks import check_fleet, check_health_check, check_update_options
+from ._private.kms_grants import allow_autoscaling_service_linked_role
 from ._private.limits import iam_description
 from ._private.nag import acknowledge_wildcards
 from ._private.subnets import select as select_subnets
@@ -479,6 +480,10 @@ class ImmutableFleet(Construct):
         self.user_data: ec2.UserData = user_data or image_config.user_data or ec2.UserData.for_linux()
         """The fleet's user data; it ends with the health check and the success signal."""
 
+        if volume_key is not None:
+            # EC2 Auto Scaling launches with its service-linked role, which must be able to use the key
+            # (EC2 Auto Scaling User Guide, "Required AWS KMS key policy for use with encrypted volumes").
+            grant_volume_key(self, volume_key)
         self.launch_template = ec2.LaunchTemplate(
             self,
             "LaunchTemplate",
@@ -886,6 +891,24 @@ def select_private_subnets(
         "add private subnets to the VPC or pass vpc_subnets selecting them",
     )
     return None
+
+
+def grant_volume_key(scope: Construct, key: kms.IKey) -> None:
+    """Let EC2 Auto Scaling's service-linked role launch instances whose volumes ``key`` encrypts.
+
+    EC2 Auto Scaling User Guide, "Required AWS KMS key policy for use with encrypted volumes". An
+    imported key's policy cannot be edited here: warn with what its owner must add.
+    """
+    if not allow_autoscaling_service_linked_role(key):
+        Annotations.of(scope).add_warning_v2(
+            "immutable-constructs:volumeKeyPolicy",
+            f"volume_key {key.key_arn} is imported, so its key policy cannot be edited here. EC2 Auto Scaling "
+            "launches instances with its service-linked role AWSServiceRoleForAutoScaling, which must be allowed "
+            "kms:Encrypt, kms:Decrypt, kms:ReEncrypt*, kms:GenerateDataKey*, kms:DescribeKey and kms:CreateGrant "
+            "(with kms:GrantIsForAWSResource=true) on it, or every launch fails. Add those statements to the key's "
+            "policy (EC2 Auto Scaling User Guide, 'Required AWS KMS key policy for use with encrypted volumes'; "
+            "docs/deploying.md shows them).",
+        )
 
 
 def check_image(scope: Construct, problems: Problems, machine_image: ec2.IMachineImage) -> ec2.MachineImageConfig:

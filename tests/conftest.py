@@ -12,7 +12,6 @@ import json
 import os
 import shutil
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
@@ -29,44 +28,6 @@ from aws_cdk import aws_ec2 as ec2
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES = ROOT / "build" / "templates"
-
-# -- remove when the issue 9 fixes are merged ------------------------------------------------
-#: The deploy-readiness rules of issue 9 that app.py and the examples do not pass yet on this
-#: branch (their fixes are made in parallel). While this set is not empty, the synth of app.py
-#: and of every example, and the tests that use those apps, ignore ONLY these rules' findings;
-#: every other rule of the pack still fails them. Remove this block (and its two uses below)
-#: when the issue 9 fixes are merged.
-UNTIL_ISSUE_9_DEP_RULES = frozenset({"IMM-DEP1", "IMM-DEP2", "IMM-DEP3", "IMM-DEP4", "IMM-DEP5"})
-
-
-@contextmanager
-def tolerating_issue_9_dep_rules() -> Iterator[None]:
-    """ImmutableInfrastructureChecks without the findings of UNTIL_ISSUE_9_DEP_RULES, for the duration."""
-    from immutable_constructs.nag import ImmutableInfrastructureChecks
-
-    original = ImmutableInfrastructureChecks.check_template
-
-    def check_template(self: ImmutableInfrastructureChecks, body: Any) -> Any:
-        return [f for f in original(self, body) if f.rule_id not in UNTIL_ISSUE_9_DEP_RULES]
-
-    ImmutableInfrastructureChecks.check_template = check_template  # type: ignore[method-assign]
-    try:
-        yield
-    finally:
-        ImmutableInfrastructureChecks.check_template = original  # type: ignore[method-assign]
-
-
-@pytest.fixture(autouse=True)
-def _issue_9_tolerance_for_the_apps(request: pytest.FixtureRequest) -> Iterator[None]:
-    """Tests of app.py or the examples (those using their fixtures) get the tolerance too."""
-    if {"reference_app", "examples"} & set(request.fixturenames):
-        with tolerating_issue_9_dep_rules():
-            yield
-    else:
-        yield
-
-
-# -- end of the issue 9 block -----------------------------------------------------------------
 
 
 def load_module(path: Path, name: str) -> ModuleType:
@@ -100,14 +61,19 @@ class Synthesized:
         return found
 
 
+def app_context(path: Path) -> dict[str, Any]:
+    """The context committed in the app's cdk.json (its image pins), as `cdk synth` would read it."""
+    cdk_json = path.parent / "cdk.json"
+    return dict(json.loads(cdk_json.read_text()).get("context", {})) if cdk_json.exists() else {}
+
+
 def synthesize(name: str, path: Path, context: dict[str, Any] | None = None) -> Synthesized:
     outdir = TEMPLATES / name
     shutil.rmtree(outdir, ignore_errors=True)
     module = load_module(path, f"synth_{name}")
-    app = App(outdir=str(outdir), context=context or {})
+    app = App(outdir=str(outdir), context=app_context(path) if context is None else context)
     module.build(app)
-    with tolerating_issue_9_dep_rules():  # remove when the issue 9 fixes are merged
-        assembly = app.synth()
+    assembly = app.synth()
     templates = {stack.stack_name: stack.template for stack in assembly.stacks}
     report_path = outdir / "validation-report.json"
     report = json.loads(report_path.read_text()) if report_path.exists() else None

@@ -43,7 +43,11 @@ def test_every_example_is_synthesized(examples: dict[str, Synthesized]) -> None:
 
 
 def test_reference_app_contents(reference_app: Synthesized) -> None:
-    assert list(reference_app.templates) == ["ImmutableReference"]
+    # Two stacks, deployed in this order: images first, then the service pinned to promoted images.
+    assert list(reference_app.templates) == ["ImmutableReferenceImages", "ImmutableReference"]
+    images, service = (reference_app.templates[name]["Resources"] for name in reference_app.templates)
+    for type_name in ("AWS::EC2::VPC", "AWS::ImageBuilder::ImagePipeline"):
+        assert any(r["Type"] == type_name for r in images.values()), type_name
     for type_name in (
         "AWS::EC2::VPC",
         "AWS::ElasticLoadBalancingV2::LoadBalancer",
@@ -51,7 +55,28 @@ def test_reference_app_contents(reference_app: Synthesized) -> None:
         "AWS::EC2::LaunchTemplate",
         "AWS::SSM::Document",
     ):
-        assert reference_app.resources(type_name), type_name
+        assert any(r["Type"] == type_name for r in service.values()), type_name
+    assert not any(r["Type"].startswith("AWS::ImageBuilder::") for r in service.values())
+    manifest = json.loads((reference_app.outdir / "manifest.json").read_text())
+    dependencies = manifest["artifacts"]["ImmutableReference"].get("dependencies", [])
+    assert "ImmutableReferenceImages" in dependencies, "deploying the service stack deploys the images first"
+
+
+def test_reference_app_builds_both_image_lines(reference_app: Synthesized) -> None:
+    written = sorted(
+        config["ParameterName"]
+        for distribution in reference_app.resources("AWS::ImageBuilder::DistributionConfiguration").values()
+        for target in distribution["Properties"]["Distributions"]
+        for config in target["SsmParameterConfigurations"]
+    )
+    assert written == ["/images/api/candidate", "/images/web/candidate"]
+    api_components = [
+        c["Properties"]["Data"]
+        for k, c in reference_app.resources("AWS::ImageBuilder::Component").items()
+        if "ApiImage" in k and "codedeploy" in c["Properties"]["Data"]
+    ]
+    assert api_components, "the api image bakes the CodeDeploy agent BlueGreenFleet needs"
+    assert "/latest/install" in api_components[0] and "install auto" in api_components[0]
 
 
 def test_reference_app_uses_no_context_lookups(reference_app: Synthesized) -> None:
@@ -59,26 +84,66 @@ def test_reference_app_uses_no_context_lookups(reference_app: Synthesized) -> No
     assert "missing" not in manifest, manifest.get("missing")
 
 
-def test_reference_app_pins_the_image_version(reference_app: Synthesized) -> None:
-    (launch_template,) = [
-        lt for logical_id, lt in reference_app.resources("AWS::EC2::LaunchTemplate").items() if "WebFleet" in logical_id
-    ]
-    assert launch_template["Properties"]["LaunchTemplateData"]["ImageId"] == "{{resolve:ssm:/images/web/stable:1}}"
+def test_reference_app_pins_come_from_cdk_json(reference_app: Synthesized) -> None:
+    from .conftest import ROOT
+
+    pins = json.loads((ROOT / "cdk.json").read_text())["context"]
+    launch_templates = reference_app.resources("AWS::EC2::LaunchTemplate")
+    (web,) = [lt for logical_id, lt in launch_templates.items() if "WebFleet" in logical_id]
+    (api,) = [lt for logical_id, lt in launch_templates.items() if "ApiFleet" in logical_id]
+    web_pin, api_pin = pins["images.web.stable"], pins["images.api.stable"]
+    assert web["Properties"]["LaunchTemplateData"]["ImageId"] == f"{{{{resolve:ssm:/images/web/stable:{web_pin}}}}}"
+    assert api["Properties"]["LaunchTemplateData"]["ImageId"] == f"{{{{resolve:ssm:/images/api/stable:{api_pin}}}}}"
 
 
-def test_image_version_comes_from_context(tmp_path: Any) -> None:
+def synth_reference(tmp_path: Any, context: dict[str, Any]) -> dict[str, Any]:
     from aws_cdk import App
 
     from .conftest import ROOT, load_module
 
-    module = load_module(ROOT / "app.py", "app_with_context")
-    app = App(outdir=str(tmp_path), context={"images.web.stable": "18"})
-    stack = module.ReferenceStack(app, "Pinned", image_version=int(app.node.try_get_context("images.web.stable")))
-    template = app.synth().get_stack_by_name(stack.stack_name).template
-    (launch_template,) = [
-        r for k, r in template["Resources"].items() if r["Type"] == "AWS::EC2::LaunchTemplate" and "WebFleet" in k
-    ]
-    assert launch_template["Properties"]["LaunchTemplateData"]["ImageId"] == "{{resolve:ssm:/images/web/stable:18}}"
+    module = load_module(ROOT / "app.py", f"app_with_context_{len(context)}")
+    app = App(outdir=str(tmp_path), context=context)
+    stack = module.ReferenceStack(app, "Pinned")
+    return dict(app.synth().get_stack_by_name(stack.stack_name).template)
+
+
+def test_image_version_comes_from_context(tmp_path: Any) -> None:
+    template = synth_reference(tmp_path, {"images.web.stable": 18, "images.api.stable": "4"})
+    images = {
+        k: r["Properties"]["LaunchTemplateData"]["ImageId"]
+        for k, r in template["Resources"].items()
+        if r["Type"] == "AWS::EC2::LaunchTemplate"
+    }
+    assert sorted(images.values()) == ["{{resolve:ssm:/images/api/stable:4}}", "{{resolve:ssm:/images/web/stable:18}}"]
+
+
+def test_a_missing_pin_fails_with_one_message_naming_the_key(tmp_path: Any) -> None:
+    from immutable_constructs import ValidationError
+
+    with pytest.raises(ValidationError) as raised:
+        synth_reference(tmp_path, {"images.web.stable": 18})
+    message = str(raised.value)
+    assert "1 invalid prop problem" in message
+    assert "'images.api.stable'" in message and '"images.api.stable": N' in message and "cdk.json" in message
+    assert "aws ssm get-parameter-history --name /images/api/stable" in message
+
+
+@pytest.mark.parametrize("app_path", ["app.py", "examples/golden_ami/app.py", "examples/blue_green/app.py"])
+def test_running_an_app_without_its_pins_prints_no_traceback(app_path: str, tmp_path: Any) -> None:
+    """As `cdk synth` runs it, minus the context: one message on stderr, exit code 1, no traceback."""
+    import os
+    import subprocess
+    import sys
+
+    from .conftest import ROOT
+
+    env = {**os.environ, "CDK_OUTDIR": str(tmp_path), "CDK_CONTEXT_JSON": "{}", "PYTHONPATH": str(ROOT)}
+    done = subprocess.run(
+        [sys.executable, str(ROOT / app_path)], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 1, done.stderr
+    assert "Traceback" not in done.stderr
+    assert "synth failed:" in done.stderr and "cdk.json" in done.stderr
 
 
 def test_every_group_replaces_and_regenerates(reference_app: Synthesized, examples: dict[str, Synthesized]) -> None:

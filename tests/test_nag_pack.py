@@ -15,7 +15,7 @@ from constructs import Construct
 from immutable_constructs import ValidationError, __version__
 from immutable_constructs.nag import RULES, STRICT_CONTEXT_KEY, ImmutableInfrastructureChecks
 
-from .conftest import example_apps, load_module, tolerating_issue_9_dep_rules
+from .conftest import app_context, example_apps, load_module
 
 #: Findings link to this release's docs/rules.md on GitHub (absolute: pip users have no docs folder).
 DOCS = f"https://github.com/immutable-constructs/immutable-constructs/blob/v{__version__}/docs/rules.md"
@@ -240,11 +240,10 @@ def test_stacks_inside_stages_are_checked(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("path", example_apps(), ids=lambda p: p.parent.name)
 def test_every_example_passes_the_pack(path: Path, tmp_path: Path) -> None:
-    app = App(outdir=str(tmp_path))
+    app = App(outdir=str(tmp_path), context=app_context(path))
     load_module(path, f"nag_{path.parent.name}").build(app)
     Validations.of(app).add_plugins(ImmutableInfrastructureChecks())
-    with tolerating_issue_9_dep_rules():  # remove when the issue 9 fixes are merged
-        error, report = synth(app)
+    error, report = synth(app)
     assert error is None, error
     failing = [v for v in report.get("violations", []) if v["severity"] in ("error", "fatal")]
     assert failing == [], failing

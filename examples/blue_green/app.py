@@ -1,9 +1,12 @@
 """A fleet released by CodeDeploy blue/green behind an internal ALB, checked by AwsSolutionsChecks.
 
-Release a new image by changing the pinned version: ``cdk deploy -c images.orders.stable=8``.
+Release a new image by changing the pinned version, kept in git in this folder's ``cdk.json``
+(``"images.orders.stable": 8``): a one-line pull request. A missing pin fails the synth.
 The stack update starts a CodeDeploy deployment and waits for it; a failed deployment (or
 one stopped by an alarm) is rolled back by CodeDeploy and then by CloudFormation.
 """
+
+import sys
 
 from aws_cdk import Acknowledgment, App, CfnResource, Duration, Environment, Stack, Validations
 from aws_cdk import aws_cloudwatch as cloudwatch
@@ -13,15 +16,12 @@ from aws_cdk import aws_elasticloadbalancingv2 as elbv2
 from aws_cdk import aws_s3 as s3
 from cdk_nag import AwsSolutionsChecks
 
-from immutable_constructs import BlueGreenFleet, FleetHealthCheck, PinnedSsmImage
+from immutable_constructs import AmiCatalog, BlueGreenFleet, FleetHealthCheck, ValidationError
 
-IMAGE_VERSION_CONTEXT_KEY = "images.orders.stable"
 VPC_CIDR = "10.20.0.0/16"
 
 
 def build(app: App) -> Stack:
-    raw = app.node.try_get_context(IMAGE_VERSION_CONTEXT_KEY)
-    version = int(raw) if raw is not None else 7
     stack = Stack(app, "BlueGreenFleet", env=Environment(region="eu-west-1"))
     vpc = ec2.Vpc(
         stack,
@@ -82,7 +82,8 @@ def build(app: App) -> Stack:
         stack,
         "Orders",
         vpc=vpc,
-        machine_image=PinnedSsmImage("/images/orders/stable", version=version),
+        # /images/orders/stable at the version committed in cdk.json ("images.orders.stable").
+        machine_image=AmiCatalog(stack, "Images", lines=["orders"]).machine_image("orders", channel="stable"),
         instance_type=ec2.InstanceType("t3.small"),
         target_group=target_group,
         health_check=FleetHealthCheck.http("http://localhost:8080/health"),
@@ -95,6 +96,9 @@ def build(app: App) -> Stack:
 
 
 if __name__ == "__main__":
-    app = App()
-    build(app)
-    app.synth()
+    try:
+        app = App()
+        build(app)
+        app.synth()
+    except ValidationError as error:
+        sys.exit(f"synth failed: {error}")
