@@ -1,0 +1,74 @@
+"""Every single fault at every AWS call of every lifecycle of the blue/green handler (tests/faults).
+
+For each lifecycle (create, unchanged update, release, failed release, rollback, scale change,
+delete), the fault-free run gives the reference end state. Then one fault is injected at the N-th
+AWS call of the lifecycle and the run is continued by re-delivering the same event (``retry``) or by
+failing the operation and letting CloudFormation recover (``fail``). Either way the invariants hold
+after every step and the run ends in the reference end state.
+
+``make test`` runs a fixed sample (every lifecycle, every fault kind, spread over the call indices);
+``make fuzz-handlers`` (HANDLER_FAULTS=all) runs every combination.
+"""
+
+from __future__ import annotations
+
+import os
+import traceback
+from functools import cache
+from typing import Any
+
+import pytest
+
+from .faults import KINDS, Fault, FaultPlan
+from .faults.blue_green import LIFECYCLES, run
+
+EXHAUSTIVE = os.environ.get("HANDLER_FAULTS", "sample") == "all"
+
+
+@cache
+def reference(lifecycle: str) -> tuple[tuple[str, ...], dict[str, Any], int]:
+    plan = FaultPlan()
+    outcomes, signature, _ = run(LIFECYCLES[lifecycle], plan)
+    return tuple(outcomes), signature, len(plan.calls)
+
+
+def combinations(lifecycle: str, calls: int) -> list[tuple[Fault, str]]:
+    if EXHAUSTIVE:
+        return [(Fault(kind, at), on_fault) for at in range(1, calls + 1) for kind in KINDS
+                for on_fault in (("retry", "fail") if kind != "throttle" else ("retry",))]  # fmt: skip
+    # The sample: each fault kind once, at call indices spread over the lifecycle, both continuations.
+    offset = sorted(LIFECYCLES).index(lifecycle)
+    return [
+        (Fault(kind, 1 + (offset + 7 * i) % calls), ("retry", "fail")[(offset + i) % 2]) for i, kind in enumerate(KINDS)
+    ]
+
+
+def check_combination(lifecycle: str, fault: Fault, on_fault: str) -> str | None:
+    _, want, _ = reference(lifecycle)
+    plan = FaultPlan(fault)
+    try:
+        outcomes, got, w = run(LIFECYCLES[lifecycle], plan, on_fault=on_fault)
+    except AssertionError as error:
+        return f"{lifecycle} {fault} ({plan.fired}) {on_fault}: {error}"
+    except BaseException as error:  # noqa: BLE001 - any escape is a finding
+        return f"{lifecycle} {fault} ({plan.fired}) {on_fault}: {type(error).__name__}: {error}\n{traceback.format_exc()}"
+    assert plan.fired is not None, f"{fault} never fired: the lifecycle made {len(plan.calls)} calls"
+    if got != want:
+        return f"{lifecycle} {fault} ({plan.fired}) {on_fault}: end state {got} != fault-free {want}; {outcomes}"
+    return None
+
+
+def test_the_fault_free_lifecycles_make_the_expected_calls() -> None:
+    """The reference runs themselves: a release deploys once, a failed release fails then rolls back."""
+    assert reference("release")[1]["groups"] == [("serving", "green", "2", ("2",), 2, 4, 2, True)]
+    assert reference("failed-release")[0] == ("failed as expected", "ok")
+    assert reference("failed-release")[1]["groups"] == [("serving", "initial", "1", ("1",), 2, 4, 2, True)]
+    assert reference("delete")[1] == {"deployment_group": None, "groups": [], "active_deployments": 0}
+    assert reference("scale")[1]["groups"] == [("serving", "initial", "1", ("1",), 3, 5, 3, True)]
+
+
+@pytest.mark.parametrize("lifecycle", sorted(LIFECYCLES))
+def test_any_single_fault_converges(lifecycle: str) -> None:
+    _, _, calls = reference(lifecycle)
+    findings = [f for f in (check_combination(lifecycle, fault, on) for fault, on in combinations(lifecycle, calls)) if f]
+    assert not findings, "\n\n".join(findings)
