@@ -183,6 +183,9 @@ class World:
                 record["status"] = "Succeeded"  # CodeDeploy's own rollback: blue serves again
             elif mode == "fail":
                 self.codedeploy.fail(deployment_id)
+            elif mode == "stop":  # stopped by hand (or an alarm without rollback): blue keeps serving
+                record["status"] = "Stopped"
+                record["errorInformation"] = {"code": "DEPLOYMENT_STOPPED", "message": "stopped by a user"}
             else:
                 self.codedeploy.succeed(deployment_id)
             self.check(f"CodeDeploy {mode} {deployment_id}")

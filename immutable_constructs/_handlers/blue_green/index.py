@@ -272,13 +272,15 @@ def create(aws: Aws, props: Props) -> dict[str, Any]:
             create_group(aws, props, props.initial_group)
             created_group = True
         if get_deployment_group(aws, props) is None:
+            # Set before the call: a create whose response was lost (a timeout) may still have made it, and a
+            # deployment group left pointing at the group deleted below is worse than none (issue 15, lost@6).
+            created_deployment_group = True
             call(
                 aws.codedeploy,
                 "create_deployment_group",
                 deploymentGroupName=props.deployment_group,
                 **props.deployment_group_settings(props.initial_group),
             )
-            created_deployment_group = True
         else:  # a retried create: bring the existing one to the desired settings
             put_deployment_group(aws, props, props.initial_group)
         verify_deployment_group(aws, props, props.initial_group)
