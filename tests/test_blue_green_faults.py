@@ -58,11 +58,13 @@ def check_combination(lifecycle: str, fault: Fault, on_fault: str) -> str | None
     _, want, _ = reference(lifecycle)
     plan = FaultPlan(fault)
     try:
-        outcomes, got, w = run(LIFECYCLES[lifecycle], plan, on_fault=on_fault)
+        outcomes, got, _ = run(LIFECYCLES[lifecycle], plan, on_fault=on_fault)
     except AssertionError as error:
         return f"{lifecycle} {fault} ({plan.fired}) {on_fault}: {error}"
-    except BaseException as error:  # noqa: BLE001 - any escape is a finding
-        return f"{lifecycle} {fault} ({plan.fired}) {on_fault}: {type(error).__name__}: {error}\n{traceback.format_exc()}"
+    except BaseException as error:
+        return (
+            f"{lifecycle} {fault} ({plan.fired}) {on_fault}: {type(error).__name__}: {error}\n{traceback.format_exc()}"
+        )
     assert plan.fired is not None, f"{fault} never fired: the lifecycle made {len(plan.calls)} calls"
     if got != want:
         return f"{lifecycle} {fault} ({plan.fired}) {on_fault}: end state {got} != fault-free {want}; {outcomes}"
@@ -81,7 +83,9 @@ def test_the_fault_free_lifecycles_make_the_expected_calls() -> None:
 @pytest.mark.parametrize("lifecycle", sorted(LIFECYCLES))
 def test_any_single_fault_converges(lifecycle: str) -> None:
     _, _, calls = reference(lifecycle)
-    findings = [f for f in (check_combination(lifecycle, fault, on) for fault, on in combinations(lifecycle, calls)) if f]
+    findings = [
+        f for f in (check_combination(lifecycle, fault, on) for fault, on in combinations(lifecycle, calls)) if f
+    ]
     assert not findings, "\n\n".join(findings)
 
 

@@ -120,7 +120,11 @@ class BlueGreenMachine(RuleBasedStateMachine):
         assert serving is not None
         group = self.w.groups()[serving]
         versions = {str(i["LaunchTemplate"]["Version"]) for i in group["Instances"]}
-        assert versions == {self.declared["LaunchTemplateVersion"]}, (serving, versions, self.declared["LaunchTemplateVersion"])
+        assert versions == {self.declared["LaunchTemplateVersion"]}, (
+            serving,
+            versions,
+            self.declared["LaunchTemplateVersion"],
+        )
         assert (group["MinSize"], group["MaxSize"]) == (int(self.declared["MinSize"]), int(self.declared["MaxSize"]))
         assert not self.w.active(), "no deployment runs between operations"
         kept = [n for n in self.w.owned() if n != serving]

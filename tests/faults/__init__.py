@@ -65,7 +65,10 @@ class FaultPlan:
             raise ClientError({"Error": {"Code": "Throttling", "Message": "Rate exceeded"}}, api)
         if kind == "server":
             raise ClientError(
-                {"Error": {"Code": "InternalFailure", "Message": "injected 500"}, "ResponseMetadata": {"HTTPStatusCode": 500}},
+                {
+                    "Error": {"Code": "InternalFailure", "Message": "injected 500"},
+                    "ResponseMetadata": {"HTTPStatusCode": 500},
+                },
                 api,
             )
         if kind == "connection":
