@@ -6,7 +6,7 @@ AWS call of the lifecycle and the run is continued by re-delivering the same eve
 failing the operation and letting CloudFormation recover (``fail``). Either way the invariants hold
 after every step and the run ends in the reference end state.
 
-``make test`` runs a fixed sample (every lifecycle, every fault kind, spread over the call indices);
+``make test`` runs a fixed sample (two combinations per lifecycle, every fault kind and continuation);
 ``make fuzz-handlers`` (HANDLER_FAULTS=all) runs every combination.
 """
 
@@ -47,10 +47,15 @@ def combinations(lifecycle: str, calls: int) -> list[tuple[Fault, str]]:
     if EXHAUSTIVE:
         return [(Fault(kind, at), on_fault) for at in range(1, calls + 1) for kind in KINDS
                 for on_fault in (("retry", "fail") if kind != "throttle" else ("retry",))]  # fmt: skip
-    # The sample: each fault kind once, at call indices spread over the lifecycle, both continuations.
+    # The sample: two combinations per lifecycle; fault kinds, call indices and continuations rotate over the
+    # lifecycles so that every kind and both continuations run.
     offset = sorted(LIFECYCLES).index(lifecycle)
     return [
-        (Fault(kind, 1 + (offset + 7 * i) % calls), ("retry", "fail")[(offset + i) % 2]) for i, kind in enumerate(KINDS)
+        (
+            Fault(KINDS[(2 * offset + i) % len(KINDS)], 1 + (5 * offset + 7 * i) % calls),
+            ("retry", "fail")[(offset + i) % 2],
+        )
+        for i in range(2)
     ]
 
 

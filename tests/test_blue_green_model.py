@@ -132,8 +132,8 @@ class BlueGreenMachine(RuleBasedStateMachine):
 
 
 BlueGreenMachine.TestCase.settings = settings(
-    max_examples=200 if LONG else 5,
-    stateful_step_count=25 if LONG else 6,
+    max_examples=200 if LONG else 3,
+    stateful_step_count=25 if LONG else 5,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
 )
