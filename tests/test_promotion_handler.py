@@ -245,3 +245,21 @@ def test_each_region_of_this_account_is_promoted_and_other_accounts_are_left_alo
     assert result["changes"] == {f"{REGION}:{aws['new_ami']}": "created", f"eu-west-1:{europe_ami}": "created"}
     assert europe_ssm.get_parameter(Name=TARGET)["Parameter"]["Value"] == europe_ami
     assert stable_value(aws) == (aws["new_ami"], 1)
+
+
+def test_the_function_may_read_the_channel_history_it_checks_before_promoting() -> None:
+    """promoted_before() reads GetParameterHistory on the channel parameter (SSM API reference,
+    GetParameterHistory: action ssm:GetParameterHistory on the parameter ARN)."""
+    from .test_image_pipeline import build, template_of
+
+    stack, _, _ = build()
+    template = template_of(stack)
+    statements = [
+        s
+        for resource in template["Resources"].values()
+        if resource["Type"] == "AWS::IAM::Policy"
+        for s in resource["Properties"]["PolicyDocument"]["Statement"]
+        if s.get("Sid") == "WriteChannel"
+    ]
+    assert len(statements) == 1
+    assert "ssm:GetParameterHistory" in statements[0]["Action"]
