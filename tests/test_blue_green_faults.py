@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 
 from .faults import KINDS, Fault, FaultPlan
-from .faults.blue_green import LIFECYCLES, run
+from .faults.blue_green import LIFECYCLES, event, operate, run, version, world
 
 EXHAUSTIVE = os.environ.get("HANDLER_FAULTS", "sample") == "all"
 
@@ -109,3 +109,16 @@ def test_any_single_fault_converges(lifecycle: str) -> None:
 def test_found_by_the_harness(lifecycle: str, kind: str, operation: str, occurrence: int, on_fault: str) -> None:
     fault = Fault(kind, index_of(lifecycle, operation, occurrence))
     assert check_combination(lifecycle, fault, on_fault) is None
+
+
+def test_a_release_with_a_scale_up_launches_no_new_version_into_the_serving_fleet() -> None:
+    """Found by the invariant check (the serving group ran versions 1 and 2): converge() gave the blue group the
+    new version and the new capacity at once, so Auto Scaling launched an untested version-2 instance into the
+    fleet that serves, before CodeDeploy's checks. Now the capacity follows on the green group."""
+    with world() as w:
+        assert operate(w, event("Create", w.props)).ok
+        evt = event("Update", version(w, 2, MinSize="3"), old=w.props)
+        assert operate(w, evt).ok  # the invariants are checked after every step
+        serving = w.groups()[w.serving() or ""]
+        assert serving["MinSize"] == 3
+        assert sorted(str(i["LaunchTemplate"]["Version"]) for i in serving["Instances"]) == ["2", "2", "2"]
