@@ -104,7 +104,9 @@ class World:
         }
 
     def signature(self) -> dict[str, Any]:
-        """The end state, without the names CodeDeploy makes up (a deployment id is in every green group's name)."""
+        """The end state, without group names: CodeDeploy makes them up (a deployment id is in every green group's
+        name), and a fault can make the same end state come from one more deployment (e.g. a failed release whose
+        orphaned deployment succeeded, then was rolled back by a second one)."""
         groups = self.groups()
         serving = self.serving()
 
@@ -112,7 +114,6 @@ class World:
             g = groups[name]
             return (
                 "serving" if name == serving else "kept",
-                "initial" if name == INITIAL else "green",
                 str(g["LaunchTemplate"]["Version"]),
                 tuple(sorted({str(i["LaunchTemplate"]["Version"]) for i in g["Instances"]})),
                 g["MinSize"],
