@@ -21,7 +21,7 @@ export npm_config_update_notifier := false
 export npm_config_fund := false
 export npm_config_audit := false
 
-.PHONY: synth test lint typecheck unit cfn-lint checkov bench fuzz regen clean env
+.PHONY: synth test lint typecheck unit cfn-lint checkov bench fuzz fuzz-handlers regen clean env
 
 synth: $(STAMP) ## Synthesize app.py with the real CDK CLI into cdk.out/
 	npx --no-install cdk synth --quiet --no-notices --output cdk.out
@@ -80,3 +80,8 @@ clean:
 
 distclean: clean
 	rm -rf $(VENV) node_modules
+
+# Every (lifecycle x AWS call x fault) combination of the custom resource handlers and long Hypothesis
+# runs of their stateful models (tests/faults); `make test` runs a fixed sample and short runs.
+fuzz-handlers: $(STAMP) ## Long fault-injection and model runs of the blue/green and promotion handlers
+	HANDLER_FAULTS=all python -m pytest -q -p no:randomly tests/test_blue_green_faults.py tests/test_blue_green_model.py tests/test_promotion_faults.py

@@ -1202,7 +1202,12 @@ class GoldenImagePipeline(Construct):
                 ),
                 iam.PolicyStatement(
                     sid="WriteChannel",
-                    actions=["ssm:GetParameter", "ssm:PutParameter", "ssm:AddTagsToResource"],
+                    actions=[
+                        "ssm:GetParameter",
+                        "ssm:GetParameterHistory",
+                        "ssm:PutParameter",
+                        "ssm:AddTagsToResource",
+                    ],
                     resources=target_arns,
                 ),
                 iam.PolicyStatement(sid="TagSource", actions=["ssm:AddTagsToResource"], resources=source_arns),

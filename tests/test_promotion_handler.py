@@ -388,3 +388,21 @@ def test_handler_wires_the_topic_sns_and_inspector(monkeypatch: pytest.MonkeyPat
     assert seen["config"].notification_topic == topic
     assert seen["clients"]["sns"].meta.service_model.service_name == "sns"
     assert seen["clients"]["inspector"].meta.service_model.service_name == "inspector2"
+
+
+def test_the_function_may_read_the_channel_history_it_checks_before_promoting() -> None:
+    """promoted_before() reads GetParameterHistory on the channel parameter (SSM API reference,
+    GetParameterHistory: action ssm:GetParameterHistory on the parameter ARN)."""
+    from .test_image_pipeline import build, template_of
+
+    stack, _, _ = build()
+    template = template_of(stack)
+    statements = [
+        s
+        for resource in template["Resources"].values()
+        if resource["Type"] == "AWS::IAM::Policy"
+        for s in resource["Properties"]["PolicyDocument"]["Statement"]
+        if s.get("Sid") == "WriteChannel"
+    ]
+    assert len(statements) == 1
+    assert "ssm:GetParameterHistory" in statements[0]["Action"]

@@ -272,13 +272,15 @@ def create(aws: Aws, props: Props) -> dict[str, Any]:
             create_group(aws, props, props.initial_group)
             created_group = True
         if get_deployment_group(aws, props) is None:
+            # Set before the call: a create whose response was lost (a timeout) may still have made it, and a
+            # deployment group left pointing at the group deleted below is worse than none (issue 15, lost@6).
+            created_deployment_group = True
             call(
                 aws.codedeploy,
                 "create_deployment_group",
                 deploymentGroupName=props.deployment_group,
                 **props.deployment_group_settings(props.initial_group),
             )
-            created_deployment_group = True
         else:  # a retried create: bring the existing one to the desired settings
             put_deployment_group(aws, props, props.initial_group)
         verify_deployment_group(aws, props, props.initial_group)
@@ -329,11 +331,14 @@ def converge(aws: Aws, props: Props, *, release: bool = True) -> tuple[str, str 
     described = describe_groups(aws, [group])
     if not described:
         raise RuntimeError(f"Auto Scaling group {group} of {props.physical_id} does not exist")
+    stale = [i["InstanceId"] for i in described[0].get("Instances", []) if not runs_desired_version(i, props)]
     if group_needs_update(described[0], props):
-        resize_group(aws, props, group)
+        # Before a release the serving group gets the new version but keeps its capacity: a new capacity would
+        # launch instances of the new version into the fleet that serves, before CodeDeploy's checks. The green
+        # group is resized once the release succeeded (issue 15: a release together with a scale change).
+        resize_group(aws, props, group, capacity=not (stale and release))
     if not has_owner_tag(described[0], props):
         tag_group(aws, props, group)  # e.g. the green group CodeDeploy made: ours to delete later
-    stale = [i["InstanceId"] for i in described[0].get("Instances", []) if not runs_desired_version(i, props)]
     if not stale:
         return group, None
     if not release:
@@ -597,19 +602,20 @@ def create_group(aws: Aws, props: Props, name: str) -> None:
     call(aws.autoscaling, "enable_metrics_collection", AutoScalingGroupName=name, Granularity="1Minute")
 
 
-def resize_group(aws: Aws, props: Props, name: str) -> None:
-    """Capacity, health check and launch template version of the current group; running instances stay as they are."""
+def resize_group(aws: Aws, props: Props, name: str, *, capacity: bool = True) -> None:
+    """Capacity (unless ``capacity`` is false), health check and launch template version of the current group;
+    running instances stay as they are."""
     kwargs: dict[str, Any] = {
         "AutoScalingGroupName": name,
         "LaunchTemplate": {"LaunchTemplateId": props.launch_template_id, "Version": props.launch_template_version},
-        "MinSize": props.min_size,
-        "MaxSize": props.max_size,
         "HealthCheckType": "ELB",
         "HealthCheckGracePeriod": props.health_check_grace_period,
         "MaxInstanceLifetime": props.max_instance_lifetime,
     }
-    if props.desired_capacity is not None:
-        kwargs["DesiredCapacity"] = props.desired_capacity
+    if capacity:
+        kwargs.update(MinSize=props.min_size, MaxSize=props.max_size)
+        if props.desired_capacity is not None:
+            kwargs["DesiredCapacity"] = props.desired_capacity
     call(aws.autoscaling, "update_auto_scaling_group", **kwargs)
 
 

@@ -201,6 +201,24 @@ def refuse(config: Config, sns: Any, image_arn: str | None, reason: str) -> dict
     return result
 
 
+def promoted_before(ssm: Any, name: str, value: str) -> bool:
+    """True when ``name`` held ``value`` in an earlier version but holds something else now."""
+    history: list[str] = []
+    request: dict[str, Any] = {"Name": name}
+    while True:
+        try:
+            page = ssm.get_parameter_history(**request)
+        except ClientError as error:
+            if error.response["Error"]["Code"] == "ParameterNotFound":
+                return False
+            raise
+        history.extend(str(p.get("Value")) for p in page.get("Parameters", []))
+        if not page.get("NextToken"):
+            break
+        request["NextToken"] = page["NextToken"]
+    return bool(history) and history[-1] != value and value in history
+
+
 def promote(
     event: Mapping[str, Any],
     config: Config,
@@ -235,6 +253,17 @@ def promote(
     ]
     if not amis:
         return refuse(config, sns, image_arn, "the image has no AMI in this account")
+    # EventBridge delivers at least once and in any order: an event for an image that this channel held
+    # before and has moved on from since (a newer image, or an operator's pin) is late; promoting it again
+    # would make the same image two versions of the channel and undo the later choice (issue 15).
+    earlier = [
+        f"{ami['region']}:{ami['image']}"
+        for ami in amis
+        if promoted_before(ssm_client(str(ami["region"])), config.target_parameter, str(ami["image"]))
+    ]
+    if earlier:
+        reason = f"already promoted to {config.target_parameter} before and replaced since ({', '.join(earlier)})"
+        return refuse(config, sns, image_arn, reason)
     tags = {"immutable-constructs:image-line": config.line}
     changes: dict[str, str] = {}
     for ami in amis:
