@@ -26,8 +26,8 @@ PACKAGE = "immutable_constructs"
 DIST_NAME = "immutable-constructs"
 
 EXPECTED_INSTALL_REQUIRES = [
-    "aws-cdk-lib>=2.263.0,<3.0.0",
-    "constructs>=10.0.0,<11.0.0",
+    "aws-cdk-lib>=2.271.0,<3.0.0",
+    "constructs>=10.5.1,<11.0.0",
     "cdk-nag>=3.0.0,<4.0.0",
 ]
 EXPECTED_PACKAGES = {PACKAGE, f"{PACKAGE}._private"}
