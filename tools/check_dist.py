@@ -67,7 +67,9 @@ def check_wheel(wheel: Path, expected_modules: set[str] | None = None) -> list[s
     missing = sorted((expected_modules or set()) - in_package)
     problems += [f"{wheel.name}: {PACKAGE}/{m} (in the source tree) is missing" for m in missing]
     problems += [f"{wheel.name}: {n} must not be shipped" for n in _forbidden(names)]
-    stray = sorted({n.split("/", 1)[0] for n in names} - {PACKAGE, f"{PACKAGE.replace('-', '_')}-{version()}.dist-info"})
+    stray = sorted(
+        {n.split("/", 1)[0] for n in names} - {PACKAGE, f"{PACKAGE.replace('-', '_')}-{version()}.dist-info"}
+    )
     problems += [f"{wheel.name}: unexpected top-level entry {s}" for s in stray]
     if f"{DIST_NAME} = {PACKAGE}.cli:main" not in entry_points:
         problems.append(f"{wheel.name}: console script {DIST_NAME} = {PACKAGE}.cli:main is missing")
