@@ -40,7 +40,7 @@ synth: $(STAMP) ## Synthesize app.py with the real CDK CLI into cdk.out/
 	npx --no-install cdk synth --quiet --no-notices --output cdk.out
 	@echo "synthesized: $$(ls cdk.out/*.template.json)"
 
-test: $(STAMP) lint actionlint typecheck unit cfn-lint checkov ## Lint, type-check, run the tests, cfn-lint and checkov every synthesized template
+test: $(STAMP) lint actionlint typecheck unit cfn-lint checkov docs ## Lint, type-check, run the tests, cfn-lint and checkov every synthesized template
 
 lint: $(STAMP)
 	ruff check .
