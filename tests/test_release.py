@@ -102,7 +102,7 @@ def test_a_missing_or_malformed_section_fails(changelog: str, message: str) -> N
 def test_the_tag_must_be_the_package_version() -> None:
     release_notes.check_tag("v0.2.0", "0.2.0")
     for tag in ("0.2.0", "v0.2.1", "v0.2.0rc1"):
-        with pytest.raises(release_notes.ReleaseError, match="expected v0.2.0"):
+        with pytest.raises(release_notes.ReleaseError, match=r"expected v0\.2\.0"):
             release_notes.check_tag(tag, "0.2.0")
 
 

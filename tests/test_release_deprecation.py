@@ -25,6 +25,14 @@ class _Images:
         """Resolve an image."""
         return f"{name}:{version}"
 
+    @classmethod
+    def from_parts(cls, line: str, channel: str) -> str:
+        return f"{cls.__name__}:{line}/{channel}"
+
+    from_pieces = deprecated_alias(
+        from_parts, old_name="_Images.from_pieces", replacement="_Images.from_parts", removed_in=FUTURE
+    )
+
     by_name = deprecated_alias(
         from_name, old_name="_Images.by_name", replacement="_Images.from_name", removed_in=FUTURE
     )
@@ -41,6 +49,11 @@ def test_old_factory_warns_naming_replacement_and_removal_version_and_still_work
     assert f"removed in immutable-constructs {FUTURE}" in message
     # The warning points at the user's line, not at the helper.
     assert caught[0].filename == __file__
+
+
+def test_old_classmethod_factory_keeps_its_class() -> None:
+    with pytest.warns(DeprecationWarning, match=r"use _Images\.from_parts instead"):
+        assert _Images.from_pieces("web", "stable") == "_Images:web/stable"
 
 
 def test_new_name_does_not_warn() -> None:

@@ -24,7 +24,7 @@ import functools
 import re
 import warnings
 from collections.abc import Callable, Mapping
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from .._version import __version__
 
@@ -69,11 +69,13 @@ def warn_deprecated(old_name: str, *, replacement: str, removed_in: str, stackle
 def deprecated_alias(target: F, *, old_name: str, replacement: str, removed_in: str) -> F:
     """``target`` under its old name: same behaviour, plus the warning at each call.
 
-    Works for functions and for the function of a ``staticmethod`` (wrap the result in
-    ``staticmethod`` again inside a class body, or pass ``SomeClass.factory``).
+    Works for functions, and inside a class body for a ``staticmethod`` or ``classmethod``
+    (the alias is one too).
     """
     check_removal_version(old_name, removed_in)
-    func = target.__func__ if isinstance(target, staticmethod | classmethod) else target
+    # In a class body a factory is still a staticmethod/classmethod object (not a callable to mypy).
+    descriptor: object = target
+    func: Callable[..., Any] = descriptor.__func__ if isinstance(descriptor, staticmethod | classmethod) else target
 
     @functools.wraps(func)
     def alias(*args: Any, **kwargs: Any) -> Any:
@@ -84,9 +86,12 @@ def deprecated_alias(target: F, *, old_name: str, replacement: str, removed_in: 
     alias.__doc__ = note
     alias.__name__ = old_name.rsplit(".", 1)[-1]
     alias.__qualname__ = old_name
-    if isinstance(target, staticmethod):
-        return staticmethod(alias)  # type: ignore[return-value]
-    return alias  # type: ignore[return-value]
+    wrapped: object = alias
+    if isinstance(descriptor, staticmethod):
+        wrapped = staticmethod(alias)
+    elif isinstance(descriptor, classmethod):
+        wrapped = classmethod(alias)
+    return cast(F, wrapped)
 
 
 def module_getattr(module_name: str, renamed: Mapping[str, tuple[Callable[[], Any], str, str]]) -> Callable[[str], Any]:
