@@ -26,9 +26,16 @@ MODULE = "immutable_constructs"
 # Runtime dependencies: (name, PEP 440 range). setup.py's install_requires
 # carries the ranges verbatim; requirements.txt is rendered by projen from the
 # equivalent npm-style ranges (projen writes "a>=x, <y", the same specifier set).
+#
+# The aws-cdk-lib floor is public API (CONTRIBUTING.md): raising it is a breaking change.
+# 2.271.0 is the oldest release that works (noxfile.py's "floor" session proves it): on
+# 2.263-2.268 the policy-validation acknowledgements this library writes (for example
+# "AwsSolutions::AwsSolutions-IAM5[Resource::*]") fail with InvalidValidationId, and on
+# 2.269-2.270 an acknowledgement leaks to sibling constructs. aws-cdk-lib 2.271.0 itself
+# needs constructs>=10.5.1.
 RUNTIME_DEPS = [
-    ("aws-cdk-lib", ">=2.263.0,<3.0.0", "^2.263.0"),
-    ("constructs", ">=10.0.0,<11.0.0", "^10.0.0"),
+    ("aws-cdk-lib", ">=2.271.0,<3.0.0", "^2.271.0"),
+    ("constructs", ">=10.5.1,<11.0.0", "^10.5.1"),
     ("cdk-nag", ">=3.0.0,<4.0.0", "^3.0.0"),
 ]
 
@@ -181,6 +188,11 @@ for line in (
     "include LICENSE",
     "include CHANGELOG.md",
     f"include {MODULE}/py.typed",
+    # setuptools adds tests/test*.py to every sdist by default; they need the repository's
+    # conftest, examples and data, so the sdist ships none (tools/check_dist.py checks it).
+    "prune tests",
+    "prune examples",
+    "global-exclude *.py[cod]",
     "",
 ):
     manifest.add_line(line)
@@ -208,6 +220,11 @@ project.gitignore.exclude(
     ".mypy_cache/",
     ".ruff_cache/",
     ".pytest_cache/",
+    # nox's session virtualenvs and the tool virtualenvs the Makefile builds (nox, pdoc, ...).
+    ".nox/",
+    ".tools/",
+    # `make docs` output (the API reference).
+    "build/api/",
 )
 project.gitignore.include(
     "README.md",

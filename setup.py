@@ -50,8 +50,8 @@ kwargs = json.loads(
     "include_package_data": false,
     "zip_safe": false,
     "install_requires": [
-        "aws-cdk-lib>=2.263.0,<3.0.0",
-        "constructs>=10.0.0,<11.0.0",
+        "aws-cdk-lib>=2.271.0,<3.0.0",
+        "constructs>=10.5.1,<11.0.0",
         "cdk-nag>=3.0.0,<4.0.0"
     ],
     "entry_points": {

@@ -83,10 +83,16 @@ def run(command: list[str], cwd: Path, env: dict[str, str], check: bool = True) 
 def app_dir(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str], float]:
     folder = tmp_path_factory.mktemp("web-app")
     assert not any(folder.iterdir()), "starts from an empty folder"
+    # `pip install immutable-constructs` gives the guide the `immutable-constructs` console script; the
+    # library comes from the working tree here, so the same entry point is put on PATH by hand.
+    scripts = tmp_path_factory.mktemp("console-scripts")
+    entry = scripts / "immutable-constructs"
+    entry.write_text(f'#!/bin/sh\nexec "{VENV_BIN / "python"}" -m immutable_constructs.cli "$@"\n')
+    entry.chmod(0o755)
     env = {
         **os.environ,
         # The guide activates the virtualenv: its console scripts (python3, node, npm, npx) first.
-        "PATH": os.pathsep.join([str(VENV_BIN), os.environ.get("PATH", "")]),
+        "PATH": os.pathsep.join([str(scripts), str(VENV_BIN), os.environ.get("PATH", "")]),
         "PYTHONPATH": str(ROOT),  # the library from the working tree instead of `pip install`
         "CDK_DISABLE_CLI_TELEMETRY": "true",
         "npm_config_update_notifier": "false",

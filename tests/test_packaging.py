@@ -8,6 +8,7 @@ virtual environment.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import re
@@ -16,6 +17,7 @@ import shutil
 import subprocess
 import sys
 import sysconfig
+import tarfile
 from pathlib import Path
 from typing import Any
 
@@ -26,8 +28,8 @@ PACKAGE = "immutable_constructs"
 DIST_NAME = "immutable-constructs"
 
 EXPECTED_INSTALL_REQUIRES = [
-    "aws-cdk-lib>=2.263.0,<3.0.0",
-    "constructs>=10.0.0,<11.0.0",
+    "aws-cdk-lib>=2.271.0,<3.0.0",
+    "constructs>=10.5.1,<11.0.0",
     "cdk-nag>=3.0.0,<4.0.0",
 ]
 EXPECTED_PACKAGES = {PACKAGE, f"{PACKAGE}._private"}
@@ -202,6 +204,7 @@ import importlib
 import importlib.metadata as md
 import importlib.resources
 import importlib.util
+import importlib.util
 import json
 import sys
 
@@ -232,6 +235,17 @@ print(json.dumps({
 """
 
 
+def _load_tool(name: str) -> Any:
+    spec = importlib.util.spec_from_file_location(name, REPO_ROOT / "tools" / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+check_dist = _load_tool("check_dist")
+
+
 def _is_within(path: str, root: Path) -> bool:
     return Path(path).resolve().is_relative_to(root.resolve())
 
@@ -252,6 +266,8 @@ def test_wheel_installs_into_fresh_venv_and_exports_public_api(tmp_path: Path) -
     assert build.returncode == 0, f"python -m build failed:\n{build.stdout}\n{build.stderr}"
     wheels = list(wheel_dir.glob("immutable_constructs-*.whl"))
     assert len(wheels) == 1, wheels
+    # Handlers, py.typed, every module, the console script; no tests or caches.
+    assert check_dist.check_wheel(wheels[0], check_dist.source_modules()) == []
 
     # Fresh venv without pip (fast); this interpreter's pip installs into it.
     venv_dir = tmp_path / "venv"
@@ -317,3 +333,86 @@ def test_wheel_installs_into_fresh_venv_and_exports_public_api(tmp_path: Path) -
 
     assert info["all"], "immutable_constructs.__all__ is missing or empty"
     assert info["missing"] == [], f"names in __all__ that are not importable: {info['missing']}"
+
+
+# The README's first example: what a user pastes first. Run from the unpacked sdist's README.
+_SYNTH_FROM_SDIST_README = """
+import os, re, sys
+import immutable_constructs as ic
+assert ic.__file__.startswith(sys.prefix), ic.__file__
+readme = open(os.path.join(sys.argv[1], "README.md"), encoding="utf-8").read()
+block = re.search(r"^```python\\n(.*?)^```", readme, flags=re.S | re.M).group(1)
+exec(compile(block, "README.md", "exec"), {"__name__": "__main__"})
+"""
+
+
+def test_sdist_builds_installs_and_synthesizes_on_its_own(tmp_path: Path) -> None:
+    """The sdist alone (no repository): unpack, pip install it, import and synthesize an example."""
+    source = tmp_path / "src"
+    _copy_files(_project_files(), source)
+    sdist_dir = tmp_path / "sdist"
+    build = subprocess.run(
+        [sys.executable, "-m", "build", "--sdist", "--outdir", str(sdist_dir), str(source)],
+        env=_tool_env(),
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert build.returncode == 0, f"python -m build --sdist failed:\n{build.stdout}\n{build.stderr}"
+    (sdist,) = sdist_dir.glob("immutable_constructs-*.tar.gz")
+    assert check_dist.check_sdist(sdist, check_dist.source_modules()) == []
+
+    unpacked = tmp_path / "unpacked"
+    with tarfile.open(sdist) as archive:
+        archive.extractall(unpacked, filter="data")
+    (root,) = unpacked.iterdir()
+    assert not (root / "tests").exists() and not (root / ".projenrc.py").exists()
+
+    venv_dir = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv_dir)], check=True)
+    venv_python = venv_dir / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+    # pip builds the wheel from the unpacked sdist (its own setup.py, setup.cfg, MANIFEST.in).
+    install = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "--python",
+            str(venv_python),
+            "--disable-pip-version-check",
+            "install",
+            "--no-deps",
+            str(root),
+        ],
+        env=_tool_env(),
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert install.returncode == 0, f"pip install of the unpacked sdist failed:\n{install.stdout}\n{install.stderr}"
+    purelib = subprocess.run(
+        [str(venv_python), "-I", "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    # Dependencies from this environment (after the fresh one), as in the wheel test.
+    Path(purelib, "_deps_from_test_env.pth").write_text(sysconfig.get_paths()["purelib"] + "\n", encoding="utf-8")
+
+    outdir = tmp_path / "cdk.out"
+    env = _tool_env(CDK_OUTDIR=str(outdir))
+    env["PATH"] = os.pathsep.join([str(venv_python.parent), env["PATH"]])
+    workdir = tmp_path / "elsewhere"
+    workdir.mkdir()
+    synth = subprocess.run(
+        [str(venv_python), "-I", "-c", _SYNTH_FROM_SDIST_README, str(root)],
+        cwd=workdir,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert synth.returncode == 0, f"the README example failed on the sdist install:\n{synth.stdout}\n{synth.stderr}"
+    template = json.loads((outdir / "Web.template.json").read_text(encoding="utf-8"))
+    types = {resource["Type"] for resource in template["Resources"].values()}
+    assert {"AWS::AutoScaling::AutoScalingGroup", "AWS::EC2::LaunchTemplate"} <= types
