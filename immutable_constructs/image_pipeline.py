@@ -225,7 +225,15 @@ class ImageComponent:
 
 
 class ParentImage:
-    """The image a recipe starts from. Use the factories."""
+    """The image a recipe starts from. Use the factories.
+
+    :param reference: what the recipe's ``ParentImage`` property holds (``ssm:<name>``, an image ARN or an
+        AMI id).
+    :param description: how the image is described in the recipe's description.
+    :param parameter_name: the SSM parameter the AMI id is read from when a build starts, which the
+        pipeline's execution role is allowed to read. Default: ``None`` (the parent is not an SSM
+        parameter).
+    """
 
     def __init__(self, reference: str, *, description: str, parameter_name: str | None = None) -> None:
         self.reference = reference
