@@ -15,6 +15,7 @@ its own site-packages. Then it runs the unit tests and synthesizes the reference
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 from pathlib import Path
@@ -96,9 +97,11 @@ def _run_tests(session: nox.Session) -> None:
     )
     ignore = [f"--ignore={path}" for path in SOURCE_TREE_TESTS]
     session.run("python", "-m", "pytest", "-q", "-p", "no:cacheprovider", *ignore, *session.posargs)
-    # The reference app, synthesized the way the CDK CLI runs it (cdk.json: "python3 app.py").
+    # The reference app, synthesized the way the CDK CLI runs it (cdk.json: "python3 app.py"): the CLI
+    # hands the app cdk.json's context (the committed image pins) in CDK_CONTEXT_JSON.
     outdir = project / "cdk.out"
-    session.run("python", "app.py", env={"CDK_OUTDIR": str(outdir)})
+    context = json.loads((project / "cdk.json").read_text()).get("context", {})
+    session.run("python", "app.py", env={"CDK_OUTDIR": str(outdir), "CDK_CONTEXT_JSON": json.dumps(context)})
     templates = sorted(outdir.glob("*.template.json"))
     if not templates:
         session.error("app.py synthesized no template")
