@@ -100,7 +100,7 @@ def _run_tests(session: nox.Session) -> None:
     # The reference app, synthesized the way the CDK CLI runs it (cdk.json: "python3 app.py"): the CLI
     # hands the app cdk.json's context (the committed image pins) in CDK_CONTEXT_JSON.
     outdir = project / "cdk.out"
-    context = json.loads((project / "cdk.json").read_text()).get("context", {})
+    context = json.loads((ROOT / "cdk.json").read_text()).get("context", {})
     session.run("python", "app.py", env={"CDK_OUTDIR": str(outdir), "CDK_CONTEXT_JSON": json.dumps(context)})
     templates = sorted(outdir.glob("*.template.json"))
     if not templates:
