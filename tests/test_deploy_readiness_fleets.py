@@ -24,16 +24,10 @@ from aws_cdk.assertions import Annotations, Match, Template
 from immutable_constructs import BlueGreenFleet, FleetHealthCheck, ImmutableFleet, PinnedSsmImage, ValidationError
 from immutable_constructs.blue_green import _HEALTH_CHECK_SCRIPT, validate_script
 
+from .test_blue_green import network
+
 SLR = "role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling"
 USE_ACTIONS = ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"]
-
-
-def network(stack: Stack) -> tuple[ec2.Vpc, elbv2.ApplicationTargetGroup]:
-    vpc = ec2.Vpc(stack, "Vpc", max_azs=2, nat_gateways=1)
-    alb = elbv2.ApplicationLoadBalancer(stack, "Alb", vpc=vpc)
-    listener = alb.add_listener("Http", port=80, open=False)
-    target_group = listener.add_targets("Api", port=8080, protocol=elbv2.ApplicationProtocol.HTTP)
-    return vpc, target_group
 
 
 def key_statements(template: Template) -> list[dict[str, Any]]:
