@@ -34,7 +34,7 @@ export npm_config_update_notifier := false
 export npm_config_fund := false
 export npm_config_audit := false
 
-.PHONY: synth test lint typecheck unit cfn-lint checkov actionlint bench fuzz fuzz-handlers regen clean env dist matrix docs
+.PHONY: synth test lint typecheck unit cfn-lint checkov actionlint bench fuzz fuzz-handlers regen clean env dist matrix docs compare-templates
 
 synth: $(STAMP) ## Synthesize app.py with the real CDK CLI into cdk.out/
 	npx --no-install cdk synth --quiet --no-notices --output cdk.out
@@ -105,6 +105,11 @@ bench: $(STAMP) ## Synth time ImmutableInfrastructureChecks adds vs AwsSolutions
 # The property-based tests of every constructor and factory with many random examples (minutes).
 fuzz: $(STAMP) ## Property-based tests with Hypothesis's long profile
 	HYPOTHESIS_PROFILE=fuzz python -m pytest tests/test_fuzz.py -q
+
+# A refactoring must not change a template: app.py and every example, here vs git revision REF.
+REF ?= HEAD
+compare-templates: $(STAMP) ## Diff the templates of app.py and the examples against git revision REF (asset hashes aside)
+	python tools/compare_templates.py --ref $(REF)
 
 regen: $(STAMP) ## Regenerate the projen-managed files from .projenrc.py
 	PROJEN_DISABLE_POST=true python .projenrc.py
