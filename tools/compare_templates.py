@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import difflib
-import json
 import os
 import re
 import subprocess
@@ -74,7 +73,9 @@ def main(argv: list[str] | None = None) -> int:
         if old != new:
             differ += 1
             sys.stdout.writelines(
-                difflib.unified_diff(old.splitlines(True), new.splitlines(True), f"{args.ref}/{name}", f"worktree/{name}")
+                difflib.unified_diff(
+                    old.splitlines(True), new.splitlines(True), f"{args.ref}/{name}", f"worktree/{name}"
+                )
             )
     print(f"compare-templates: {len(after)} templates, {differ} differ from {args.ref}", file=sys.stderr)
     return 1 if differ else 0
