@@ -40,6 +40,7 @@ from aws_cdk import aws_stepfunctions as sfn
 from aws_cdk import custom_resources as cr
 from constructs import Construct, IConstruct
 
+from ._private.arns import instance_arn
 from ._private.checkov import skip_checkov
 from ._private.fleet_checks import check_fleet
 from ._private.limits import alarm_description, iam_description, lambda_description
@@ -58,7 +59,6 @@ from .fleet import (
     agent_statements,
     check_image,
     grant_volume_key,
-    instance_arn,
     select_private_subnets,
 )
 

@@ -26,6 +26,7 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
+from ._private.arns import instance_arn
 from ._private.fleet_checks import check_fleet, check_health_check, check_update_options
 from ._private.kms_grants import allow_autoscaling_service_linked_role
 from ._private.limits import iam_description
@@ -819,11 +820,6 @@ class ImmutableFleet(Construct):
                     "must be at least 1 second",
                     "e.g. Duration.seconds(5)",
                 )
-
-
-def instance_arn(stack: Stack) -> str:
-    """Every EC2 instance of the stack's account and region (instance ids of a group are not known in advance)."""
-    return stack.format_arn(service="ec2", resource="instance", resource_name="*")
 
 
 def agent_statements(stack: Stack, log_group: logs.ILogGroup) -> list[iam.PolicyStatement]:

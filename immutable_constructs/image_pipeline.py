@@ -47,6 +47,7 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
+from ._private.arns import instance_arn
 from ._private.checkov import skip_checkov
 from ._private.content_hash import BASE_VERSION, content_hash, versioned
 from ._private.image_builder_roles import (
@@ -70,6 +71,7 @@ from ._private.pipeline_checks import (
     managed_problem,
     parent_problem,
 )
+from ._private.secure_bucket import secure_bucket
 from ._private.subnets import select as select_subnets
 from ._private.validation import Problems
 from .ami_catalog import AmiCatalog
@@ -747,27 +749,15 @@ class GoldenImagePipeline(Construct):
             self.topic = notification_topic
 
         # --- build infrastructure: cattle ------------------------------------------------
-        self.log_bucket = s3.Bucket(
+        self.log_bucket = secure_bucket(
             self,
             "BuildLogs",
-            encryption=s3.BucketEncryption.KMS,
-            encryption_key=self.key,
-            bucket_key_enabled=True,
-            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
-            enforce_ssl=True,
-            versioned=True,
-            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+            key=self.key,
             lifecycle_rules=[
                 s3.LifecycleRule(expiration=Duration.days(365), noncurrent_version_expiration=Duration.days(30))
             ],
-            removal_policy=RemovalPolicy.RETAIN,
-        )
-        Validations.of(self.log_bucket).acknowledge(
-            Acknowledgment(
-                id="AwsSolutions::AwsSolutions-S1",
-                reason="Build logs are written only by this pipeline's build instances; logging access to a "
-                "log bucket needs yet another bucket. Versioned, KMS-encrypted, SSL-only, retained.",
-            )
+            no_access_logs_reason="Build logs are written only by this pipeline's build instances; logging access to a "
+            "log bucket needs yet another bucket. Versioned, KMS-encrypted, SSL-only, retained.",
         )
         self.security_group = ec2.SecurityGroup(
             self,
@@ -783,7 +773,7 @@ class GoldenImagePipeline(Construct):
             description="Image Builder build/test instances: Run Command channel, components, logs (scoped)",
         )
         component_arns = [c.attr_arn for c in self.components.values()]
-        self._instances_arn = f"arn:{Aws.PARTITION}:ec2:{Aws.REGION}:{Aws.ACCOUNT_ID}:instance/*"
+        self._instances_arn = instance_arn(self)
         self._instance_policy = iam.Policy(
             self,
             "InstancePolicy",

@@ -78,7 +78,9 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_ssm as ssm
 from constructs import Construct, IConstruct
 
+from ._private.arns import instance_arn
 from ._private.nag import acknowledge_wildcards
+from ._private.secure_bucket import secure_bucket
 from ._private.session_checks import check_session_types, claim_document_name
 from ._private.validation import Problems, is_unresolved
 
@@ -552,35 +554,18 @@ class SessionManagerAccess(Construct):
     # -- private helpers ---------------------------------------------------------------------
 
     def _create_buckets(self) -> s3.Bucket:
-        access_logs = s3.Bucket(
+        access_logs = secure_bucket(
             self,
             "AccessLogBucket",
-            encryption=s3.BucketEncryption.S3_MANAGED,
-            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
-            enforce_ssl=True,
-            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-            # Audit evidence: a deleted or overwritten access log stays recoverable.
-            versioned=True,
-            removal_policy=RemovalPolicy.RETAIN,
+            key=None,
+            no_access_logs_reason="This is the access-log bucket itself: it receives the server access logs of the "
+            "session-log bucket, and logging it to itself would loop.",
         )
-        Validations.of(access_logs).acknowledge(
-            Acknowledgment(
-                id="AwsSolutions::AwsSolutions-S1",
-                reason="This is the access-log bucket itself: it receives the server access logs of the session-log "
-                "bucket, and logging it to itself would loop.",
-            )
-        )
-        return s3.Bucket(
+        return secure_bucket(
             self,
             "SessionLogBucket",
-            encryption=s3.BucketEncryption.KMS,
-            encryption_key=self.key,
-            bucket_key_enabled=True,
-            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
-            enforce_ssl=True,
+            key=self.key,
             minimum_tls_version=1.2,
-            versioned=True,
-            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
             server_access_logs_bucket=access_logs,
             server_access_logs_prefix="session-log-bucket/",
             lifecycle_rules=[
@@ -590,7 +575,6 @@ class SessionManagerAccess(Construct):
                     abort_incomplete_multipart_upload_after=Duration.days(7),
                 )
             ],
-            removal_policy=RemovalPolicy.RETAIN,
         )
 
     def _allow_logs_to_use_key(self, stack: Stack) -> None:
@@ -743,7 +727,7 @@ class SessionManagerAccess(Construct):
 
     def _create_operator_policy(self, policy_id: str, key: str, value: str) -> iam.ManagedPolicy:
         stack = Stack.of(self)
-        instances = stack.format_arn(service="ec2", resource="instance", resource_name="*")
+        instances = instance_arn(stack)
         sessions = stack.format_arn(service="ssm", resource="session", resource_name="*")
         document_check = {"BoolIfExists": {"ssm:SessionDocumentAccessCheck": "true"}}
         policy = iam.ManagedPolicy(

@@ -272,9 +272,7 @@ def test_instance_role_can_report_inventory_and_association_status_for_its_own_i
             [
                 "arn:",
                 {"Ref": "AWS::Partition"},
-                ":ec2:",
-                {"Ref": "AWS::Region"},
-                ":",
+                ":ec2:us-east-1:",  # the stack's region, as in the fleets' instance ARN (one builder)
                 {"Ref": "AWS::AccountId"},
                 ":instance/*",
             ],
