@@ -11,7 +11,7 @@ import importlib.util
 import json
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
@@ -23,8 +23,10 @@ import pytest
 # checks the same templates (and more) in `make test`. Policy plugins (cdk-nag) still run.
 os.environ.setdefault("CDK_VALIDATION", "false")
 
-from aws_cdk import App, Stack
+from aws_cdk import App, CfnElement, Stack
 from aws_cdk import aws_ec2 as ec2
+from aws_cdk.assertions import Template
+from constructs import IConstruct
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES = ROOT / "build" / "templates"
@@ -59,6 +61,51 @@ class Synthesized:
                 if resource["Type"] == type_name:
                     found[logical_id] = resource
         return found
+
+
+# -- one set of template helpers for every test module ------------------------------------------
+
+
+def template_json(template: Mapping[str, Any] | Template | Stack) -> dict[str, Any]:
+    """A template as a dict: from a dict, an assertions ``Template`` or a ``Stack`` (synthesized)."""
+    if isinstance(template, Stack):
+        template = Template.from_stack(template)
+    if isinstance(template, Template):
+        return template.to_json()  # type: ignore[no-any-return]
+    return dict(template)
+
+
+def resources_of(
+    template: Mapping[str, Any] | Template | Stack, type_name: str, prefix: str = ""
+) -> dict[str, dict[str, Any]]:
+    """Every resource of ``type_name`` (logical id -> resource), optionally whose logical id starts with ``prefix``."""
+    found = template_json(template).get("Resources", {})
+    return {
+        logical_id: resource
+        for logical_id, resource in found.items()
+        if resource["Type"] == type_name and logical_id.startswith(prefix)
+    }
+
+
+def only_item(
+    template: Mapping[str, Any] | Template | Stack, type_name: str, prefix: str = ""
+) -> tuple[str, dict[str, Any]]:
+    """The one resource of ``type_name`` (and ``prefix``) as (logical id, resource); fails unless exactly one."""
+    found = resources_of(template, type_name, prefix)
+    assert len(found) == 1, f"expected one {type_name} starting with {prefix!r}, found {sorted(found)}"
+    return next(iter(found.items()))
+
+
+def only(template: Mapping[str, Any] | Template | Stack, type_name: str, prefix: str = "") -> dict[str, Any]:
+    """The one resource of ``type_name`` (and ``prefix``), the whole resource (``Type``, ``Properties``, ...)."""
+    return only_item(template, type_name, prefix)[1]
+
+
+def logical_id(stack: Stack, construct: IConstruct) -> str:
+    """The logical id of a construct's CloudFormation resource (its default child, or itself)."""
+    element = construct if isinstance(construct, CfnElement) else construct.node.default_child
+    assert isinstance(element, CfnElement), f"{construct.node.path} has no CloudFormation resource"
+    return str(stack.resolve(element.logical_id))
 
 
 def app_context(path: Path) -> dict[str, Any]:
