@@ -11,8 +11,10 @@ kwargs = json.loads(
         "immutable_constructs",
         "immutable_constructs._handlers",
         "immutable_constructs._handlers.blue_green",
-        "immutable_constructs._handlers.promotion",
         "immutable_constructs._private",
+        "immutable_constructs.drift",
+        "immutable_constructs.images",
+        "immutable_constructs.images._promotion_handler",
         "immutable_constructs.nag",
         "immutable_constructs.nag.rules"
     ],

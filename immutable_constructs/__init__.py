@@ -16,25 +16,26 @@ from typing import TYPE_CHECKING, Any
 from ._version import __version__
 
 if TYPE_CHECKING:
-    from .ami_catalog import AmiCatalog
     from .blue_green import BlueGreenFleet
     from .errors import Problem, ValidationError
     from .fleet import FleetHealthCheck, FleetUpdate, ImmutableFleet
-    from .image_pipeline import GoldenImagePipeline, ImageComponent, ParentImage
-    from .images import PinnedSsmImage
+    from .images.catalog import AmiCatalog
+    from .images.pinned import PinnedSsmImage
+    from .images.pipeline import GoldenImagePipeline
+    from .images.sources import ImageComponent, ParentImage
     from .session_manager import SessionManagerAccess, SessionTarget
 
 #: public name -> the module that defines it
 _MODULES = {
-    "AmiCatalog": ".ami_catalog",
+    "AmiCatalog": ".images.catalog",
     "BlueGreenFleet": ".blue_green",
     "FleetHealthCheck": ".fleet",
     "FleetUpdate": ".fleet",
-    "GoldenImagePipeline": ".image_pipeline",
-    "ImageComponent": ".image_pipeline",
+    "GoldenImagePipeline": ".images.pipeline",
+    "ImageComponent": ".images.sources",
     "ImmutableFleet": ".fleet",
-    "ParentImage": ".image_pipeline",
-    "PinnedSsmImage": ".images",
+    "ParentImage": ".images.sources",
+    "PinnedSsmImage": ".images.pinned",
     "Problem": ".errors",
     "SessionManagerAccess": ".session_manager",
     "SessionTarget": ".session_manager",
