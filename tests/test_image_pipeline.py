@@ -55,7 +55,7 @@ def build(
     props: dict[str, Any] = {
         "catalog": catalog,
         "vpc": vpc,
-        "parent_image": ParentImage.ssm_parameter(PARENT),
+        "parent_image": ParentImage.from_ssm_parameter(PARENT),
         "components": [
             ImageComponent.from_dict("install-web", WEB),
             ImageComponent.from_yaml("harden", harden, parameters={"level": "strict"}),
@@ -166,7 +166,7 @@ def test_reverting_content_gives_the_original_versions_back(default: Any) -> Non
 
 def test_parent_image_block_devices_and_order_are_part_of_the_recipe_version(default: Any) -> None:
     _, first, _ = default
-    _, other_parent, _ = build(parent_image=ParentImage.ssm_parameter(PARENT.replace("x86_64", "arm64")))
+    _, other_parent, _ = build(parent_image=ParentImage.from_ssm_parameter(PARENT.replace("x86_64", "arm64")))
     _, bigger_disk, _ = build(root_volume_size=40)
     _, reordered, _ = build(
         components=[ImageComponent.from_yaml("harden", HARDEN), ImageComponent.from_dict("install-web", WEB)]
@@ -189,7 +189,7 @@ def test_component_parameters_and_managed_components_go_into_the_recipe(default:
     stack, _, _ = build(
         components=[
             ImageComponent.from_dict("install-web", WEB),
-            ImageComponent.aws_managed("update-linux", "1.0.2", parameters={"exclude": ["kernel", "glibc"]}),
+            ImageComponent.from_aws_managed("update-linux", "1.0.2", parameters={"exclude": ["kernel", "glibc"]}),
         ]
     )
     recipe = only(template_json(stack), "AWS::ImageBuilder::ImageRecipe")["Properties"]
@@ -210,7 +210,7 @@ def test_component_from_file(tmp_path: Path) -> None:
 
 
 def test_floating_managed_component_warns() -> None:
-    stack, _, _ = build(components=[ImageComponent.aws_managed("update-linux", "1.x.x")])
+    stack, _, _ = build(components=[ImageComponent.from_aws_managed("update-linux", "1.x.x")])
     Annotations.from_stack(stack).has_warning("/Images/Web", Match.string_like_regexp("unpinnedManagedComponent"))
 
 
@@ -298,7 +298,8 @@ def test_cross_account_and_region_distribution() -> None:
         launch_permission_organizations=["arn:aws:organizations::123456789012:organization/o-abcdefghij"],
         launch_permission_organizational_units=["arn:aws:organizations::123456789012:ou/o-abcdefghij/ou-ab12-cdefgh34"],
     )
-    distributions = only(template_json(stack), "AWS::ImageBuilder::DistributionConfiguration")["Properties"]["Distributions"]
+    distribution_configuration = only(template_json(stack), "AWS::ImageBuilder::DistributionConfiguration")
+    distributions = distribution_configuration["Properties"]["Distributions"]
     assert [d["Region"] for d in distributions] == ["us-east-1", "eu-west-1"]
     for distribution in distributions:
         assert distribution["SsmParameterConfigurations"][1] == {
@@ -484,7 +485,7 @@ def test_build_on_deploy_creates_an_image() -> None:
         ({"parent_image": None}, r"parent_image=None: is missing"),
         ({"components": []}, r"components=\[\]: no components"),
         ({"components": [ImageComponent.from_file("does/not/exist.yaml")]}, r"component file does not exist"),
-        ({"components": [ImageComponent.aws_managed("update-linux", "latest")]}, r"AWS-managed component version"),
+        ({"components": [ImageComponent.from_aws_managed("update-linux", "latest")]}, r"AWS-managed component version"),
         ({"components": [ImageComponent.from_yaml("Bad Name", HARDEN)]}, r"component name must be"),
         ({"components": [ImageComponent.from_yaml("big", "x" * 16001)]}, r"component document must be 1-16000"),
         ({"components": [ImageComponent.from_dict("nophases", {"schemaVersion": 1.0})]}, r"has no 'phases'"),
@@ -542,10 +543,10 @@ def test_key_lets_the_image_builder_service_linked_role_encrypt_volumes(default:
 def test_parent_image_forms() -> None:
     stack = Stack(App(), "Parents")
     catalog = AmiCatalog(stack, "Catalog", lines=["base", "web"])
-    assert ParentImage.ssm_parameter(PARENT).reference == f"ssm:{PARENT}"
+    assert ParentImage.from_ssm_parameter(PARENT).reference == f"ssm:{PARENT}"
     assert ParentImage.from_catalog(catalog, "base").reference == "ssm:/images/base/stable"
-    assert ParentImage.ami("ami-0123456789abcdef0").reference == "ami-0123456789abcdef0"
-    managed = stack.resolve(ParentImage.managed("amazon-linux-2023-x86").reference)
+    assert ParentImage.from_ami("ami-0123456789abcdef0").reference == "ami-0123456789abcdef0"
+    managed = stack.resolve(ParentImage.from_managed("amazon-linux-2023-x86").reference)
     assert json.dumps(managed).endswith(':aws:image/amazon-linux-2023-x86/x.x.x"]]}')
 
 

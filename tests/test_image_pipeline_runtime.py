@@ -120,7 +120,8 @@ def test_execution_policy_writes_exactly_the_catalog_parameter_and_reads_the_par
 
 def test_catalog_parameter_is_granted_per_distribution_region_and_account() -> None:
     stack, pipeline, _ = build(distribution_regions=["us-east-1", "eu-west-1"], distribution_accounts=["111111111111"])
-    write = policy_statements(template_json(stack), logical_id(stack, pipeline.execution_policy))["WriteCatalogParameter"]
+    statements = policy_statements(template_json(stack), logical_id(stack, pipeline.execution_policy))
+    write = statements["WriteCatalogParameter"]
     rendered = [flat(r) for r in write["Resource"]]
     assert len(rendered) == 4
     for region in ("us-east-1", "eu-west-1"):
@@ -141,7 +142,8 @@ def test_layered_image_reads_the_base_lines_stable_parameter_in_this_account() -
         parent_image=ParentImage.from_catalog(catalog, "base"),
         components=[ImageComponent.from_yaml("noop", "name: n\nschemaVersion: 1.0\nphases: []\n")],
     )
-    parent = policy_statements(template_json(stack), logical_id(stack, pipeline.execution_policy))["ReadParentParameter"]
+    statements = policy_statements(template_json(stack), logical_id(stack, pipeline.execution_policy))
+    parent = statements["ReadParentParameter"]
     assert parent["Resource"] == {
         "Fn::Join": [
             "",
@@ -151,7 +153,7 @@ def test_layered_image_reads_the_base_lines_stable_parameter_in_this_account() -
 
 
 def test_fixed_ami_parent_needs_no_parameter_read() -> None:
-    stack, pipeline, _ = build(parent_image=ParentImage.ami("ami-0123456789abcdef0"))
+    stack, pipeline, _ = build(parent_image=ParentImage.from_ami("ami-0123456789abcdef0"))
     statements = policy_statements(template_json(stack), logical_id(stack, pipeline.execution_policy))
     assert "ReadParentParameter" not in statements
 
@@ -237,7 +239,7 @@ def test_imported_key_warns_that_its_owner_must_grant_auto_scaling() -> None:
         "Web",
         catalog=AmiCatalog(stack, "Catalog"),
         vpc=ec2.Vpc(stack, "Vpc", max_azs=2, nat_gateways=1),
-        parent_image=ParentImage.ssm_parameter(PARENT),
+        parent_image=ParentImage.from_ssm_parameter(PARENT),
         components=[ImageComponent.from_yaml("noop", "name: n\nschemaVersion: 1.0\nphases: []\n")],
         encryption_key=key,
     )
