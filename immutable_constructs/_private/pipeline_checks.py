@@ -75,12 +75,12 @@ _STRING_LISTS = (
 )
 
 
-def check_pipeline_types(problems: Problems, *, component_type: type, parent_type: type, **props: Any) -> None:
+def check_pipeline_types(
+    problems: Problems, *, catalog_type: type, component_type: type, parent_type: type, **props: Any
+) -> None:
     """Every prop of GoldenImagePipeline has its type (None = default); raises at once otherwise."""
-    from ..images.catalog import AmiCatalog  # the pipeline has imported it already
-
     problems.instance(
-        "catalog", props.get("catalog"), AmiCatalog, what="an AmiCatalog", fix="pass AmiCatalog(self, 'Images')"
+        "catalog", props.get("catalog"), catalog_type, what="an AmiCatalog", fix="pass AmiCatalog(self, 'Images')"
     )
     if props.get("parent_image") is not None:
         problems.instance(

@@ -18,6 +18,7 @@ from .._private.pipeline_checks import MAX_COMPONENT_DATA, check_pipeline_types,
 from .._private.subnets import select as select_subnets
 from .._private.validation import Problems
 from ._names import SEVERITIES
+from .catalog import AmiCatalog
 from .sources import ImageComponent, ParentImage
 
 DEFAULT_SCHEDULE = "cron(0 4 ? * MON *)"
@@ -45,7 +46,9 @@ def props_of(arguments: Mapping[str, Any]) -> dict[str, Any]:
 def check_pipeline(scope: Construct, props: Mapping[str, Any]) -> Checked:
     """Check every prop of GoldenImagePipeline; raise one ValidationError listing every problem."""
     problems = Problems(scope)
-    check_pipeline_types(problems, component_type=ImageComponent, parent_type=ParentImage, **props)
+    check_pipeline_types(
+        problems, catalog_type=AmiCatalog, component_type=ImageComponent, parent_type=ParentImage, **props
+    )
     check_pipeline_values(
         problems,
         instance_types=props["instance_types"],
