@@ -370,6 +370,18 @@ def test_notification_rules_for_success_failure_and_cves(default: Any) -> None:
     assert "KmsMasterKeyId" in topic
 
 
+def test_every_rule_watches_only_this_pipelines_images(default: Any) -> None:
+    _, pipeline, template = default
+    patterns = [r["Properties"]["EventPattern"] for r in resources_of(template, "AWS::Events::Rule").values()]
+    assert len(patterns) == 4, "succeeded, failed, CVE detected, promote"
+    assert {json.dumps(p["source"]) for p in patterns} == {'["aws.imagebuilder"]'}
+    (watched,) = {json.dumps(p["resources"], sort_keys=True) for p in patterns}
+    assert watched == json.dumps([{"prefix": Stack.of(pipeline).resolve(pipeline.image_arn_prefix)}], sort_keys=True), (
+        "one prefix: this pipeline's recipe"
+    )
+    assert json.dumps(Stack.of(pipeline).resolve(pipeline.image_arn_prefix)).endswith('-recipe/"]]}')
+
+
 def test_promotion_function_and_its_rule(default: Any) -> None:
     _, pipeline, template = default
     function = only(template, "AWS::Lambda::Function")["Properties"]
