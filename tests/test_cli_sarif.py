@@ -14,7 +14,8 @@ from typing import Any
 import pytest
 
 from immutable_constructs import __version__
-from immutable_constructs.cli import main
+from immutable_constructs._private.sarif import FailOn, Level
+from immutable_constructs.cli import main, to_sarif
 
 from .test_cli_assembly import MULTITOOL, multitool
 
@@ -125,7 +126,14 @@ EXPECTED_RULES = {
             f"{DOCS}#imm-img3",
             "error",
         ),
-        ("IMM-HYG2", "Unencrypted EBS volume", f"Unencrypted EBS volume. {HYG2_FIX}", HYG2_FIX, f"{DOCS}#imm-hyg2", "error"),
+        (
+            "IMM-HYG2",
+            "Unencrypted EBS volume",
+            f"Unencrypted EBS volume. {HYG2_FIX}",
+            HYG2_FIX,
+            f"{DOCS}#imm-hyg2",
+            "error",
+        ),
         (
             "IMM-ACK1",
             "Acknowledgement reason too short",
@@ -139,9 +147,39 @@ EXPECTED_RULES = {
 
 EXPECTED_RESULTS = {
     "AwsSolutions": [
-        ("AwsSolutions-EC23", "error", f"Golden/Open/Resource: {EC23}", "app.py", 11, ["Golden/Open/Resource"], [], [], []),
-        ("AwsSolutions-EC23", "error", f"Golden/Terse/Resource: {EC23}", "app.py", 13, ["Golden/Terse/Resource"], [], [], []),
-        ("AwsSolutions-VPC7", "error", f"Golden/Vpc/Resource: {VPC7}", "app.py", 10, ["Golden/Vpc/Resource"], [], [], []),
+        (
+            "AwsSolutions-EC23",
+            "error",
+            f"Golden/Open/Resource: {EC23}",
+            "app.py",
+            11,
+            ["Golden/Open/Resource"],
+            [],
+            [],
+            [],
+        ),
+        (
+            "AwsSolutions-EC23",
+            "error",
+            f"Golden/Terse/Resource: {EC23}",
+            "app.py",
+            13,
+            ["Golden/Terse/Resource"],
+            [],
+            [],
+            [],
+        ),
+        (
+            "AwsSolutions-VPC7",
+            "error",
+            f"Golden/Vpc/Resource: {VPC7}",
+            "app.py",
+            10,
+            ["Golden/Vpc/Resource"],
+            [],
+            [],
+            [],
+        ),
     ],
     "ImmutableInfrastructureChecks": [
         (
@@ -199,8 +237,8 @@ EXPECTED_RESULTS = {
         (
             "IMM-SSH1",
             "error",
-            'Golden/Open/Resource: Ingress reaches SSH (22) or RDP (3389): Properties.SecurityGroupIngress.0 = {"FromPort": '
-            '22, "IpProtocol": "tcp", "ToPort": 22}: ingress from CidrIp=0.0.0.0/0 reaches SSH (22). '
+            "Golden/Open/Resource: Ingress reaches SSH (22) or RDP (3389): Properties.SecurityGroupIngress.0 = "
+            '{"FromPort": 22, "IpProtocol": "tcp", "ToPort": 22}: ingress from CidrIp=0.0.0.0/0 reaches SSH (22). '
             f"Fix: {SSH1_FIX} See {DOCS}#imm-ssh1",
             "app.py",
             11,
@@ -213,7 +251,8 @@ EXPECTED_RESULTS = {
             "IMM-SSH1",
             "error",
             "Golden/Terse/Resource: Ingress reaches SSH (22) or RDP (3389): Properties.SecurityGroupIngress.0 = "
-            '{"FromPort": 3389, "IpProtocol": "tcp", "ToPort": 3389}: ingress from CidrIp=0.0.0.0/0 reaches RDP (3389). '
+            '{"FromPort": 3389, "IpProtocol": "tcp", "ToPort": 3389}: ingress from CidrIp=0.0.0.0/0 reaches '
+            "RDP (3389). "
             f"Fix: {SSH1_FIX} See {DOCS}#imm-ssh1",
             "app.py",
             13,
@@ -253,5 +292,102 @@ def test_results_of_both_packs_are_placed_as_expected(golden: Path) -> None:
 @pytest.mark.skipif(not MULTITOOL.exists(), reason="npm ci installs @microsoft/sarif-multitool (package.json)")
 def test_the_sarif_multitool_accepts_it(golden: Path, tmp_path: Path) -> None:
     results = [r for run in multitool(golden, tmp_path / "validation.sarif")["runs"] for r in run["results"]]
-    assert [f"{r['ruleId']}: {r['message']}" for r in results if r.get("level", "warning") in ("error", "warning")] == []
+    assert [
+        f"{r['ruleId']}: {r['message']}" for r in results if r.get("level", "warning") in ("error", "warning")
+    ] == []
     assert not [r for r in results if r["ruleId"].startswith("GH")]
+
+
+def test_docs_url_moves_our_links_only(golden: Path, tmp_path: Path) -> None:
+    target = tmp_path / "mirror.sarif"
+    cdk_out = golden.parent / "cdk.out"
+    assert main(["report", str(cdk_out), "--sarif", str(target), "--docs-url", "https://docs.example.com/rules"]) == 0
+    runs = view(json.loads(target.read_text()))
+    ours = {rule[0]: rule[4] for rule in runs["ImmutableInfrastructureChecks"]["rules"]}
+    assert ours["IMM-SSH1"] == "https://docs.example.com/rules#imm-ssh1"
+    assert ours["IMM-ACK1"] == "https://docs.example.com/rules#imm-ack1"
+    assert {rule[4] for rule in runs["AwsSolutions"]["rules"]} == {CDK_NAG}
+
+
+def test_violations_without_fields_fall_back_to_their_text(tmp_path: Path) -> None:
+    # AwsSolutions' violations, and ours in a report of a release before ruleMetadata carried the rule,
+    # have a description only: its first sentence is the title. A plugin that fills ruleMetadata the way
+    # ours does is read like ours.
+    old_fix = f"Remove the ingress rule. See {DOCS}#imm-ssh1"
+    report = {
+        "pluginReports": [
+            {
+                "pluginName": "ImmutableInfrastructureChecks",
+                "violations": [
+                    {
+                        "ruleName": "IMM-SSH1",
+                        "description": "Ingress reaches SSH (22) or RDP (3389): Properties.X = 22: open.",
+                        "suggestedFix": old_fix,
+                        "severity": "error",
+                        "violatingConstructs": [{"constructPath": "S/G/Resource"}],
+                    }
+                ],
+            },
+            {
+                "pluginName": "Custom",
+                "violations": [
+                    {
+                        "ruleName": "C1",
+                        "description": "Bucket is public because of its policy.",
+                        "severity": "info",
+                        "ruleMetadata": {
+                            "title": "Public bucket",
+                            "fix": "Block public access.",
+                            "documentation": "https://example.com/c1",
+                        },
+                        "violatingConstructs": [{"constructPath": "S/B/Resource"}],
+                    }
+                ],
+            },
+        ]
+    }
+    log = to_sarif(report, cdk_out=tmp_path)
+    runs = view(log)
+    assert runs["ImmutableInfrastructureChecks"]["rules"] == [
+        (
+            "IMM-SSH1",
+            "Ingress reaches SSH (22) or RDP (3389)",
+            "Ingress reaches SSH (22) or RDP (3389): Properties.X = 22: open.",
+            old_fix,
+            f"{DOCS}#imm-ssh1",
+            "error",
+        )
+    ]
+    assert runs["Custom"]["rules"] == [
+        (
+            "C1",
+            "Public bucket",
+            "Public bucket. Block public access.",
+            "Block public access.",
+            "https://example.com/c1",
+            "note",
+        )
+    ]
+    (custom,) = [run for run in log["runs"] if run["tool"]["driver"]["name"] == "Custom"]
+    assert (
+        custom["tool"]["driver"]["rules"][0]["help"]["markdown"] == "Block public access. [C1](https://example.com/c1)"
+    )
+
+
+def test_fail_on_levels_are_a_closed_set(golden: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert [f.value for f in FailOn] == ["error", "warning", "note", "none"]
+    assert [level for level in Level if FailOn.WARNING.fails(level)] == [Level.WARNING, Level.ERROR]
+    assert not any(FailOn.NONE.fails(level) for level in Level)
+    assert [Level.of(s) for s in ("fatal", "error", "warning", "info", "custom")] == [
+        Level.ERROR,
+        Level.ERROR,
+        Level.WARNING,
+        Level.NOTE,
+        Level.WARNING,
+    ]
+    cdk_out = str(golden.parent / "cdk.out")
+    assert [main(["report", cdk_out, "--fail-on", f]) for f in ("error", "warning", "note", "none")] == [1, 1, 1, 0]
+    with pytest.raises(SystemExit) as refused:
+        main(["report", cdk_out, "--fail-on", "fatal"])
+    assert refused.value.code == 2
+    assert "invalid FailOn value: 'fatal'" in capsys.readouterr().err
