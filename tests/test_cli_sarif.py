@@ -309,11 +309,13 @@ def test_docs_url_moves_our_links_only(golden: Path, tmp_path: Path) -> None:
     assert {rule[4] for rule in runs["AwsSolutions"]["rules"]} == {CDK_NAG}
 
 
-def test_violations_without_fields_fall_back_to_their_text(tmp_path: Path) -> None:
-    # AwsSolutions' violations, and ours in a report of a release before ruleMetadata carried the rule,
-    # have a description only: its first sentence is the title. A plugin that fills ruleMetadata the way
-    # ours does is read like ours.
-    old_fix = f"Remove the ingress rule. See {DOCS}#imm-ssh1"
+C1_DOCS = "https://example.com/c1"
+
+
+def test_violations_without_fields_fall_back(tmp_path: Path) -> None:
+    # Ours in a report written before violations carried their rule: described from the catalog.
+    # AwsSolutions' (see above) have a description only: its first sentence is the title. A plugin
+    # that fills ruleMetadata the way ours does is read like ours.
     report = {
         "pluginReports": [
             {
@@ -322,7 +324,7 @@ def test_violations_without_fields_fall_back_to_their_text(tmp_path: Path) -> No
                     {
                         "ruleName": "IMM-SSH1",
                         "description": "Ingress reaches SSH (22) or RDP (3389): Properties.X = 22: open.",
-                        "suggestedFix": old_fix,
+                        "suggestedFix": f"Remove the ingress rule. See {DOCS}#imm-ssh1",
                         "severity": "error",
                         "violatingConstructs": [{"constructPath": "S/G/Resource"}],
                     }
@@ -338,7 +340,7 @@ def test_violations_without_fields_fall_back_to_their_text(tmp_path: Path) -> No
                         "ruleMetadata": {
                             "title": "Public bucket",
                             "fix": "Block public access.",
-                            "documentation": "https://example.com/c1",
+                            "documentation": C1_DOCS,
                         },
                         "violatingConstructs": [{"constructPath": "S/B/Resource"}],
                     }
@@ -348,30 +350,12 @@ def test_violations_without_fields_fall_back_to_their_text(tmp_path: Path) -> No
     }
     log = to_sarif(report, cdk_out=tmp_path)
     runs = view(log)
-    assert runs["ImmutableInfrastructureChecks"]["rules"] == [
-        (
-            "IMM-SSH1",
-            "Ingress reaches SSH (22) or RDP (3389)",
-            "Ingress reaches SSH (22) or RDP (3389): Properties.X = 22: open.",
-            old_fix,
-            f"{DOCS}#imm-ssh1",
-            "error",
-        )
-    ]
+    assert runs["ImmutableInfrastructureChecks"]["rules"] == EXPECTED_RULES["ImmutableInfrastructureChecks"][:1]
     assert runs["Custom"]["rules"] == [
-        (
-            "C1",
-            "Public bucket",
-            "Public bucket. Block public access.",
-            "Block public access.",
-            "https://example.com/c1",
-            "note",
-        )
+        ("C1", "Public bucket", "Public bucket. Block public access.", "Block public access.", C1_DOCS, "note")
     ]
     (custom,) = [run for run in log["runs"] if run["tool"]["driver"]["name"] == "Custom"]
-    assert (
-        custom["tool"]["driver"]["rules"][0]["help"]["markdown"] == "Block public access. [C1](https://example.com/c1)"
-    )
+    assert custom["tool"]["driver"]["rules"][0]["help"]["markdown"] == f"Block public access. [C1]({C1_DOCS})"
 
 
 def test_fail_on_levels_are_a_closed_set(golden: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -2,9 +2,10 @@
 
 Our findings are read as the fields the pack wrote: each violation's ``ruleMetadata``
 carries its rule's title, generic fix and documentation link (``nag/_finding.py``), so a
-rule's descriptor never depends on how its sentences are worded. Other packs' violations
-(AwsSolutions, the CDK's CloudFormation validation) carry a description only: their title
-is its first sentence.
+rule's descriptor never depends on how its sentences are worded (a report written before
+it did is described from the installed catalog). Other packs' violations (AwsSolutions, the
+CDK's CloudFormation validation) carry a description only: their title is its first
+sentence, unless their ``ruleMetadata`` has a ``title`` too.
 
 No aws_cdk import here: the ``immutable-constructs`` CLI runs without Node.
 """
@@ -24,7 +25,7 @@ from urllib.parse import urlsplit
 from .._links import REPOSITORY
 from .._version import __version__
 from ..nag._finding import DOCUMENTATION, FIX, TITLE, metadata_text
-from ..nag.catalog import PLUGIN_NAME, docs_url
+from ..nag.catalog import PLUGIN_NAME, describe, docs_url
 from .sarif_sources import Locations, SourceMap, TemplateLines
 
 __all__ = ["SARIF_SCHEMA", "FailOn", "Level", "failing", "summary", "to_sarif"]
@@ -106,9 +107,12 @@ def _help_uri(name: str, rule_id: str, rule_metadata: Mapping[str, Any], docs_ba
 def _rule(name: str, rule_id: str, violation: Mapping[str, Any], docs_base: str | None) -> dict[str, Any]:
     """A SARIF reportingDescriptor with what GitHub requires (short and full description, help)."""
     rule_metadata = violation.get("ruleMetadata") or {}
-    title = metadata_text(rule_metadata, TITLE)
+    title, fix = metadata_text(rule_metadata, TITLE), metadata_text(rule_metadata, FIX)
+    if not title and name == PLUGIN_NAME:  # a report written before violations carried their rule
+        with contextlib.suppress(KeyError):
+            known = describe(rule_id)
+            title, fix = known.title, known.fix
     if title:  # the plugin said what its rule is (ours does, in ruleMetadata)
-        fix = metadata_text(rule_metadata, FIX)
         short, full = title, f"{title}. {fix}" if fix else title
     else:  # a description is all there is (AwsSolutions)
         description = " ".join(str(violation.get("description") or rule_id).split())

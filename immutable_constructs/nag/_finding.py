@@ -70,6 +70,10 @@ class Finding:
     title: str = ""
     docs_url: str = ""
 
+    def __post_init__(self) -> None:
+        if not isinstance(self.severity, Severity):  # "error", "warning", "fatal" as strings too
+            object.__setattr__(self, "severity", Severity(self.severity))
+
     @property
     def suggested_fix(self) -> str:
         """The fix as ``cdk synth`` prints it: what to do, then the link to the rule's section."""
