@@ -71,8 +71,9 @@ class Finding:
     docs_url: str = ""
 
     def __post_init__(self) -> None:
-        if not isinstance(self.severity, Severity):  # "error", "warning", "fatal" as strings too
-            object.__setattr__(self, "severity", Severity(self.severity))
+        severity: object = self.severity
+        if not isinstance(severity, Severity):  # "error", "warning", "fatal" as strings too
+            object.__setattr__(self, "severity", Severity(str(severity)))
 
     @property
     def suggested_fix(self) -> str:
