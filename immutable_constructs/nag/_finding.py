@@ -50,9 +50,9 @@ _MAX_VALUE = 200
 class Finding:
     """One finding of the pack: what is wrong, where, how to fix it and where it is documented.
 
-    ``severity`` is the rule's own (``check_template``) or, in the plugin's report, the one
-    reported (``FATAL`` for a rule that is not acknowledgeable, ``ERROR`` for a warning in
-    strict mode); a :class:`Severity` equals its string (``finding.severity == "warning"``).
+    ``severity`` is the rule's own; the plugin's report raises it where configured
+    (``FATAL`` for a rule that is not acknowledgeable, ``ERROR`` for a warning in strict
+    mode). A :class:`Severity` equals its string (``finding.severity == "warning"``).
     ``message`` is the whole sentence (``<title>: <property> = <value>: <what is wrong>.``),
     ``fix`` what to do for this finding (without the link), ``docs_url`` the rule's section
     of docs/rules.md. ``location`` is the property path relative to the resource
