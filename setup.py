@@ -12,6 +12,7 @@ kwargs = json.loads(
         "immutable_constructs._handlers",
         "immutable_constructs._handlers.blue_green",
         "immutable_constructs._private",
+        "immutable_constructs.access",
         "immutable_constructs.drift",
         "immutable_constructs.images",
         "immutable_constructs.images._promotion_handler",

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from ._version import __version__
 
 if TYPE_CHECKING:
+    from .access.session_manager import SessionManagerAccess, SessionTarget
     from .blue_green import BlueGreenFleet
     from .errors import Problem, ValidationError
     from .fleet import FleetHealthCheck, FleetUpdate, ImmutableFleet
@@ -23,7 +24,6 @@ if TYPE_CHECKING:
     from .images.pinned import PinnedSsmImage
     from .images.pipeline import GoldenImagePipeline
     from .images.sources import ImageComponent, ParentImage
-    from .session_manager import SessionManagerAccess, SessionTarget
 
 #: public name -> the module that defines it
 _MODULES = {
@@ -37,8 +37,8 @@ _MODULES = {
     "ParentImage": ".images.sources",
     "PinnedSsmImage": ".images.pinned",
     "Problem": ".errors",
-    "SessionManagerAccess": ".session_manager",
-    "SessionTarget": ".session_manager",
+    "SessionManagerAccess": ".access.session_manager",
+    "SessionTarget": ".access.session_manager",
     "ValidationError": ".errors",
 }
 
