@@ -7,7 +7,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_imagebuilder as imagebuilder
 from constructs import Construct
 
-from ._names import TAG_CONTENT_HASH, TAG_IMAGE_LINE
+from .._private import tags
 
 WARN_NO_SCAN = "immutable-constructs:imageScanningOff"
 TEST_TIMEOUT_MINUTES = 90
@@ -61,7 +61,7 @@ def build_pipeline(
             else None
         ),
         status="ENABLED",
-        image_tags={TAG_IMAGE_LINE: line, TAG_CONTENT_HASH: content_hash},
+        image_tags={tags.IMAGE_LINE: line, tags.CONTENT_HASH: content_hash},
     )
     if not image_scanning:
         Annotations.of(scope).add_warning_v2(
@@ -98,7 +98,7 @@ def build_image_on_deploy(
         ),
         enhanced_image_metadata_enabled=True,
         execution_role=execution_role.role_arn,
-        tags={TAG_IMAGE_LINE: line, TAG_CONTENT_HASH: content_hash},
+        tags={tags.IMAGE_LINE: line, tags.CONTENT_HASH: content_hash},
     )
     if execution_policy is not None:
         # The build starts as soon as the resource is created: the role must have its policy by then.

@@ -12,9 +12,9 @@ from aws_cdk import aws_imagebuilder as imagebuilder
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
+from .._private import tags
 from .._private.image_builder_roles import create_execution_role, execution_statements, grant_execution
 from .._private.nag import acknowledge_wildcards
-from ._names import TAG_BUILD_DATE, TAG_CONTENT_HASH, TAG_IMAGE_LINE, TAG_SOURCE_REVISION
 
 
 def build_distribution(
@@ -42,10 +42,10 @@ def build_distribution(
     if launch_permission_organizational_units:
         launch_permission["OrganizationalUnitArns"] = list(launch_permission_organizational_units)
     ami_tags = {
-        TAG_CONTENT_HASH: content_hash,
-        TAG_SOURCE_REVISION: source_revision or "unknown",
-        TAG_BUILD_DATE: "{{imagebuilder:buildDate}}",
-        TAG_IMAGE_LINE: line,
+        tags.CONTENT_HASH: content_hash,
+        tags.SOURCE_REVISION: source_revision or "unknown",
+        tags.BUILD_DATE: "{{imagebuilder:buildDate}}",
+        tags.IMAGE_LINE: line,
     }
     ssm_configs = [
         imagebuilder.CfnDistributionConfiguration.SsmParameterConfigurationProperty(

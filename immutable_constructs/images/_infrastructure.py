@@ -19,11 +19,11 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
+from .._private import tags
 from .._private.arns import instance_arn
 from .._private.image_builder_roles import inventory_statements, inventory_wildcard_reasons
 from .._private.nag import acknowledge_wildcards
 from .._private.secure_bucket import secure_bucket
-from ._names import TAG_IMAGE_LINE
 
 WARN_KEPT_ON_FAILURE = "immutable-constructs:buildInstanceKeptOnFailure"
 
@@ -99,7 +99,7 @@ def build_infrastructure(
         ),
         sns_topic_arn=topic.topic_arn,
         terminate_instance_on_failure=terminate_on_failure,
-        resource_tags={TAG_IMAGE_LINE: line},
+        resource_tags={tags.IMAGE_LINE: line},
         description=f"{line} build instances: private subnet, no key pair, no ingress, IMDSv2",
     )
     if not terminate_on_failure:

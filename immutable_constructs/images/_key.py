@@ -1,4 +1,5 @@
-"""The pipeline's KMS key and who may use it at run time (statements from ``_private/kms_grants.py``)."""
+"""The pipeline's KMS key and who may use it at run time (statements from ``_private/kms_grants.py`` and
+``_private/key_policies.py``)."""
 
 from __future__ import annotations
 
@@ -8,10 +9,10 @@ from aws_cdk import Annotations, RemovalPolicy
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
+from .._private.key_policies import allow_eventbridge_to_publish
 from .._private.kms_grants import (
     allow_autoscaling_service_linked_role,
     allow_consuming_accounts,
-    allow_eventbridge_to_publish,
     allow_image_builder_service_linked_role,
 )
 

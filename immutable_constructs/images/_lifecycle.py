@@ -12,7 +12,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_imagebuilder as imagebuilder
 from constructs import Construct
 
-from ._names import TAG_PROMOTED
+from .._private import tags
 
 MANAGED_POLICY = "service-role/EC2ImageBuilderLifecycleExecutionPolicy"
 
@@ -50,7 +50,7 @@ def build_lifecycle(
             last_launched=imagebuilder.CfnLifecyclePolicy.LastLaunchedProperty(
                 value=keep_launched_within_days, unit="DAYS"
             ),
-            tag_map={TAG_PROMOTED: kept_channel},
+            tag_map={tags.PROMOTED: kept_channel},
         )
     )
     include = imagebuilder.CfnLifecyclePolicy.IncludeResourcesProperty(amis=True, snapshots=True)

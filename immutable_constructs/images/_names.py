@@ -1,4 +1,4 @@
-"""Names the pipeline's builders share: tag keys, the severity scale, physical name prefixes."""
+"""Names the pipeline's builders share: the severity scale, physical name prefixes (tag keys: ``_private/tags.py``)."""
 
 from __future__ import annotations
 
@@ -10,11 +10,6 @@ from constructs import Construct
 
 #: Inspector severities, lowest first (the promotion handler keeps its own copy: it ships alone).
 SEVERITIES = ("INFORMATIONAL", "LOW", "MEDIUM", "HIGH", "CRITICAL")
-TAG_CONTENT_HASH = "immutable-constructs:content-hash"
-TAG_SOURCE_REVISION = "immutable-constructs:source-revision"
-TAG_BUILD_DATE = "immutable-constructs:build-date"
-TAG_IMAGE_LINE = "immutable-constructs:image-line"
-TAG_PROMOTED = "immutable-constructs:promoted"
 
 
 def physical_prefix(scope: Construct) -> str:

@@ -19,9 +19,9 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
+from .._private import tags
 from .._private.checkov import skip_checkov
 from .._private.nag import acknowledge_wildcards
-from ._names import TAG_PROMOTED
 from ._notifications import STATE_CHANGE, image_events
 from .catalog import AmiCatalog
 
@@ -84,7 +84,7 @@ def build_promotion(
             "MAX_FINDINGS": str(max_findings),
             "REQUIRE_SCAN": "true",
             "REQUIRE_TESTS": "true" if image_tests else "false",
-            "KEEP_TAG_KEY": TAG_PROMOTED,
+            "KEEP_TAG_KEY": tags.PROMOTED,
             "KEEP_TAG_VALUE": channel,
             "NOTIFICATION_TOPIC": topic.topic_arn,
         },
@@ -159,7 +159,7 @@ def _promotion_policy(
                 sid="KeepPromoted",
                 actions=["ec2:CreateTags"],
                 resources=[ami_arns],
-                conditions={"ForAllValues:StringEquals": {"aws:TagKeys": [TAG_PROMOTED]}},
+                conditions={"ForAllValues:StringEquals": {"aws:TagKeys": [tags.PROMOTED]}},
             ),
             iam.PolicyStatement(
                 sid="Logs", actions=["logs:CreateLogStream", "logs:PutLogEvents"], resources=[log_group.log_group_arn]
@@ -190,7 +190,7 @@ def _promotion_policy(
             "are readable.",
             "*": "ListImageScanFindings, ec2:DescribeImages and inspector2:BatchGetAccountStatus have no "
             "resource-level permissions.",
-            ami_arns: f"The AMI ids are only known after each build; CreateTags is limited to the '{TAG_PROMOTED}' "
+            ami_arns: f"The AMI ids are only known after each build; CreateTags is limited to the '{tags.PROMOTED}' "
             "tag key.",
             log_group.log_group_arn: "Log streams of the function's own log group are created per container.",
         },

@@ -21,8 +21,9 @@ from aws_cdk import aws_imagebuilder as imagebuilder
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
+from .._private import tags
 from .._private.content_hash import content_hash, versioned
-from ._names import TAG_CONTENT_HASH, TAG_IMAGE_LINE, component_id
+from ._names import component_id
 from .sources import ImageComponent, ParentImage
 
 WARN_UNPINNED_COMPONENT = "immutable-constructs:unpinnedManagedComponent"
@@ -101,7 +102,7 @@ def build_recipe(
                 description=component.description,
                 change_description=f"content sha256 {digest}",
                 kms_key_id=key.key_arn,
-                tags={TAG_CONTENT_HASH: digest, TAG_IMAGE_LINE: line},
+                tags={tags.CONTENT_HASH: digest, tags.IMAGE_LINE: line},
             )
             built[component.name] = cfn_component
             arn = cfn_component.attr_arn
@@ -145,6 +146,6 @@ def build_recipe(
         block_device_mappings=block_devices,
         working_directory=working_directory,
         description=description,
-        tags={TAG_CONTENT_HASH: recipe_hash, TAG_IMAGE_LINE: line},
+        tags={tags.CONTENT_HASH: recipe_hash, tags.IMAGE_LINE: line},
     )
     return Recipe(built, component_versions, recipe, recipe_version, recipe_hash)
