@@ -18,8 +18,7 @@ from cdk_nag import AwsSolutionsChecks
 from cfnlint.api import lint
 
 from immutable_constructs import BlueGreenFleet, FleetHealthCheck, ImmutableFleet, PinnedSsmImage, ValidationError
-from immutable_constructs.drift import TaintedHostReplacement
-from immutable_constructs.drift import tainted_hosts
+from immutable_constructs.drift import TaintedHostReplacement, tainted_hosts
 from immutable_constructs.drift.tainted_hosts_handler import index
 from immutable_constructs.nag import ImmutableInfrastructureChecks
 
