@@ -116,7 +116,14 @@ class TaintedHostReplacement(Construct):
     * The function's log group keeps one year of decisions (which host, whose session, when).
 
     Wiring for ``SessionManagerAccess`` (every fleet added is watched): create the construct with the
-    first fleet, then :meth:`add_fleet` each further one; fleets added later are picked up at synth.
+    first fleet, then :meth:`add_fleet` each further one; the fleet list in the function's environment
+    and in its policy's conditions is resolved at synth, so fleets added later are watched too::
+
+        # SessionManagerAccess.add_fleet(fleet), for a fleet whose tag key is immutable-constructs:fleet
+        if self._tainted_hosts is None:
+            self._tainted_hosts = TaintedHostReplacement(self, "TaintedHosts", fleets=[fleet])
+        else:
+            self._tainted_hosts.add_fleet(fleet)
     """
 
     def __init__(
