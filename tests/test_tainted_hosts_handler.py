@@ -8,6 +8,7 @@ model) from a list of sessions, two per page, so every run pages.
 from __future__ import annotations
 
 import copy
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -21,12 +22,15 @@ from moto import mock_aws
 
 from immutable_constructs.drift.tainted_hosts_handler import index
 
+from .faults import KINDS, Fault, FaultPlan, FaultyClient, LambdaDied
+
 REGION = "us-east-1"
 KEY = "immutable-constructs:fleet"
 OPERATOR = "arn:aws:sts::123456789012:assumed-role/Operators/alice"
 CONFIG = index.Config(fleet_tag_key=KEY, fleet_tag_values=("web", "api"), grace_seconds=3600, margin_seconds=1800)
 ACTIVE = ("Connected", "Connecting", "Disconnected", "Terminating")
 PAGE = 2
+LONG = os.environ.get("HANDLER_FAULTS", "sample") == "all"
 
 
 class FakeSessions:
@@ -426,3 +430,69 @@ def test_configuration_from_the_environment() -> None:
     assert config == index.Config(KEY, ("a", "b"), 600, 900, "N", "W")
     with pytest.raises(ValueError, match="FLEET_TAG_VALUES must be a JSON list"):
         index.Config.from_environment({"FLEET_TAG_KEY": KEY, "FLEET_TAG_VALUES": '"a"'})
+
+
+# -- single faults (tests/faults): a failed run, then the next scheduled run, converge ---------------------
+
+CALLS_PER_RUN = 7  # DescribeInstances, DescribeSessions x2, CreateTags, DescribeAutoScalingInstances,
+# SetInstanceHealth, PutMetricData, with one tainted host due for replacement
+
+
+def fault_cases() -> list[tuple[str, int]]:
+    """Every call index of a run for every kind in the long profile (HANDLER_FAULTS=all); in make test one
+    index per kind, spread over the run."""
+    if LONG:
+        return [(kind, at) for kind in KINDS for at in range(1, CALLS_PER_RUN + 1)]
+    return [(kind, 1 + (3 * n + 1) % CALLS_PER_RUN) for n, kind in enumerate(KINDS)]
+
+
+def faulty(world: World, plan: FaultPlan) -> index.Aws:
+    real = world.aws
+    return index.Aws(
+        ec2=FaultyClient(real.ec2, "ec2", plan),
+        ssm=FaultyClient(real.ssm, "ssm", plan),
+        autoscaling=FaultyClient(real.autoscaling, "autoscaling", plan),
+        cloudwatch=FaultyClient(real.cloudwatch, "cloudwatch", plan),
+    )
+
+
+@pytest.mark.parametrize(("kind", "at"), fault_cases())
+def test_any_single_fault_then_the_next_run_replaces_the_host_once(world: World, kind: str, at: int) -> None:
+    host, other = world.fleets["web"]
+    world.session(host, started=1, ended=2)
+    plan = FaultPlan(Fault(kind, at))
+    plan.armed = True
+    try:
+        index.run(CONFIG, faulty(world, plan), now=world.t0 + timedelta(minutes=200))
+    except (Exception, LambdaDied) as error:
+        assert str(error), f"{kind}@{at}: a failure must say why"
+    plan.armed = False
+    assert plan.fired is not None, f"{kind}@{at}: the run made fewer calls than expected"
+    second = world.run(minutes=205)  # the next scheduled run
+    assert world.health(host) == "Unhealthy", (kind, at, plan.fired)
+    assert second["decisions"] == {host: "replacement pending: already unhealthy"} or second["decisions"] == {
+        host: "replacement requested"
+    }
+    assert world.tags(host)[index.TAG_BY] == OPERATOR
+    assert world.tags(host)[index.TAG_AT] == index._iso(world.t0 + timedelta(minutes=1))
+    assert world.health(other) == "Healthy" and index.TAG_AT not in world.tags(other), "no other host is touched"
+    third = world.run(minutes=210)
+    assert third["decisions"] == {host: "replacement pending: already unhealthy"}, "then nothing changes"
+
+
+def test_the_run_makes_the_calls_the_fault_tests_count(world: World) -> None:
+    host = world.fleets["web"][0]
+    world.session(host, started=1, ended=2)
+    plan = FaultPlan()
+    plan.armed = True
+    index.run(CONFIG, faulty(world, plan), now=world.t0 + timedelta(minutes=200))
+    assert [op for _, op in plan.calls] == [
+        "describe_instances",
+        "describe_sessions",
+        "describe_sessions",
+        "create_tags",
+        "describe_auto_scaling_instances",
+        "set_instance_health",
+        "put_metric_data",
+    ]
+    assert len(plan.calls) == CALLS_PER_RUN
