@@ -18,7 +18,7 @@ from cdk_nag import AwsSolutionsChecks
 from cfnlint.api import lint
 
 from immutable_constructs import BlueGreenFleet, FleetHealthCheck, ImmutableFleet, PinnedSsmImage, ValidationError
-from immutable_constructs.drift import TaintedHostReplacement, tainted_hosts
+from immutable_constructs.drift import TaintedHostReplacement, _tainted_hosts_policy, tainted_hosts
 from immutable_constructs.drift.tainted_hosts_handler import index
 from immutable_constructs.nag import ImmutableInfrastructureChecks
 
@@ -139,7 +139,7 @@ def test_both_fleets_tag_their_auto_scaling_groups_with_the_watched_tag(template
 
 
 def test_the_handler_and_the_construct_agree_on_the_taint_tags() -> None:
-    assert (tainted_hosts.TAG_BY, tainted_hosts.TAG_AT) == (index.TAG_BY, index.TAG_AT)
+    assert (_tainted_hosts_policy.TAG_BY, _tainted_hosts_policy.TAG_AT) == (index.TAG_BY, index.TAG_AT)
 
 
 def test_fleets_added_later_are_watched_once(vpc_stack: tuple[Stack, ImmutableFleet, BlueGreenFleet]) -> None:

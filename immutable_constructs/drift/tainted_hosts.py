@@ -16,7 +16,6 @@ from typing import Any, Protocol, runtime_checkable
 
 import jsii
 from aws_cdk import (
-    ArnFormat,
     CfnResource,
     Duration,
     IStableListProducer,
@@ -39,6 +38,7 @@ from .._private.limits import alarm_description, iam_description, lambda_descrip
 from .._private.nag import acknowledge_wildcards
 from .._private.validation import Problems, _describe
 from ..fleet import FLEET_TAG_KEY
+from ._tainted_hosts_policy import NAMESPACE, group_arns, instance_arns, statements
 
 __all__ = ["TaintableFleet", "TaintedHostReplacement"]
 
@@ -49,11 +49,6 @@ _DEFAULT_SCHEDULE_MINUTES = 5
 #: How long after its grace period a tainted host may still be there before the alarm fires: the group
 #: launches the replacement, waits for it to pass its health checks, then terminates the host.
 _REPLACEMENT_MARGIN = Duration.minutes(30)
-NAMESPACE = "ImmutableConstructs/TaintedHosts"
-# The taint tags the function writes (tainted_hosts_handler/index.py; a test checks they agree). Not
-# imported from there: the handler imports boto3, which a CDK app need not have.
-TAG_BY = "immutable-constructs:tainted-by"
-TAG_AT = "immutable-constructs:tainted-at"
 
 
 @runtime_checkable
@@ -191,7 +186,7 @@ class TaintedHostReplacement(Construct):
             assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
             description=iam_description(f"Tags and replaces hosts with Session Manager sessions: {self.node.path}"),
         )
-        self.policy = iam.Policy(self, "Policy", roles=[role], statements=self._statements(stack, values))
+        self.policy = iam.Policy(self, "Policy", roles=[role], statements=statements(stack, values, self.log_group))
         """The function's permissions (one customer managed policy of this construct)."""
         acknowledge_wildcards(
             self.policy,
@@ -199,10 +194,10 @@ class TaintedHostReplacement(Construct):
                 "*": "ec2:DescribeInstances, ssm:DescribeSessions and autoscaling:DescribeAutoScalingInstances support "
                 "no resource-level permissions; cloudwatch:PutMetricData is limited to this construct's namespace "
                 "by a cloudwatch:namespace condition.",
-                self._instance_arns(stack): "The instance ids of Auto Scaling groups are not known in advance: "
+                instance_arns(stack): "The instance ids of Auto Scaling groups are not known in advance: "
                 "ec2:CreateTags is limited to instances carrying a watched fleet tag (aws:ResourceTag) and to the "
                 "two taint tag keys (aws:TagKeys).",
-                self._group_arns(stack): "The fleets' Auto Scaling group names are generated (CloudFormation, "
+                group_arns(stack): "The fleets' Auto Scaling group names are generated (CloudFormation, "
                 "or the blue/green custom resource and CodeDeploy at every release): SetInstanceHealth is limited "
                 "to groups carrying a watched fleet tag (autoscaling:ResourceTag).",
                 f"{self.log_group.log_group_arn}:*": "The function writes log streams Lambda names at run time into "
@@ -337,66 +332,6 @@ class TaintedHostReplacement(Construct):
                 "pass the fleet construct itself, e.g. fleets=[web_fleet, api_fleet]",
             )
         return ok
-
-    @staticmethod
-    def _instance_arns(stack: Stack) -> str:
-        return stack.format_arn(
-            service="ec2", resource="instance", resource_name="*", arn_format=ArnFormat.SLASH_RESOURCE_NAME
-        )
-
-    @staticmethod
-    def _group_arns(stack: Stack) -> str:
-        return stack.format_arn(
-            service="autoscaling",
-            resource="autoScalingGroup",
-            resource_name="*:autoScalingGroupName/*",
-            arn_format=ArnFormat.COLON_RESOURCE_NAME,
-        )
-
-    def _statements(self, stack: Stack, values: list[str]) -> list[iam.PolicyStatement]:
-        """Each permission the function uses, with the document it rests on."""
-        return [
-            # Service Authorization Reference (EC2, Systems Manager, EC2 Auto Scaling): DescribeInstances,
-            # DescribeSessions and DescribeAutoScalingInstances have no resource types: Resource "*".
-            iam.PolicyStatement(
-                sid="ReadFleetsAndSessions",
-                actions=["ec2:DescribeInstances", "ssm:DescribeSessions", "autoscaling:DescribeAutoScalingInstances"],
-                resources=["*"],
-            ),
-            # Amazon EC2 User Guide, "Grant permission to tag Amazon EC2 resources" / Service Authorization
-            # Reference (EC2): CreateTags on an instance ARN supports aws:ResourceTag/${TagKey} and aws:TagKeys.
-            iam.PolicyStatement(
-                sid="TagTaintedHosts",
-                actions=["ec2:CreateTags"],
-                resources=[self._instance_arns(stack)],
-                conditions={
-                    "StringEquals": {f"aws:ResourceTag/{FLEET_TAG_KEY}": values},
-                    "ForAllValues:StringEquals": {"aws:TagKeys": [TAG_BY, TAG_AT]},
-                },
-            ),
-            # Service Authorization Reference (EC2 Auto Scaling): SetInstanceHealth acts on the instance's
-            # autoScalingGroup and supports autoscaling:ResourceTag/${TagKey}; both fleets tag their groups.
-            iam.PolicyStatement(
-                sid="ReplaceTaintedHosts",
-                actions=["autoscaling:SetInstanceHealth"],
-                resources=[self._group_arns(stack)],
-                conditions={"StringEquals": {f"autoscaling:ResourceTag/{FLEET_TAG_KEY}": values}},
-            ),
-            # Amazon CloudWatch User Guide, "Using condition keys to limit access to CloudWatch namespaces".
-            iam.PolicyStatement(
-                sid="PublishCounts",
-                actions=["cloudwatch:PutMetricData"],
-                resources=["*"],
-                conditions={"StringEquals": {"cloudwatch:namespace": NAMESPACE}},
-            ),
-            # AWS Lambda Developer Guide, "Sending Lambda function logs to CloudWatch Logs": the execution role
-            # needs logs:CreateLogStream and logs:PutLogEvents on its log group (the group exists already).
-            iam.PolicyStatement(
-                sid="Logs",
-                actions=["logs:CreateLogStream", "logs:PutLogEvents"],
-                resources=[self.log_group.log_group_arn, f"{self.log_group.log_group_arn}:*"],
-            ),
-        ]
 
 
 def _seconds(value: Duration) -> float | None:
