@@ -14,7 +14,8 @@ Runs on a schedule. Each run:
 4. once none of its sessions is active and ``GRACE_SECONDS`` have passed since the last one ended,
    tells its Auto Scaling group it is unhealthy (``autoscaling:SetInstanceHealth``,
    ``ShouldRespectGracePeriod`` false): the group's instance maintenance policy (min 100 %) launches
-   the replacement before it terminates the host. An instance the group already marked unhealthy
+   the replacement before it terminates the host (it applies to health-check replacements: Amazon EC2
+   Auto Scaling User Guide, "Instance maintenance policies"). An instance the group already marked unhealthy
    or is terminating, or that is in no group any more, is skipped;
 5. publishes ``TaintedHosts``, ``OverdueTaintedHosts`` (due for replacement for more than
    ``MARGIN_SECONDS`` and still there) and ``ReplacementsRequested`` to CloudWatch
