@@ -31,6 +31,7 @@ REQUIRED_IN_PACKAGE = (
     "__init__.py",
     "_version.py",
     "_handlers/blue_green/index.py",
+    "drift/tainted_hosts_handler/index.py",
     "images/_promotion_handler/index.py",
 )
 SDIST_TOP_LEVEL = ("README.md", "LICENSE", "CHANGELOG.md", "setup.py", "setup.cfg", "PKG-INFO")
