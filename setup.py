@@ -11,11 +11,12 @@ kwargs = json.loads(
         "immutable_constructs",
         "immutable_constructs._handlers",
         "immutable_constructs._handlers.blue_green",
-        "immutable_constructs._handlers.promotion",
         "immutable_constructs._private",
         "immutable_constructs.access",
         "immutable_constructs.drift",
         "immutable_constructs.drift.tainted_hosts_handler",
+        "immutable_constructs.images",
+        "immutable_constructs.images._promotion_handler",
         "immutable_constructs.nag",
         "immutable_constructs.nag.rules"
     ],
