@@ -10,9 +10,11 @@ kwargs = json.loads(
     "packages": [
         "immutable_constructs",
         "immutable_constructs._handlers",
-        "immutable_constructs._handlers.blue_green",
         "immutable_constructs._handlers.promotion",
         "immutable_constructs._private",
+        "immutable_constructs.drift",
+        "immutable_constructs.fleet",
+        "immutable_constructs.fleet.blue_green_handler",
         "immutable_constructs.nag",
         "immutable_constructs.nag.rules"
     ],

@@ -17,9 +17,11 @@ from ._version import __version__
 
 if TYPE_CHECKING:
     from .ami_catalog import AmiCatalog
-    from .blue_green import BlueGreenFleet
     from .errors import Problem, ValidationError
-    from .fleet import FleetHealthCheck, FleetUpdate, ImmutableFleet
+    from .fleet.blue_green import BlueGreenFleet
+    from .fleet.health import FleetHealthCheck
+    from .fleet.immutable_fleet import ImmutableFleet
+    from .fleet.update import FleetUpdate
     from .image_pipeline import GoldenImagePipeline, ImageComponent, ParentImage
     from .images import PinnedSsmImage
     from .session_manager import SessionManagerAccess, SessionTarget
@@ -27,12 +29,12 @@ if TYPE_CHECKING:
 #: public name -> the module that defines it
 _MODULES = {
     "AmiCatalog": ".ami_catalog",
-    "BlueGreenFleet": ".blue_green",
-    "FleetHealthCheck": ".fleet",
-    "FleetUpdate": ".fleet",
+    "BlueGreenFleet": ".fleet.blue_green",
+    "FleetHealthCheck": ".fleet.health",
+    "FleetUpdate": ".fleet.update",
     "GoldenImagePipeline": ".image_pipeline",
     "ImageComponent": ".image_pipeline",
-    "ImmutableFleet": ".fleet",
+    "ImmutableFleet": ".fleet.immutable_fleet",
     "ParentImage": ".image_pipeline",
     "PinnedSsmImage": ".images",
     "Problem": ".errors",

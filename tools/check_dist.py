@@ -5,7 +5,7 @@
 Fails (exit 1, one line per problem) unless the folder holds exactly one wheel and one sdist
 of the version in immutable_constructs/_version.py and:
 
-* the wheel has every module of the package, the Lambda handlers (``_handlers/*/index.py``),
+* the wheel has every module of the package, the Lambda handlers (``*/index.py``),
   ``py.typed`` and the console script, and no tests, examples or caches;
 * the sdist has the same package files plus README.md, LICENSE, CHANGELOG.md, setup.py and
   setup.cfg (what ``pip install`` of the sdist needs), and no tests or build output.
@@ -30,7 +30,7 @@ REQUIRED_IN_PACKAGE = (
     "py.typed",
     "__init__.py",
     "_version.py",
-    "_handlers/blue_green/index.py",
+    "fleet/blue_green_handler/index.py",
     "_handlers/promotion/index.py",
 )
 SDIST_TOP_LEVEL = ("README.md", "LICENSE", "CHANGELOG.md", "setup.py", "setup.cfg", "PKG-INFO")
