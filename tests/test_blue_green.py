@@ -21,7 +21,7 @@ from cfnlint.api import lint
 from immutable_constructs import BlueGreenFleet, FleetHealthCheck, PinnedSsmImage, ValidationError
 from immutable_constructs.fleet._revision import APPSPEC, HEALTH_CHECK_SCRIPT, revision_directory
 
-from .conftest import Synthesized
+from .conftest import Synthesized, only
 
 CUSTOM = "Custom::ImmutableBlueGreenFleet"
 
@@ -84,11 +84,6 @@ def options_template() -> Template:
         max_capacity=6,
     )
     return Template.from_stack(stack)
-
-
-def only(template: Template, type_name: str) -> dict[str, Any]:
-    (resource,) = template.find_resources(type_name).values()
-    return resource
 
 
 # -- ownership --------------------------------------------------------------------------------

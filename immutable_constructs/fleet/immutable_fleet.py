@@ -180,8 +180,8 @@ class ImmutableFleet(Construct):
             why_one="an empty fleet cannot signal, so creation would time out",
         )
         in_service = desired_capacity if desired_capacity is not None else min_cap
-        self._check_update(problems, update, max_capacity=max_cap, in_service=in_service, signal_timeout=signal_timeout)
-        self._check_durations(problems, signal_timeout, max_instance_lifetime, grace_period, health_check)
+        _check_update(problems, update, max_capacity=max_cap, in_service=in_service, signal_timeout=signal_timeout)
+        _check_durations(problems, signal_timeout, max_instance_lifetime, grace_period, health_check)
         problems.require(
             not (security_group is not None and allow_all_outbound is not None),
             "allow_all_outbound",
@@ -292,55 +292,56 @@ class ImmutableFleet(Construct):
         cfn_group.health_check_type = "ELB"
         cfn_group.health_check_grace_period = int(self._grace_period.to_seconds())
 
-    # -- checks of this fleet's own -----------------------------------------------
 
-    @staticmethod
-    def _check_update(
-        problems: Problems, update: object, *, max_capacity: int, in_service: int, signal_timeout: Duration
-    ) -> None:
-        if not isinstance(update, FleetUpdate):
-            problems.add(
-                "update",
-                update,
-                "is not a FleetUpdate",
-                "use FleetUpdate.replacing(), FleetUpdate.rolling(...) or FleetUpdate.instance_refresh(...)",
-            )
-        elif not update.kind:
-            problems.add("update", update, "is not a known strategy", "use the FleetUpdate class methods")
-        else:
-            update._validate(problems, max_capacity=max_capacity, in_service=in_service, signal_timeout=signal_timeout)
+# -- the checks only this fleet has ---------------------------------------------------------
 
-    @staticmethod
-    def _check_durations(
-        problems: Problems, signal_timeout: Duration, lifetime: Duration, grace_period: Duration, health_check: object
-    ) -> None:
-        signal_s = seconds(signal_timeout)
-        if signal_s is not None:
-            problems.require(
-                60 <= signal_s <= 12 * 3600,
-                "signal_timeout",
-                signal_timeout.to_human_string(),
-                "must be from 1 minute to 12 hours (CloudFormation's limit)",
-                "set it to how long an instance needs to boot and become healthy",
-            )
-        check_lifetime(problems, max_instance_lifetime=lifetime, grace_period=grace_period)
-        if not isinstance(health_check, FleetHealthCheck):
-            return  # none, or a wrong type that check_fleet reported
-        hc_s = seconds(health_check.timeout)
-        if hc_s is not None and signal_s is not None:
-            problems.require(
-                0 < hc_s < signal_s,
-                "health_check.timeout",
-                health_check.timeout.to_human_string(),
-                f"must be positive and shorter than signal_timeout ({signal_timeout.to_human_string()})",
-                "leave the instance time to boot: lower the health check timeout or raise signal_timeout",
-            )
-        iv_s = seconds(health_check.interval)
-        if iv_s is not None:
-            problems.require(
-                iv_s >= 1,
-                "health_check.interval",
-                health_check.interval.to_human_string(),
-                "must be at least 1 second",
-                "e.g. Duration.seconds(5)",
-            )
+
+def _check_update(
+    problems: Problems, update: object, *, max_capacity: int, in_service: int, signal_timeout: Duration
+) -> None:
+    if not isinstance(update, FleetUpdate):
+        problems.add(
+            "update",
+            update,
+            "is not a FleetUpdate",
+            "use FleetUpdate.replacing(), FleetUpdate.rolling(...) or FleetUpdate.instance_refresh(...)",
+        )
+    elif not update.kind:
+        problems.add("update", update, "is not a known strategy", "use the FleetUpdate class methods")
+    else:
+        update._validate(problems, max_capacity=max_capacity, in_service=in_service, signal_timeout=signal_timeout)
+
+
+def _check_durations(
+    problems: Problems, signal_timeout: Duration, lifetime: Duration, grace_period: Duration, health_check: object
+) -> None:
+    signal_s = seconds(signal_timeout)
+    if signal_s is not None:
+        problems.require(
+            60 <= signal_s <= 12 * 3600,
+            "signal_timeout",
+            signal_timeout.to_human_string(),
+            "must be from 1 minute to 12 hours (CloudFormation's limit)",
+            "set it to how long an instance needs to boot and become healthy",
+        )
+    check_lifetime(problems, max_instance_lifetime=lifetime, grace_period=grace_period)
+    if not isinstance(health_check, FleetHealthCheck):
+        return  # none, or a wrong type that check_fleet reported
+    hc_s = seconds(health_check.timeout)
+    if hc_s is not None and signal_s is not None:
+        problems.require(
+            0 < hc_s < signal_s,
+            "health_check.timeout",
+            health_check.timeout.to_human_string(),
+            f"must be positive and shorter than signal_timeout ({signal_timeout.to_human_string()})",
+            "leave the instance time to boot: lower the health check timeout or raise signal_timeout",
+        )
+    iv_s = seconds(health_check.interval)
+    if iv_s is not None:
+        problems.require(
+            iv_s >= 1,
+            "health_check.interval",
+            health_check.interval.to_human_string(),
+            "must be at least 1 second",
+            "e.g. Duration.seconds(5)",
+        )
