@@ -12,6 +12,7 @@ kwargs = json.loads(
         "immutable_constructs._handlers",
         "immutable_constructs._handlers.promotion",
         "immutable_constructs._private",
+        "immutable_constructs.access",
         "immutable_constructs.drift",
         "immutable_constructs.fleet",
         "immutable_constructs.fleet.blue_green_handler",

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from ._version import __version__
 
 if TYPE_CHECKING:
+    from .access.session_manager import SessionManagerAccess, SessionTarget
     from .ami_catalog import AmiCatalog
     from .errors import Problem, ValidationError
     from .fleet.blue_green import BlueGreenFleet
@@ -24,7 +25,6 @@ if TYPE_CHECKING:
     from .fleet.update import FleetUpdate
     from .image_pipeline import GoldenImagePipeline, ImageComponent, ParentImage
     from .images import PinnedSsmImage
-    from .session_manager import SessionManagerAccess, SessionTarget
 
 #: public name -> the module that defines it
 _MODULES = {
@@ -38,8 +38,8 @@ _MODULES = {
     "ParentImage": ".image_pipeline",
     "PinnedSsmImage": ".images",
     "Problem": ".errors",
-    "SessionManagerAccess": ".session_manager",
-    "SessionTarget": ".session_manager",
+    "SessionManagerAccess": ".access.session_manager",
+    "SessionTarget": ".access.session_manager",
     "ValidationError": ".errors",
 }
 
