@@ -20,6 +20,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
+from .._private import tags
 from .._private.arns import instance_arn
 from .._private.kms_grants import allow_autoscaling_service_linked_role
 from .._private.limits import iam_description
@@ -28,7 +29,7 @@ from .._private.subnets import select as select_subnets
 from .._private.validation import Problems, is_unresolved
 
 #: The tag every instance of a fleet carries; SessionManagerAccess scopes operator access with it.
-FLEET_TAG_KEY = "immutable-constructs:fleet"
+FLEET_TAG_KEY = tags.FLEET
 
 # The defaults both fleets share; each prop's :param says what its default is.
 DEFAULT_MIN_CAPACITY = 2
