@@ -341,11 +341,16 @@ def test_missing_health_check_is_a_warning() -> None:
     ("props", "message"),
     [
         ({"min_capacity": 0}, r"min_capacity=0: must be at least 1"),
-        # The capacity checks are ImmutableFleet's (one set in _private/fleet_checks.py).
+        # The capacity checks are the ones ImmutableFleet makes (one set in fleet/_checks.py).
         ({"min_capacity": 3, "max_capacity": 2}, r"max_capacity=2: is below min_capacity \(3\)"),
         ({"min_capacity": 3, "desired_capacity": 2}, r"desired_capacity=2: is below min_capacity \(3\)"),
         ({"desired_capacity": 5, "max_capacity": 4}, r"max_capacity=4: is below desired_capacity \(5\)"),
         ({"min_capacity": 0}, r"min_capacity=0: must be at least 1 \(CodeDeploy needs instances to validate\)"),
+        # The interval check is FleetHealthCheck's own, so both fleets make it.
+        (
+            {"health_check": FleetHealthCheck.http("http://localhost/health", interval=Duration.millis(500))},
+            r"health_check.interval='500 millis': must be at least 1 second",
+        ),
         ({"deployment_timeout": Duration.hours(2)}, r"deployment_timeout=.*must be from 5 to 50 minutes"),
         ({"termination_wait": Duration.seconds(90)}, r"termination_wait=.*must be whole minutes from 0 to 2 days"),
         (

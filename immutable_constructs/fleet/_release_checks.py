@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from aws_cdk import Duration
 
-from .._private.fleet_checks import seconds
 from .._private.validation import Problems
+from ._checks import seconds
 from .health import FleetHealthCheck, human
 
 # CloudFormation fails a custom resource that has not answered within 1 hour with a generic timeout. The

@@ -23,8 +23,8 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3_assets as s3_assets
 from constructs import Construct
 
-from .._private.fleet_checks import check_capacity, check_fleet, check_lifetime
 from .._private.subnets import select as select_subnets
+from ._checks import check_capacity, check_fleet, check_lifetime
 from ._release import ReleaseParts, codedeploy_service_role, deployment_provider, rollback_alarms
 from ._release_checks import MAX_DEPLOYMENT_TIMEOUT, check_release
 from ._revision import install_health_check, revision_directory

@@ -84,7 +84,20 @@ class FleetHealthCheck:
         problems.duration(f"{prefix}interval", self.interval, fix="use e.g. Duration.seconds(5)")
 
     def _check_values(self, problems: Problems, *, prefix: str) -> None:
-        """The URL (full match, with a scheme) or the command (not blank); run by the fleet, which has a path."""
+        """The URL (full match, with a scheme) or the command (not blank), and the interval (at least
+        1 second: ``sleep`` gets whole seconds); run by the fleet, which has a path."""
+        try:
+            interval_s: float | None = float(self.interval.to_milliseconds()) / 1000
+        except Exception:  # a token duration: skip the check
+            interval_s = None
+        if interval_s is not None:
+            problems.require(
+                interval_s >= 1,
+                f"{prefix}interval",
+                self.interval.to_human_string(),
+                "must be at least 1 second",
+                "e.g. Duration.seconds(5)",
+            )
         if self.kind == "http":
             problems.text(
                 f"{prefix}url",

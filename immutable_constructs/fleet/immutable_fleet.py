@@ -21,8 +21,8 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
-from .._private.fleet_checks import check_capacity, check_fleet, check_lifetime, seconds
 from .._private.validation import Problems
+from ._checks import check_capacity, check_fleet, check_lifetime, seconds
 from .health import FleetHealthCheck
 from .launch import (
     DEFAULT_GRACE_PERIOD,
@@ -335,13 +335,4 @@ def _check_durations(
             health_check.timeout.to_human_string(),
             f"must be positive and shorter than signal_timeout ({signal_timeout.to_human_string()})",
             "leave the instance time to boot: lower the health check timeout or raise signal_timeout",
-        )
-    iv_s = seconds(health_check.interval)
-    if iv_s is not None:
-        problems.require(
-            iv_s >= 1,
-            "health_check.interval",
-            health_check.interval.to_human_string(),
-            "must be at least 1 second",
-            "e.g. Duration.seconds(5)",
         )

@@ -16,8 +16,8 @@ from aws_cdk import Duration
 from aws_cdk import aws_autoscaling as autoscaling
 from aws_cdk import aws_cloudwatch as cloudwatch
 
-from .._private.fleet_checks import seconds
 from .._private.validation import Problems
+from ._checks import seconds
 from .health import human
 
 __all__ = ["FleetUpdate"]

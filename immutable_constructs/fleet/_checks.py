@@ -26,8 +26,8 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
-from ..fleet.health import FleetHealthCheck
-from .validation import Problems, is_unresolved
+from .._private.validation import Problems, is_unresolved
+from .health import FleetHealthCheck
 
 ROOT_DEVICE = r"/dev/[a-z0-9]+"
 
