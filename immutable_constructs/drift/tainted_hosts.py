@@ -40,7 +40,7 @@ from .._private.tags import FLEET as FLEET_TAG_KEY
 from .._private.validation import Problems, _describe
 from ._tainted_hosts_policy import NAMESPACE, group_arns, instance_arns, replace_statement, statements
 
-__all__ = ["TaintableFleet", "TaintedHostReplacement"]
+__all__ = ["TaintableFleet", "TaintedHostReplacement", "check_grace_period"]
 
 _HANDLER_DIR = Path(__file__).resolve().parent / "tainted_hosts_handler"
 _DEFAULT_GRACE_PERIOD = Duration.hours(1)
@@ -157,15 +157,7 @@ class TaintedHostReplacement(Construct):
         if lists_ok and not fleets and not tag_only_fleets:
             problems.add("fleets", list(fleets), "is empty", "pass at least one fleet, e.g. fleets=[web_fleet]")
         grace = _DEFAULT_GRACE_PERIOD if grace_period is None else grace_period
-        if problems.duration("grace_period", grace, fix="use e.g. Duration.hours(1)"):
-            seconds = _seconds(grace)
-            problems.require(
-                seconds is None or (0 <= seconds <= _MAX_GRACE_PERIOD.to_seconds() and seconds == int(seconds)),
-                "grace_period",
-                grace.to_human_string(),
-                "must be whole seconds from 0 to 7 days (hosts are regenerated every 14 days by default anyway)",
-                "use e.g. Duration.hours(1)",
-            )
+        check_grace_period(problems, "grace_period", grace)
         chosen = schedule or events.Schedule.rate(Duration.minutes(_DEFAULT_SCHEDULE_MINUTES))
         problems.instance(
             "schedule",
@@ -386,6 +378,20 @@ class TaintedHostReplacement(Construct):
                 "pass the fleet construct itself, e.g. fleets=[web_fleet, api_fleet]",
             )
         return ok
+
+
+def check_grace_period(problems: Problems, prop: str, grace: object) -> None:
+    """A ``Duration`` of whole seconds from 0 to 7 days (``SessionManagerAccess`` checks its prop with it too)."""
+    if problems.duration(prop, grace, fix="use e.g. Duration.hours(1)"):
+        assert isinstance(grace, Duration)
+        seconds = _seconds(grace)
+        problems.require(
+            seconds is None or (0 <= seconds <= _MAX_GRACE_PERIOD.to_seconds() and seconds == int(seconds)),
+            prop,
+            grace.to_human_string(),
+            "must be whole seconds from 0 to 7 days (hosts are regenerated every 14 days by default anyway)",
+            "use e.g. Duration.hours(1)",
+        )
 
 
 def _path(fleet: object) -> str:
