@@ -16,7 +16,7 @@ from aws_cdk import aws_elasticloadbalancingv2 as elbv2
 from aws_cdk import aws_s3 as s3
 from cdk_nag import AwsSolutionsChecks
 
-from immutable_constructs import AmiCatalog, BlueGreenFleet, FleetHealthCheck, ValidationError
+from immutable_constructs import AmiCatalog, BlueGreenFleet, FleetHealthCheck, SessionManagerAccess, ValidationError
 
 VPC_CIDR = "10.20.0.0/16"
 
@@ -78,7 +78,7 @@ def build(app: App) -> Stack:
         treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
         alarm_description="p99 latency of the orders service above 1.5 s; rolls a release back",
     )
-    BlueGreenFleet(
+    orders = BlueGreenFleet(
         stack,
         "Orders",
         vpc=vpc,
@@ -91,6 +91,9 @@ def build(app: App) -> Stack:
         termination_wait=Duration.minutes(10),
         alarms=[latency],
     )
+    # Logged sessions are the only way in; a host someone opened one on is replaced afterwards
+    # (reported unhealthy to whichever of the fleet's groups it is in).
+    SessionManagerAccess(stack, "Sessions", vpc=vpc).add_fleet(orders)
     Validations.of(app).add_plugins(AwsSolutionsChecks(app))
     return stack
 

@@ -25,6 +25,7 @@ from immutable_constructs import (
     ImageComponent,
     ImmutableFleet,
     ParentImage,
+    SessionManagerAccess,
     ValidationError,
 )
 
@@ -94,7 +95,7 @@ def build(app: App) -> Stack:
         "checkov",
         {"skip": [{"id": "CKV_AWS_33", "comment": "Principal '*' narrowed to Auto Scaling's service-linked role."}]},
     )
-    ImmutableFleet(
+    fleet = ImmutableFleet(
         stack,
         "Web",
         vpc=vpc,
@@ -103,6 +104,8 @@ def build(app: App) -> Stack:
         health_check=FleetHealthCheck.http("http://localhost/"),
         notification_topic=sns.Topic(stack, "FleetEvents", master_key=key, enforce_ssl=True),
     )
+    # Logged sessions are the only way in; a host someone opened one on is replaced afterwards.
+    SessionManagerAccess(stack, "Sessions", vpc=vpc).add_fleet(fleet)
     Validations.of(app).add_plugins(AwsSolutionsChecks(app))
     return stack
 
