@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from .fleet.health import FleetHealthCheck
     from .fleet.immutable_fleet import ImmutableFleet
     from .fleet.update import FleetUpdate
+    from .images._names import FindingSeverity
     from .images.catalog import AmiCatalog
     from .images.pinned import PinnedSsmImage
     from .images.pipeline import GoldenImagePipeline
@@ -31,6 +32,7 @@ if TYPE_CHECKING:
 _MODULES = {
     "AmiCatalog": ".images.catalog",
     "BlueGreenFleet": ".fleet.blue_green",
+    "FindingSeverity": ".images._names",
     "FleetHealthCheck": ".fleet.health",
     "FleetUpdate": ".fleet.update",
     "GoldenImagePipeline": ".images.pipeline",
@@ -51,6 +53,7 @@ _CONSTRUCTS = frozenset(
 __all__ = [
     "AmiCatalog",
     "BlueGreenFleet",
+    "FindingSeverity",
     "FleetHealthCheck",
     "FleetUpdate",
     "GoldenImagePipeline",

@@ -22,6 +22,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from ._names import FindingSeverity
     from .catalog import AmiCatalog
     from .pinned import PinnedSsmImage
     from .pipeline import GoldenImagePipeline
@@ -30,13 +31,14 @@ if TYPE_CHECKING:
 #: public name -> the module of this package that defines it
 _MODULES = {
     "AmiCatalog": ".catalog",
+    "FindingSeverity": "._names",
     "GoldenImagePipeline": ".pipeline",
     "ImageComponent": ".sources",
     "ParentImage": ".sources",
     "PinnedSsmImage": ".pinned",
 }
 
-__all__ = ["AmiCatalog", "GoldenImagePipeline", "ImageComponent", "ParentImage", "PinnedSsmImage"]
+__all__ = ["AmiCatalog", "FindingSeverity", "GoldenImagePipeline", "ImageComponent", "ParentImage", "PinnedSsmImage"]
 
 
 def __getattr__(name: str) -> Any:
