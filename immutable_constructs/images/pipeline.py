@@ -82,8 +82,8 @@ class GoldenImagePipeline(Construct):
     :param notification_topic: SNS topic for build success, failure and CVE findings. Default: a
         new KMS-encrypted, SSL-only topic (``pipeline.topic``).
     :param promote: promote tested and scanned images to the next channel. Default ``True``.
-    :param severity_threshold: findings at or above it count against promotion: a
-        :class:`FindingSeverity` or its string. Default ``FindingSeverity.HIGH``.
+    :param severity_threshold: findings at or above it count against promotion, a :class:`FindingSeverity`
+        or its string. Default ``FindingSeverity.HIGH``.
     :param max_findings: the most counted findings a promotable image may have. Default 0.
     :param keep_at_least: images the lifecycle policy always keeps (1-10). Default 3.
     :param deprecate_after_days: AMIs older than this are deprecated. Default 30.
