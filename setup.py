@@ -13,6 +13,8 @@ kwargs = json.loads(
         "immutable_constructs._handlers.blue_green",
         "immutable_constructs._handlers.promotion",
         "immutable_constructs._private",
+        "immutable_constructs.drift",
+        "immutable_constructs.drift.stack_drift_handler",
         "immutable_constructs.nag",
         "immutable_constructs.nag.rules"
     ],
