@@ -157,18 +157,14 @@ class StackDriftAlarm(Construct):
                 sid="Logs", actions=["logs:CreateLogStream", "logs:PutLogEvents"], resources=[log_group.log_group_arn]
             ),
         ]
-        added = [self.role.add_to_principal_policy(statement).statement_added for statement in statements]
+        for statement in statements:
+            self.role.add_to_principal_policy(statement)
         if role is not None:
             Annotations.of(self).add_warning_v2(
                 _WARN_ROLE,
                 "role is yours: it needs read access to every resource of the watched stacks (e.g. the AWS-managed "
-                "ReadOnlyAccess policy) or drift detection fails"
-                + (
-                    "."
-                    if all(added)
-                    else ", and it is immutable, so add this construct's statements to it yourself "
-                    "(docs/operations.md)."
-                ),
+                "ReadOnlyAccess policy) or drift detection fails; a role imported with mutable=False does not get "
+                "this construct's statements either: add them yourself (docs/operations.md).",
             )
         acknowledge_wildcards(
             self,
@@ -179,7 +175,6 @@ class StackDriftAlarm(Construct):
                 "is re-created); the stack name before it is fixed.",
                 "*": "DescribeStackDriftDetectionStatus has no resource type; PutMetricData has none either and is "
                 f"limited to the namespace {NAMESPACE} by a condition.",
-                log_group.log_group_arn: "Log streams of the function's own log group are created per container.",
             },
         )
         environment = {"STACK_NAMES": json.dumps(list(names)), "NAMESPACE": NAMESPACE}
@@ -309,7 +304,8 @@ class StackDriftAlarm(Construct):
         if stacks is None:
             stacks = [own]
         if problems.sequence("stacks", stacks, item="stacks or stack names", allow_empty=False):
-            for index, item in enumerate(stacks):  # type: ignore[arg-type]  # a sequence, checked above
+            listed: Sequence[object] = stacks  # type: ignore[assignment]  # a list or tuple, checked above
+            for index, item in enumerate(listed):
                 prop = f"stacks[{index}]"
                 if isinstance(item, Stack):
                     name = item.stack_name

@@ -254,9 +254,9 @@ def check_stacks(
                 )
                 del running[name]
                 continue
-            outcome = conclude(name, status)
-            if outcome is not None:
-                outcomes[name] = outcome
+            concluded = conclude(name, status)
+            if concluded is not None:
+                outcomes[name] = concluded
                 del running[name]
         if not running:
             break
