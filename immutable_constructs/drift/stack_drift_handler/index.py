@@ -44,7 +44,7 @@ from typing import Any
 
 import boto3
 from botocore.config import Config
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError
 
 LOG = logging.getLogger()
 LOG.setLevel(logging.INFO)
@@ -122,6 +122,12 @@ def error_code(error: ClientError) -> str:
 
 def error_message(error: ClientError) -> str:
     return str(error.response.get("Error", {}).get("Message", ""))
+
+
+def describe_error(error: Exception) -> str:
+    if isinstance(error, ClientError):
+        return f"{error_code(error)}: {error_message(error)}"
+    return f"{type(error).__name__}: {error}"
 
 
 def _log(event: str, **fields: Any) -> None:
@@ -237,8 +243,8 @@ def check_stacks(
     for name in stack_names:
         try:
             outcome = start(cloudformation, call, name)
-        except ClientError as error:
-            outcome = Outcome(name, "error", f"{error_code(error)}: {error_message(error)}")
+        except (ClientError, BotoCoreError) as error:  # one stack's failure does not stop the others' checks
+            outcome = Outcome(name, "error", describe_error(error))
         if outcome.result == "started" and outcome.detection_id is not None:
             running[name] = outcome.detection_id
         else:
@@ -248,10 +254,8 @@ def check_stacks(
         for name, detection_id in list(running.items()):
             try:
                 status = call(cloudformation.describe_stack_drift_detection_status, StackDriftDetectionId=detection_id)
-            except ClientError as error:
-                outcomes[name] = Outcome(
-                    name, "error", f"{error_code(error)}: {error_message(error)}", detection_id=detection_id
-                )
+            except (ClientError, BotoCoreError) as error:
+                outcomes[name] = Outcome(name, "error", describe_error(error), detection_id=detection_id)
                 del running[name]
                 continue
             concluded = conclude(name, status)
