@@ -37,6 +37,7 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
+from .._links import doc_url
 from .._private.checkov import skip_checkov
 from .._private.limits import alarm_description, lambda_description
 from .._private.nag import acknowledge_wildcards
@@ -224,8 +225,8 @@ class StackDriftAlarm(Construct):
                 alarm_description=alarm_description(
                     f"CloudFormation stack {name} has drifted from its template: someone changed its resources "
                     "outside CloudFormation. See which with 'aws cloudformation describe-stack-resource-drifts "
-                    f"--stack-name {name} --stack-resource-drift-status-filters MODIFIED DELETED', then re-deploy "
-                    "(docs/operations.md, 'Stack drift alarms')."
+                    f"--stack-name {name} --stack-resource-drift-status-filters MODIFIED DELETED', then re-deploy: "
+                    + doc_url("docs/operations.md", "stack-drift-alarms")
                 ),
             )
             alarm.add_alarm_action(action)
