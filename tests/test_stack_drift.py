@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
+import shutil
 from typing import Any
 
 import pytest
@@ -20,7 +20,7 @@ from immutable_constructs.drift import StackDriftAlarm
 from immutable_constructs.errors import ValidationError
 from immutable_constructs.nag import ImmutableInfrastructureChecks
 
-from .conftest import logical_id, only, only_item, resources_of, template_json
+from .conftest import TEMPLATES, logical_id, only, only_item, resources_of, template_json
 
 NAMESPACE = "ImmutableConstructs/StackDrift"
 
@@ -260,13 +260,16 @@ def test_metric_helpers_name_the_documented_metrics(default: tuple[Stack, StackD
     assert resources["metricName"] == "DriftedResources"
 
 
-def test_passes_both_rule_packs_with_only_reasoned_acknowledgements(tmp_path: Path) -> None:
-    app = App(outdir=str(tmp_path))
+def test_passes_both_rule_packs_with_only_reasoned_acknowledgements() -> None:
+    # Synthesized into build/templates, where `make test` runs cfn-lint and checkov over it too.
+    outdir = TEMPLATES / "stack-drift"
+    shutil.rmtree(outdir, ignore_errors=True)
+    app = App(outdir=str(outdir))
     Validations.of(app).add_plugins(AwsSolutionsChecks(app), ImmutableInfrastructureChecks())
     stack = Stack(app, "Shop", env={"account": "123456789012", "region": "eu-west-1"})
     StackDriftAlarm(stack, "Drift")
     app.synth()  # raises on any unacknowledged finding
-    report_file = tmp_path / "validation-report.json"
+    report_file = outdir / "validation-report.json"
     reports = json.loads(report_file.read_text())["pluginReports"] if report_file.exists() else []
     assert all(r["violations"] == [] for r in reports)
     acknowledged = {
