@@ -211,6 +211,7 @@ def test_an_immutable_imported_role_is_told_to_add_the_statements_itself() -> No
         ({"stacks": ["a" * 129]}, "stacks[0]", "longer than 128"),
         ({"schedule": "every day"}, "schedule", "is not a schedule expression"),
         ({"schedule": "rate(5 minutes)"}, "schedule", "more often than hourly"),
+        ({"schedule": events.Schedule.rate(Duration.minutes(10))}, "schedule", "more often than hourly"),
         ({"topic": "arn:aws:sns:eu-west-1:123456789012:t"}, "topic", "is not an SNS topic"),
         ({"role": "drift-role"}, "role", "is not an IAM role"),
         ({"timeout": 300}, "timeout", "must be a Duration"),

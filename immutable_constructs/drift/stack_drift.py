@@ -351,8 +351,9 @@ class StackDriftAlarm(Construct):
                     "the names exceed what the function's environment holds",
                     "split them over two StackDriftAlarm constructs",
                 )
-        if not isinstance(schedule, events.Schedule) and problems.schedule("schedule", schedule):
-            match = _RATE.fullmatch(schedule) if isinstance(schedule, str) else None
+        expression = schedule.expression_string if isinstance(schedule, events.Schedule) else schedule
+        if isinstance(schedule, events.Schedule) or problems.schedule("schedule", schedule):
+            match = _RATE.fullmatch(expression) if isinstance(expression, str) else None
             if match is not None and match["unit"].startswith("minute") and int(match["n"]) < 60:
                 problems.add(
                     "schedule",
