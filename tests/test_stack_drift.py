@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from typing import Any
 
@@ -15,6 +16,8 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sns as sns
 from aws_cdk.assertions import Annotations, Match, Template
 from cdk_nag import AwsSolutionsChecks
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from immutable_constructs.drift import StackDriftAlarm
 from immutable_constructs.errors import ValidationError
@@ -293,3 +296,37 @@ def test_the_function_asset_is_the_handler_directory(default: tuple[Stack, Stack
     assert function["Properties"]["Handler"] == "index.handler"
     assert logical.startswith("DriftFunction")
     Template.from_json(template).resource_count_is("AWS::CloudWatch::Alarm", 2)
+
+
+# -- generated props: a ValidationError or a construct, never a crash from deep inside ---------------
+
+names = st.one_of(
+    st.from_regex(r"[A-Za-z][-A-Za-z0-9]{0,20}", fullmatch=True),
+    st.text(max_size=30),
+    st.integers(),
+    st.none(),
+)
+schedules = st.one_of(
+    st.sampled_from(["rate(1 day)", "rate(2 hours)", "rate(1 hours)", "rate(59 minutes)", "cron(0 4 * * ? *)"]),
+    st.from_regex(r"rate\([0-9]{1,3} (minute|minutes|hour|hours|day|days)\)", fullmatch=True),
+    st.text(max_size=30),
+    st.integers(),
+)
+timeouts = st.one_of(st.builds(Duration.seconds, st.integers(0, 2000)), st.integers(), st.none())
+
+
+@settings(max_examples=int(os.environ.get("DRIFT_FUZZ_EXAMPLES", "30")), deadline=None, derandomize=True)
+@given(stacks=st.none() | st.lists(names, max_size=4) | names, schedule=schedules, timeout=timeouts)
+def test_generated_props_raise_validation_error_or_build(stacks: Any, schedule: Any, timeout: Any) -> None:
+    app = App()
+    stack = Stack(app, "Shop")
+    try:
+        drift = StackDriftAlarm(stack, "Drift", stacks=stacks, schedule=schedule, timeout=timeout)
+    except ValidationError as error:
+        assert error.problems and all(p.fix for p in error.problems)
+        return
+    template = template_json(stack)
+    watched = json.loads(
+        only(template, "AWS::Lambda::Function")["Properties"]["Environment"]["Variables"]["STACK_NAMES"]
+    )
+    assert watched == list(drift.stack_names) and len(drift.alarms) == len(watched)
