@@ -169,7 +169,9 @@ def start(cloudformation: Any, call: Retry, name: str) -> Outcome:
         if status.endswith("_IN_PROGRESS"):
             return Outcome(name, "busy", f"stack is {status}; CloudFormation detects drift only on a settled stack")
         if status not in DETECTABLE:
-            return Outcome(name, "not_eligible", f"stack is {status}; drift detection needs a *_COMPLETE stack")
+            return Outcome(
+                name, "not_eligible", f"stack is {status}; drift detection runs on {', '.join(sorted(DETECTABLE))}"
+            )
         message = error_message(error)
         if "progress" in message.lower():
             return Outcome(name, "in_progress", f"another drift detection is running: {message}")
