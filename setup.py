@@ -13,6 +13,7 @@ kwargs = json.loads(
         "immutable_constructs._handlers.blue_green",
         "immutable_constructs._handlers.promotion",
         "immutable_constructs._private",
+        "immutable_constructs.access",
         "immutable_constructs.drift",
         "immutable_constructs.drift.stack_drift_handler",
         "immutable_constructs.nag",

@@ -16,13 +16,13 @@ from typing import TYPE_CHECKING, Any
 from ._version import __version__
 
 if TYPE_CHECKING:
+    from .access.session_manager import SessionManagerAccess, SessionTarget
     from .ami_catalog import AmiCatalog
     from .blue_green import BlueGreenFleet
     from .errors import Problem, ValidationError
     from .fleet import FleetHealthCheck, FleetUpdate, ImmutableFleet
     from .image_pipeline import GoldenImagePipeline, ImageComponent, ParentImage
     from .images import PinnedSsmImage
-    from .session_manager import SessionManagerAccess, SessionTarget
 
 #: public name -> the module that defines it
 _MODULES = {
@@ -36,8 +36,8 @@ _MODULES = {
     "ParentImage": ".image_pipeline",
     "PinnedSsmImage": ".images",
     "Problem": ".errors",
-    "SessionManagerAccess": ".session_manager",
-    "SessionTarget": ".session_manager",
+    "SessionManagerAccess": ".access.session_manager",
+    "SessionTarget": ".access.session_manager",
     "ValidationError": ".errors",
 }
 

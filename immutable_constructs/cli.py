@@ -16,240 +16,24 @@ shows them as dismissed instead of losing them.
 from __future__ import annotations
 
 import argparse
-import contextlib
-import hashlib
 import json
-import os
 import sys
-from collections.abc import Iterator, Mapping, Sequence
-from importlib import metadata
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, TextIO
 
 # No aws_cdk (and so no jsii, no Node) on this path: the catalog and these helpers are plain Python.
-from ._links import REPOSITORY, doc_url
 from ._private.explain import rule_ids, section
-from ._private.sarif_sources import Locations, SourceMap, TemplateLines, entry_file
+from ._private.sarif import FailOn, failing, summary, to_sarif
+from ._private.sarif_sources import SourceMap, entry_file
 from ._version import __version__
-from .nag.catalog import ACK_NOT_ALLOWED, ACK_REASON_TOO_SHORT, ACK_STALE, DOCS_PATH, DOCS_URL, RULES
+from .nag.catalog import DOCS_URL, PLUGIN_NAME, docs_url
 
 __all__ = ["main", "to_sarif"]
 
-PLUGIN_NAME = "ImmutableInfrastructureChecks"  # == nag.pack.PLUGIN_NAME (a test keeps them equal)
 REPORT_FILE = "validation-report.json"
 MANIFEST_FILE = "manifest.json"
 #: Exit code when there is no fresh cloud assembly to report on (no SARIF is written).
 NO_ASSEMBLY = 2
-SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
-_LEVELS = {"fatal": "error", "error": "error", "warning": "warning", "info": "note"}
-_RANK = {"note": 0, "warning": 1, "error": 2}
-#: The Python distribution of a plugin, for its run's version when the report has none.
-_DISTRIBUTIONS = {"AwsSolutions": "cdk-nag"}
-_OURS = {r.id: (r.title, r.fix) for r in RULES}
-_OURS.update(
-    {
-        ACK_REASON_TOO_SHORT: ("Acknowledgement reason too short", "Say why the finding is acceptable here."),
-        ACK_NOT_ALLOWED: ("Acknowledgement of a rule that is not acknowledgeable", "Fix the finding instead."),
-        ACK_STALE: ("Acknowledgement that matches no finding", "Remove it, or fix its rule id or construct path."),
-    }
-)
-_INFORMATION = {
-    PLUGIN_NAME: REPOSITORY,
-    "AwsSolutions": "https://github.com/cdklabs/cdk-nag/blob/main/RULES.md",
-    # aws-cdk-lib's built-in template validator (CloudFormationValidatePlugin, since 2.262).
-    "CloudFormation Validate": "https://docs.aws.amazon.com/cdk/api/v2/docs/aws-cdk-lib.CloudFormationValidatePlugin.html",
-}
-
-
-def _violations(plugin: Mapping[str, Any]) -> Iterator[tuple[Mapping[str, Any], bool]]:
-    for violation in plugin.get("violations") or []:
-        yield violation, False
-    for violation in plugin.get("suppressedViolations") or []:
-        yield violation, True
-
-
-def _level(violation: Mapping[str, Any]) -> str:
-    return _LEVELS.get(str(violation.get("severity", "error")), "warning")
-
-
-def _first_sentence(text: str) -> str:
-    head = text.split(": ", 1)[0].split(". ", 1)[0].strip()
-    return head[:120] or text[:120]
-
-
-def _rule(name: str, rule_id: str, violation: Mapping[str, Any], docs_url: str) -> dict[str, Any]:
-    """A SARIF reportingDescriptor with what GitHub requires (short and full description, help)."""
-    description = " ".join(str(violation.get("description") or rule_id).split())
-    fix = " ".join(str(violation.get("suggestedFix") or "").split())
-    if name == PLUGIN_NAME and rule_id in _OURS:
-        title, fix = _OURS[rule_id]
-        short, full = title, f"{title}. {fix}"
-    else:
-        short, full = _first_sentence(description), description
-    help_text = fix or full
-    rule: dict[str, Any] = {
-        "id": rule_id,
-        "shortDescription": {"text": short},
-        "fullDescription": {"text": full},
-        "help": {"text": help_text, "markdown": help_text},
-        "defaultConfiguration": {"level": _level(violation)},
-    }
-    name_ = "".join(part.capitalize() for part in rule_id.replace("-", " ").replace("_", " ").split())
-    if name_ != rule_id:  # SARIF1001: a rule's name must differ from its id
-        rule["name"] = name_
-    if name == PLUGIN_NAME:
-        rule["helpUri"] = f"{docs_url}#{rule_id.lower()}"
-        rule["help"]["markdown"] = f"{help_text} [{rule_id} in docs/rules.md]({rule['helpUri']})"
-    elif name in _INFORMATION:
-        rule["helpUri"] = _INFORMATION[name]
-    return rule
-
-
-def to_sarif(
-    report: Mapping[str, Any],
-    *,
-    cdk_out: Path,
-    app_file: str = "app.py",
-    docs_url: str = DOCS_URL,
-    plugins: Sequence[str] = (PLUGIN_NAME,),
-    sources: SourceMap | None = None,
-    root: Path | None = None,
-) -> dict[str, Any]:
-    """A SARIF 2.1.0 log with one run per plugin of a CDK validation report.
-
-    The CDK leaves a plugin out of the report when it found nothing at all, so every plugin
-    named in ``plugins`` that the report lacks gets an empty run: code scanning then sees a
-    clean analysis for that tool and closes its earlier alerts instead of keeping them open.
-
-    Each result points at the line of the user's own source that creates the construct
-    (``sources``), else at ``app_file``; the construct path is its logical location and the
-    synthesized template (line of the logical id) a related location.
-
-    :param cdk_out: the cloud assembly directory.
-    :param app_file: the file findings that cannot be mapped to a line point at.
-    :param docs_url: where docs/rules.md is served; ``<docs_url>#<rule id>`` is each of our rules' helpUri
-        (default: this release's file on GitHub).
-    :param sources: where construct ids are looked up (default: none, every finding on ``app_file``).
-    :param root: what artifact URIs are relative to (the repository root; default: the working directory).
-    """
-    base = (root or Path.cwd()).resolve()
-    sources = sources or SourceMap(Path(os.devnull), Path(app_file))
-    lines = TemplateLines(cdk_out)
-    runs: list[dict[str, Any]] = []
-    for plugin in report.get("pluginReports") or []:
-        name = str(plugin.get("pluginName", "unknown"))
-        rules: dict[str, dict[str, Any]] = {}
-        results: list[dict[str, Any]] = []
-        for violation, suppressed in _violations(plugin):
-            rule_id = str(violation.get("ruleName", "unknown"))
-            if rule_id not in rules:
-                rules[rule_id] = _rule(name, rule_id, violation, docs_url)
-            for construct in violation.get("violatingConstructs") or [{}]:
-                results.append(
-                    _result(
-                        violation,
-                        construct,
-                        rule_id,
-                        list(rules).index(rule_id),
-                        suppressed,
-                        Locations(lines, cdk_out, sources, base),
-                    )
-                )
-        driver: dict[str, Any] = {"name": name, "rules": list(rules.values())}
-        if plugin.get("pluginVersion"):
-            driver["version"] = str(plugin["pluginVersion"])
-        if name in _INFORMATION:
-            driver["informationUri"] = _INFORMATION[name]
-        runs.append(
-            {
-                "tool": {"driver": driver},
-                "results": results,
-                "properties": {"conclusion": plugin.get("conclusion", "unknown")},
-            }
-        )
-    reported = {run["tool"]["driver"]["name"] for run in runs}
-    for name in dict.fromkeys(plugins):
-        if name not in reported:
-            driver = {"name": name, "rules": []}
-            if name == PLUGIN_NAME:
-                driver["version"] = __version__
-            elif name in _DISTRIBUTIONS:
-                with contextlib.suppress(metadata.PackageNotFoundError):  # metadata only: no cdk_nag import
-                    driver["version"] = metadata.version(_DISTRIBUTIONS[name])
-            if name in _INFORMATION:
-                driver["informationUri"] = _INFORMATION[name]
-            runs.append({"tool": {"driver": driver}, "results": [], "properties": {"conclusion": "no findings"}})
-    return {"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": runs}
-
-
-def _result(
-    violation: Mapping[str, Any],
-    construct: Mapping[str, Any],
-    rule_id: str,
-    rule_index: int,
-    suppressed: bool,
-    where: Locations,
-) -> dict[str, Any]:
-    construct_path = str(construct.get("constructPath") or "")
-    resource = construct.get("cloudFormationResource") or {}
-    text = " ".join(str(violation.get("description", rule_id)).split())
-    if violation.get("suggestedFix"):
-        text = f"{text} Fix: {violation['suggestedFix']}"
-    if construct_path:
-        text = f"{construct_path}: {text}"
-    location: dict[str, Any] = {"physicalLocation": where.source(construct_path)}
-    if construct_path:
-        location["logicalLocations"] = [{"fullyQualifiedName": construct_path, "kind": "resource"}]
-    paths = resource.get("propertyPaths") or []
-    fingerprint = hashlib.sha256("|".join([rule_id, construct_path, *map(str, paths)]).encode()).hexdigest()
-    result: dict[str, Any] = {
-        "ruleId": rule_id,
-        "ruleIndex": rule_index,
-        "level": _level(violation),
-        "message": {"text": text},
-        "locations": [location],
-        "partialFingerprints": {"immutableConstructs/v1": fingerprint},
-        "properties": {"severity": violation.get("severity", "error"), "propertyPaths": list(map(str, paths))},
-    }
-    template = where.template(resource)
-    if template is not None:
-        result["relatedLocations"] = [
-            {"id": 1, "physicalLocation": template, "message": {"text": "the synthesized resource"}}
-        ]
-    if suppressed:
-        result["suppressions"] = [
-            {
-                "kind": "inSource",
-                "status": "accepted",
-                "justification": str(violation.get("reason") or ""),
-                "properties": {
-                    "acknowledgedId": violation.get("acknowledgedId"),
-                    "acknowledgedAt": violation.get("acknowledgedAt", ""),
-                },
-            }
-        ]
-    return result
-
-
-def summary(log: Mapping[str, Any], out: TextIO) -> dict[str, int]:
-    """Print one line per unacknowledged finding and a count per plugin; return counts by level."""
-    counts = {"error": 0, "warning": 0, "note": 0, "suppressed": 0}
-    for run in log["runs"]:
-        name = run["tool"]["driver"]["name"]
-        shown = {"error": 0, "warning": 0, "note": 0, "suppressed": 0}
-        for result in run["results"]:
-            if result.get("suppressions"):
-                shown["suppressed"] += 1
-                continue
-            shown[result["level"]] += 1
-            out.write(f"{result['level'].upper():8} {result['ruleId']:14} {result['message']['text']}\n")
-        for key, value in shown.items():
-            counts[key] += value
-        out.write(
-            f"{name}: {shown['error']} errors, {shown['warning']} warnings, {shown['note']} notes, "
-            f"{shown['suppressed']} acknowledged\n"
-        )
-    return counts
 
 
 def _no_assembly(cdk_out: Path) -> str | None:
@@ -300,11 +84,7 @@ def _report(args: argparse.Namespace) -> int:
     if args.sarif:
         Path(args.sarif).write_text(json.dumps(log, indent=2) + "\n", encoding="utf-8")
     counts = summary(log, sys.stdout)
-    if args.fail_on == "none":
-        return 0
-    threshold = _RANK[args.fail_on]
-    failing = sum(count for level, count in counts.items() if level in _RANK and _RANK[level] >= threshold)
-    return 1 if failing else 0
+    return 1 if failing(counts, args.fail_on) else 0
 
 
 def _explain(args: argparse.Namespace) -> int:
@@ -313,7 +93,7 @@ def _explain(args: argparse.Namespace) -> int:
         sys.stderr.write(f"no rule {args.rule_id!r}; the rules are: {', '.join(rule_ids())}\n")
         return NO_ASSEMBLY
     sys.stdout.write(text)
-    sys.stdout.write(f"\nOnline: {doc_url(DOCS_PATH, args.rule_id.rsplit('::', 1)[-1].strip().lower())}\n")
+    sys.stdout.write(f"\nOnline: {docs_url(args.rule_id.rsplit('::', 1)[-1])}\n")
     return 0
 
 
@@ -331,8 +111,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     report.add_argument("--sarif", metavar="FILE", help="write a SARIF 2.1.0 log for GitHub code scanning")
     report.add_argument(
         "--fail-on",
-        choices=("error", "warning", "note", "none"),
-        default="none",
+        type=FailOn,
+        choices=list(FailOn),
+        default=FailOn.NONE,
         help="exit 1 when an unacknowledged finding of this level or worse is present (default: none)",
     )
     report.add_argument(
@@ -352,7 +133,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     report.add_argument(
         "--source-root", help="what SARIF file paths are relative to: the repository root (default: the working folder)"
     )
-    report.add_argument("--docs-url", default=DOCS_URL, help=f"where docs/rules.md is published (default {DOCS_URL})")
+    report.add_argument(
+        "--docs-url",
+        help=f"where docs/rules.md is published, for our rules' links (default: each finding's own link, {DOCS_URL})",
+    )
     explain = commands.add_parser("explain", help="print a rule's documentation (offline, from the installed package)")
     explain.add_argument("rule_id", help="a rule id, e.g. IMM-SSH1")
     args = parser.parse_args(argv)

@@ -11,6 +11,7 @@ from aws_cdk import Acknowledgment, App, Stack, Validations
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecr as ecr
 
+from immutable_constructs import __version__
 from immutable_constructs.nag import ImmutableInfrastructureChecks
 
 
@@ -85,3 +86,25 @@ def test_a_bare_rule_id_acknowledgement_is_reported(tmp_path: Path) -> None:
     assert '"IMM-IMG2" at Bare/Repo' in bare["description"]
     assert 'Acknowledgment(id="ImmutableInfrastructureChecks::IMM-IMG2"' in bare["suggestedFix"]
     assert [v["ruleName"] for v in found if v["ruleName"] == "IMM-IMG2"] == ["IMM-IMG2"]  # still reported
+
+
+def test_synth_prints_the_sentences_and_not_the_structured_fields(tmp_path: Path) -> None:
+    # What `cdk synth` and a failing `python app.py` show: the CDK prints description, suggested fix and
+    # acknowledgement id; the rule's title, fix and link travel in ruleMetadata, which it does not print.
+    app = App(outdir=str(tmp_path))
+    ecr.Repository(Stack(app, "Warn"), "Mutable")
+    Validations.of(app).add_plugins(ImmutableInfrastructureChecks(strict=True))
+    with pytest.raises(RuntimeError) as failed:
+        app.synth()
+    docs = f"https://github.com/immutable-constructs/immutable-constructs/blob/v{__version__}/docs/rules.md#imm-img2"
+    block = [line.rstrip() for line in str(failed.value).splitlines()[:4]]
+    assert block == [
+        "ValidationFailed: ERROR ECR repository with mutable tags: Properties.ImageTagMutability = MUTABLE (default): "
+        "a pushed tag can later point at a different image. (ImmutableInfrastructureChecks)",
+        "   Warn/Mutable/Resource (MutableDAE6963B) aws-cdk-lib.aws_ecr.CfnRepository",
+        f"   Suggested fix: Set image_tag_mutability=ecr.TagMutability.IMMUTABLE. See {docs}",
+        "   Acknowledge with 'ImmutableInfrastructureChecks::IMM-IMG2'",
+    ]
+    (img2,) = violations(tmp_path)
+    assert img2["ruleMetadata"]["title"] == "ECR repository with mutable tags"
+    assert "ruleSeverity" not in str(failed.value) and "documentation" not in str(failed.value)

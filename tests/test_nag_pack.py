@@ -13,7 +13,7 @@ from aws_cdk import aws_ecr as ecr
 from constructs import Construct
 
 from immutable_constructs import ValidationError, __version__
-from immutable_constructs.nag import RULES, STRICT_CONTEXT_KEY, ImmutableInfrastructureChecks
+from immutable_constructs.nag import RULES, STRICT_CONTEXT_KEY, ImmutableInfrastructureChecks, Severity
 
 from .conftest import app_context, example_apps, load_module
 
@@ -138,6 +138,38 @@ def test_findings_land_on_the_l1_construct_path(mixed: tuple[str | None, dict[st
     assert violation["suggestedFix"].endswith(f"{DOCS}#imm-ssh1")
 
 
+def test_violations_carry_their_rule_as_fields(mixed: tuple[str | None, dict[str, Any]]) -> None:
+    # ruleMetadata is what `immutable-constructs report` reads for SARIF (title, help, helpUri): never the text.
+    _, report = mixed
+    (ssh,) = by_rule(report["violations"])["IMM-SSH1"]
+    assert ssh["ruleMetadata"] == {
+        "documentation": f"{DOCS}#imm-ssh1",
+        "ruleSeverity": "error",
+        "title": "Ingress reaches SSH (22) or RDP (3389)",
+        "fix": "Remove the ingress rule; open sessions with Session Manager (SessionManagerAccess) instead.",
+    }
+    (short,) = by_rule(report["violations"])["IMM-ACK1"]
+    assert short["ruleMetadata"] == {
+        "documentation": f"{DOCS}#imm-ack1",
+        "ruleSeverity": "fatal",
+        "title": "Acknowledgement reason too short",
+        "fix": "Say why the finding is acceptable here.",
+    }
+    assert short["suggestedFix"] == f"Say why the finding is acceptable here. See {DOCS}#acknowledging-a-finding"
+    (stale,) = by_rule(report["violations"])["IMM-ACK3"]
+    assert stale["ruleMetadata"]["title"] == "Acknowledgement that matches no finding"
+
+
+def test_severities_are_a_closed_set() -> None:
+    assert [s.value for s in Severity] == ["error", "warning", "fatal"]
+    assert Severity("warning") is Severity.WARNING and Severity.WARNING == "warning"
+    assert [s for s in Severity if s.fails_synth] == [Severity.ERROR, Severity.FATAL]
+    assert Severity.WARNING.reported(strict=True) is Severity.ERROR
+    assert Severity.WARNING.reported() is Severity.WARNING
+    assert Severity.ERROR.reported(strict=True, locked=True) is Severity.FATAL
+    assert {r.severity for r in RULES} == {Severity.ERROR, Severity.WARNING}, "FATAL is only ever reported"
+
+
 def test_acknowledgements_are_recorded_with_their_reason(mixed: tuple[str | None, dict[str, Any]]) -> None:
     _, report = mixed
     suppressed = {paths([v])[0]: v for v in report["suppressedViolations"]}
@@ -188,6 +220,8 @@ def test_strict_prop_fails_on_warnings(tmp_path: Path) -> None:
     error, report = synth(warning_only_app(tmp_path, ImmutableInfrastructureChecks(strict=True)))
     assert error is not None and "IMM-IMG2" in error
     assert [v["severity"] for v in report["violations"]] == ["error"]
+    # The rule's own severity stays in ruleMetadata.
+    assert [v["ruleMetadata"]["ruleSeverity"] for v in report["violations"]] == ["warning"]
 
 
 def test_strict_context_key_fails_on_warnings(tmp_path: Path) -> None:

@@ -38,7 +38,7 @@ from aws_cdk import custom_resources as cr
 from constructs import IConstruct
 
 from immutable_constructs import PinnedSsmImage, __version__
-from immutable_constructs.nag import RULES, ImmutableInfrastructureChecks
+from immutable_constructs.nag import RULES, ImmutableInfrastructureChecks, Severity
 from immutable_constructs.nag._model import Compliance, Resource, Template
 from immutable_constructs.nag.rules import container_image_tag, ssh_rdp_ingress
 
@@ -827,7 +827,11 @@ def test_each_finding_names_the_property_value_and_the_docs() -> None:
         "ECR repository with mutable tags: Properties.ImageTagMutability = MUTABLE: "
         "a pushed tag can later point at a different image."
     )
-    assert finding.fix.endswith(
-        f"See https://github.com/immutable-constructs/immutable-constructs/blob/v{__version__}/docs/rules.md#imm-img2"
+    docs = f"https://github.com/immutable-constructs/immutable-constructs/blob/v{__version__}/docs/rules.md#imm-img2"
+    assert (finding.title, finding.fix, finding.docs_url) == (
+        "ECR repository with mutable tags",
+        "Set image_tag_mutability=ecr.TagMutability.IMMUTABLE.",
+        docs,
     )
-    assert finding.severity == "warning"
+    assert finding.suggested_fix == f"Set image_tag_mutability=ecr.TagMutability.IMMUTABLE. See {docs}"
+    assert finding.severity == "warning" and finding.severity is Severity.WARNING

@@ -1,4 +1,4 @@
-"""Tests for immutable_constructs.session_manager.SessionManagerAccess.
+"""Tests for immutable_constructs.access.SessionManagerAccess.
 
 Synthesis is the slow part, so every template assertion reads one of three stacks built once
 per module in a single app (``Isolated``, ``Nat``, ``Opt``); cdk-nag gets its own app because
@@ -7,13 +7,17 @@ rule packs are registered per app. Validation tests only construct, they never s
 
 from __future__ import annotations
 
+import inspect
 import json
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from aws_cdk import Acknowledgment, App, CfnElement, CfnParameter, Duration, Names, Stack, Validations
+from aws_cdk import Acknowledgment, App, CfnParameter, Duration, Names, Stack, Validations
 from aws_cdk import aws_autoscaling as autoscaling
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
@@ -25,8 +29,10 @@ from cdk_nag import AwsSolutionsChecks
 from cfnlint.api import lint
 from constructs import Construct
 
+from immutable_constructs.access import SessionManagerAccess, SessionTarget
 from immutable_constructs.errors import ValidationError
-from immutable_constructs.session_manager import SessionManagerAccess, SessionTarget
+
+from .conftest import ROOT, logical_id, only, resources_of
 
 ACCESS_TAG_KEY = "immutable-constructs:session-access"
 FLEET_TAG_KEY = "immutable-constructs:fleet"
@@ -133,23 +139,6 @@ def built() -> Built:
     return Built(isolated, nat, opt, access, opt_access, fleet, templates)
 
 
-def resources_of(template: dict[str, Any], type_name: str) -> dict[str, dict[str, Any]]:
-    return {k: v for k, v in template["Resources"].items() if v["Type"] == type_name}
-
-
-def only(template: dict[str, Any], type_name: str) -> tuple[str, dict[str, Any]]:
-    found = resources_of(template, type_name)
-    assert len(found) == 1, f"expected one {type_name}, found {sorted(found)}"
-    return next(iter(found.items()))
-
-
-def logical_id(stack: Stack, construct: object) -> str:
-    assert isinstance(construct, Construct), construct
-    child = construct.node.default_child
-    assert isinstance(child, CfnElement), child
-    return str(stack.resolve(child.logical_id))
-
-
 def endpoint_services(template: dict[str, Any]) -> dict[str, str]:
     """``{service suffix: VpcEndpointType}``, e.g. ``{"ssm": "Interface", "s3": "Gateway"}``."""
     services: dict[str, str] = {}
@@ -176,7 +165,7 @@ def actions_of(statement: dict[str, Any]) -> list[str]:
 
 
 def document_inputs(template: dict[str, Any]) -> dict[str, Any]:
-    _, document = only(template, "AWS::SSM::Document")
+    document = only(template, "AWS::SSM::Document")
     inputs: dict[str, Any] = document["Properties"]["Content"]["inputs"]
     return inputs
 
@@ -186,7 +175,7 @@ def document_inputs(template: dict[str, Any]) -> dict[str, Any]:
 
 def test_document_is_a_logged_encrypted_session_document(built: Built) -> None:
     template = built.templates["Isolated"]
-    _, document = only(template, "AWS::SSM::Document")
+    document = only(template, "AWS::SSM::Document")
     props = document["Properties"]
     assert props["DocumentType"] == "Session"
     assert props["UpdateMethod"] == "NewVersion"
@@ -264,14 +253,14 @@ def test_session_log_bucket_is_encrypted_versioned_private_ssl_only_and_retained
 
 def test_log_group_is_encrypted_retained_for_one_year(built: Built) -> None:
     stack = built.isolated
-    _, group = only(built.templates["Isolated"], "AWS::Logs::LogGroup")
+    group = only(built.templates["Isolated"], "AWS::Logs::LogGroup")
     assert group["DeletionPolicy"] == "Retain"
     assert group["Properties"]["RetentionInDays"] == 365
     assert group["Properties"]["KmsKeyId"] == {"Fn::GetAtt": [logical_id(stack, built.access.key), "Arn"]}
 
 
 def test_key_rotates_is_retained_and_lets_cloudwatch_logs_use_it(built: Built) -> None:
-    _, key = only(built.templates["Isolated"], "AWS::KMS::Key")
+    key = only(built.templates["Isolated"], "AWS::KMS::Key")
     assert key["DeletionPolicy"] == "Retain"
     assert key["Properties"]["EnableKeyRotation"] is True
     logs_statement = next(s for s in key["Properties"]["KeyPolicy"]["Statement"] if "Service" in s["Principal"])
@@ -427,7 +416,7 @@ def test_add_fleet_tags_instances_at_launch(built: Built) -> None:
     template = built.templates["Isolated"]
     key, value = built.access.access_tag
     assert key == ACCESS_TAG_KEY
-    _, asg = only(template, "AWS::AutoScaling::AutoScalingGroup")
+    asg = only(template, "AWS::AutoScaling::AutoScalingGroup")
     assert {"Key": key, "PropagateAtLaunch": True, "Value": value} in asg["Properties"]["Tags"]
 
 
@@ -449,7 +438,7 @@ def test_grant_instance_logging_returns_a_successful_grant() -> None:
 
 
 def test_account_default_document_is_opt_in_and_warns(built: Built) -> None:
-    _, document = only(built.templates["Opt"], "AWS::SSM::Document")
+    document = only(built.templates["Opt"], "AWS::SSM::Document")
     assert document["Properties"]["Name"] == "SSM-SessionManagerRunShell"
     assert built.opt_access.document_name == "SSM-SessionManagerRunShell"
     Annotations.from_stack(built.opt).has_warning(
@@ -465,7 +454,7 @@ def test_imported_key_warns_that_its_policy_cannot_be_changed(built: Built) -> N
     Annotations.from_stack(built.opt).has_warning(
         "/Opt/Sessions", Match.string_like_regexp("key policy cannot be changed here")
     )
-    _, group = only(template, "AWS::Logs::LogGroup")
+    group = only(template, "AWS::Logs::LogGroup")
     assert group["Properties"]["KmsKeyId"] == IMPORTED_KEY_ARN
     assert group["Properties"]["RetentionInDays"] == 90
 
@@ -639,3 +628,50 @@ def test_cfn_lint_finds_no_errors(built: Built) -> None:
         assert errors == [], name
         # Warnings would be reported here too; there are none today.
         assert [f"{m.rule.id} {m.message}" for m in matches] == [], name
+
+
+# -- where it lives ------------------------------------------------------------------------
+
+
+def test_every_public_path_names_the_same_classes() -> None:
+    import immutable_constructs
+    import immutable_constructs.access
+    import immutable_constructs.session_manager as old_path
+
+    for name in ("SessionManagerAccess", "SessionTarget"):
+        defined = getattr(immutable_constructs.access.session_manager, name)
+        assert getattr(immutable_constructs, name) is defined, name
+        assert getattr(immutable_constructs.access, name) is defined, name
+        assert getattr(old_path, name) is defined, name
+    assert inspect.signature(immutable_constructs.access.SessionManagerAccess).parameters.keys() >= {"vpc", "log_to_s3"}
+
+
+def _env() -> dict[str, str]:
+    return {**os.environ, "PYTHONPATH": str(ROOT)}
+
+
+def test_session_manager_alone_loads_no_image_builder_codedeploy_or_cdk_nag() -> None:
+    script = (
+        "import sys\n"
+        "from immutable_constructs import SessionManagerAccess\n"
+        "SessionManagerAccess\n"
+        "assert 'immutable_constructs.access.session_manager' in sys.modules\n"
+        "heavy = ('aws_cdk.aws_imagebuilder', 'aws_cdk.aws_codedeploy', 'aws_cdk.aws_lambda', 'cdk_nag')\n"
+        "print(sorted(m for m in sys.modules if m.startswith(heavy)))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, env=_env(), capture_output=True, text=True, timeout=120, check=True
+    )
+    assert done.stdout.strip() == "[]"
+
+
+def test_importing_the_access_package_imports_no_construct() -> None:
+    script = (
+        "import sys\n"
+        "import immutable_constructs.access\n"
+        "print('immutable_constructs.access.session_manager' in sys.modules, 'aws_cdk.aws_ssm' in sys.modules)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, env=_env(), capture_output=True, text=True, timeout=120, check=True
+    )
+    assert done.stdout.split() == ["False", "False"]

@@ -9,13 +9,14 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
+from ._finding import Finding
 from ._model import Compliance, Offence, Resource, Result, Template
-from .catalog import DOCS_PATH, RULES, Rule, Severity
+from .catalog import DOCS_PATH, PLUGIN_NAME, RULES, Rule, Severity
 
 if TYPE_CHECKING:
-    from .pack import PLUGIN_NAME, STRICT_CONTEXT_KEY, Finding, ImmutableInfrastructureChecks
+    from .pack import STRICT_CONTEXT_KEY, ImmutableInfrastructureChecks
 
-_FROM_PACK = frozenset({"PLUGIN_NAME", "STRICT_CONTEXT_KEY", "Finding", "ImmutableInfrastructureChecks"})
+_FROM_PACK = frozenset({"STRICT_CONTEXT_KEY", "ImmutableInfrastructureChecks"})
 
 __all__ = [
     "DOCS_PATH",

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 from types import ModuleType
 
 from .._links import doc_url
@@ -37,20 +37,71 @@ from .rules import (
     user_data_secrets,
 )
 
-__all__ = ["DOCS_PATH", "DOCS_URL", "RULES", "Rule", "Severity", "rule"]
+__all__ = [
+    "ACKNOWLEDGEMENT_RULES",
+    "DOCS_PATH",
+    "DOCS_URL",
+    "PLUGIN_NAME",
+    "RULES",
+    "AcknowledgementRule",
+    "Rule",
+    "Severity",
+    "describe",
+    "docs_url",
+    "rule",
+]
 
+#: The plugin's name in reports and in acknowledgement ids (``ImmutableInfrastructureChecks::IMM-SSH1``).
+PLUGIN_NAME = "ImmutableInfrastructureChecks"
 #: Where each rule is documented, relative to the repository root (shipped in the wheel too:
 #: ``immutable-constructs explain IMM-SSH1`` prints a section offline).
 DOCS_PATH = "docs/rules.md"
-#: The same file for this release, absolute (what findings and SARIF link to).
-DOCS_URL = doc_url(DOCS_PATH)
 
 
-class Severity(Enum):
-    """How a finding is reported. Errors fail synth; warnings only in strict mode."""
+def docs_url(anchor: str = "", *, base: str | None = None) -> str:
+    """A link into docs/rules.md: the one place such links are built (findings, SARIF, ``explain``).
+
+    :param anchor: a rule id (any case, ``IMM-SSH1`` -> ``#imm-ssh1``, GitHub's anchor of its
+        ``## IMM-SSH1`` heading) or another heading's anchor; empty for the whole file.
+    :param base: where docs/rules.md is served instead of this release's file on GitHub
+        (``immutable-constructs report --docs-url``).
+    """
+    anchor = anchor.strip().lower()
+    if base is None:
+        return doc_url(DOCS_PATH, anchor)
+    return f"{base}#{anchor}" if anchor else base
+
+
+#: docs/rules.md of this release, absolute (what findings and SARIF link to).
+DOCS_URL = docs_url()
+
+
+class Severity(StrEnum):
+    """How a finding is reported; equal to the CDK's severity strings (``"error"``...).
+
+    A rule is an ``ERROR`` (fails synth) or a ``WARNING`` (fails synth only in strict mode,
+    where it is reported as an error). ``FATAL`` fails synth and no acknowledgement
+    suppresses it: the pack reports a rule the platform team made not acknowledgeable
+    as fatal, and a broken acknowledgement (IMM-ACK1, IMM-ACK2).
+    """
 
     ERROR = "error"
     WARNING = "warning"
+    FATAL = "fatal"
+
+    @property
+    def fails_synth(self) -> bool:
+        """Whether a finding of this severity fails synth (the plugin reports failure)."""
+        return self is not Severity.WARNING
+
+    def reported(self, *, strict: bool = False, locked: bool = False) -> Severity:
+        """The severity a finding of this rule severity is reported with: ``FATAL`` when its
+        rule is not acknowledgeable, ``ERROR`` for a warning in strict mode, else itself."""
+        if locked:
+            return Severity.FATAL
+        if strict and self is Severity.WARNING:
+            return Severity.ERROR
+        return self
 
 
 @dataclass(frozen=True)
@@ -72,7 +123,7 @@ class Rule:
     @property
     def docs(self) -> str:
         """The absolute, versioned URL of the rule's section of docs/rules.md."""
-        return doc_url(DOCS_PATH, self.anchor)
+        return docs_url(self.id)
 
 
 def _rule(module: ModuleType, id: str, severity: Severity, title: str, fix: str) -> Rule:
@@ -242,15 +293,58 @@ RULES: tuple[Rule, ...] = (
     ),
 )
 
+
+@dataclass(frozen=True)
+class AcknowledgementRule:
+    """A check of the acknowledgements themselves (reported on the acknowledging construct,
+    not on a resource): its stable id, severity, title and generic fix."""
+
+    id: str
+    severity: Severity
+    title: str
+    fix: str
+
+    @property
+    def docs(self) -> str:
+        """The absolute, versioned URL of the rule's section of docs/rules.md."""
+        return docs_url(self.id)
+
+
 #: Findings about acknowledgements themselves (not about resources).
 ACK_REASON_TOO_SHORT = "IMM-ACK1"
 ACK_NOT_ALLOWED = "IMM-ACK2"
 ACK_STALE = "IMM-ACK3"
-ACKNOWLEDGEMENT_RULE_IDS = (ACK_REASON_TOO_SHORT, ACK_NOT_ALLOWED, ACK_STALE)
+ACKNOWLEDGEMENT_RULES: tuple[AcknowledgementRule, ...] = (
+    AcknowledgementRule(
+        ACK_REASON_TOO_SHORT,
+        Severity.FATAL,
+        "Acknowledgement reason too short",
+        "Say why the finding is acceptable here.",
+    ),
+    AcknowledgementRule(
+        ACK_NOT_ALLOWED,
+        Severity.FATAL,
+        "Acknowledgement of a rule that is not acknowledgeable",
+        "Fix the finding instead.",
+    ),
+    AcknowledgementRule(
+        ACK_STALE,
+        Severity.WARNING,
+        "Acknowledgement that matches no finding",
+        "Remove it, or fix its rule id or construct path.",
+    ),
+)
+ACKNOWLEDGEMENT_RULE_IDS = tuple(r.id for r in ACKNOWLEDGEMENT_RULES)
 
 _BY_ID = {r.id: r for r in RULES}
+_DESCRIBED: dict[str, Rule | AcknowledgementRule] = {**_BY_ID, **{r.id: r for r in ACKNOWLEDGEMENT_RULES}}
 
 
 def rule(rule_id: str) -> Rule:
     """The rule with id ``rule_id`` (KeyError if there is none)."""
     return _BY_ID[rule_id]
+
+
+def describe(rule_id: str) -> Rule | AcknowledgementRule:
+    """The rule or acknowledgement check with id ``rule_id`` (KeyError if there is none)."""
+    return _DESCRIBED[rule_id]

@@ -1,0 +1,47 @@
+"""Key-policy statements for AWS services that use a customer managed key through a service principal.
+
+(Service-linked roles and consuming accounts are in ``kms_grants.py``.) Each statement is
+built here once, so every construct that encrypts the same kind of resource grants the same.
+"""
+
+from __future__ import annotations
+
+from aws_cdk import ArnFormat, Stack
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from constructs import IConstruct
+
+#: What CloudWatch Logs needs on the key of an encrypted log group.
+CLOUDWATCH_LOGS_ACTIONS = ("kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*")
+
+
+def allow_cloudwatch_logs(key: kms.IKey, scope: IConstruct) -> bool:
+    """Let CloudWatch Logs use ``key`` for the log groups of ``scope``'s account and region.
+
+    CloudWatch Logs User Guide, "Encrypt log data in CloudWatch Logs using AWS Key Management
+    Service", step 2: the key policy allows the service principal ``logs.<region>.amazonaws.com``
+    ``kms:Encrypt*``, ``kms:Decrypt*``, ``kms:ReEncrypt*``, ``kms:GenerateDataKey*`` and
+    ``kms:Describe*``, with ``ArnLike kms:EncryptionContext:aws:logs:arn``. Without it,
+    creating a log group with this key fails. The condition is a pattern of this account and
+    region's log groups, not one group's ARN: the group references the key, so naming it in the
+    key policy would be a cycle.
+
+    Returns ``False`` when the key's policy cannot be changed here (an imported key): the caller
+    then tells the user what the key's owner must add.
+    """
+    stack = Stack.of(scope)
+    log_groups_here = stack.format_arn(
+        service="logs",
+        resource="log-group",
+        resource_name="*",
+        arn_format=ArnFormat.COLON_RESOURCE_NAME,
+    )
+    result = key.add_to_resource_policy(
+        iam.PolicyStatement(
+            principals=[iam.ServicePrincipal(f"logs.{stack.region}.amazonaws.com")],
+            actions=list(CLOUDWATCH_LOGS_ACTIONS),
+            resources=["*"],
+            conditions={"ArnLike": {"kms:EncryptionContext:aws:logs:arn": log_groups_here}},
+        )
+    )
+    return result.statement_added

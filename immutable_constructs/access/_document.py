@@ -1,0 +1,72 @@
+"""The Session document: the session preferences every session started with it must follow."""
+
+from __future__ import annotations
+
+from aws_cdk import Annotations
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_ssm as ssm
+from constructs import Construct
+
+#: The account and region's default session document (console, ``start-session`` without ``--document-name``).
+ACCOUNT_DEFAULT_DOCUMENT = "SSM-SessionManagerRunShell"
+DEFAULT_IDLE_MINUTES = 20
+DEFAULT_MAX_MINUTES = 60
+WARN_ACCOUNT_DEFAULT = "immutable-constructs:session-manager-account-default-document"
+
+
+def session_document(
+    scope: Construct,
+    *,
+    name: str | None,
+    key: kms.IKey,
+    bucket: s3.IBucket | None,
+    s3_key_prefix: str,
+    log_group: logs.ILogGroup | None,
+    idle: int | str | None,
+    maximum: int | str | None,
+    run_as_user: str | None,
+    shell_profile_linux: str | None,
+) -> ssm.CfnDocument:
+    """``AWS::SSM::Document`` ``Document`` of type ``Session`` (schema 1.0, ``Standard_Stream``) in ``scope``.
+
+    Encryption is always required; a destination that is off (``None``) is an empty input.
+    ``UpdateMethod: NewVersion`` updates the document in place when the content changes.
+    """
+    if name == ACCOUNT_DEFAULT_DOCUMENT:
+        Annotations.of(scope).add_warning_v2(
+            WARN_ACCOUNT_DEFAULT,
+            f"This construct creates the account default session document {ACCOUNT_DEFAULT_DOCUMENT}. "
+            "The deploy FAILS if it already exists in this account and region (it is created the first time "
+            "anyone saves Session Manager preferences in the console): delete it first, and remember that "
+            "deleting this stack deletes the account's session preferences.",
+        )
+    inputs: dict[str, object] = {
+        "s3BucketName": bucket.bucket_name if bucket is not None else "",
+        "s3KeyPrefix": s3_key_prefix if bucket is not None else "",
+        "s3EncryptionEnabled": True,
+        "cloudWatchLogGroupName": log_group.log_group_name if log_group is not None else "",
+        "cloudWatchEncryptionEnabled": True,
+        "cloudWatchStreamingEnabled": log_group is not None,
+        "kmsKeyId": key.key_id,
+        "runAsEnabled": run_as_user is not None,
+        "runAsDefaultUser": run_as_user or "",
+        "idleSessionTimeout": str(idle if idle is not None else DEFAULT_IDLE_MINUTES),
+        "maxSessionDuration": str(maximum if maximum is not None else DEFAULT_MAX_MINUTES),
+        "shellProfile": {"linux": shell_profile_linux or "", "windows": ""},
+    }
+    return ssm.CfnDocument(
+        scope,
+        "Document",
+        document_type="Session",
+        document_format="JSON",
+        name=name,
+        update_method="NewVersion",
+        content={
+            "schemaVersion": "1.0",
+            "description": f"Logged, encrypted session preferences ({scope.node.path})",
+            "sessionType": "Standard_Stream",
+            "inputs": inputs,
+        },
+    )

@@ -1,0 +1,93 @@
+"""The VPC endpoints instances without internet egress need to reach Session Manager."""
+
+from __future__ import annotations
+
+from typing import TypeAlias
+
+from aws_cdk import Acknowledgment, Annotations, Validations
+from aws_cdk import aws_ec2 as ec2
+from constructs import Construct
+
+WARN_NO_ENDPOINTS = "immutable-constructs:session-manager-isolated-vpc-without-endpoints"
+
+Endpoint: TypeAlias = ec2.InterfaceVpcEndpoint | ec2.GatewayVpcEndpoint
+
+
+def session_endpoints(
+    scope: Construct,
+    vpc: ec2.IVpc,
+    *,
+    endpoints: bool | None,
+    subnets: ec2.SubnetSelection | None,
+    legacy: bool,
+    cloudwatch: bool,
+    s3: bool,
+) -> list[Endpoint]:
+    """The endpoints ``endpoints`` asks for; ``None`` means: only when ``vpc`` has isolated subnets and no
+    private subnets with egress. Warns when an isolated-only VPC gets none."""
+    isolated_only = not vpc.private_subnets and bool(vpc.isolated_subnets)
+    if endpoints is None:
+        endpoints = isolated_only
+    if endpoints:
+        return _create(scope, vpc, subnets, legacy=legacy, cloudwatch=cloudwatch, s3=s3)
+    if isolated_only:
+        Annotations.of(scope).add_warning_v2(
+            WARN_NO_ENDPOINTS,
+            "The VPC has only isolated subnets and endpoints=False: instances there reach Session Manager "
+            "only if the VPC already has the ssm, ssmmessages, kms, logs and S3 endpoints.",
+        )
+    return []
+
+
+def _create(
+    scope: Construct, vpc: ec2.IVpc, subnets: ec2.SubnetSelection | None, *, legacy: bool, cloudwatch: bool, s3: bool
+) -> list[Endpoint]:
+    services: list[tuple[str, ec2.InterfaceVpcEndpointAwsService]] = [
+        ("SsmEndpoint", ec2.InterfaceVpcEndpointAwsService.SSM),
+        ("SsmMessagesEndpoint", ec2.InterfaceVpcEndpointAwsService.SSM_MESSAGES),
+        ("KmsEndpoint", ec2.InterfaceVpcEndpointAwsService.KMS),
+    ]
+    if legacy:
+        services.append(("Ec2MessagesEndpoint", ec2.InterfaceVpcEndpointAwsService.EC2_MESSAGES))
+    if cloudwatch:
+        services.append(("LogsEndpoint", ec2.InterfaceVpcEndpointAwsService.CLOUDWATCH_LOGS))
+    # One security group for all interface endpoints. open=True (CDK's default) lets HTTPS 443 in from
+    # the VPC CIDR and nothing else; endpoints only answer, so the group needs no egress.
+    security_group = ec2.SecurityGroup(
+        scope,
+        "EndpointSecurityGroup",
+        vpc=vpc,
+        description="Session Manager VPC endpoints: HTTPS from the VPC only",
+        allow_all_outbound=False,
+    )
+    Validations.of(security_group).acknowledge(
+        Acknowledgment(
+            id="AwsSolutions::AwsSolutions-EC23",
+            reason="The only ingress rule is TCP 443 from the VPC's own CIDR block, which is a CloudFormation "
+            "reference the rule cannot evaluate; there is no 0.0.0.0/0 or ::/0 ingress.",
+        )
+    )
+    created: list[Endpoint] = [
+        ec2.InterfaceVpcEndpoint(
+            scope,
+            endpoint_id,
+            vpc=vpc,
+            service=service,
+            subnets=subnets,
+            private_dns_enabled=True,
+            open=True,
+            security_groups=[security_group],
+        )
+        for endpoint_id, service in services
+    ]
+    if s3:
+        created.append(
+            ec2.GatewayVpcEndpoint(
+                scope,
+                "S3Endpoint",
+                vpc=vpc,
+                service=ec2.GatewayVpcEndpointAwsService.S3,
+                subnets=[subnets] if subnets is not None else None,
+            )
+        )
+    return created

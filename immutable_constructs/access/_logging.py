@@ -1,0 +1,115 @@
+"""Where sessions are logged: the key, the session-log and access-log buckets, the log group, and
+what an instance role needs to write there."""
+
+from __future__ import annotations
+
+from typing import TypeAlias
+
+from aws_cdk import Annotations, Duration, RemovalPolicy
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_s3 as s3
+from constructs import Construct
+
+from .._private.key_policies import allow_cloudwatch_logs
+from .._private.secure_bucket import secure_bucket
+
+#: Deliver server access logs through a bucket policy, never ACLs (set before any child exists).
+S3_ACCESS_LOGS_USE_BUCKET_POLICY = "@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy"
+WARN_KEY_POLICY = "immutable-constructs:session-manager-key-policy-not-updated"
+
+#: ``(actions, resources, {resource: why it has a wildcard})``: one statement of the instance policy.
+Statement: TypeAlias = tuple[list[str], list[str], dict[str, str]]
+
+
+def session_key(scope: Construct) -> kms.Key:
+    """``Key``: encrypts session data, the session-log bucket and the log group; rotated, retained."""
+    return kms.Key(
+        scope,
+        "Key",
+        description=f"Session Manager session data and session logs ({scope.node.path})",
+        enable_key_rotation=True,
+        removal_policy=RemovalPolicy.RETAIN,
+    )
+
+
+def session_buckets(scope: Construct, key: kms.IKey) -> s3.Bucket:
+    """``SessionLogBucket`` (SSE-KMS with ``key``) whose server access logs go to ``AccessLogBucket``."""
+    access_logs = secure_bucket(
+        scope,
+        "AccessLogBucket",
+        key=None,
+        no_access_logs_reason="This is the access-log bucket itself: it receives the server access logs of the "
+        "session-log bucket, and logging it to itself would loop.",
+    )
+    return secure_bucket(
+        scope,
+        "SessionLogBucket",
+        key=key,
+        minimum_tls_version=1.2,
+        server_access_logs_bucket=access_logs,
+        server_access_logs_prefix="session-log-bucket/",
+        lifecycle_rules=[
+            s3.LifecycleRule(
+                id="ExpireNoncurrentVersions",
+                noncurrent_version_expiration=Duration.days(365),
+                abort_incomplete_multipart_upload_after=Duration.days(7),
+            )
+        ],
+    )
+
+
+def session_log_group(scope: Construct, key: kms.IKey, retention: logs.RetentionDays) -> logs.LogGroup:
+    """``LogGroup`` encrypted with ``key`` (whose policy must let CloudWatch Logs use it), retained."""
+    if not allow_cloudwatch_logs(key, scope):
+        Annotations.of(scope).add_warning_v2(
+            WARN_KEY_POLICY,
+            "encryption_key is imported, so its key policy cannot be changed here. Add a statement allowing "
+            "logs.<region>.amazonaws.com kms:Encrypt*/Decrypt*/ReEncrypt*/GenerateDataKey*/Describe* with "
+            "condition ArnLike kms:EncryptionContext:aws:logs:arn, or the log group fails to create.",
+        )
+    return logs.LogGroup(
+        scope,
+        "LogGroup",
+        encryption_key=key,
+        retention=retention,
+        removal_policy=RemovalPolicy.RETAIN,
+    )
+
+
+def instance_logging_statements(
+    key: kms.IKey, bucket: s3.IBucket | None, s3_key_prefix: str, log_group: logs.ILogGroup | None
+) -> list[Statement]:
+    """What the SSM agent needs to write session logs to ``bucket``/``log_group`` and decrypt with ``key``."""
+    statements: list[Statement] = []
+    if bucket is not None:
+        objects = bucket.arn_for_objects(f"{s3_key_prefix}*")
+        statements.append(
+            (
+                ["s3:PutObject"],
+                [objects],
+                {objects: "Session transcripts are new objects named by session id under the session-log prefix."},
+            )
+        )
+        statements.append((["s3:GetEncryptionConfiguration"], [bucket.bucket_arn], {}))
+    if log_group is not None:
+        group = log_group.log_group_arn
+        statements.append(
+            (
+                ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
+                [group],
+                {group: "One log stream per session in the session log group; stream names are session ids."},
+            )
+        )
+        statements.append(
+            (
+                ["logs:DescribeLogGroups"],
+                ["*"],
+                {
+                    "*": "Only logs:DescribeLogGroups, which has no resource-level scope; the SSM agent uses it to "
+                    "check that the session log group exists and is encrypted."
+                },
+            )
+        )
+    statements.append((["kms:Decrypt", "kms:GenerateDataKey"], [key.key_arn], {}))
+    return statements
