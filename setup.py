@@ -16,6 +16,7 @@ kwargs = json.loads(
         "immutable_constructs.access",
         "immutable_constructs.drift",
         "immutable_constructs.drift.stack_drift_handler",
+        "immutable_constructs.drift.tainted_hosts_handler",
         "immutable_constructs.nag",
         "immutable_constructs.nag.rules"
     ],

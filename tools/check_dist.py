@@ -33,6 +33,7 @@ REQUIRED_IN_PACKAGE = (
     "_handlers/blue_green/index.py",
     "_handlers/promotion/index.py",
     "drift/stack_drift_handler/index.py",
+    "drift/tainted_hosts_handler/index.py",
 )
 SDIST_TOP_LEVEL = ("README.md", "LICENSE", "CHANGELOG.md", "setup.py", "setup.cfg", "PKG-INFO")
 FORBIDDEN_PARTS = {"tests", "examples", "__pycache__", "cdk.out", "build", ".venv", "node_modules"}

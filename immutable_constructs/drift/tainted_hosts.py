@@ -1,0 +1,341 @@
+"""TaintedHostReplacement: a host someone opened a shell on does not stay in service.
+
+A scheduled function reads the Session Manager session list (no CloudTrail trail needed), tags
+every instance of the watched fleets that a session was opened on (who, when), and once its
+sessions have ended and the grace period has passed, tells its Auto Scaling group the instance is
+unhealthy: the group's instance maintenance policy launches the replacement before terminating it.
+See docs/operations.md ("Tainted hosts") for what an operator sees.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, Protocol, runtime_checkable
+
+import jsii
+from aws_cdk import (
+    CfnResource,
+    Duration,
+    IStableListProducer,
+    IStableStringProducer,
+    Lazy,
+    Names,
+    RemovalPolicy,
+    Stack,
+)
+from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_events as events
+from aws_cdk import aws_events_targets as targets
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from constructs import Construct
+
+from .._private.checkov import skip_checkov
+from .._private.limits import alarm_description, iam_description, lambda_description
+from .._private.nag import acknowledge_wildcards
+from .._private.validation import Problems, _describe
+from ..fleet import FLEET_TAG_KEY
+from ._tainted_hosts_policy import NAMESPACE, group_arns, instance_arns, statements
+
+__all__ = ["TaintableFleet", "TaintedHostReplacement"]
+
+_HANDLER_DIR = Path(__file__).resolve().parent / "tainted_hosts_handler"
+_DEFAULT_GRACE_PERIOD = Duration.hours(1)
+_MAX_GRACE_PERIOD = Duration.days(7)
+_DEFAULT_SCHEDULE_MINUTES = 5
+#: How long after its grace period a tainted host may still be there before the alarm fires: the group
+#: launches the replacement, waits for it to pass its health checks, then terminates the host.
+_REPLACEMENT_MARGIN = Duration.minutes(30)
+
+
+@runtime_checkable
+class TaintableFleet(Protocol):
+    """What a fleet must provide to be watched: ``ImmutableFleet`` and ``BlueGreenFleet`` do.
+
+    Every instance of the fleet AND every Auto Scaling group of it carry ``instance_tag``, whose key
+    is ``immutable-constructs:fleet``: instances are found by it, and replacement
+    (``autoscaling:SetInstanceHealth``) is allowed only on groups carrying it.
+    """
+
+    @property
+    def instance_tag(self) -> tuple[str, str]:
+        """``(key, value)`` carried by every instance and Auto Scaling group of the fleet."""
+        ...
+
+
+@jsii.implements(IStableStringProducer)
+class _Text:
+    def __init__(self, produce: Callable[[], str]) -> None:
+        self._produce = produce
+
+    def produce(self) -> str:
+        return self._produce()
+
+
+@jsii.implements(IStableListProducer)
+class _Values:
+    def __init__(self, produce: Callable[[], list[str]]) -> None:
+        self._produce = produce
+
+    def produce(self) -> list[str]:
+        return self._produce()
+
+
+class TaintedHostReplacement(Construct):
+    """Replace every host of the given fleets on which someone opened a Session Manager session.
+
+    Every ``schedule`` (5 minutes) a function lists the fleets' instances and the account's Session
+    Manager sessions (active, and the history since the oldest instance launched). An instance a
+    session was opened on is tagged ``immutable-constructs:tainted-by`` (the first session's owner)
+    and ``immutable-constructs:tainted-at`` (its start). Once none of its sessions is active and
+    ``grace_period`` (1 hour) has passed since the last one ended, its Auto Scaling group is told it
+    is unhealthy; the fleet's instance maintenance policy (min 100 %, max 200 % healthy) launches the
+    replacement first, then terminates the host. Works for ``ImmutableFleet`` and ``BlueGreenFleet``
+    (whose groups its custom resource owns: both tag their groups with the fleet tag).
+
+    Secure, documented defaults:
+
+    * The function may tag only instances of the watched fleets, and only with the two taint tags
+      (``aws:ResourceTag`` and ``aws:TagKeys`` conditions), report unhealthy only instances of groups
+      carrying a watched fleet tag (``autoscaling:ResourceTag``), and publish metrics only in its
+      namespace (``cloudwatch:namespace``); it cannot start, end or read the content of sessions.
+    * Metrics (namespace ``ImmutableConstructs/TaintedHosts``, dimension ``Watcher``):
+      ``TaintedHosts``, ``OverdueTaintedHosts`` (due for replacement for more than 30 minutes and
+      still there) and ``ReplacementsRequested``, every run.
+    * :attr:`alarm`: a host is still there 30 minutes after its grace period. :attr:`errors_alarm`:
+      a run failed (e.g. throttling outlasted the retries, a permission is missing). Neither has an
+      action: add one (``alarm.add_alarm_action(SnsAction(topic))``).
+    * The function's log group keeps one year of decisions (which host, whose session, when).
+
+    Wiring for ``SessionManagerAccess`` (every fleet added is watched): create the construct with the
+    first fleet, then :meth:`add_fleet` each further one; the fleet list in the function's environment
+    and in its policy's conditions is resolved at synth, so fleets added later are watched too::
+
+        # SessionManagerAccess.add_fleet(fleet), for a fleet whose tag key is immutable-constructs:fleet
+        if self._tainted_hosts is None:
+            self._tainted_hosts = TaintedHostReplacement(self, "TaintedHosts", fleets=[fleet])
+        else:
+            self._tainted_hosts.add_fleet(fleet)
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        fleets: Sequence[TaintableFleet],
+        grace_period: Duration | None = None,
+        schedule: events.Schedule | None = None,
+        log_retention: logs.RetentionDays | None = None,
+    ) -> None:
+        """Create the function, its schedule, its permissions, metrics and alarms.
+
+        :param fleets: the fleets to watch (``ImmutableFleet``, ``BlueGreenFleet``), at least one.
+            More can be added with :meth:`add_fleet`.
+        :param grace_period: how long a tainted host stays after its last session ended, so the
+            operator can finish looking (e.g. reconnect). Default: 1 hour (0 to 7 days).
+        :param schedule: how often sessions are read. Default: every 5 minutes.
+        :param log_retention: retention of the function's log group. Default: one year.
+        """
+        super().__init__(scope, id)
+        problems = Problems(self)
+        self._fleets: dict[str, TaintableFleet] = {}
+        if problems.sequence("fleets", fleets, item="fleets (ImmutableFleet or BlueGreenFleet)", allow_empty=False):
+            for index, fleet in enumerate(fleets):
+                self._check_fleet(problems, f"fleets[{index}]", fleet)
+        grace = _DEFAULT_GRACE_PERIOD if grace_period is None else grace_period
+        if problems.duration("grace_period", grace, fix="use e.g. Duration.hours(1)"):
+            seconds = _seconds(grace)
+            problems.require(
+                seconds is None or (0 <= seconds <= _MAX_GRACE_PERIOD.to_seconds() and seconds == int(seconds)),
+                "grace_period",
+                grace.to_human_string(),
+                "must be whole seconds from 0 to 7 days (hosts are regenerated every 14 days by default anyway)",
+                "use e.g. Duration.hours(1)",
+            )
+        chosen = schedule or events.Schedule.rate(Duration.minutes(_DEFAULT_SCHEDULE_MINUTES))
+        problems.instance(
+            "schedule",
+            chosen,
+            events.Schedule,
+            what="an events.Schedule",
+            fix="use e.g. events.Schedule.rate(Duration.minutes(5))",
+        )
+        problems.raise_if_any()
+        self.grace_period = grace
+        """How long a tainted host stays after its last session ended."""
+
+        stack = Stack.of(self)
+        self.watcher = Names.unique_id(self)[-255:]
+        """The value of the ``Watcher`` dimension of this construct's metrics."""
+        values = Lazy.list(_Values(self._tag_values))
+
+        self.log_group = logs.LogGroup(
+            self,
+            "Logs",
+            retention=log_retention or logs.RetentionDays.ONE_YEAR,
+            removal_policy=RemovalPolicy.RETAIN,
+        )
+        """The function's log group: one JSON line per decision (which host, whose session, when)."""
+        role = iam.Role(
+            self,
+            "Role",
+            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+            description=iam_description(f"Tags and replaces hosts with Session Manager sessions: {self.node.path}"),
+        )
+        self.policy = iam.Policy(self, "Policy", roles=[role], statements=statements(stack, values, self.log_group))
+        """The function's permissions (one customer managed policy of this construct)."""
+        acknowledge_wildcards(
+            self.policy,
+            {
+                "*": "ec2:DescribeInstances, ssm:DescribeSessions and autoscaling:DescribeAutoScalingInstances support "
+                "no resource-level permissions; cloudwatch:PutMetricData is limited to this construct's namespace "
+                "by a cloudwatch:namespace condition.",
+                instance_arns(stack): "The instance ids of Auto Scaling groups are not known in advance: "
+                "ec2:CreateTags is limited to instances carrying a watched fleet tag (aws:ResourceTag) and to the "
+                "two taint tag keys (aws:TagKeys).",
+                group_arns(stack): "The fleets' Auto Scaling group names are generated (CloudFormation, "
+                "or the blue/green custom resource and CodeDeploy at every release): SetInstanceHealth is limited "
+                "to groups carrying a watched fleet tag (autoscaling:ResourceTag).",
+                f"{self.log_group.log_group_arn}:*": "The function writes log streams Lambda names at run time into "
+                "its own log group.",
+            },
+        )
+        self.function = lambda_.Function(
+            self,
+            "Function",
+            runtime=lambda_.Runtime.PYTHON_3_14,
+            handler="index.handler",
+            code=lambda_.Code.from_asset(str(_HANDLER_DIR), exclude=["__pycache__", "*.pyc"]),
+            # Referenced by ARN: lambda_.Function would otherwise add a DependsOn on the role that its
+            # GetAtt already implies (cfn-lint W3005); the DependsOn on the policy is added below.
+            role=iam.Role.from_role_arn(self, "RoleRef", role.role_arn, mutable=False),
+            log_group=self.log_group,
+            timeout=Duration.minutes(3),
+            memory_size=256,
+            # The next scheduled run is the retry; a failed run raises the errors alarm.
+            retry_attempts=0,
+            description=lambda_description(f"Tainted-host replacement {self.node.path}: tag, then replace"),
+            environment={
+                "FLEET_TAG_KEY": FLEET_TAG_KEY,
+                "FLEET_TAG_VALUES": Lazy.string(_Text(lambda: json.dumps(self._tag_values()))),
+                "GRACE_SECONDS": str(int(grace.to_seconds())),
+                "MARGIN_SECONDS": str(int(_REPLACEMENT_MARGIN.to_seconds())),
+                "NAMESPACE": NAMESPACE,
+                "WATCHER": self.watcher,
+            },
+        )
+        """The scheduled function (``.function.metric_errors()`` and the like)."""
+        self.function.node.add_dependency(self.policy)
+        cfn_function = self.function.node.default_child
+        assert isinstance(cfn_function, CfnResource)
+        skip_checkov(
+            cfn_function,
+            "CKV_AWS_116",
+            "A scheduled function with no payload: the next run is the retry, and a failed run raises the "
+            "construct's errors alarm; a dead-letter queue would only hold empty schedule events.",
+        )
+        self.rule = events.Rule(
+            self,
+            "Schedule",
+            description=f"Tainted-host replacement {self.node.path}",
+            schedule=chosen,
+            targets=[targets.LambdaFunction(self.function, retry_attempts=0)],
+        )
+        """The EventBridge rule that runs the function on ``schedule``."""
+
+        self.tainted_hosts_metric = self._metric("TaintedHosts")
+        """Hosts of the watched fleets carrying a taint (maximum over 5 minutes)."""
+        self.overdue_hosts_metric = self._metric("OverdueTaintedHosts")
+        """Tainted hosts still there more than 30 minutes after their grace period."""
+        self.replacements_metric = self._metric("ReplacementsRequested", statistic="Sum")
+        """Replacements the function asked for (sum over 5 minutes)."""
+        self.alarm = cloudwatch.Alarm(
+            self,
+            "OverdueAlarm",
+            alarm_description=alarm_description(
+                f"{self.node.path}: a host someone opened a session on is still in service "
+                f"{_REPLACEMENT_MARGIN.to_human_string()} after its grace period ({grace.to_human_string()}); "
+                "see the function's log and docs/operations.md (Tainted hosts)"
+            ),
+            metric=self._metric("OverdueTaintedHosts", period=Duration.minutes(15)),
+            threshold=1,
+            evaluation_periods=1,
+            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+        )
+        """In alarm when a tainted host is not replaced within the grace period plus 30 minutes."""
+        self.errors_alarm = cloudwatch.Alarm(
+            self,
+            "ErrorsAlarm",
+            alarm_description=alarm_description(
+                f"{self.node.path}: the tainted-host function failed (throttling that outlasted its retries, a "
+                "missing permission); tainted hosts may not be replaced. See its log group."
+            ),
+            metric=self.function.metric_errors(period=Duration.minutes(15), statistic="Sum"),
+            threshold=1,
+            evaluation_periods=1,
+            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+        )
+        """In alarm when a run of the function failed."""
+        for fleet in fleets:
+            self.add_fleet(fleet)
+
+    # -- public API -------------------------------------------------------------
+
+    def add_fleet(self, fleet: TaintableFleet) -> None:
+        """Watch ``fleet`` too (adding the same fleet twice watches it once)."""
+        problems = Problems(self)
+        if self._check_fleet(problems, "fleet", fleet):
+            self._fleets[fleet.instance_tag[1]] = fleet
+        problems.raise_if_any()
+
+    @property
+    def fleets(self) -> list[TaintableFleet]:
+        """The watched fleets."""
+        return list(self._fleets.values())
+
+    # -- helpers ------------------------------------------------------------------
+
+    def _metric(self, name: str, *, statistic: str = "Maximum", period: Duration | None = None) -> cloudwatch.Metric:
+        return cloudwatch.Metric(
+            namespace=NAMESPACE,
+            metric_name=name,
+            dimensions_map={"Watcher": self.watcher},
+            statistic=statistic,
+            period=period or Duration.minutes(5),
+        )
+
+    def _tag_values(self) -> list[str]:
+        return sorted(self._fleets)
+
+    @staticmethod
+    def _check_fleet(problems: Problems, prop: str, fleet: object) -> bool:
+        tag: Any = getattr(fleet, "instance_tag", None)
+        ok = (
+            isinstance(tag, tuple)
+            and len(tag) == 2
+            and tag[0] == FLEET_TAG_KEY
+            and isinstance(tag[1], str)
+            and bool(tag[1])
+        )
+        if not ok:
+            problems.add(
+                prop,
+                _describe(fleet),
+                f"is not an ImmutableFleet or BlueGreenFleet (it needs instance_tag = ('{FLEET_TAG_KEY}', <value>), "
+                "carried by its instances and its Auto Scaling groups)",
+                "pass the fleet construct itself, e.g. fleets=[web_fleet, api_fleet]",
+            )
+        return ok
+
+
+def _seconds(value: Duration) -> float | None:
+    try:
+        return float(value.to_milliseconds()) / 1000
+    except Exception:  # a token duration: CloudFormation judges it
+        return None
