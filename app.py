@@ -175,7 +175,7 @@ class ReferenceImagesStack(Stack):
             flow_logs={"All": ec2.FlowLogOptions(traffic_type=ec2.FlowLogTrafficType.ALL)},
         )
         self.catalog = AmiCatalog(self, "Images", lines=IMAGE_LINES)
-        parent = ParentImage.ssm_parameter("/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64")
+        parent = ParentImage.from_ssm_parameter("/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64")
         for construct_id, line, name, component in (
             ("WebImage", "web", "web-server", WEB_SERVER_COMPONENT),
             ("ApiImage", "api", "api-server", API_SERVER_COMPONENT),
@@ -188,7 +188,7 @@ class ReferenceImagesStack(Stack):
                 vpc=vpc,
                 parent_image=parent,
                 components=[
-                    ImageComponent.aws_managed("update-linux", "1.0.2"),
+                    ImageComponent.from_aws_managed("update-linux", "1.0.2"),
                     ImageComponent.from_dict(name, component),
                 ],
                 source_revision=source_revision,

@@ -17,24 +17,25 @@ from ._version import __version__
 
 if TYPE_CHECKING:
     from .access.session_manager import SessionManagerAccess, SessionTarget
-    from .ami_catalog import AmiCatalog
     from .blue_green import BlueGreenFleet
     from .errors import Problem, ValidationError
     from .fleet import FleetHealthCheck, FleetUpdate, ImmutableFleet
-    from .image_pipeline import GoldenImagePipeline, ImageComponent, ParentImage
-    from .images import PinnedSsmImage
+    from .images.catalog import AmiCatalog
+    from .images.pinned import PinnedSsmImage
+    from .images.pipeline import GoldenImagePipeline
+    from .images.sources import ImageComponent, ParentImage
 
 #: public name -> the module that defines it
 _MODULES = {
-    "AmiCatalog": ".ami_catalog",
+    "AmiCatalog": ".images.catalog",
     "BlueGreenFleet": ".blue_green",
     "FleetHealthCheck": ".fleet",
     "FleetUpdate": ".fleet",
-    "GoldenImagePipeline": ".image_pipeline",
-    "ImageComponent": ".image_pipeline",
+    "GoldenImagePipeline": ".images.pipeline",
+    "ImageComponent": ".images.sources",
     "ImmutableFleet": ".fleet",
-    "ParentImage": ".image_pipeline",
-    "PinnedSsmImage": ".images",
+    "ParentImage": ".images.sources",
+    "PinnedSsmImage": ".images.pinned",
     "Problem": ".errors",
     "SessionManagerAccess": ".access.session_manager",
     "SessionTarget": ".access.session_manager",

@@ -20,6 +20,8 @@ from immutable_constructs import (
     ValidationError,
 )
 
+from .conftest import only, resources_of, template_json
+
 PARENT = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64"
 WEB = {
     "name": "InstallWeb",
@@ -53,7 +55,7 @@ def build(
     props: dict[str, Any] = {
         "catalog": catalog,
         "vpc": vpc,
-        "parent_image": ParentImage.ssm_parameter(PARENT),
+        "parent_image": ParentImage.from_ssm_parameter(PARENT),
         "components": [
             ImageComponent.from_dict("install-web", WEB),
             ImageComponent.from_yaml("harden", harden, parameters={"level": "strict"}),
@@ -65,23 +67,10 @@ def build(
     return stack, pipeline, catalog
 
 
-def template_of(stack: Stack) -> dict[str, Any]:
-    return Template.from_stack(stack).to_json()  # type: ignore[no-any-return]
-
-
 @pytest.fixture(scope="module")
 def default() -> tuple[Stack, GoldenImagePipeline, dict[str, Any]]:
     stack, pipeline, _ = build()
-    return stack, pipeline, template_of(stack)
-
-
-def resources(template: dict[str, Any], type_name: str) -> dict[str, dict[str, Any]]:
-    return {k: v for k, v in template["Resources"].items() if v["Type"] == type_name}
-
-
-def only(template: dict[str, Any], type_name: str) -> dict[str, Any]:
-    (resource,) = resources(template, type_name).values()
-    return resource["Properties"]  # type: ignore[no-any-return]
+    return stack, pipeline, template_json(stack)
 
 
 def diff(a: Any, b: Any, path: str = "") -> list[str]:
@@ -102,19 +91,19 @@ def diff(a: Any, b: Any, path: str = "") -> list[str]:
 def test_unchanged_content_synthesizes_byte_identically(default: Any) -> None:
     _, _, first = default
     stack, _, _ = build()
-    assert json.dumps(template_of(stack), sort_keys=True) == json.dumps(first, sort_keys=True)
+    assert json.dumps(template_json(stack), sort_keys=True) == json.dumps(first, sort_keys=True)
 
 
 def test_versions_are_base_plus_hash_patch(default: Any) -> None:
     _, pipeline, template = default
-    recipe = only(template, "AWS::ImageBuilder::ImageRecipe")
+    recipe = only(template, "AWS::ImageBuilder::ImageRecipe")["Properties"]
     assert recipe["Version"] == pipeline.recipe_version
     major, minor, patch = recipe["Version"].split(".")
     assert (major, minor) == ("1", "0") and 0 <= int(patch) < 2**28
     assert int(patch) == int(pipeline.content_hash[:7], 16)
     versions = {
         c["Properties"]["Name"].rsplit("-", 1)[-1]: c["Properties"]["Version"]
-        for c in resources(template, "AWS::ImageBuilder::Component").values()
+        for c in resources_of(template, "AWS::ImageBuilder::Component").values()
     }
     assert set(versions) == {"web", "harden"}
     assert len(set(versions.values())) == 2
@@ -123,9 +112,9 @@ def test_versions_are_base_plus_hash_patch(default: Any) -> None:
 def test_changing_one_byte_of_one_component_changes_only_its_and_the_recipes_version(default: Any) -> None:
     _, before_pipeline, before = default
     stack, after_pipeline, _ = build(harden=HARDEN.replace("sshd", "sshd "))
-    after = template_of(stack)
-    components_before = resources(before, "AWS::ImageBuilder::Component")
-    components_after = resources(after, "AWS::ImageBuilder::Component")
+    after = template_json(stack)
+    components_before = resources_of(before, "AWS::ImageBuilder::Component")
+    components_after = resources_of(after, "AWS::ImageBuilder::Component")
     assert set(components_before) == set(components_after), "logical ids do not change"
     changed = {
         logical_id: diff(components_before[logical_id], components_after[logical_id])
@@ -177,7 +166,7 @@ def test_reverting_content_gives_the_original_versions_back(default: Any) -> Non
 
 def test_parent_image_block_devices_and_order_are_part_of_the_recipe_version(default: Any) -> None:
     _, first, _ = default
-    _, other_parent, _ = build(parent_image=ParentImage.ssm_parameter(PARENT.replace("x86_64", "arm64")))
+    _, other_parent, _ = build(parent_image=ParentImage.from_ssm_parameter(PARENT.replace("x86_64", "arm64")))
     _, bigger_disk, _ = build(root_volume_size=40)
     _, reordered, _ = build(
         components=[ImageComponent.from_yaml("harden", HARDEN), ImageComponent.from_dict("install-web", WEB)]
@@ -189,7 +178,7 @@ def test_parent_image_block_devices_and_order_are_part_of_the_recipe_version(def
 def test_data_volumes_are_encrypted_and_part_of_the_recipe(default: Any) -> None:
     _, first, _ = default
     stack, with_volume, _ = build(data_volumes={"/dev/sdf": 100})
-    devices = only(template_of(stack), "AWS::ImageBuilder::ImageRecipe")["BlockDeviceMappings"]
+    devices = only(template_json(stack), "AWS::ImageBuilder::ImageRecipe")["Properties"]["BlockDeviceMappings"]
     assert [d["DeviceName"] for d in devices] == ["/dev/xvda", "/dev/sdf"]
     assert devices[1]["Ebs"]["Encrypted"] is True and "KmsKeyId" in devices[1]["Ebs"]
     assert devices[1]["Ebs"]["VolumeSize"] == 100 and devices[1]["Ebs"]["VolumeType"] == "gp3"
@@ -200,10 +189,10 @@ def test_component_parameters_and_managed_components_go_into_the_recipe(default:
     stack, _, _ = build(
         components=[
             ImageComponent.from_dict("install-web", WEB),
-            ImageComponent.aws_managed("update-linux", "1.0.2", parameters={"exclude": ["kernel", "glibc"]}),
+            ImageComponent.from_aws_managed("update-linux", "1.0.2", parameters={"exclude": ["kernel", "glibc"]}),
         ]
     )
-    recipe = only(template_of(stack), "AWS::ImageBuilder::ImageRecipe")
+    recipe = only(template_json(stack), "AWS::ImageBuilder::ImageRecipe")["Properties"]
     managed = recipe["Components"][1]
     assert json.dumps(managed["ComponentArn"]).endswith(':aws:component/update-linux/1.0.2"]]}')
     assert managed["Parameters"] == [{"Name": "exclude", "Value": ["kernel", "glibc"]}]
@@ -215,13 +204,13 @@ def test_component_from_file(tmp_path: Path) -> None:
     path = tmp_path / "install-app.yaml"
     path.write_text(HARDEN)
     stack, pipeline, _ = build(components=[ImageComponent.from_file(path)])
-    component = only(template_of(stack), "AWS::ImageBuilder::Component")
+    component = only(template_json(stack), "AWS::ImageBuilder::Component")["Properties"]
     assert component["Data"] == HARDEN
     assert set(pipeline.component_versions) == {"install-app"}
 
 
 def test_floating_managed_component_warns() -> None:
-    stack, _, _ = build(components=[ImageComponent.aws_managed("update-linux", "1.x.x")])
+    stack, _, _ = build(components=[ImageComponent.from_aws_managed("update-linux", "1.x.x")])
     Annotations.from_stack(stack).has_warning("/Images/Web", Match.string_like_regexp("unpinnedManagedComponent"))
 
 
@@ -230,19 +219,19 @@ def test_floating_managed_component_warns() -> None:
 
 def test_build_infrastructure_is_cattle(default: Any) -> None:
     _, _, template = default
-    infrastructure = only(template, "AWS::ImageBuilder::InfrastructureConfiguration")
+    infrastructure = only(template, "AWS::ImageBuilder::InfrastructureConfiguration")["Properties"]
     assert "KeyPair" not in infrastructure
     assert infrastructure["InstanceMetadataOptions"] == {"HttpTokens": "required", "HttpPutResponseHopLimit": 1}
     assert infrastructure["TerminateInstanceOnFailure"] is True
     assert infrastructure["Logging"]["S3Logs"]["S3KeyPrefix"] == "web"
-    (topic_id,) = resources(template, "AWS::SNS::Topic")
+    (topic_id,) = resources_of(template, "AWS::SNS::Topic")
     assert infrastructure["SnsTopicArn"] == {"Ref": topic_id}
     (subnet,) = [infrastructure["SubnetId"]]
     assert "Private" in subnet["Ref"]
     (group_id,) = [g["Fn::GetAtt"][0] for g in infrastructure["SecurityGroupIds"]]
     group = template["Resources"][group_id]["Properties"]
     assert "SecurityGroupIngress" not in group
-    assert not resources(template, "AWS::EC2::SecurityGroupIngress")
+    assert not resources_of(template, "AWS::EC2::SecurityGroupIngress")
 
 
 def test_build_log_bucket_is_encrypted_and_ssl_only(default: Any) -> None:
@@ -269,7 +258,7 @@ def test_build_log_bucket_is_encrypted_and_ssl_only(default: Any) -> None:
 
 def test_instance_role_has_no_managed_policies(default: Any) -> None:
     _, _, template = default
-    for role in resources(template, "AWS::IAM::Role").values():
+    for role in resources_of(template, "AWS::IAM::Role").values():
         statement = role["Properties"]["AssumeRolePolicyDocument"]["Statement"][0]
         if statement["Principal"].get("Service") == "ec2.amazonaws.com":
             assert "ManagedPolicyArns" not in role["Properties"]
@@ -290,7 +279,7 @@ def test_keeping_failed_instances_warns() -> None:
 
 def test_distribution_writes_the_candidate_parameter_as_an_image(default: Any) -> None:
     _, _, template = default
-    (distribution,) = only(template, "AWS::ImageBuilder::DistributionConfiguration")["Distributions"]
+    (distribution,) = only(template, "AWS::ImageBuilder::DistributionConfiguration")["Properties"]["Distributions"]
     assert distribution["Region"] == "us-east-1"
     assert distribution["SsmParameterConfigurations"] == [
         {"ParameterName": "/images/web/candidate", "DataType": "aws:ec2:image"}
@@ -309,7 +298,8 @@ def test_cross_account_and_region_distribution() -> None:
         launch_permission_organizations=["arn:aws:organizations::123456789012:organization/o-abcdefghij"],
         launch_permission_organizational_units=["arn:aws:organizations::123456789012:ou/o-abcdefghij/ou-ab12-cdefgh34"],
     )
-    distributions = only(template_of(stack), "AWS::ImageBuilder::DistributionConfiguration")["Distributions"]
+    distribution_configuration = only(template_json(stack), "AWS::ImageBuilder::DistributionConfiguration")
+    distributions = distribution_configuration["Properties"]["Distributions"]
     assert [d["Region"] for d in distributions] == ["us-east-1", "eu-west-1"]
     for distribution in distributions:
         assert distribution["SsmParameterConfigurations"][1] == {
@@ -331,11 +321,11 @@ def test_a_given_execution_role_gets_exactly_the_parameter_permissions() -> None
     holder = Stack(app, "Roles", env=Environment(region="us-east-1"))
     role = iam.Role(holder, "Exec", assumed_by=iam.ServicePrincipal("imagebuilder.amazonaws.com"))
     stack, pipeline, _ = build(app=app, execution_role=role)
-    template = template_of(stack)
-    assert only(template, "AWS::ImageBuilder::ImagePipeline")["ExecutionRole"]["Fn::ImportValue"]
+    template = template_json(stack)
+    assert only(template, "AWS::ImageBuilder::ImagePipeline")["Properties"]["ExecutionRole"]["Fn::ImportValue"]
     assert "AWS::IAM::Role" not in {r["Type"] for k, r in template["Resources"].items() if k.startswith("WebExec")}
     assert pipeline.execution_role is role
-    (policy,) = resources(template_of(holder), "AWS::IAM::Policy").values()
+    (policy,) = resources_of(template_json(holder), "AWS::IAM::Policy").values()
     statements = policy["Properties"]["PolicyDocument"]["Statement"]
     # Another stack's role gets no grant on this stack's key (that would be a reference cycle).
     assert [s["Action"] for s in statements] == [
@@ -350,7 +340,7 @@ def test_a_given_execution_role_gets_exactly_the_parameter_permissions() -> None
 
 def test_pipeline_schedule_tests_and_scanning(default: Any) -> None:
     _, _, template = default
-    pipeline = only(template, "AWS::ImageBuilder::ImagePipeline")
+    pipeline = only(template, "AWS::ImageBuilder::ImagePipeline")["Properties"]
     assert pipeline["Schedule"] == {
         "ScheduleExpression": "cron(0 4 ? * MON *)",
         "PipelineExecutionStartCondition": "EXPRESSION_MATCH_AND_DEPENDENCY_UPDATES_AVAILABLE",
@@ -362,12 +352,12 @@ def test_pipeline_schedule_tests_and_scanning(default: Any) -> None:
 
 def test_manual_pipeline_has_no_schedule() -> None:
     stack, _, _ = build(schedule="")
-    assert "Schedule" not in only(template_of(stack), "AWS::ImageBuilder::ImagePipeline")
+    assert "Schedule" not in only(template_json(stack), "AWS::ImageBuilder::ImagePipeline")["Properties"]
 
 
 def test_notification_rules_for_success_failure_and_cves(default: Any) -> None:
     _, _, template = default
-    rules = resources(template, "AWS::Events::Rule").values()
+    rules = resources_of(template, "AWS::Events::Rule").values()
     patterns = [
         (r["Properties"]["EventPattern"]["detail-type"][0], json.dumps(r["Properties"]["EventPattern"].get("detail")))
         for r in rules
@@ -376,13 +366,25 @@ def test_notification_rules_for_success_failure_and_cves(default: Any) -> None:
     assert ("EC2 Image Builder CVE Detected", "null") in patterns
     available = [p for p in patterns if "AVAILABLE" in p[1]]
     assert len(available) == 2, "one rule notifies, one promotes"
-    topic = only(template, "AWS::SNS::Topic")
+    topic = only(template, "AWS::SNS::Topic")["Properties"]
     assert "KmsMasterKeyId" in topic
+
+
+def test_every_rule_watches_only_this_pipelines_images(default: Any) -> None:
+    _, pipeline, template = default
+    patterns = [r["Properties"]["EventPattern"] for r in resources_of(template, "AWS::Events::Rule").values()]
+    assert len(patterns) == 4, "succeeded, failed, CVE detected, promote"
+    assert {json.dumps(p["source"]) for p in patterns} == {'["aws.imagebuilder"]'}
+    (watched,) = {json.dumps(p["resources"], sort_keys=True) for p in patterns}
+    assert watched == json.dumps([{"prefix": Stack.of(pipeline).resolve(pipeline.image_arn_prefix)}], sort_keys=True), (
+        "one prefix: this pipeline's recipe"
+    )
+    assert json.dumps(Stack.of(pipeline).resolve(pipeline.image_arn_prefix)).endswith('-recipe/"]]}')
 
 
 def test_promotion_function_and_its_rule(default: Any) -> None:
     _, pipeline, template = default
-    function = only(template, "AWS::Lambda::Function")
+    function = only(template, "AWS::Lambda::Function")["Properties"]
     assert function["Runtime"] == "python3.14"
     assert function["Environment"]["Variables"]["TARGET_PARAMETER"] == "/images/web/stable"
     assert function["Environment"]["Variables"]["SEVERITY_THRESHOLD"] == "HIGH"
@@ -391,19 +393,19 @@ def test_promotion_function_and_its_rule(default: Any) -> None:
 
 def test_failed_promotions_land_in_a_dead_letter_queue(default: Any) -> None:
     _, _, template = default
-    (queue_id,) = resources(template, "AWS::SQS::Queue")
-    function = only(template, "AWS::Lambda::Function")
+    (queue_id,) = resources_of(template, "AWS::SQS::Queue")
+    function = only(template, "AWS::Lambda::Function")["Properties"]
     assert function["DeadLetterConfig"] == {"TargetArn": {"Fn::GetAtt": [queue_id, "Arn"]}}
     (rule,) = (
         r["Properties"]
-        for r in resources(template, "AWS::Events::Rule").values()
+        for r in resources_of(template, "AWS::Events::Rule").values()
         if r["Properties"]["Targets"][0]["Arn"]
-        == {"Fn::GetAtt": [next(iter(resources(template, "AWS::Lambda::Function"))), "Arn"]}
+        == {"Fn::GetAtt": [next(iter(resources_of(template, "AWS::Lambda::Function"))), "Arn"]}
     )
     assert rule["Targets"][0]["DeadLetterConfig"] == {"Arn": {"Fn::GetAtt": [queue_id, "Arn"]}}
     statements = [
         s
-        for policy in resources(template, "AWS::IAM::Policy").values()
+        for policy in resources_of(template, "AWS::IAM::Policy").values()
         for s in policy["Properties"]["PolicyDocument"]["Statement"]
         if s.get("Sid") == "DeadLetters"
     ]
@@ -421,7 +423,7 @@ def test_build_agent_registers_only_instances(default: Any) -> None:
     _, _, template = default
     statements = {
         s["Sid"]: s
-        for policy in resources(template, "AWS::IAM::Policy").values()
+        for policy in resources_of(template, "AWS::IAM::Policy").values()
         for s in policy["Properties"]["PolicyDocument"]["Statement"]
         if "Sid" in s
     }
@@ -441,7 +443,7 @@ def test_no_promotion_means_no_function() -> None:
 
 def test_lifecycle_deprecates_then_deletes_with_exclusions(default: Any) -> None:
     _, pipeline, template = default
-    policy = only(template, "AWS::ImageBuilder::LifecyclePolicy")
+    policy = only(template, "AWS::ImageBuilder::LifecyclePolicy")["Properties"]
     assert policy["ResourceType"] == "AMI_IMAGE"
     assert policy["ResourceSelection"]["Recipes"] == [{"Name": pipeline.recipe.name, "SemanticVersion": "1.0.x"}]
     deprecate, delete = policy["PolicyDetails"]
@@ -474,12 +476,12 @@ def test_lifecycle_deprecates_then_deletes_with_exclusions(default: Any) -> None
 
 def test_no_deploy_time_build_by_default(default: Any) -> None:
     _, _, template = default
-    assert not resources(template, "AWS::ImageBuilder::Image")
+    assert not resources_of(template, "AWS::ImageBuilder::Image")
 
 
 def test_build_on_deploy_creates_an_image() -> None:
     stack, _, _ = build(build_on_deploy=True)
-    image = only(template_of(stack), "AWS::ImageBuilder::Image")
+    image = only(template_json(stack), "AWS::ImageBuilder::Image")["Properties"]
     assert image["ImageTestsConfiguration"]["ImageTestsEnabled"] is True
     assert "DistributionConfigurationArn" in image
 
@@ -495,7 +497,7 @@ def test_build_on_deploy_creates_an_image() -> None:
         ({"parent_image": None}, r"parent_image=None: is missing"),
         ({"components": []}, r"components=\[\]: no components"),
         ({"components": [ImageComponent.from_file("does/not/exist.yaml")]}, r"component file does not exist"),
-        ({"components": [ImageComponent.aws_managed("update-linux", "latest")]}, r"AWS-managed component version"),
+        ({"components": [ImageComponent.from_aws_managed("update-linux", "latest")]}, r"AWS-managed component version"),
         ({"components": [ImageComponent.from_yaml("Bad Name", HARDEN)]}, r"component name must be"),
         ({"components": [ImageComponent.from_yaml("big", "x" * 16001)]}, r"component document must be 1-16000"),
         ({"components": [ImageComponent.from_dict("nophases", {"schemaVersion": 1.0})]}, r"has no 'phases'"),
@@ -537,7 +539,7 @@ def test_every_problem_is_reported_at_once() -> None:
 
 def test_key_lets_the_image_builder_service_linked_role_encrypt_volumes(default: Any) -> None:
     _, _, template = default
-    (key,) = resources(template, "AWS::KMS::Key").values()
+    (key,) = resources_of(template, "AWS::KMS::Key").values()
     statements = {s.get("Sid"): s for s in key["Properties"]["KeyPolicy"]["Statement"]}
     uses = statements["ImageBuilderUsesKey"]
     # Matched by condition, not named as principal: the role may not exist before the first build.
@@ -553,10 +555,10 @@ def test_key_lets_the_image_builder_service_linked_role_encrypt_volumes(default:
 def test_parent_image_forms() -> None:
     stack = Stack(App(), "Parents")
     catalog = AmiCatalog(stack, "Catalog", lines=["base", "web"])
-    assert ParentImage.ssm_parameter(PARENT).reference == f"ssm:{PARENT}"
+    assert ParentImage.from_ssm_parameter(PARENT).reference == f"ssm:{PARENT}"
     assert ParentImage.from_catalog(catalog, "base").reference == "ssm:/images/base/stable"
-    assert ParentImage.ami("ami-0123456789abcdef0").reference == "ami-0123456789abcdef0"
-    managed = stack.resolve(ParentImage.managed("amazon-linux-2023-x86").reference)
+    assert ParentImage.from_ami("ami-0123456789abcdef0").reference == "ami-0123456789abcdef0"
+    managed = stack.resolve(ParentImage.from_managed("amazon-linux-2023-x86").reference)
     assert json.dumps(managed).endswith(':aws:image/amazon-linux-2023-x86/x.x.x"]]}')
 
 
@@ -573,7 +575,7 @@ def test_layered_image_uses_the_base_lines_stable_channel() -> None:
         parent_image=ParentImage.from_catalog(catalog, "base", "stable"),
         components=[ImageComponent.from_yaml("harden", HARDEN)],
     )
-    template = template_of(stack)
-    assert only(template, "AWS::ImageBuilder::ImageRecipe")["ParentImage"] == "ssm:/images/base/stable"
-    (distribution,) = only(template, "AWS::ImageBuilder::DistributionConfiguration")["Distributions"]
+    template = template_json(stack)
+    assert only(template, "AWS::ImageBuilder::ImageRecipe")["Properties"]["ParentImage"] == "ssm:/images/base/stable"
+    (distribution,) = only(template, "AWS::ImageBuilder::DistributionConfiguration")["Properties"]["Distributions"]
     assert distribution["SsmParameterConfigurations"][0]["ParameterName"] == "/images/web/candidate"

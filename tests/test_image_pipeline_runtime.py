@@ -20,7 +20,8 @@ from cdk_nag import AwsSolutionsChecks
 from immutable_constructs import AmiCatalog, GoldenImagePipeline, ImageComponent, ParentImage
 from immutable_constructs._private import kms_grants
 
-from .test_image_pipeline import PARENT, build, only, resources, template_of
+from .conftest import logical_id, only, resources_of, template_json
+from .test_image_pipeline import PARENT, build
 
 ASG_ROLE = "role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling"
 OU = "arn:aws:organizations::123456789012:ou/o-abcdefghij/ou-ab12-cdefgh34"
@@ -30,11 +31,7 @@ ORG = "arn:aws:organizations::123456789012:organization/o-abcdefghij"
 @pytest.fixture(scope="module")
 def default() -> tuple[Stack, GoldenImagePipeline, dict[str, Any]]:
     stack, pipeline, _ = build()
-    return stack, pipeline, template_of(stack)
-
-
-def logical_id(stack: Stack, construct: Any) -> str:
-    return stack.get_logical_id(construct.node.default_child)
+    return stack, pipeline, template_json(stack)
 
 
 def policy_statements(template: dict[str, Any], policy_id: str) -> dict[str, dict[str, Any]]:
@@ -43,7 +40,7 @@ def policy_statements(template: dict[str, Any], policy_id: str) -> dict[str, dic
 
 
 def key_statements(template: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    (key,) = resources(template, "AWS::KMS::Key").values()
+    (key,) = resources_of(template, "AWS::KMS::Key").values()
     return {s.get("Sid"): s for s in key["Properties"]["KeyPolicy"]["Statement"]}
 
 
@@ -61,11 +58,11 @@ def actions(statement: dict[str, Any]) -> list[str]:
 
 def test_pipeline_and_deploy_time_image_use_the_pipelines_execution_role() -> None:
     stack, pipeline, _ = build(build_on_deploy=True)
-    template = template_of(stack)
+    template = template_json(stack)
     role_id = logical_id(stack, pipeline.execution_role)
     expected = {"Fn::GetAtt": [role_id, "Arn"]}
-    assert only(template, "AWS::ImageBuilder::ImagePipeline")["ExecutionRole"] == expected
-    (_, image) = next(iter(resources(template, "AWS::ImageBuilder::Image").items()))
+    assert only(template, "AWS::ImageBuilder::ImagePipeline")["Properties"]["ExecutionRole"] == expected
+    (_, image) = next(iter(resources_of(template, "AWS::ImageBuilder::Image").items()))
     assert image["Properties"]["ExecutionRole"] == expected
     assert pipeline.execution_policy is not None
     policy_id = logical_id(stack, pipeline.execution_policy)
@@ -123,7 +120,8 @@ def test_execution_policy_writes_exactly_the_catalog_parameter_and_reads_the_par
 
 def test_catalog_parameter_is_granted_per_distribution_region_and_account() -> None:
     stack, pipeline, _ = build(distribution_regions=["us-east-1", "eu-west-1"], distribution_accounts=["111111111111"])
-    write = policy_statements(template_of(stack), logical_id(stack, pipeline.execution_policy))["WriteCatalogParameter"]
+    statements = policy_statements(template_json(stack), logical_id(stack, pipeline.execution_policy))
+    write = statements["WriteCatalogParameter"]
     rendered = [flat(r) for r in write["Resource"]]
     assert len(rendered) == 4
     for region in ("us-east-1", "eu-west-1"):
@@ -144,7 +142,8 @@ def test_layered_image_reads_the_base_lines_stable_parameter_in_this_account() -
         parent_image=ParentImage.from_catalog(catalog, "base"),
         components=[ImageComponent.from_yaml("noop", "name: n\nschemaVersion: 1.0\nphases: []\n")],
     )
-    parent = policy_statements(template_of(stack), logical_id(stack, pipeline.execution_policy))["ReadParentParameter"]
+    statements = policy_statements(template_json(stack), logical_id(stack, pipeline.execution_policy))
+    parent = statements["ReadParentParameter"]
     assert parent["Resource"] == {
         "Fn::Join": [
             "",
@@ -154,8 +153,8 @@ def test_layered_image_reads_the_base_lines_stable_parameter_in_this_account() -
 
 
 def test_fixed_ami_parent_needs_no_parameter_read() -> None:
-    stack, pipeline, _ = build(parent_image=ParentImage.ami("ami-0123456789abcdef0"))
-    statements = policy_statements(template_of(stack), logical_id(stack, pipeline.execution_policy))
+    stack, pipeline, _ = build(parent_image=ParentImage.from_ami("ami-0123456789abcdef0"))
+    statements = policy_statements(template_json(stack), logical_id(stack, pipeline.execution_policy))
     assert "ReadParentParameter" not in statements
 
 
@@ -210,7 +209,7 @@ def test_key_grants_accounts_organizations_and_ous_the_amis_are_shared_with() ->
         launch_permission_organizations=[ORG],
         launch_permission_organizational_units=[OU],
     )
-    statements = key_statements(template_of(stack))
+    statements = key_statements(template_json(stack))
     accounts = statements["SharedAmisAccountsUseKey"]
     assert flat(accounts["Principal"]).count(":iam::111111111111:root") == 1
     assert flat(accounts["Principal"]).count(":iam::222222222222:root") == 1
@@ -240,7 +239,7 @@ def test_imported_key_warns_that_its_owner_must_grant_auto_scaling() -> None:
         "Web",
         catalog=AmiCatalog(stack, "Catalog"),
         vpc=ec2.Vpc(stack, "Vpc", max_azs=2, nat_gateways=1),
-        parent_image=ParentImage.ssm_parameter(PARENT),
+        parent_image=ParentImage.from_ssm_parameter(PARENT),
         components=[ImageComponent.from_yaml("noop", "name: n\nschemaVersion: 1.0\nphases: []\n")],
         encryption_key=key,
     )
@@ -314,7 +313,7 @@ def test_instance_role_still_has_no_managed_policy_and_no_parameter_reads(defaul
 
 def test_promotion_function_can_publish_refusals_and_read_inspector_status(default: Any) -> None:
     stack, pipeline, template = default
-    (policy_id,) = [k for k in resources(template, "AWS::IAM::Policy") if k.startswith("WebPromotionPolicy")]
+    (policy_id,) = [k for k in resources_of(template, "AWS::IAM::Policy") if k.startswith("WebPromotionPolicy")]
     statements = policy_statements(template, policy_id)
     topic_ref = {"Ref": stack.get_logical_id(pipeline.topic.node.default_child)}  # type: ignore[arg-type]
     assert statements["NotifyRefusals"]["Action"] == "sns:Publish"

@@ -16,7 +16,7 @@ import pytest
 from botocore.stub import Stubber
 from moto import mock_aws
 
-from immutable_constructs._handlers.promotion import index
+from immutable_constructs.images._promotion_handler import index
 
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
@@ -393,10 +393,11 @@ def test_handler_wires_the_topic_sns_and_inspector(monkeypatch: pytest.MonkeyPat
 def test_the_function_may_read_the_channel_history_it_checks_before_promoting() -> None:
     """promoted_before() reads GetParameterHistory on the channel parameter (SSM API reference,
     GetParameterHistory: action ssm:GetParameterHistory on the parameter ARN)."""
-    from .test_image_pipeline import build, template_of
+    from .conftest import template_json
+    from .test_image_pipeline import build
 
     stack, _, _ = build()
-    template = template_of(stack)
+    template = template_json(stack)
     statements = [
         s
         for resource in template["Resources"].values()

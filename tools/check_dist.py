@@ -5,7 +5,7 @@
 Fails (exit 1, one line per problem) unless the folder holds exactly one wheel and one sdist
 of the version in immutable_constructs/_version.py and:
 
-* the wheel has every module of the package, the Lambda handlers (``_handlers/*/index.py``),
+* the wheel has every module of the package, the Lambda handlers (``*/index.py`` of each handler package),
   ``py.typed`` and the console script, and no tests, examples or caches;
 * the sdist has the same package files plus README.md, LICENSE, CHANGELOG.md, setup.py and
   setup.cfg (what ``pip install`` of the sdist needs), and no tests or build output.
@@ -31,9 +31,9 @@ REQUIRED_IN_PACKAGE = (
     "__init__.py",
     "_version.py",
     "_handlers/blue_green/index.py",
-    "_handlers/promotion/index.py",
     "drift/stack_drift_handler/index.py",
     "drift/tainted_hosts_handler/index.py",
+    "images/_promotion_handler/index.py",
 )
 SDIST_TOP_LEVEL = ("README.md", "LICENSE", "CHANGELOG.md", "setup.py", "setup.cfg", "PKG-INFO")
 FORBIDDEN_PARTS = {"tests", "examples", "__pycache__", "cdk.out", "build", ".venv", "node_modules"}

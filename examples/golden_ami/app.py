@@ -46,9 +46,11 @@ def build(app: App) -> Stack:
         catalog=AmiCatalog(images, "Images", lines=["web"]),
         image_line="web",
         vpc=build_vpc,
-        parent_image=ParentImage.ssm_parameter("/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64"),
+        parent_image=ParentImage.from_ssm_parameter(
+            "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64"
+        ),
         components=[
-            ImageComponent.aws_managed("update-linux", "1.0.2"),
+            ImageComponent.from_aws_managed("update-linux", "1.0.2"),
             ImageComponent.from_file(COMPONENTS / "web-server.yaml"),
         ],
         version="1.0",

@@ -45,3 +45,20 @@ def allow_cloudwatch_logs(key: kms.IKey, scope: IConstruct) -> bool:
         )
     )
     return result.statement_added
+
+
+def allow_eventbridge_to_publish(key: kms.IKey) -> None:
+    """Let EventBridge rules deliver to an SNS topic that ``key`` encrypts.
+
+    SNS Developer Guide, "Encryption at rest", "Enable compatibility between event sources from AWS
+    services and encrypted topics": the source service (``events.amazonaws.com``) needs
+    ``kms:GenerateDataKey*`` and ``kms:Decrypt`` in the key policy.
+    """
+    key.add_to_resource_policy(
+        iam.PolicyStatement(
+            sid="EventBridgePublishesNotifications",
+            actions=["kms:Decrypt", "kms:GenerateDataKey*"],
+            principals=[iam.ServicePrincipal("events.amazonaws.com")],
+            resources=["*"],
+        )
+    )

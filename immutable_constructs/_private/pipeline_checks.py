@@ -75,12 +75,12 @@ _STRING_LISTS = (
 )
 
 
-def check_pipeline_types(problems: Problems, *, component_type: type, parent_type: type, **props: Any) -> None:
+def check_pipeline_types(
+    problems: Problems, *, catalog_type: type, component_type: type, parent_type: type, **props: Any
+) -> None:
     """Every prop of GoldenImagePipeline has its type (None = default); raises at once otherwise."""
-    from ..ami_catalog import AmiCatalog  # imports the images module, as the pipeline does
-
     problems.instance(
-        "catalog", props.get("catalog"), AmiCatalog, what="an AmiCatalog", fix="pass AmiCatalog(self, 'Images')"
+        "catalog", props.get("catalog"), catalog_type, what="an AmiCatalog", fix="pass AmiCatalog(self, 'Images')"
     )
     if props.get("parent_image") is not None:
         problems.instance(
@@ -88,7 +88,7 @@ def check_pipeline_types(problems: Problems, *, component_type: type, parent_typ
             props["parent_image"],
             parent_type,
             what="a ParentImage",
-            fix="use ParentImage.ssm_parameter(...), .managed(...), .ami(...) or .from_catalog(...)",
+            fix="use ParentImage.from_ssm_parameter(...), .from_managed(...), .from_ami(...) or .from_catalog(...)",
         )
     if problems.sequence("components", props.get("components"), item="ImageComponents"):
         for index, component in enumerate(props["components"]):
@@ -97,7 +97,7 @@ def check_pipeline_types(problems: Problems, *, component_type: type, parent_typ
                 component,
                 component_type,
                 what="an ImageComponent",
-                fix="use ImageComponent.from_file(...), .from_yaml(...), .from_dict(...) or .aws_managed(...)",
+                fix="use ImageComponent.from_file(...), .from_yaml(...), .from_dict(...) or .from_aws_managed(...)",
             )
     for prop, (kind, what) in _INTERFACES.items():
         if props.get(prop) is not None or prop == "vpc":

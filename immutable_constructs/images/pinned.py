@@ -22,8 +22,8 @@ from aws_cdk import Token
 from aws_cdk import aws_ec2 as ec2
 from constructs import Construct
 
-from ._private.validation import SSM_PARAMETER_NAME_MAX, is_unresolved
-from .errors import Problem, ValidationError
+from .._private.validation import SSM_PARAMETER_NAME_MAX, is_unresolved
+from ..errors import Problem, ValidationError
 
 __all__ = ["PinnedSsmImage"]
 

@@ -1,0 +1,198 @@
+"""Promotion: a Lambda function (the handler asset is ``_promotion_handler/`` beside this module) that
+moves a tested, scanned image from the catalog's first channel to the next one, triggered by the
+image's AVAILABLE event, with a dead-letter queue for what it failed on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from aws_cdk import Acknowledgment, Aws, Duration, RemovalPolicy, Validations
+from aws_cdk import aws_events as events
+from aws_cdk import aws_events_targets as targets
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_sns as sns
+from aws_cdk import aws_sqs as sqs
+from constructs import Construct
+
+from .._private import tags
+from .._private.checkov import skip_checkov
+from .._private.nag import acknowledge_wildcards
+from ._notifications import STATE_CHANGE, image_events
+from .catalog import AmiCatalog
+
+HANDLER = Path(__file__).resolve().parent / "_promotion_handler"
+
+
+@dataclass(frozen=True)
+class Promotion:
+    """What :func:`build_promotion` made."""
+
+    function: lambda_.Function
+    dead_letters: sqs.Queue
+
+
+def build_promotion(
+    scope: Construct,
+    *,
+    catalog: AmiCatalog,
+    line: str,
+    channel: str,
+    image_prefix: str,
+    regions: Sequence[str],
+    topic: sns.ITopic,
+    severity_threshold: str,
+    max_findings: int,
+    image_tests: bool,
+) -> Promotion:
+    """The function, its role, log group and dead-letter queue, and the rule that triggers it."""
+    role = iam.Role(
+        scope,
+        "PromotionRole",
+        assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+        description=f"Promote {line} images from {catalog.first_channel} to {channel}",
+    )
+    log_group = logs.LogGroup(
+        scope, "PromotionLogs", retention=logs.RetentionDays.ONE_YEAR, removal_policy=RemovalPolicy.RETAIN
+    )
+    dead_letters = _dead_letter_queue(scope)
+    _promotion_policy(scope, role, catalog, line, channel, image_prefix, regions, topic, log_group, dead_letters)
+    function = lambda_.Function(
+        scope,
+        "Promotion",
+        runtime=lambda_.Runtime.PYTHON_3_14,
+        handler="index.handler",
+        code=lambda_.Code.from_asset(str(HANDLER), exclude=["__pycache__", "*.pyc"]),
+        # Referenced by ARN: lambda_.Function would otherwise add a DependsOn on the role that its
+        # GetAtt already implies (cfn-lint W3005).
+        role=iam.Role.from_role_arn(scope, "PromotionRoleRef", role.role_arn, mutable=False),
+        log_group=log_group,
+        dead_letter_queue=dead_letters,
+        timeout=Duration.minutes(1),
+        memory_size=256,
+        description=f"Promote {line} images from {catalog.first_channel} to {channel} when tests and scans pass",
+        environment={
+            "TARGET_PARAMETER": catalog.parameter_name(line, channel),
+            "SOURCE_PARAMETER": catalog.parameter_name(line, catalog.first_channel),
+            "LINE": line,
+            "CHANNEL": channel,
+            "SEVERITY_THRESHOLD": severity_threshold,
+            "MAX_FINDINGS": str(max_findings),
+            "REQUIRE_SCAN": "true",
+            "REQUIRE_TESTS": "true" if image_tests else "false",
+            "KEEP_TAG_KEY": tags.PROMOTED,
+            "KEEP_TAG_VALUE": channel,
+            "NOTIFICATION_TOPIC": topic.topic_arn,
+        },
+    )
+    events.Rule(
+        scope,
+        "PromoteOnSuccess",
+        description=f"Promote a new {line} image once it is AVAILABLE",
+        event_pattern=image_events(image_prefix, STATE_CHANGE, ["AVAILABLE"]),
+        targets=[targets.LambdaFunction(function, retry_attempts=4, dead_letter_queue=dead_letters)],
+    )
+    return Promotion(function, dead_letters)
+
+
+def _dead_letter_queue(scope: Construct) -> sqs.Queue:
+    """Events the function failed on after its retries (and events EventBridge could not deliver) land
+    here instead of vanishing: a build that passed but was never promoted stays visible."""
+    dead_letters = sqs.Queue(
+        scope,
+        "PromotionDeadLetters",
+        encryption=sqs.QueueEncryption.SQS_MANAGED,
+        enforce_ssl=True,
+        retention_period=Duration.days(14),
+    )
+    Validations.of(dead_letters).acknowledge(
+        Acknowledgment(
+            id="AwsSolutions::AwsSolutions-SQS3",
+            reason="This queue is the promotion function's dead-letter queue; it needs none of its own.",
+        )
+    )
+    skip_checkov(
+        dead_letters.node.default_child,  # type: ignore[arg-type]  # a sqs.Queue's default child is its CfnQueue
+        "CKV_AWS_27",
+        "Encrypted at rest with SQS-managed keys (SqsManagedSseEnabled), which this checkov version does not "
+        "recognise; a KMS key would need key-policy grants for EventBridge and Lambda.",
+    )
+    return dead_letters
+
+
+def _promotion_policy(
+    scope: Construct,
+    role: iam.Role,
+    catalog: AmiCatalog,
+    line: str,
+    channel: str,
+    image_prefix: str,
+    regions: Sequence[str],
+    topic: sns.ITopic,
+    log_group: logs.LogGroup,
+    dead_letters: sqs.Queue,
+) -> iam.Policy:
+    image_arns = f"{image_prefix}*"
+    target_arns = [catalog.parameter_arn(line, channel, region=r) for r in regions]
+    source_arns = [catalog.parameter_arn(line, catalog.first_channel, region=r) for r in regions]
+    ami_arns = f"arn:{Aws.PARTITION}:ec2:*::image/*"
+    topic_key = topic.master_key
+    policy = iam.Policy(
+        scope,
+        "PromotionPolicy",
+        roles=[role],
+        statements=[
+            iam.PolicyStatement(sid="ReadImage", actions=["imagebuilder:GetImage"], resources=[image_arns]),
+            iam.PolicyStatement(sid="ReadFindings", actions=["imagebuilder:ListImageScanFindings"], resources=["*"]),
+            iam.PolicyStatement(
+                sid="WriteChannel",
+                actions=["ssm:GetParameter", "ssm:GetParameterHistory", "ssm:PutParameter", "ssm:AddTagsToResource"],
+                resources=target_arns,
+            ),
+            iam.PolicyStatement(sid="TagSource", actions=["ssm:AddTagsToResource"], resources=source_arns),
+            iam.PolicyStatement(sid="ValidateImage", actions=["ec2:DescribeImages"], resources=["*"]),
+            iam.PolicyStatement(
+                sid="KeepPromoted",
+                actions=["ec2:CreateTags"],
+                resources=[ami_arns],
+                conditions={"ForAllValues:StringEquals": {"aws:TagKeys": [tags.PROMOTED]}},
+            ),
+            iam.PolicyStatement(
+                sid="Logs", actions=["logs:CreateLogStream", "logs:PutLogEvents"], resources=[log_group.log_group_arn]
+            ),
+            iam.PolicyStatement(sid="DeadLetters", actions=["sqs:SendMessage"], resources=[dead_letters.queue_arn]),
+            # Every refusal is published (never a silent wait), and a scan that did not complete is
+            # explained from Inspector's EC2 scanning status (no resource-level permissions).
+            iam.PolicyStatement(sid="NotifyRefusals", actions=["sns:Publish"], resources=[topic.topic_arn]),
+            iam.PolicyStatement(sid="InspectorStatus", actions=["inspector2:BatchGetAccountStatus"], resources=["*"]),
+            *(
+                # SNS Developer Guide, "Encryption at rest": publishers to an encrypted topic need these.
+                [
+                    iam.PolicyStatement(
+                        sid="NotifyRefusalsEncrypted",
+                        actions=["kms:Decrypt", "kms:GenerateDataKey"],
+                        resources=[topic_key.key_arn],
+                    )
+                ]
+                if topic_key is not None
+                else []
+            ),
+        ],
+    )
+    acknowledge_wildcards(
+        policy,
+        {
+            image_arns: "Every build of this pipeline's recipe is a new image ARN; only this recipe's images "
+            "are readable.",
+            "*": "ListImageScanFindings, ec2:DescribeImages and inspector2:BatchGetAccountStatus have no "
+            "resource-level permissions.",
+            ami_arns: f"The AMI ids are only known after each build; CreateTags is limited to the '{tags.PROMOTED}' "
+            "tag key.",
+            log_group.log_group_arn: "Log streams of the function's own log group are created per container.",
+        },
+    )
+    return policy
