@@ -9,15 +9,15 @@ kwargs = json.loads(
     "name": "immutable-constructs",
     "packages": [
         "immutable_constructs",
-        "immutable_constructs._handlers",
-        "immutable_constructs._handlers.blue_green",
         "immutable_constructs._private",
         "immutable_constructs.access",
         "immutable_constructs.drift",
         "immutable_constructs.drift.stack_drift_handler",
         "immutable_constructs.drift.tainted_hosts_handler",
+        "immutable_constructs.fleet",
+        "immutable_constructs.fleet.blue_green_handler",
         "immutable_constructs.images",
-        "immutable_constructs.images._promotion_handler",
+        "immutable_constructs.images.promotion_handler",
         "immutable_constructs.nag",
         "immutable_constructs.nag.rules"
     ],

@@ -17,9 +17,11 @@ from ._version import __version__
 
 if TYPE_CHECKING:
     from .access.session_manager import SessionManagerAccess, SessionTarget
-    from .blue_green import BlueGreenFleet
     from .errors import Problem, ValidationError
-    from .fleet import FleetHealthCheck, FleetUpdate, ImmutableFleet
+    from .fleet.blue_green import BlueGreenFleet
+    from .fleet.health import FleetHealthCheck
+    from .fleet.immutable_fleet import ImmutableFleet
+    from .fleet.update import FleetUpdate
     from .images.catalog import AmiCatalog
     from .images.pinned import PinnedSsmImage
     from .images.pipeline import GoldenImagePipeline
@@ -28,12 +30,12 @@ if TYPE_CHECKING:
 #: public name -> the module that defines it
 _MODULES = {
     "AmiCatalog": ".images.catalog",
-    "BlueGreenFleet": ".blue_green",
-    "FleetHealthCheck": ".fleet",
-    "FleetUpdate": ".fleet",
+    "BlueGreenFleet": ".fleet.blue_green",
+    "FleetHealthCheck": ".fleet.health",
+    "FleetUpdate": ".fleet.update",
     "GoldenImagePipeline": ".images.pipeline",
     "ImageComponent": ".images.sources",
-    "ImmutableFleet": ".fleet",
+    "ImmutableFleet": ".fleet.immutable_fleet",
     "ParentImage": ".images.sources",
     "PinnedSsmImage": ".images.pinned",
     "Problem": ".errors",

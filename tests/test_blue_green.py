@@ -19,9 +19,9 @@ from aws_cdk.assertions import Annotations, Match, Template
 from cfnlint.api import lint
 
 from immutable_constructs import BlueGreenFleet, FleetHealthCheck, PinnedSsmImage, ValidationError
-from immutable_constructs.blue_green import _APPSPEC, _HEALTH_CHECK_SCRIPT, _revision_directory
+from immutable_constructs.fleet._revision import APPSPEC, HEALTH_CHECK_SCRIPT, revision_directory
 
-from .conftest import Synthesized
+from .conftest import Synthesized, only
 
 CUSTOM = "Custom::ImmutableBlueGreenFleet"
 
@@ -84,11 +84,6 @@ def options_template() -> Template:
         max_capacity=6,
     )
     return Template.from_stack(stack)
-
-
-def only(template: Template, type_name: str) -> dict[str, Any]:
-    (resource,) = template.find_resources(type_name).values()
-    return resource
 
 
 # -- ownership --------------------------------------------------------------------------------
@@ -198,7 +193,7 @@ def test_launch_template_is_hardened_and_tags_every_instance(template: Template)
         fleet_tags = [t["Value"] for t in spec["Tags"] if t["Key"] == "immutable-constructs:fleet"]
         assert fleet_tags and fleet_tags[0].startswith("WebApi")
     user_data = json.dumps(data["UserData"])
-    assert _HEALTH_CHECK_SCRIPT in user_data
+    assert HEALTH_CHECK_SCRIPT in user_data
     assert "curl -fsS" in user_data and "http://localhost:8080/health" in user_data
     assert "cfn-signal" not in user_data, "no CloudFormation resource waits for a signal"
 
@@ -288,12 +283,12 @@ def test_template_is_cfn_lint_clean(default_stack: Stack) -> None:
 
 
 def test_revision_runs_the_health_check_in_validate_service() -> None:
-    directory = Path(_revision_directory())
-    assert (directory / "appspec.yml").read_text() == _APPSPEC
-    assert "ValidateService" in _APPSPEC and "location: validate.sh" in _APPSPEC
+    directory = Path(revision_directory())
+    assert (directory / "appspec.yml").read_text() == APPSPEC
+    assert "ValidateService" in APPSPEC and "location: validate.sh" in APPSPEC
     script = directory / "validate.sh"
     assert os.stat(script).st_mode & stat.S_IXUSR
-    assert f"exec {_HEALTH_CHECK_SCRIPT}" in script.read_text()
+    assert f"exec {HEALTH_CHECK_SCRIPT}" in script.read_text()
 
 
 def test_same_revision_gives_the_same_asset(template: Template, options_template: Template) -> None:
@@ -346,7 +341,16 @@ def test_missing_health_check_is_a_warning() -> None:
     ("props", "message"),
     [
         ({"min_capacity": 0}, r"min_capacity=0: must be at least 1"),
-        ({"min_capacity": 3, "max_capacity": 2}, r"max_capacity=2: does not satisfy min_capacity \(3\)"),
+        # The capacity checks are the ones ImmutableFleet makes (one set in fleet/_checks.py).
+        ({"min_capacity": 3, "max_capacity": 2}, r"max_capacity=2: is below min_capacity \(3\)"),
+        ({"min_capacity": 3, "desired_capacity": 2}, r"desired_capacity=2: is below min_capacity \(3\)"),
+        ({"desired_capacity": 5, "max_capacity": 4}, r"max_capacity=4: is below desired_capacity \(5\)"),
+        ({"min_capacity": 0}, r"min_capacity=0: must be at least 1 \(CodeDeploy needs instances to validate\)"),
+        # The interval check is FleetHealthCheck's own, so both fleets make it.
+        (
+            {"health_check": FleetHealthCheck.http("http://localhost/health", interval=Duration.millis(500))},
+            r"health_check.interval='500 millis': must be at least 1 second",
+        ),
         ({"deployment_timeout": Duration.hours(2)}, r"deployment_timeout=.*must be from 5 to 50 minutes"),
         ({"termination_wait": Duration.seconds(90)}, r"termination_wait=.*must be whole minutes from 0 to 2 days"),
         (

@@ -23,7 +23,7 @@ from botocore.stub import ANY, Stubber
 from moto import mock_aws
 from moto.autoscaling import models as autoscaling_models
 
-from immutable_constructs._handlers.blue_green import index
+from immutable_constructs.fleet.blue_green_handler import index
 
 from .codedeploy_fake import FakeCodeDeploy
 

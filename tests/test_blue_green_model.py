@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
-from immutable_constructs._handlers.blue_green import index
+from immutable_constructs.fleet.blue_green_handler import index
 
 from .faults import KINDS, Fault, FaultPlan
 from .faults.blue_green import World, event, operate, world

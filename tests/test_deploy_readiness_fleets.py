@@ -22,7 +22,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk.assertions import Annotations, Match, Template
 
 from immutable_constructs import BlueGreenFleet, FleetHealthCheck, ImmutableFleet, PinnedSsmImage, ValidationError
-from immutable_constructs.blue_green import _HEALTH_CHECK_SCRIPT, validate_script
+from immutable_constructs.fleet._revision import HEALTH_CHECK_SCRIPT, validate_script
 
 from .test_blue_green import network
 
@@ -128,7 +128,7 @@ def run_validate(
 ) -> tuple[int, str]:
     """Run validate.sh with the health check moved into tmp_path and a fake ``cloud-init`` on PATH."""
     check_path = tmp_path / "health-check.sh"
-    script = validate_script(require_check=require_check).replace(_HEALTH_CHECK_SCRIPT, str(check_path))
+    script = validate_script(require_check=require_check).replace(HEALTH_CHECK_SCRIPT, str(check_path))
     (tmp_path / "validate.sh").write_text(script)
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir(exist_ok=True)
@@ -183,10 +183,10 @@ def test_validate_accepts_recoverable_cloud_init_errors(tmp_path: Path) -> None:
 
 
 def test_fleets_with_and_without_check_get_their_own_bundle() -> None:
-    from immutable_constructs.blue_green import _revision_directory
+    from immutable_constructs.fleet._revision import revision_directory
 
-    with_check = Path(_revision_directory(True)) / "validate.sh"
-    without = Path(_revision_directory(False)) / "validate.sh"
+    with_check = Path(revision_directory(True)) / "validate.sh"
+    without = Path(revision_directory(False)) / "validate.sh"
     assert 'REQUIRE_CHECK="1"' in with_check.read_text()
     assert 'REQUIRE_CHECK="0"' in without.read_text()
     assert os.access(with_check, os.X_OK)

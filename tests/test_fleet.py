@@ -18,15 +18,10 @@ from aws_cdk.assertions import Annotations, Match, Template
 
 from immutable_constructs import FleetHealthCheck, FleetUpdate, ImmutableFleet, PinnedSsmImage, ValidationError
 
+from .conftest import only
+
 IMAGE = PinnedSsmImage("/images/web/stable", version=17)
 T3 = ec2.InstanceType("t3.micro")
-
-
-def only(resources: dict[str, Any], prefix: str) -> dict[str, Any]:
-    """The one resource whose logical id starts with ``prefix``."""
-    matches = [r for logical_id, r in resources.items() if logical_id.startswith(prefix)]
-    assert len(matches) == 1, f"expected one resource starting with {prefix}, got {sorted(resources)}"
-    return matches[0]
 
 
 def user_data_text(launch_template: dict[str, Any]) -> str:
@@ -107,7 +102,7 @@ def synth() -> dict[str, Any]:
 
 
 def test_launch_template_is_hardened_by_default(synth: dict[str, Any]) -> None:
-    data = only(synth["templates"], "BasicLaunchTemplate")["Properties"]["LaunchTemplateData"]
+    data = only(synth["json"], "AWS::EC2::LaunchTemplate", "BasicLaunchTemplate")["Properties"]["LaunchTemplateData"]
     assert data["MetadataOptions"] == {
         "HttpEndpoint": "enabled",
         "HttpPutResponseHopLimit": 1,
@@ -140,7 +135,7 @@ def test_no_key_pair_anywhere(synth: dict[str, Any]) -> None:
 
 
 def test_customer_key_and_hop_limit(synth: dict[str, Any]) -> None:
-    data = only(synth["templates"], "WebLaunchTemplate")["Properties"]["LaunchTemplateData"]
+    data = only(synth["json"], "AWS::EC2::LaunchTemplate", "WebLaunchTemplate")["Properties"]["LaunchTemplateData"]
     assert data["MetadataOptions"]["HttpPutResponseHopLimit"] == 2
     ebs = data["BlockDeviceMappings"][0]["Ebs"]
     assert ebs["Encrypted"] is True
@@ -151,7 +146,7 @@ def test_customer_key_and_hop_limit(synth: dict[str, Any]) -> None:
 
 
 def test_default_update_replaces_whole_fleet_gated_by_signals(synth: dict[str, Any]) -> None:
-    group = only(synth["groups"], "BasicGroup")
+    group = only(synth["json"], "AWS::AutoScaling::AutoScalingGroup", "BasicGroup")
     assert group["UpdatePolicy"]["AutoScalingReplacingUpdate"] == {"WillReplace": True}
     assert group["CreationPolicy"]["ResourceSignal"] == {"Count": 2, "Timeout": "PT15M"}
     props = group["Properties"]
@@ -169,14 +164,14 @@ def test_fleet_launches_into_private_subnets(synth: dict[str, Any]) -> None:
 
 
 def test_instances_carry_the_fleet_tag(synth: dict[str, Any]) -> None:
-    tags = only(synth["groups"], "WebGroup")["Properties"]["Tags"]
+    tags = only(synth["json"], "AWS::AutoScaling::AutoScalingGroup", "WebGroup")["Properties"]["Tags"]
     fleet_tags = [t for t in tags if t["Key"] == "immutable-constructs:fleet"]
     assert len(fleet_tags) == 1 and fleet_tags[0]["PropagateAtLaunch"] is True
     assert fleet_tags[0]["Value"].startswith("FleetsWeb")
 
 
 def test_user_data_signals_only_after_health_check(synth: dict[str, Any]) -> None:
-    script = user_data_text(only(synth["templates"], "WebLaunchTemplate"))
+    script = user_data_text(only(synth["json"], "AWS::EC2::LaunchTemplate", "WebLaunchTemplate"))
     assert script.startswith("#!/bin/bash")
     assert "trap exitTrap EXIT" in script
     assert re.search(r"/opt/aws/bin/cfn-signal --stack Fleets --resource WebGroupASG\w+ --region", script)
@@ -196,7 +191,7 @@ def test_commands_added_later_run_after_the_check_and_before_the_signal(stack: S
 
 
 def test_command_health_check_rendered(synth: dict[str, Any]) -> None:
-    script = user_data_text(only(synth["templates"], "RollingLaunchTemplate"))
+    script = user_data_text(only(synth["json"], "AWS::EC2::LaunchTemplate", "RollingLaunchTemplate"))
     assert "until ( systemctl is-active --quiet app ); do" in script
     assert "ic_deadline=$((SECONDS + 600))" in script
 
@@ -208,13 +203,12 @@ def test_warns_when_no_health_check(synth: dict[str, Any]) -> None:
 
 
 def test_instance_role_has_scoped_session_manager_policy(synth: dict[str, Any]) -> None:
-    roles = synth["template"].find_resources("AWS::IAM::Role")
-    role = only(roles, "BasicInstanceRole")
+    role = only(synth["json"], "AWS::IAM::Role", "BasicInstanceRole")
     assert "ManagedPolicyArns" not in role["Properties"]
     text = json.dumps(synth["json"])
     assert "AmazonSSMManagedInstanceCore" not in text
     assert "ssm:GetParameter" not in text
-    policy = only(synth["template"].find_resources("AWS::IAM::Policy"), "BasicAgentPolicy")
+    policy = only(synth["json"], "AWS::IAM::Policy", "BasicAgentPolicy")
     statements = {s["Sid"]: s for s in policy["Properties"]["PolicyDocument"]["Statement"]}
     assert statements["SessionManagerAgentChannels"]["Action"] == [
         "ssmmessages:CreateControlChannel",
@@ -229,7 +223,7 @@ def test_instance_role_has_scoped_session_manager_policy(synth: dict[str, Any]) 
 
 
 def test_existing_role_gets_the_agent_policy(synth: dict[str, Any]) -> None:
-    policy = only(synth["template"].find_resources("AWS::IAM::Policy"), "WebAgentPolicy")
+    policy = only(synth["json"], "AWS::IAM::Policy", "WebAgentPolicy")
     (role_ref,) = policy["Properties"]["Roles"]
     assert role_ref["Ref"].startswith("ExistingRole")
     roles = synth["template"].find_resources("AWS::IAM::Role")
@@ -237,14 +231,13 @@ def test_existing_role_gets_the_agent_policy(synth: dict[str, Any]) -> None:
 
 
 def test_log_group_with_retention(synth: dict[str, Any]) -> None:
-    log_group = only(synth["template"].find_resources("AWS::Logs::LogGroup"), "BasicLogGroup")
+    log_group = only(synth["json"], "AWS::Logs::LogGroup", "BasicLogGroup")
     assert log_group["Properties"]["RetentionInDays"] == 30
 
 
 def test_no_ingress_except_from_the_load_balancer(synth: dict[str, Any]) -> None:
-    groups = synth["template"].find_resources("AWS::EC2::SecurityGroup")
     for logical_id in ("BasicSecurityGroup", "RollingSecurityGroup", "RefreshSecurityGroup"):
-        assert "SecurityGroupIngress" not in only(groups, logical_id)["Properties"]
+        assert "SecurityGroupIngress" not in only(synth["json"], "AWS::EC2::SecurityGroup", logical_id)["Properties"]
     ingress = synth["template"].find_resources("AWS::EC2::SecurityGroupIngress")
     web_rules = [
         r["Properties"] for r in ingress.values() if r["Properties"]["GroupId"]["Fn::GetAtt"][0].startswith("Web")
@@ -255,7 +248,7 @@ def test_no_ingress_except_from_the_load_balancer(synth: dict[str, Any]) -> None
 
 
 def test_target_group_attachment_switches_to_elb_health_checks(synth: dict[str, Any]) -> None:
-    props = only(synth["groups"], "WebGroup")["Properties"]
+    props = only(synth["json"], "AWS::AutoScaling::AutoScalingGroup", "WebGroup")["Properties"]
     (target_group_ref,) = props["TargetGroupARNs"]
     assert target_group_ref["Ref"].startswith("Tg")
     assert props["HealthCheckType"] == "ELB"
@@ -263,7 +256,7 @@ def test_target_group_attachment_switches_to_elb_health_checks(synth: dict[str, 
 
 
 def test_notifications_for_all_scaling_events(synth: dict[str, Any]) -> None:
-    props = only(synth["groups"], "WebGroup")["Properties"]
+    props = only(synth["json"], "AWS::AutoScaling::AutoScalingGroup", "WebGroup")["Properties"]
     (config,) = props["NotificationConfigurations"]
     assert set(config["NotificationTypes"]) == {
         "autoscaling:EC2_INSTANCE_LAUNCH",
@@ -271,14 +264,17 @@ def test_notifications_for_all_scaling_events(synth: dict[str, Any]) -> None:
         "autoscaling:EC2_INSTANCE_TERMINATE",
         "autoscaling:EC2_INSTANCE_TERMINATE_ERROR",
     }
-    assert "NotificationConfigurations" not in only(synth["groups"], "BasicGroup")["Properties"]
+    assert (
+        "NotificationConfigurations"
+        not in only(synth["json"], "AWS::AutoScaling::AutoScalingGroup", "BasicGroup")["Properties"]
+    )
 
 
 # -- strategies ----------------------------------------------------------------------------
 
 
 def test_rolling_update_keeps_desired_capacity_in_service(synth: dict[str, Any]) -> None:
-    group = only(synth["groups"], "RollingGroup")
+    group = only(synth["json"], "AWS::AutoScaling::AutoScalingGroup", "RollingGroup")
     rolling = group["UpdatePolicy"]["AutoScalingRollingUpdate"]
     assert rolling["MinInstancesInService"] == 3
     assert rolling["MaxBatchSize"] == 2
@@ -289,7 +285,7 @@ def test_rolling_update_keeps_desired_capacity_in_service(synth: dict[str, Any])
 
 
 def test_instance_refresh_is_rolling_and_unsignalled(synth: dict[str, Any]) -> None:
-    group = only(synth["groups"], "RefreshGroup")
+    group = only(synth["json"], "AWS::AutoScaling::AutoScalingGroup", "RefreshGroup")
     refresh = group["UpdatePolicy"]["AutoScalingInstanceRefresh"]
     assert refresh["Strategy"] == "Rolling"
     prefs = refresh["Preferences"]
@@ -300,7 +296,7 @@ def test_instance_refresh_is_rolling_and_unsignalled(synth: dict[str, Any]) -> N
     assert "AutoScalingRollingUpdate" not in group["UpdatePolicy"]
     assert "CreationPolicy" not in group
     assert group["Properties"]["MaxInstanceLifetime"] == 7 * 86400
-    assert "cfn-signal" not in user_data_text(only(synth["templates"], "RefreshLaunchTemplate"))
+    assert "cfn-signal" not in user_data_text(only(synth["json"], "AWS::EC2::LaunchTemplate", "RefreshLaunchTemplate"))
 
 
 def test_every_group_has_update_policy_and_lifetime(synth: dict[str, Any]) -> None:

@@ -16,7 +16,7 @@ import pytest
 from botocore.stub import Stubber
 from moto import mock_aws
 
-from immutable_constructs.images._promotion_handler import index
+from immutable_constructs.images.promotion_handler import index
 
 REGION = "us-east-1"
 ACCOUNT = "123456789012"

@@ -30,10 +30,10 @@ REQUIRED_IN_PACKAGE = (
     "py.typed",
     "__init__.py",
     "_version.py",
-    "_handlers/blue_green/index.py",
+    "fleet/blue_green_handler/index.py",
     "drift/stack_drift_handler/index.py",
     "drift/tainted_hosts_handler/index.py",
-    "images/_promotion_handler/index.py",
+    "images/promotion_handler/index.py",
 )
 SDIST_TOP_LEVEL = ("README.md", "LICENSE", "CHANGELOG.md", "setup.py", "setup.cfg", "PKG-INFO")
 FORBIDDEN_PARTS = {"tests", "examples", "__pycache__", "cdk.out", "build", ".venv", "node_modules"}

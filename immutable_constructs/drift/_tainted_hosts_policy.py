@@ -6,7 +6,7 @@ from aws_cdk import ArnFormat, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_logs as logs
 
-from ..fleet import FLEET_TAG_KEY
+from .._private.tags import FLEET as FLEET_TAG_KEY
 
 #: The namespace the function publishes its counts in (``cloudwatch:namespace`` condition).
 NAMESPACE = "ImmutableConstructs/TaintedHosts"

@@ -36,8 +36,8 @@ from constructs import Construct
 from .._private.checkov import skip_checkov
 from .._private.limits import alarm_description, iam_description, lambda_description
 from .._private.nag import acknowledge_wildcards
+from .._private.tags import FLEET as FLEET_TAG_KEY
 from .._private.validation import Problems, _describe
-from ..fleet import FLEET_TAG_KEY
 from ._tainted_hosts_policy import NAMESPACE, group_arns, instance_arns, statements
 
 __all__ = ["TaintableFleet", "TaintedHostReplacement"]

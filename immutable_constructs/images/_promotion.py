@@ -1,4 +1,4 @@
-"""Promotion: a Lambda function (the handler asset is ``_promotion_handler/`` beside this module) that
+"""Promotion: a Lambda function (the handler asset is ``promotion_handler/`` beside this module) that
 moves a tested, scanned image from the catalog's first channel to the next one, triggered by the
 image's AVAILABLE event, with a dead-letter queue for what it failed on.
 """
@@ -25,7 +25,7 @@ from .._private.nag import acknowledge_wildcards
 from ._notifications import STATE_CHANGE, image_events
 from .catalog import AmiCatalog
 
-HANDLER = Path(__file__).resolve().parent / "_promotion_handler"
+HANDLER = Path(__file__).resolve().parent / "promotion_handler"
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ import boto3
 from botocore.awsrequest import AWSResponse
 from moto import mock_aws
 
-from immutable_constructs.images._promotion_handler import index
+from immutable_constructs.images.promotion_handler import index
 
 from . import FaultPlan, FaultyClient
 

@@ -2,19 +2,22 @@
 
 Each fleet calls :func:`check_fleet` first thing in its constructor. It checks the type of
 every prop (so no wrong type reaches jsii or the arithmetic below it) and the values both
-fleets share: capacity, image, volumes, health check, IMDS, lifetime, target groups. It
-raises one ValidationError listing every problem; the fleet's own checks (update policy,
-signal timeout, CodeDeploy limits...) run after it, on well-typed values.
+fleets share: image, volumes, health check, IMDS, target groups. It raises one
+ValidationError listing every wrong type; value problems are collected, and the fleet adds
+:func:`check_capacity`'s, :func:`check_lifetime`'s and its own (update policy, signal
+timeout, CodeDeploy limits...) before raising them together.
+
+No CodeDeploy import here: the blue/green fleet passes its own prop types (``types``), so an
+app with only ImmutableFleet does not load aws_codedeploy.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from aws_cdk import Stack
+from aws_cdk import Duration, Stack
 from aws_cdk import aws_cloudwatch as cloudwatch
-from aws_cdk import aws_codedeploy as codedeploy
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_elasticloadbalancingv2 as elbv2
 from aws_cdk import aws_iam as iam
@@ -23,10 +26,10 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
-from .validation import Problems, is_unresolved
+from .._private.validation import Problems, is_unresolved
+from .health import FleetHealthCheck
 
 ROOT_DEVICE = r"/dev/[a-z0-9]+"
-HEALTH_CHECK_URL = r"https?://[^\s/?#]+[^\s]*"
 
 _CAPACITY_FIX = "pass a whole number, e.g. 2"
 _TYPE_FIXES: dict[str, tuple[Any, str, str]] = {
@@ -42,12 +45,6 @@ _TYPE_FIXES: dict[str, tuple[Any, str, str]] = {
     "log_key": (kms.IKey, "a KMS key (kms.IKey)", "pass a kms.Key, or leave it unset"),
     "role": (iam.IRole, "an IAM role (iam.IRole)", "pass an iam.Role, or leave it unset"),
     "security_group": (ec2.ISecurityGroup, "a security group (ec2.ISecurityGroup)", "pass an ec2.SecurityGroup"),
-    "deployment_config": (
-        codedeploy.IServerDeploymentConfig,
-        "a CodeDeploy server deployment config",
-        "use e.g. codedeploy.ServerDeploymentConfig.ONE_AT_A_TIME",
-    ),
-    "application": (codedeploy.IServerApplication, "a CodeDeploy server application", "pass one, or leave it unset"),
     "notification_topic": (sns.ITopic, "an SNS topic (sns.ITopic)", "pass an sns.Topic, or leave it unset"),
 }
 _CLASS_FIXES: dict[str, tuple[Any, str, str]] = {
@@ -62,18 +59,34 @@ _CLASS_FIXES: dict[str, tuple[Any, str, str]] = {
 }
 
 
-def check_fleet(scope: Construct, *, durations: Sequence[str], flags: Sequence[str], **props: Any) -> Problems:
+def seconds(value: Duration | None) -> float | None:
+    """Seconds in a Duration, or None when it is absent or a deploy-time token."""
+    if value is None:
+        return None
+    try:
+        return float(value.to_milliseconds()) / 1000
+    except Exception:  # an unresolved token cannot be converted: skip the check
+        return None
+
+
+def check_fleet(
+    scope: Construct,
+    *,
+    durations: Sequence[str],
+    flags: Sequence[str],
+    types: Mapping[str, tuple[Any, str, str]] | None = None,
+    **props: Any,
+) -> Problems:
     """Check the props both fleets share and return the Problems the fleet goes on adding to.
 
     Wrong types raise one ValidationError at once (nothing below could use them); value
     problems are returned, so the fleet reports them together with its own.
-    ``durations`` and ``flags`` name the fleet's own Duration and bool props (in ``props``);
+    ``durations`` and ``flags`` name the fleet's own Duration and bool props (in ``props``),
+    ``types`` its own jsii-interface props (prop -> (interface, what it must be, fix));
     ``target_groups``/``target_group`` and ``alarms`` are checked when present.
     """
-    from ..fleet import FleetHealthCheck  # the fleet module imports this one
-
     problems = Problems(scope)
-    for prop, (kind, what, fix) in _TYPE_FIXES.items():
+    for prop, (kind, what, fix) in {**_TYPE_FIXES, **(types or {})}.items():
         if prop in props and (props[prop] is not None or prop in ("vpc", "machine_image")):
             problems.implements(prop, props[prop], kind, what=what, fix=fix)
     for prop, (kind, what, fix) in _CLASS_FIXES.items():
@@ -98,7 +111,7 @@ def check_fleet(scope: Construct, *, durations: Sequence[str], flags: Sequence[s
         what="a FleetHealthCheck",
         fix="use FleetHealthCheck.http(url) or FleetHealthCheck.command(cmd)",
     ):
-        check_health_check(problems, health_check, prefix="health_check.")
+        health_check._check_types(problems, prefix="health_check.")
     for prop in ("target_groups", "alarms"):
         if props.get(prop) is not None and problems.sequence(prop, props[prop], item=prop.replace("_", " ")):
             kind, what = (
@@ -148,41 +161,9 @@ def check_fleet(scope: Construct, *, durations: Sequence[str], flags: Sequence[s
             fix="use the AMI's root device name, e.g. '/dev/xvda' (Amazon Linux) or '/dev/sda1' (Ubuntu)",
         )
     if health_check is not None:
-        check_health_check_values(problems, health_check, prefix="health_check.")
+        health_check._check_values(problems, prefix="health_check.")
     _check_target_group_vpcs(scope, problems, props["vpc"], groups)
     return problems
-
-
-def check_health_check(problems: Problems, health_check: Any, *, prefix: str) -> None:
-    """The types of a FleetHealthCheck's target, timeout and interval."""
-    problems.instance(
-        f"{prefix}{_target_prop(health_check)}", health_check.target, str, what="a string", fix="pass a string"
-    )
-    problems.duration(f"{prefix}timeout", health_check.timeout)
-    problems.duration(f"{prefix}interval", health_check.interval, fix="use e.g. Duration.seconds(5)")
-
-
-def check_health_check_values(problems: Problems, health_check: Any, *, prefix: str) -> None:
-    """The URL (full match, with a scheme) or the command (not blank) of a FleetHealthCheck."""
-    if health_check.kind == "http":
-        problems.text(
-            f"{prefix}url",
-            health_check.target,
-            pattern=HEALTH_CHECK_URL,
-            what="an http(s) URL",
-            fix="use e.g. 'http://localhost:8080/health'",
-        )
-    else:
-        problems.text(
-            f"{prefix}command",
-            health_check.target,
-            what="a shell command",
-            fix="pass a shell command that exits 0 when the application is healthy",
-        )
-
-
-def _target_prop(health_check: Any) -> str:
-    return "url" if health_check.kind == "http" else "command"
 
 
 def _check_target_group_vpcs(
@@ -207,23 +188,68 @@ def _check_target_group_vpcs(
             )
 
 
-def check_update_options(kind: str, **options: Any) -> None:
-    """The types of a FleetUpdate factory's options (their ranges depend on the fleet, which checks them)."""
-    problems = Problems(f"FleetUpdate.{kind}")
-    for prop, value in options.items():
-        if value is None:
-            continue
-        if prop in ("instance_warmup", "checkpoint_delay", "bake_time"):
-            problems.duration(prop, value)
-        elif prop in ("suspend_processes", "checkpoint_percentages", "alarms"):
-            if problems.sequence(prop, value) and prop == "checkpoint_percentages":
-                for index, item in enumerate(value):
-                    problems.whole_number(f"{prop}[{index}]", item, low=1, high=100, fix="e.g. [20, 50, 100]")
-            elif prop == "alarms" and isinstance(value, (list, tuple)):
-                for index, item in enumerate(value):
-                    problems.implements(
-                        f"alarms[{index}]", item, cloudwatch.IAlarm, what="a CloudWatch alarm", fix="pass IAlarms"
-                    )
-        else:
-            problems.whole_number(prop, value, fix="pass an int, e.g. 1 or 100")
-    problems.raise_if_any()
+def check_capacity(
+    problems: Problems, *, min_capacity: int, max_capacity: int | None, desired: int | None, why_one: str
+) -> int:
+    """Record the problems of min <= desired <= max and return max_capacity (default: twice min or desired).
+
+    ``why_one`` says why the fleet needs at least one instance (its own reason).
+    """
+    fix_order = "keep min_capacity <= desired_capacity <= max_capacity"
+    problems.require(
+        min_capacity >= 1,
+        "min_capacity",
+        min_capacity,
+        f"must be at least 1 ({why_one})",
+        "use 1 or more; 2 or more spreads the fleet over two availability zones",
+    )
+    if desired is not None:
+        problems.require(
+            min_capacity <= desired,
+            "desired_capacity",
+            desired,
+            f"is below min_capacity ({min_capacity})",
+            fix_order,
+            depends_on=(min_capacity,),
+        )
+    if max_capacity is not None:
+        problems.require(
+            min_capacity <= max_capacity,
+            "max_capacity",
+            max_capacity,
+            f"is below min_capacity ({min_capacity})",
+            fix_order,
+            depends_on=(min_capacity,),
+        )
+        if desired is not None:
+            problems.require(
+                desired <= max_capacity,
+                "max_capacity",
+                max_capacity,
+                f"is below desired_capacity ({desired})",
+                fix_order,
+                depends_on=(desired,),
+            )
+        return max_capacity
+    problems.require(
+        not is_unresolved([min_capacity, desired or 0]),
+        "max_capacity",
+        max_capacity,
+        "cannot default to twice the capacity when min_capacity or desired_capacity is a deploy-time token",
+        "pass max_capacity explicitly",
+    )
+    return 2 * max(min_capacity, desired or 0)
+
+
+def check_lifetime(problems: Problems, *, max_instance_lifetime: Duration, grace_period: Duration) -> None:
+    """Record the problems of the durations both fleets give their Auto Scaling groups."""
+    ranges = (
+        ("max_instance_lifetime", max_instance_lifetime, 86400, 365 * 86400, "must be from 1 day to 365 days",
+         "e.g. Duration.days(14); it cannot be turned off"),
+        ("health_check_grace_period", grace_period, 0, 7200, "must be from 0 to 2 hours",
+         "use how long the application needs to start"),
+    )  # fmt: skip
+    for prop, duration, low, high, reason, fix in ranges:
+        value = seconds(duration)
+        if value is not None:
+            problems.require(low <= value <= high, prop, duration.to_human_string(), reason, fix)

@@ -1,1 +1,0 @@
-"""Lambda handler code shipped with the package; each subdirectory is one Lambda asset."""

@@ -1,0 +1,49 @@
+"""Fleets whose instances are replaced, never patched.
+
+* :class:`ImmutableFleet` (``immutable_fleet.py``): an Auto Scaling group whose update policy
+  (:class:`FleetUpdate`, ``update.py``) replaces instances when the launch template changes;
+* :class:`BlueGreenFleet` (``blue_green.py``): the same launch kit, released by CodeDeploy
+  blue/green deployments through a custom resource (handler in ``blue_green_handler/``);
+* :class:`FleetHealthCheck` (``health.py``): the application check both fleets gate on;
+* ``launch.py``: the launch template, instance role, agent policy, security group and image
+  checks both fleets build from.
+
+The names are imported on first use (PEP 562), like the package's top level, so an app that
+uses only ImmutableFleet does not load CodeDeploy.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .blue_green import BlueGreenFleet
+    from .health import FleetHealthCheck
+    from .immutable_fleet import ImmutableFleet
+    from .launch import FLEET_TAG_KEY as FLEET_TAG_KEY
+    from .update import FleetUpdate
+
+#: public name -> the module that defines it
+_MODULES = {
+    "BlueGreenFleet": ".blue_green",
+    "FLEET_TAG_KEY": ".launch",
+    "FleetHealthCheck": ".health",
+    "FleetUpdate": ".update",
+    "ImmutableFleet": ".immutable_fleet",
+}
+
+__all__ = ["BlueGreenFleet", "FleetHealthCheck", "FleetUpdate", "ImmutableFleet"]
+
+
+def __getattr__(name: str) -> Any:
+    module = _MODULES.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value  # later look-ups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__) | set(_MODULES))

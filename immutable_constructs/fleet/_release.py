@@ -1,0 +1,320 @@
+"""The release machinery of a :class:`BlueGreenFleet`: what CodeDeploy and the fleet's custom
+resource need, built in the fleet's scope with the construct ids the fleet always used.
+
+* :func:`rollback_alarms`: the target group alarms that stop and roll back a deployment;
+* :func:`codedeploy_service_role`: CodeDeploy's service role, allowed to launch the green fleet
+  from the fleet's launch template (CodeDeploy User Guide, "Create a service role for CodeDeploy":
+  ``AWSCodeDeployRole`` plus ``ec2:RunInstances``/``iam:PassRole`` for launch templates);
+* :func:`deployment_provider`: the handler functions (``blue_green_handler/index.py``) and the
+  Provider whose waiter polls them, each permission scoped to the fleet's own resources.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from aws_cdk import Acknowledgment, ArnFormat, Duration, Stack, Validations
+from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_codedeploy as codedeploy
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_elasticloadbalancingv2 as elbv2
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_stepfunctions as sfn
+from aws_cdk import custom_resources as cr
+from constructs import Construct
+
+from .._private.limits import alarm_description, iam_description, lambda_description
+from .._private.nag import acknowledge_wildcards
+from .._private.provider_framework import acknowledge_provider, depend_only_on_policies
+
+HANDLER_DIR = Path(__file__).resolve().parent / "blue_green_handler"
+
+
+@dataclass(frozen=True)
+class ReleaseParts:
+    """What the handler's and CodeDeploy's permissions are scoped to."""
+
+    application: codedeploy.IServerApplication
+    deployment_group_name: str
+    deployment_config: codedeploy.IServerDeploymentConfig
+    instance_role: iam.IRole
+    launch_template: ec2.LaunchTemplate
+
+
+def rollback_alarms(scope: Construct, target_group: elbv2.IApplicationTargetGroup) -> list[cloudwatch.Alarm]:
+    """The target group's unhealthy host count and 5xx count alarms (ids UnhealthyHostsAlarm, ServerErrorsAlarm)."""
+    path = scope.node.path
+    unhealthy = cloudwatch.Alarm(
+        scope,
+        "UnhealthyHostsAlarm",
+        alarm_description=alarm_description(f"{path}: a target of the fleet is unhealthy; rolls a release back"),
+        metric=target_group.metrics.unhealthy_host_count(period=Duration.minutes(1), statistic="Maximum"),
+        threshold=1,
+        evaluation_periods=3,
+        comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+    )
+    server_errors = cloudwatch.Alarm(
+        scope,
+        "ServerErrorsAlarm",
+        alarm_description=alarm_description(f"{path}: the fleet answers 5xx; rolls a release back"),
+        metric=target_group.metrics.http_code_target(
+            elbv2.HttpCodeTarget.TARGET_5XX_COUNT, period=Duration.minutes(1), statistic="Sum"
+        ),
+        threshold=10,
+        evaluation_periods=2,
+        comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+    )
+    return [unhealthy, server_errors]
+
+
+def codedeploy_service_role(scope: Construct, parts: ReleaseParts) -> tuple[iam.Role, iam.Policy]:
+    """CodeDeploy's service role (id CodeDeployRole) and its launch policy (id CodeDeployLaunchPolicy)."""
+    stack = Stack.of(scope)
+    service_role = iam.Role(
+        scope,
+        "CodeDeployRole",
+        assumed_by=iam.ServicePrincipal("codedeploy.amazonaws.com"),
+        description=iam_description(f"CodeDeploy service role of the blue/green fleet {scope.node.path}"),
+        managed_policies=[iam.ManagedPolicy.from_aws_managed_policy_name("service-role/AWSCodeDeployRole")],
+    )
+    Validations.of(service_role).acknowledge(
+        Acknowledgment(
+            id="AwsSolutions::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
+            "AWSCodeDeployRole]",
+            reason="AWSCodeDeployRole is the service role policy CodeDeploy documents for EC2 blue/green; "
+            "it manages Auto Scaling groups, lifecycle hooks and target registration CodeDeploy names itself.",
+        )
+    )
+    service_policy = iam.Policy(
+        scope,
+        "CodeDeployLaunchPolicy",
+        statements=[
+            iam.PolicyStatement(
+                sid="LaunchGreenFleetFromTemplate",
+                actions=["ec2:RunInstances", "ec2:CreateTags"],
+                resources=launch_resources(stack, parts.launch_template),
+            ),
+            iam.PolicyStatement(
+                sid="PassInstanceRole", actions=["iam:PassRole"], resources=[parts.instance_role.role_arn]
+            ),
+        ],
+    )
+    service_policy.attach_to_role(service_role)
+    _acknowledge_launch(service_policy, stack, "CodeDeploy launches the green group's instances")
+    return service_role, service_policy
+
+
+def deployment_provider(
+    scope: Construct, parts: ReleaseParts, service_role: iam.IRole, timeout: Duration
+) -> tuple[cr.Provider, iam.Policy]:
+    """The handler (ids HandlerRole, HandlerLogs, HandlerPolicy, OnEvent, IsComplete) and its Provider."""
+    stack = Stack.of(scope)
+    path = scope.node.path
+    handler_role = iam.Role(
+        scope,
+        "HandlerRole",
+        assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+        description=iam_description(f"Deploys the blue/green fleet {path}"),
+    )
+    handler_log_group = logs.LogGroup(scope, "HandlerLogs", retention=logs.RetentionDays.ONE_MONTH)
+    handler_policy = iam.Policy(
+        scope, "HandlerPolicy", statements=_handler_statements(stack, parts, service_role, handler_log_group)
+    )
+    handler_policy.attach_to_role(handler_role)
+    _acknowledge_launch(handler_policy, stack, "the handler creates the first Auto Scaling group")
+    group = parts.deployment_group_name
+    acknowledge_wildcards(
+        handler_policy,
+        {
+            "*": "autoscaling:DescribeAutoScalingGroups/DescribeScalingActivities and "
+            "elasticloadbalancing:DescribeTargetHealth support no resource-level permissions.",
+            group_arn(stack, f"{group}-*"): "the fleet's first Auto Scaling group "
+            "is named after the deployment group; its ARN contains a generated UUID.",
+            group_arn(stack, f"CodeDeploy_{group}_*"): "CodeDeploy names each "
+            "green Auto Scaling group after the deployment group and the deployment id it creates.",
+            f"{handler_log_group.log_group_arn}:*": "the handler writes log streams Lambda names at run time "
+            "into its own log group.",
+        },
+    )
+    code = lambda_.Code.from_asset(str(HANDLER_DIR), exclude=["__pycache__", "*.pyc"])
+
+    def handler(name: str, entry: str) -> lambda_.Function:
+        return lambda_.Function(
+            scope,
+            name,
+            runtime=lambda_.Runtime.PYTHON_3_14,
+            handler=f"index.{entry}",
+            code=code,
+            role=handler_role,
+            timeout=Duration.minutes(5),
+            memory_size=256,
+            log_group=handler_log_group,
+            description=lambda_description(f"blue/green fleet {path}: {entry}"),
+        )
+
+    on_event = handler("OnEvent", "on_event")
+    is_complete = handler("IsComplete", "is_complete")
+    for fn in (on_event, is_complete):
+        fn.node.add_dependency(handler_policy)
+    provider = cr.Provider(
+        scope,
+        "Provider",
+        on_event_handler=on_event,
+        is_complete_handler=is_complete,
+        query_interval=Duration.seconds(30),
+        total_timeout=timeout,
+        log_group=logs.LogGroup(scope, "ProviderLogs", retention=logs.RetentionDays.ONE_MONTH),
+        disable_waiter_state_machine_logging=False,
+        waiter_state_machine_log_options=cr.LogOptions(
+            destination=logs.LogGroup(scope, "WaiterLogs", retention=logs.RetentionDays.ONE_MONTH),
+            level=sfn.LogLevel.ALL,
+            include_execution_data=False,
+        ),
+    )
+    acknowledge_provider(provider, [on_event, is_complete])
+    depend_only_on_policies(provider, [on_event, is_complete], handler_policy)
+    return provider, handler_policy
+
+
+def group_arn(stack: Stack, name: str) -> str:
+    """The ARN of the Auto Scaling group(s) named ``name`` (which may end with ``*``)."""
+    return stack.format_arn(
+        service="autoscaling",
+        resource="autoScalingGroup",
+        resource_name=f"*:autoScalingGroupName/{name}",
+        arn_format=ArnFormat.COLON_RESOURCE_NAME,
+    )
+
+
+def launch_resources(stack: Stack, launch_template: ec2.LaunchTemplate) -> list[str]:
+    """What ``RunInstances`` from this fleet's launch template touches; AMIs and network ids vary by release."""
+    ec2_arn = f"arn:{stack.partition}:ec2:{stack.region}:{stack.account}"
+    return [f"{ec2_arn}:launch-template/{launch_template.launch_template_id}", *_created_by_launch(stack)]
+
+
+def _created_by_launch(stack: Stack) -> list[str]:
+    """What RunInstances creates or picks per release: unknown ids, so wildcards."""
+    ec2_arn = f"arn:{stack.partition}:ec2:{stack.region}:{stack.account}"
+    return [
+        f"{ec2_arn}:instance/*",
+        f"{ec2_arn}:volume/*",
+        f"{ec2_arn}:network-interface/*",
+        f"{ec2_arn}:subnet/*",
+        f"{ec2_arn}:security-group/*",
+        f"arn:{stack.partition}:ec2:{stack.region}::image/*",
+    ]
+
+
+def _acknowledge_launch(policy: iam.Policy, stack: Stack, who: str) -> None:
+    reason = (
+        f"{who} with ec2:RunInstances from this fleet's launch template; RunInstances also authorizes the "
+        "instances, volumes and network interfaces it creates (unknown ids), the subnet, security group and "
+        "AMI (which changes with every release)."
+    )
+    acknowledge_wildcards(policy, dict.fromkeys(_created_by_launch(stack), reason))
+
+
+def _handler_statements(
+    stack: Stack, parts: ReleaseParts, service_role: iam.IRole, log_group: logs.ILogGroup
+) -> list[iam.PolicyStatement]:
+    """The handler's permissions: it owns the deployment group and every Auto Scaling group of the fleet."""
+    app = parts.application.application_name
+    group = parts.deployment_group_name
+    deployment_group_arn = stack.format_arn(
+        service="codedeploy",
+        resource="deploymentgroup",
+        resource_name=f"{app}/{group}",
+        arn_format=ArnFormat.COLON_RESOURCE_NAME,
+    )
+    return [
+        iam.PolicyStatement(
+            sid="OwnTheDeploymentGroup",
+            actions=[
+                "codedeploy:CreateDeploymentGroup",
+                "codedeploy:UpdateDeploymentGroup",
+                "codedeploy:DeleteDeploymentGroup",
+                "codedeploy:GetDeploymentGroup",
+                "codedeploy:CreateDeployment",
+                "codedeploy:GetDeployment",
+                "codedeploy:ListDeployments",
+                "codedeploy:StopDeployment",
+            ],
+            resources=[deployment_group_arn],
+        ),
+        iam.PolicyStatement(
+            sid="DeployRevisions",
+            actions=["codedeploy:GetApplicationRevision", "codedeploy:RegisterApplicationRevision"],
+            resources=[
+                stack.format_arn(
+                    service="codedeploy",
+                    resource="application",
+                    resource_name=app,
+                    arn_format=ArnFormat.COLON_RESOURCE_NAME,
+                )
+            ],
+        ),
+        iam.PolicyStatement(
+            sid="ReadDeploymentConfigs",
+            actions=["codedeploy:GetDeploymentConfig"],
+            resources=[
+                stack.format_arn(
+                    service="codedeploy",
+                    resource="deploymentconfig",
+                    resource_name=parts.deployment_config.deployment_config_name,
+                    arn_format=ArnFormat.COLON_RESOURCE_NAME,
+                )
+            ],
+        ),
+        iam.PolicyStatement(
+            sid="OwnTheFleetGroups",
+            actions=[
+                "autoscaling:CreateAutoScalingGroup",
+                "autoscaling:UpdateAutoScalingGroup",
+                "autoscaling:DeleteAutoScalingGroup",
+                "autoscaling:CreateOrUpdateTags",
+                "autoscaling:EnableMetricsCollection",
+            ],
+            resources=[
+                group_arn(stack, f"{group}-*"),
+                group_arn(stack, f"CodeDeploy_{group}_*"),
+            ],
+        ),
+        iam.PolicyStatement(
+            sid="ReadFleetState",
+            actions=[
+                "autoscaling:DescribeAutoScalingGroups",
+                "autoscaling:DescribeScalingActivities",
+                "elasticloadbalancing:DescribeTargetHealth",
+            ],
+            resources=["*"],
+        ),
+        iam.PolicyStatement(
+            sid="LaunchFirstGroupFromTemplate",
+            actions=["ec2:RunInstances", "ec2:CreateTags"],
+            resources=launch_resources(stack, parts.launch_template),
+        ),
+        iam.PolicyStatement(
+            sid="PassRoles",
+            actions=["iam:PassRole"],
+            resources=[parts.instance_role.role_arn, service_role.role_arn],
+        ),
+        iam.PolicyStatement(
+            sid="AutoScalingServiceLinkedRole",
+            actions=["iam:CreateServiceLinkedRole"],
+            resources=[
+                f"arn:{stack.partition}:iam::{stack.account}:role/aws-service-role/autoscaling.amazonaws.com/"
+                "AWSServiceRoleForAutoScaling"
+            ],
+            conditions={"StringEquals": {"iam:AWSServiceName": "autoscaling.amazonaws.com"}},
+        ),
+        iam.PolicyStatement(
+            sid="Logs",
+            actions=["logs:CreateLogStream", "logs:PutLogEvents"],
+            resources=[log_group.log_group_arn, f"{log_group.log_group_arn}:*"],
+        ),
+    ]
