@@ -17,6 +17,8 @@ from ._version import __version__
 
 if TYPE_CHECKING:
     from .access.session_manager import SessionManagerAccess, SessionTarget
+    from .drift.stack_drift import StackDriftAlarm
+    from .drift.tainted_hosts import TaintedHostReplacement
     from .errors import Problem, ValidationError
     from .fleet.blue_green import BlueGreenFleet
     from .fleet.health import FleetHealthCheck
@@ -43,11 +45,21 @@ _MODULES = {
     "Problem": ".errors",
     "SessionManagerAccess": ".access.session_manager",
     "SessionTarget": ".access.session_manager",
+    "StackDriftAlarm": ".drift.stack_drift",
+    "TaintedHostReplacement": ".drift.tainted_hosts",
     "ValidationError": ".errors",
 }
 
 _CONSTRUCTS = frozenset(
-    {"AmiCatalog", "BlueGreenFleet", "GoldenImagePipeline", "ImmutableFleet", "SessionManagerAccess"}
+    {
+        "AmiCatalog",
+        "BlueGreenFleet",
+        "GoldenImagePipeline",
+        "ImmutableFleet",
+        "SessionManagerAccess",
+        "StackDriftAlarm",
+        "TaintedHostReplacement",
+    }
 )
 
 __all__ = [
@@ -64,6 +76,8 @@ __all__ = [
     "Problem",
     "SessionManagerAccess",
     "SessionTarget",
+    "StackDriftAlarm",
+    "TaintedHostReplacement",
     "ValidationError",
     "__version__",
 ]
