@@ -10,9 +10,9 @@ a construct is actually needed.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from ._private.lazy import lazy_exports
 from ._version import __version__
 
 if TYPE_CHECKING:
@@ -50,17 +50,6 @@ _MODULES = {
     "ValidationError": ".errors",
 }
 
-_CONSTRUCTS = frozenset(
-    {
-        "AmiCatalog",
-        "BlueGreenFleet",
-        "GoldenImagePipeline",
-        "ImmutableFleet",
-        "SessionManagerAccess",
-        "StackDriftAlarm",
-        "TaintedHostReplacement",
-    }
-)
 
 __all__ = [
     "AmiCatalog",
@@ -83,18 +72,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    module = _MODULES.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(module, __name__), name)
-    if name in _CONSTRUCTS:
-        from ._private.signatures import real_signature
-
-        real_signature(value)  # help() and IDEs show the keyword arguments, not jsii's (*args, **kwargs)
-    globals()[name] = value  # later look-ups skip this function
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+__getattr__, __dir__ = lazy_exports(globals(), _MODULES)
