@@ -10,18 +10,21 @@ a construct is actually needed.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from ._private.lazy import lazy_exports
 from ._version import __version__
 
 if TYPE_CHECKING:
     from .access.session_manager import SessionManagerAccess, SessionTarget
+    from .drift.stack_drift import StackDriftAlarm
+    from .drift.tainted_hosts import TaintedHostReplacement
     from .errors import Problem, ValidationError
     from .fleet.blue_green import BlueGreenFleet
     from .fleet.health import FleetHealthCheck
     from .fleet.immutable_fleet import ImmutableFleet
     from .fleet.update import FleetUpdate
+    from .images._names import FindingSeverity
     from .images.catalog import AmiCatalog
     from .images.pinned import PinnedSsmImage
     from .images.pipeline import GoldenImagePipeline
@@ -31,6 +34,7 @@ if TYPE_CHECKING:
 _MODULES = {
     "AmiCatalog": ".images.catalog",
     "BlueGreenFleet": ".fleet.blue_green",
+    "FindingSeverity": ".images._names",
     "FleetHealthCheck": ".fleet.health",
     "FleetUpdate": ".fleet.update",
     "GoldenImagePipeline": ".images.pipeline",
@@ -41,16 +45,16 @@ _MODULES = {
     "Problem": ".errors",
     "SessionManagerAccess": ".access.session_manager",
     "SessionTarget": ".access.session_manager",
+    "StackDriftAlarm": ".drift.stack_drift",
+    "TaintedHostReplacement": ".drift.tainted_hosts",
     "ValidationError": ".errors",
 }
 
-_CONSTRUCTS = frozenset(
-    {"AmiCatalog", "BlueGreenFleet", "GoldenImagePipeline", "ImmutableFleet", "SessionManagerAccess"}
-)
 
 __all__ = [
     "AmiCatalog",
     "BlueGreenFleet",
+    "FindingSeverity",
     "FleetHealthCheck",
     "FleetUpdate",
     "GoldenImagePipeline",
@@ -61,23 +65,11 @@ __all__ = [
     "Problem",
     "SessionManagerAccess",
     "SessionTarget",
+    "StackDriftAlarm",
+    "TaintedHostReplacement",
     "ValidationError",
     "__version__",
 ]
 
 
-def __getattr__(name: str) -> Any:
-    module = _MODULES.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(module, __name__), name)
-    if name in _CONSTRUCTS:
-        from ._private.signatures import real_signature
-
-        real_signature(value)  # help() and IDEs show the keyword arguments, not jsii's (*args, **kwargs)
-    globals()[name] = value  # later look-ups skip this function
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+__getattr__, __dir__ = lazy_exports(globals(), _MODULES)

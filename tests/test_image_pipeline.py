@@ -14,11 +14,13 @@ from aws_cdk.assertions import Annotations, Match, Template
 
 from immutable_constructs import (
     AmiCatalog,
+    FindingSeverity,
     GoldenImagePipeline,
     ImageComponent,
     ParentImage,
     ValidationError,
 )
+from immutable_constructs.images.promotion_handler import index as promotion_index
 
 from .conftest import only, resources_of, template_json
 
@@ -382,6 +384,19 @@ def test_every_rule_watches_only_this_pipelines_images(default: Any) -> None:
     assert json.dumps(Stack.of(pipeline).resolve(pipeline.image_arn_prefix)).endswith('-recipe/"]]}')
 
 
+@pytest.mark.parametrize("threshold", [FindingSeverity.CRITICAL, "CRITICAL"])
+def test_severity_threshold_is_a_finding_severity_or_its_string(threshold: FindingSeverity | str) -> None:
+    stack, _, _ = build(severity_threshold=threshold)
+    (function,) = [
+        r["Properties"]
+        for r in resources_of(stack, "AWS::Lambda::Function").values()
+        if "SEVERITY_THRESHOLD" in r["Properties"].get("Environment", {}).get("Variables", {})
+    ]
+    assert function["Environment"]["Variables"]["SEVERITY_THRESHOLD"] == "CRITICAL"
+    assert [str(s) for s in FindingSeverity] == ["INFORMATIONAL", "LOW", "MEDIUM", "HIGH", "CRITICAL"]  # lowest first
+    assert tuple(FindingSeverity) == promotion_index.SEVERITIES  # the handler's own copy (it ships alone) agrees
+
+
 def test_promotion_function_and_its_rule(default: Any) -> None:
     _, pipeline, template = default
     function = only(template, "AWS::Lambda::Function")["Properties"]
@@ -513,6 +528,7 @@ def test_build_on_deploy_creates_an_image() -> None:
         ({"launch_permission_organizational_units": ["ou-1"]}, r"is not an organizational unit ARN"),
         ({"distribution_regions": ["Europe"]}, r"is not a region name"),
         ({"severity_threshold": "SEVERE"}, r"severity_threshold='SEVERE': must be one of"),
+        ({"severity_threshold": "high"}, r"severity_threshold='high': must be one of INFORMATIONAL, LOW, MEDIUM, HIGH"),
         ({"max_findings": -1}, r"max_findings=-1: must be an integer >= 0"),
         ({"image_scanning": False}, r"promotion is on but images are not scanned"),
         ({"keep_at_least": 11}, r"keep_at_least=11: must be 1-10"),

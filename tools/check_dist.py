@@ -31,6 +31,7 @@ REQUIRED_IN_PACKAGE = (
     "__init__.py",
     "_version.py",
     "fleet/blue_green_handler/index.py",
+    "drift/stack_drift_handler/index.py",
     "drift/tainted_hosts_handler/index.py",
     "images/promotion_handler/index.py",
 )

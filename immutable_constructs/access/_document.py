@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
-from aws_cdk import Annotations
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
+from .._private.warnings import warn
+
 #: The account and region's default session document (console, ``start-session`` without ``--document-name``).
 ACCOUNT_DEFAULT_DOCUMENT = "SSM-SessionManagerRunShell"
 DEFAULT_IDLE_MINUTES = 20
 DEFAULT_MAX_MINUTES = 60
-WARN_ACCOUNT_DEFAULT = "immutable-constructs:session-manager-account-default-document"
+WARN_ACCOUNT_DEFAULT = "immutable-constructs:accountDefaultSessionDocument"
+#: the id before 0.2.0; acknowledging it still works
+WARN_ACCOUNT_DEFAULT_FORMERLY = "immutable-constructs:session-manager-account-default-document"
 
 
 def session_document(
@@ -35,12 +38,14 @@ def session_document(
     ``UpdateMethod: NewVersion`` updates the document in place when the content changes.
     """
     if name == ACCOUNT_DEFAULT_DOCUMENT:
-        Annotations.of(scope).add_warning_v2(
+        warn(
+            scope,
             WARN_ACCOUNT_DEFAULT,
             f"This construct creates the account default session document {ACCOUNT_DEFAULT_DOCUMENT}. "
             "The deploy FAILS if it already exists in this account and region (it is created the first time "
             "anyone saves Session Manager preferences in the console): delete it first, and remember that "
             "deleting this stack deletes the account's session preferences.",
+            formerly=WARN_ACCOUNT_DEFAULT_FORMERLY,
         )
     inputs: dict[str, object] = {
         "s3BucketName": bucket.bucket_name if bucket is not None else "",

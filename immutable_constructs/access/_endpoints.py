@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from typing import TypeAlias
 
-from aws_cdk import Acknowledgment, Annotations, Validations
+from aws_cdk import Acknowledgment, Validations
 from aws_cdk import aws_ec2 as ec2
 from constructs import Construct
 
-WARN_NO_ENDPOINTS = "immutable-constructs:session-manager-isolated-vpc-without-endpoints"
+from .._private.warnings import warn
+
+WARN_NO_ENDPOINTS = "immutable-constructs:isolatedVpcWithoutSessionEndpoints"
+#: the id before 0.2.0; acknowledging it still works
+WARN_NO_ENDPOINTS_FORMERLY = "immutable-constructs:session-manager-isolated-vpc-without-endpoints"
 
 Endpoint: TypeAlias = ec2.InterfaceVpcEndpoint | ec2.GatewayVpcEndpoint
 
@@ -31,10 +35,12 @@ def session_endpoints(
     if endpoints:
         return _create(scope, vpc, subnets, legacy=legacy, cloudwatch=cloudwatch, s3=s3)
     if isolated_only:
-        Annotations.of(scope).add_warning_v2(
+        warn(
+            scope,
             WARN_NO_ENDPOINTS,
             "The VPC has only isolated subnets and endpoints=False: instances there reach Session Manager "
             "only if the VPC already has the ssm, ssmmessages, kms, logs and S3 endpoints.",
+            formerly=WARN_NO_ENDPOINTS_FORMERLY,
         )
     return []
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TypeAlias
 
-from aws_cdk import Annotations, Duration, RemovalPolicy
+from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
@@ -13,10 +13,13 @@ from constructs import Construct
 
 from .._private.key_policies import allow_cloudwatch_logs
 from .._private.secure_bucket import secure_bucket
+from .._private.warnings import warn
 
 #: Deliver server access logs through a bucket policy, never ACLs (set before any child exists).
 S3_ACCESS_LOGS_USE_BUCKET_POLICY = "@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy"
-WARN_KEY_POLICY = "immutable-constructs:session-manager-key-policy-not-updated"
+WARN_KEY_POLICY = "immutable-constructs:sessionKeyPolicyNotUpdated"
+#: the id before 0.2.0; acknowledging it still works
+WARN_KEY_POLICY_FORMERLY = "immutable-constructs:session-manager-key-policy-not-updated"
 
 #: ``(actions, resources, {resource: why it has a wildcard})``: one statement of the instance policy.
 Statement: TypeAlias = tuple[list[str], list[str], dict[str, str]]
@@ -62,11 +65,13 @@ def session_buckets(scope: Construct, key: kms.IKey) -> s3.Bucket:
 def session_log_group(scope: Construct, key: kms.IKey, retention: logs.RetentionDays) -> logs.LogGroup:
     """``LogGroup`` encrypted with ``key`` (whose policy must let CloudWatch Logs use it), retained."""
     if not allow_cloudwatch_logs(key, scope):
-        Annotations.of(scope).add_warning_v2(
+        warn(
+            scope,
             WARN_KEY_POLICY,
             "encryption_key is imported, so its key policy cannot be changed here. Add a statement allowing "
             "logs.<region>.amazonaws.com kms:Encrypt*/Decrypt*/ReEncrypt*/GenerateDataKey*/Describe* with "
             "condition ArnLike kms:EncryptionContext:aws:logs:arn, or the log group fails to create.",
+            formerly=WARN_KEY_POLICY_FORMERLY,
         )
     return logs.LogGroup(
         scope,

@@ -14,8 +14,9 @@ uses only ImmutableFleet does not load CodeDeploy.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from .._private.lazy import lazy_exports
 
 if TYPE_CHECKING:
     from .blue_green import BlueGreenFleet
@@ -36,14 +37,4 @@ _MODULES = {
 __all__ = ["BlueGreenFleet", "FleetHealthCheck", "FleetUpdate", "ImmutableFleet"]
 
 
-def __getattr__(name: str) -> Any:
-    module = _MODULES.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(module, __name__), name)
-    globals()[name] = value  # later look-ups skip this function
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__) | set(_MODULES))
+__getattr__, __dir__ = lazy_exports(globals(), _MODULES)

@@ -18,10 +18,12 @@ in a fleet-only app loads neither Image Builder, Lambda nor cdk-nag.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from .._private.lazy import lazy_exports
 
 if TYPE_CHECKING:
+    from ._names import FindingSeverity
     from .catalog import AmiCatalog
     from .pinned import PinnedSsmImage
     from .pipeline import GoldenImagePipeline
@@ -30,23 +32,14 @@ if TYPE_CHECKING:
 #: public name -> the module of this package that defines it
 _MODULES = {
     "AmiCatalog": ".catalog",
+    "FindingSeverity": "._names",
     "GoldenImagePipeline": ".pipeline",
     "ImageComponent": ".sources",
     "ParentImage": ".sources",
     "PinnedSsmImage": ".pinned",
 }
 
-__all__ = ["AmiCatalog", "GoldenImagePipeline", "ImageComponent", "ParentImage", "PinnedSsmImage"]
+__all__ = ["AmiCatalog", "FindingSeverity", "GoldenImagePipeline", "ImageComponent", "ParentImage", "PinnedSsmImage"]
 
 
-def __getattr__(name: str) -> Any:
-    module = _MODULES.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(module, __name__), name)
-    globals()[name] = value  # later look-ups skip this function
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+__getattr__, __dir__ = lazy_exports(globals(), _MODULES)

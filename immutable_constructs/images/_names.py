@@ -4,12 +4,28 @@ from __future__ import annotations
 
 import hashlib
 import re
+from enum import StrEnum
 
 from aws_cdk import Names
 from constructs import Construct
 
+
+class FindingSeverity(StrEnum):
+    """Amazon Inspector finding severities, lowest first: the closed set ``severity_threshold`` takes.
+
+    A ``StrEnum``: each member equals its string (``FindingSeverity.HIGH == "HIGH"``), so the
+    strings keep working where a severity is expected.
+    """
+
+    INFORMATIONAL = "INFORMATIONAL"
+    LOW = "LOW"
+    MEDIUM = "MEDIUM"
+    HIGH = "HIGH"
+    CRITICAL = "CRITICAL"
+
+
 #: Inspector severities, lowest first (the promotion handler keeps its own copy: it ships alone).
-SEVERITIES = ("INFORMATIONAL", "LOW", "MEDIUM", "HIGH", "CRITICAL")
+SEVERITIES = tuple(FindingSeverity)
 
 
 def physical_prefix(scope: Construct) -> str:

@@ -32,7 +32,7 @@ from ._distribution import build_distribution, build_execution_role
 from ._infrastructure import build_infrastructure
 from ._key import allow_services_to_use_key, create_key
 from ._lifecycle import build_lifecycle
-from ._names import physical_prefix
+from ._names import FindingSeverity, physical_prefix
 from ._notifications import create_topic, image_arn_prefix, notify_builds
 from ._promotion import build_promotion
 from ._recipe import build_recipe
@@ -82,7 +82,8 @@ class GoldenImagePipeline(Construct):
     :param notification_topic: SNS topic for build success, failure and CVE findings. Default: a
         new KMS-encrypted, SSL-only topic (``pipeline.topic``).
     :param promote: promote tested and scanned images to the next channel. Default ``True``.
-    :param severity_threshold: findings at or above it count against promotion. Default ``"HIGH"``.
+    :param severity_threshold: findings at or above it count against promotion, a :class:`FindingSeverity`
+        or its string. Default ``FindingSeverity.HIGH``.
     :param max_findings: the most counted findings a promotable image may have. Default 0.
     :param keep_at_least: images the lifecycle policy always keeps (1-10). Default 3.
     :param deprecate_after_days: AMIs older than this are deprecated. Default 30.
@@ -133,7 +134,7 @@ class GoldenImagePipeline(Construct):
         launch_permission_organizational_units: Sequence[str] = (),
         notification_topic: sns.ITopic | None = None,
         promote: bool = True,
-        severity_threshold: str = "HIGH",
+        severity_threshold: FindingSeverity | str = FindingSeverity.HIGH,
         max_findings: int = 0,
         keep_at_least: int = 3,
         deprecate_after_days: int = 30,
@@ -269,7 +270,7 @@ class GoldenImagePipeline(Construct):
                 image_prefix=self.image_arn_prefix,
                 regions=regions,
                 topic=self.topic,
-                severity_threshold=severity_threshold,
+                severity_threshold=str(FindingSeverity(severity_threshold).value),
                 max_findings=max_findings,
                 image_tests=image_tests,
             )

@@ -1,0 +1,397 @@
+"""Alarm when a CloudFormation stack has drifted from its template.
+
+``StackDriftAlarm(self, "Drift")`` runs CloudFormation drift detection on its own stack once a day
+(a Lambda function on an EventBridge schedule), publishes the verdict as CloudWatch metrics and
+alarms to a KMS-encrypted SNS topic when the stack has drifted:
+
+* namespace ``ImmutableConstructs/StackDrift``, dimension ``StackName``;
+* ``StackDrifted``: 1 drifted, 0 in sync; ``DriftedResources``: how many resources drifted;
+* one alarm per stack on ``StackDrifted`` (Maximum over an hour >= 1); missing data keeps the
+  last state (nothing is published while a stack is being updated or detection did not finish);
+* one alarm when the check itself fails (the function's ``Errors``): throttling that outlasted
+  the retries, a watched stack that no longer exists, a detection CloudFormation could not finish.
+
+Permissions (each rests on the document named next to it in the code): CloudFormation reads every
+resource of a stack *with the caller's permissions* when it detects drift (CloudFormation User
+Guide, "Detect unmanaged configuration changes to stacks and resources with drift detection",
+"Considerations when detecting drift"), so the function's role has the AWS-managed
+``ReadOnlyAccess`` policy; see docs/operations.md for the resource types that need more.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+from pathlib import Path
+
+from aws_cdk import Acknowledgment, Annotations, Duration, RemovalPolicy, Stack, Token, Validations
+from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_cloudwatch_actions as cw_actions
+from aws_cdk import aws_events as events
+from aws_cdk import aws_events_targets as targets
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_sns as sns
+from constructs import Construct
+
+from .._links import doc_url
+from .._private.checkov import skip_checkov
+from .._private.limits import alarm_description, lambda_description
+from .._private.nag import acknowledge_wildcards
+from .._private.validation import Problems, is_unresolved
+
+__all__ = ["StackDriftAlarm"]
+
+NAMESPACE = "ImmutableConstructs/StackDrift"
+_HANDLER = Path(__file__).resolve().parent / "stack_drift_handler"
+_STACK_NAME = r"[A-Za-z][-A-Za-z0-9]*"  # CloudFormation's stack name pattern, at most 128 characters
+_RATE = re.compile(r"rate\((?P<n>[0-9]+) (?P<unit>minutes?|hours?|days?)\)")
+_ENVIRONMENT_MAX = 3500  # Lambda allows 4 KB of environment variables in all; leave room for the rest
+_WARN_ROLE = "immutable-constructs:driftRoleNotChanged"
+
+
+class StackDriftAlarm(Construct):
+    """Detects drift on CloudFormation stacks on a schedule and alarms when one has drifted.
+
+    :param stacks: the stacks to watch: ``Stack`` objects and/or stack names, in this account
+        and region. Default: the stack this construct is in.
+    :param schedule: when to check: an EventBridge ``cron(...)``/``rate(...)`` expression or an
+        ``events.Schedule``. Default ``"rate(1 day)"``. A rate must be at least one hour (drift
+        detection takes minutes and reads every resource).
+    :param topic: the SNS topic the alarms notify. Default: a new SSL-only topic encrypted with a
+        new KMS key (rotated) whose policy lets CloudWatch alarms publish (SNS Developer Guide,
+        "Enable compatibility between event sources from AWS services and encrypted topics"). A
+        topic you pass must allow that itself (``cloudwatch.amazonaws.com``: ``sns:Publish`` and,
+        when encrypted, ``kms:Decrypt`` and ``kms:GenerateDataKey*`` on its key).
+    :param role: the role the function runs as. Default: a new role with ``ReadOnlyAccess`` (what
+        drift detection reads with) and scoped statements for the rest. A role you pass gets the
+        scoped statements only: read access to the stacks' resources is yours to grant.
+    :param timeout: how long one check may take; detections still running then are reported next
+        time. Default 5 minutes; 1 to 15 minutes.
+    :param log_retention: how long the function's logs are kept. Default one year.
+
+    Attributes: ``alarms`` (stack name -> alarm), ``alarm`` (the first stack's alarm, the only one
+    by default), ``check_failed_alarm``, ``topic``, ``function``, ``role``, ``rule``, ``key`` (None
+    for a topic you pass). ``add_alarm_action`` adds actions to every alarm of this construct.
+    """
+
+    NAMESPACE = NAMESPACE
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        stacks: Sequence[Stack | str] | None = None,
+        schedule: str | events.Schedule = "rate(1 day)",
+        topic: sns.ITopic | None = None,
+        role: iam.IRole | None = None,
+        timeout: Duration | None = None,
+        log_retention: logs.RetentionDays = logs.RetentionDays.ONE_YEAR,
+    ) -> None:
+        super().__init__(scope, id)
+        own = Stack.of(self)
+        timeout = Duration.minutes(5) if timeout is None else timeout
+        names = self._validate(own, stacks, schedule, topic, role, timeout, log_retention)
+        self.stack_names: tuple[str, ...] = names
+
+        # --- notifications -----------------------------------------------------------------
+        self.key: kms.IKey | None = None
+        if topic is None:
+            key = kms.Key(self, "Key", enable_key_rotation=True, description=f"{self.node.path} drift notifications")
+            # SNS Developer Guide, "Enable compatibility between event sources from AWS services and encrypted
+            # topics": a service that publishes to an encrypted topic needs these on the topic's key.
+            key.add_to_resource_policy(
+                iam.PolicyStatement(
+                    sid="CloudWatchAlarmsPublish",
+                    actions=["kms:Decrypt", "kms:GenerateDataKey*"],
+                    principals=[iam.ServicePrincipal("cloudwatch.amazonaws.com")],
+                    resources=["*"],
+                )
+            )
+            self.key = key
+            new_topic = sns.Topic(self, "Topic", master_key=key, enforce_ssl=True, display_name="Stack drift")
+            # The SSL-only topic policy replaces SNS's default one, so CloudWatch must be named in it;
+            # aws:SourceAccount keeps other accounts' alarms out (SNS Developer Guide, confused deputy prevention).
+            new_topic.add_to_resource_policy(
+                iam.PolicyStatement(
+                    sid="CloudWatchAlarmsPublish",
+                    actions=["sns:Publish"],
+                    principals=[iam.ServicePrincipal("cloudwatch.amazonaws.com")],
+                    resources=[new_topic.topic_arn],
+                    conditions={"StringEquals": {"aws:SourceAccount": own.account}},
+                )
+            )
+            topic = new_topic
+        self.topic: sns.ITopic = topic
+
+        # --- the function ------------------------------------------------------------------
+        self.role: iam.IRole = role or self._new_role()
+        log_group = logs.LogGroup(self, "Logs", retention=log_retention, removal_policy=RemovalPolicy.RETAIN)
+        stack_arns = [own.format_arn(service="cloudformation", resource="stack", resource_name=f"{n}/*") for n in names]
+        statements = [
+            # Service Authorization Reference, AWS CloudFormation: DetectStackDrift and DetectStackResourceDrift
+            # take the stack ARN; DescribeStackDriftDetectionStatus has no resource type.
+            iam.PolicyStatement(
+                sid="DetectDrift",
+                actions=[
+                    "cloudformation:DescribeStacks",
+                    "cloudformation:DetectStackDrift",
+                    "cloudformation:DetectStackResourceDrift",
+                ],
+                resources=stack_arns,
+            ),
+            iam.PolicyStatement(
+                sid="ReadDetectionStatus", actions=["cloudformation:DescribeStackDriftDetectionStatus"], resources=["*"]
+            ),
+            # CloudWatch User Guide, "Using condition keys to limit access to CloudWatch namespaces".
+            iam.PolicyStatement(
+                sid="PublishDriftMetrics",
+                actions=["cloudwatch:PutMetricData"],
+                resources=["*"],
+                conditions={"StringEquals": {"cloudwatch:namespace": NAMESPACE}},
+            ),
+            iam.PolicyStatement(
+                sid="Logs", actions=["logs:CreateLogStream", "logs:PutLogEvents"], resources=[log_group.log_group_arn]
+            ),
+        ]
+        for statement in statements:
+            self.role.add_to_principal_policy(statement)
+        if role is not None:
+            Annotations.of(self).add_warning_v2(
+                _WARN_ROLE,
+                "role is yours: it needs read access to every resource of the watched stacks (e.g. the AWS-managed "
+                "ReadOnlyAccess policy) or drift detection fails; a role imported with mutable=False does not get "
+                "this construct's statements either: add them yourself (docs/operations.md).",
+            )
+        acknowledge_wildcards(
+            self,
+            {
+                stack_arns[
+                    0
+                ]: "A stack's ARN ends in an id CloudFormation assigns at creation (and again when the stack "
+                "is re-created); the stack name before it is fixed.",
+                "*": "DescribeStackDriftDetectionStatus has no resource type; PutMetricData has none either and is "
+                f"limited to the namespace {NAMESPACE} by a condition.",
+            },
+        )
+        environment = {"STACK_NAMES": json.dumps(list(names)), "NAMESPACE": NAMESPACE}
+        self.function = lambda_.Function(
+            self,
+            "Function",
+            runtime=lambda_.Runtime.PYTHON_3_14,
+            handler="index.handler",
+            code=lambda_.Code.from_asset(str(_HANDLER), exclude=["__pycache__", "*.pyc", "__init__.py"]),
+            # Referenced by ARN: lambda_.Function would otherwise add a DependsOn on the role that its
+            # GetAtt already implies (cfn-lint W3005).
+            role=iam.Role.from_role_arn(self, "RoleRef", self.role.role_arn, mutable=False),
+            log_group=log_group,
+            timeout=timeout,
+            memory_size=256,
+            retry_attempts=0,  # the next scheduled run is the retry; a failure alarms through Errors
+            description=lambda_description(f"Detect CloudFormation drift on {', '.join(names)}"),
+            environment=environment,
+        )
+        skip_checkov(
+            self.function.node.default_child,  # type: ignore[arg-type]  # a Function's default child is its CfnFunction
+            "CKV_AWS_116",
+            "Invoked by a schedule: a failed run has no event worth replaying, the next run is the retry, and a "
+            "failure raises the construct's CheckFailed alarm.",
+        )
+        self.rule = events.Rule(
+            self,
+            "Schedule",
+            description=f"Detect drift on {len(names)} stack(s)",
+            schedule=schedule if isinstance(schedule, events.Schedule) else events.Schedule.expression(schedule),
+            targets=[targets.LambdaFunction(self.function, retry_attempts=2)],
+        )
+
+        # --- alarms ------------------------------------------------------------------------
+        action = cw_actions.SnsAction(self.topic)
+        self.alarms: dict[str, cloudwatch.Alarm] = {}
+        for name in names:
+            alarm = self.metric_drifted(name).create_alarm(
+                self,
+                f"{name}Drifted",
+                threshold=1,
+                evaluation_periods=1,
+                comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+                # Nothing is published while the stack is being updated or detection did not finish:
+                # keep the last verdict rather than raise or clear the alarm on a guess.
+                treat_missing_data=cloudwatch.TreatMissingData.IGNORE,
+                alarm_description=alarm_description(
+                    f"CloudFormation stack {name} has drifted from its template: someone changed its resources "
+                    "outside CloudFormation. See which with 'aws cloudformation describe-stack-resource-drifts "
+                    f"--stack-name {name} --stack-resource-drift-status-filters MODIFIED DELETED', then re-deploy: "
+                    + doc_url("docs/operations.md", "stack-drift-alarms")
+                ),
+            )
+            alarm.add_alarm_action(action)
+            alarm.add_ok_action(action)
+            self.alarms[name] = alarm
+        self.alarm: cloudwatch.Alarm = self.alarms[names[0]]
+        self.check_failed_alarm = self.function.metric_errors(period=Duration.hours(1)).create_alarm(
+            self,
+            "CheckFailed",
+            threshold=1,
+            evaluation_periods=1,
+            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+            alarm_description=alarm_description(
+                f"The drift check of {self.node.path} failed: a watched stack is gone, drift detection could not "
+                "read a resource, or AWS throttled it past its retries. The function's log names the stack and why."
+            ),
+        )
+        self.check_failed_alarm.add_alarm_action(action)
+
+    def metric_drifted(self, stack_name: str, *, period: Duration | None = None) -> cloudwatch.Metric:
+        """``StackDrifted`` of ``stack_name`` (1 drifted, 0 in sync), Maximum per hour by default."""
+        return cloudwatch.Metric(
+            namespace=NAMESPACE,
+            metric_name="StackDrifted",
+            dimensions_map={"StackName": stack_name},
+            statistic="Maximum",
+            period=period or Duration.hours(1),
+        )
+
+    def metric_drifted_resources(self, stack_name: str, *, period: Duration | None = None) -> cloudwatch.Metric:
+        """``DriftedResources`` of ``stack_name``, Maximum per hour by default."""
+        return cloudwatch.Metric(
+            namespace=NAMESPACE,
+            metric_name="DriftedResources",
+            dimensions_map={"StackName": stack_name},
+            statistic="Maximum",
+            period=period or Duration.hours(1),
+        )
+
+    def add_alarm_action(self, *actions: cloudwatch.IAlarmAction) -> None:
+        """Add actions (a pager topic, an incident tool...) to every drift alarm and to the check-failed alarm."""
+        for alarm in (*self.alarms.values(), self.check_failed_alarm):
+            alarm.add_alarm_action(*actions)
+
+    def _new_role(self) -> iam.Role:
+        role = iam.Role(
+            self,
+            "Role",
+            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+            description="Detect CloudFormation drift: read every resource of the watched stacks",
+            managed_policies=[iam.ManagedPolicy.from_aws_managed_policy_name("ReadOnlyAccess")],
+        )
+        Validations.of(role).acknowledge(
+            Acknowledgment(
+                id="AwsSolutions::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/ReadOnlyAccess]",
+                reason="Drift detection reads every resource of a stack with the caller's permissions (CloudFormation "
+                "User Guide, 'Considerations when detecting drift'); the stacks' resource types are open-ended, and "
+                "ReadOnlyAccess is AWS's maintained read list for them.",
+            )
+        )
+        return role
+
+    def _validate(
+        self,
+        own: Stack,
+        stacks: object,
+        schedule: object,
+        topic: object,
+        role: object,
+        timeout: object,
+        log_retention: object,
+    ) -> tuple[str, ...]:
+        problems = Problems(self)
+        names: list[str] = []
+        if stacks is None:
+            stacks = [own]
+        if problems.sequence("stacks", stacks, item="stacks or stack names", allow_empty=False):
+            listed: Sequence[object] = stacks  # type: ignore[assignment]  # a list or tuple, checked above
+            for index, item in enumerate(listed):
+                prop = f"stacks[{index}]"
+                if isinstance(item, Stack):
+                    name = item.stack_name
+                    if is_unresolved(name):
+                        problems.add(
+                            prop,
+                            item.node.path,
+                            "its name is only known at deploy time (a nested stack?)",
+                            "pass the stack's name instead, or watch the parent stack",
+                        )
+                        continue
+                    if not _same_environment(own, item):
+                        problems.add(
+                            prop,
+                            name,
+                            f"is in {item.account}/{item.region}, not {own.account}/{own.region}",
+                            "add a StackDriftAlarm to a stack in that account and region",
+                        )
+                        continue
+                elif isinstance(item, str):
+                    name = item
+                    if not problems.text(
+                        prop,
+                        name,
+                        pattern=_STACK_NAME,
+                        max_length=128,
+                        what="a CloudFormation stack name",
+                        fix="a letter, then letters, digits and '-' (e.g. 'shop-network'); not an ARN",
+                    ):
+                        continue
+                else:
+                    problems.add(prop, item, "is not a Stack or a stack name", "pass a Stack or its name")
+                    continue
+                if name in names:
+                    problems.add(prop, name, "is listed twice", "list each stack once")
+                    continue
+                names.append(name)
+            if len(json.dumps(names)) > _ENVIRONMENT_MAX:
+                problems.add(
+                    "stacks",
+                    f"{len(names)} stacks",
+                    "the names exceed what the function's environment holds",
+                    "split them over two StackDriftAlarm constructs",
+                )
+        expression = schedule.expression_string if isinstance(schedule, events.Schedule) else schedule
+        if isinstance(schedule, events.Schedule) or problems.schedule("schedule", schedule):
+            match = _RATE.fullmatch(expression) if isinstance(expression, str) else None
+            if match is not None and match["unit"].startswith("minute") and int(match["n"]) < 60:
+                problems.add(
+                    "schedule",
+                    schedule,
+                    "is more often than hourly; each check reads every resource of every stack and takes minutes",
+                    "use e.g. 'rate(1 day)' or 'rate(6 hours)'",
+                )
+        if topic is not None:
+            problems.implements(
+                "topic", topic, sns.ITopic, what="an SNS topic", fix="pass an sns.Topic or Topic.from_topic_arn(...)"
+            )
+        if role is not None:
+            problems.implements(
+                "role", role, iam.IRole, what="an IAM role", fix="pass an iam.Role or Role.from_role_arn(...)"
+            )
+        if problems.duration("timeout", timeout) and isinstance(timeout, Duration) and not Token.is_unresolved(timeout):
+            seconds = timeout.to_seconds()
+            problems.require(
+                60 <= seconds <= 900,
+                "timeout",
+                timeout,
+                "must be from 1 to 15 minutes (Lambda's limit)",
+                "use e.g. Duration.minutes(5)",
+            )
+        problems.instance(
+            "log_retention",
+            log_retention,
+            logs.RetentionDays,
+            what="a logs.RetentionDays",
+            fix="use e.g. logs.RetentionDays.ONE_YEAR",
+        )
+        problems.raise_if_any()
+        return tuple(names)
+
+
+def _same_environment(own: Stack, other: Stack) -> bool:
+    """False only when both stacks' account or region are known and differ."""
+    for mine, theirs in ((own.account, other.account), (own.region, other.region)):
+        if not Token.is_unresolved(mine) and not Token.is_unresolved(theirs) and mine != theirs:
+            return False
+    return True

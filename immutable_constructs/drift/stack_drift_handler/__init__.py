@@ -1,0 +1,1 @@
+"""The stack drift check function (a Lambda asset: index.py)."""
