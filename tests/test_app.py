@@ -295,3 +295,28 @@ def test_every_example_passes_the_immutable_infrastructure_checks(examples: dict
     for app in examples.values():
         findings = [f"{f.rule_id} {f.logical_id}" for t in app.templates.values() for f in pack.check_template(t)]
         assert findings == [], app.name
+
+
+def test_every_stack_of_every_app_alarms_on_its_own_drift(
+    reference_app: Synthesized, examples: dict[str, Synthesized]
+) -> None:
+    for app in all_apps(reference_app, examples):
+        for stack_name, template in app.templates.items():
+            watched = {
+                json.dumps(r["Properties"].get("Dimensions"))
+                for r in template["Resources"].values()
+                if r["Type"] == "AWS::CloudWatch::Alarm"
+                and r["Properties"].get("Namespace") == "ImmutableConstructs/StackDrift"
+                and r["Properties"].get("AlarmActions")
+            }
+            own = json.dumps([{"Name": "StackName", "Value": stack_name}])
+            assert own in watched, f"{app.name}/{stack_name}: no StackDriftAlarm on its own stack ({watched})"
+
+
+def test_the_tainted_host_alarms_of_the_reference_app_notify_the_drift_topic(reference_app: Synthesized) -> None:
+    service = reference_app.templates["ImmutableReference"]["Resources"]
+    (topic,) = [k for k, r in service.items() if r["Type"] == "AWS::SNS::Topic" and k.startswith("Drift")]
+    tainted = {k: r for k, r in service.items() if k.startswith("SessionAccessTaintedHosts") and "Alarm" in k}
+    assert len(tainted) == 2, sorted(tainted)  # the overdue alarm and the errors alarm
+    for alarm in tainted.values():
+        assert alarm["Properties"]["AlarmActions"] == [{"Ref": topic}]

@@ -16,7 +16,14 @@ from aws_cdk import aws_elasticloadbalancingv2 as elbv2
 from aws_cdk import aws_s3 as s3
 from cdk_nag import AwsSolutionsChecks
 
-from immutable_constructs import AmiCatalog, BlueGreenFleet, FleetHealthCheck, SessionManagerAccess, ValidationError
+from immutable_constructs import (
+    AmiCatalog,
+    BlueGreenFleet,
+    FleetHealthCheck,
+    SessionManagerAccess,
+    StackDriftAlarm,
+    ValidationError,
+)
 
 VPC_CIDR = "10.20.0.0/16"
 
@@ -94,6 +101,7 @@ def build(app: App) -> Stack:
     # Logged sessions are the only way in; a host someone opened one on is replaced afterwards
     # (reported unhealthy to whichever of the fleet's groups it is in).
     SessionManagerAccess(stack, "Sessions", vpc=vpc).add_fleet(orders)
+    StackDriftAlarm(stack, "Drift")  # daily drift detection on this stack, an alarm when it drifted
     Validations.of(app).add_plugins(AwsSolutionsChecks(app))
     return stack
 

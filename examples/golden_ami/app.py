@@ -26,6 +26,7 @@ from immutable_constructs import (
     ImmutableFleet,
     ParentImage,
     SessionManagerAccess,
+    StackDriftAlarm,
     ValidationError,
 )
 
@@ -106,6 +107,8 @@ def build(app: App) -> Stack:
     )
     # Logged sessions are the only way in; a host someone opened one on is replaced afterwards.
     SessionManagerAccess(stack, "Sessions", vpc=vpc).add_fleet(fleet)
+    for drifting in (images, stack):  # daily drift detection on each stack, an alarm when it drifted
+        StackDriftAlarm(drifting, "Drift")
     Validations.of(app).add_plugins(AwsSolutionsChecks(app))
     return stack
 
