@@ -11,10 +11,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from aws_cdk import Annotations, Duration
+from aws_cdk import Duration
 from constructs import Construct
 
 from .._private import tags
+from .._private.warnings import warn
 
 if TYPE_CHECKING:
     from ..drift.tainted_hosts import TaintedHostReplacement
@@ -39,7 +40,8 @@ def watch(
 ) -> TaintedHostReplacement | None:
     """Watch ``fleet`` (``replace=False``: tag and count only); returns the construct, created on first use."""
     if not watchable(fleet):
-        Annotations.of(access).add_warning_v2(
+        warn(
+            access,
             "immutable-constructs:sessionTargetNotWatched",
             f"{fleet.node.path} is not an ImmutableFleet or BlueGreenFleet (its instance tag key is not "
             f"{tags.FLEET}): hosts someone opens a session on are NOT replaced. Replace them yourself, or run "
