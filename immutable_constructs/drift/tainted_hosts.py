@@ -249,6 +249,12 @@ class TaintedHostReplacement(Construct):
             "A scheduled function with no payload: the next run is the retry, and a failed run raises the "
             "construct's errors alarm; a dead-letter queue would only hold empty schedule events.",
         )
+        skip_checkov(
+            cfn_function,
+            "CKV_AWS_45",
+            "The environment holds fleet tag values and construct ids (generated names with a hash suffix), "
+            "which checkov's entropy test takes for secrets; no secret is ever put there (rule IMM-SEC3).",
+        )
         self.rule = events.Rule(
             self,
             "Schedule",
