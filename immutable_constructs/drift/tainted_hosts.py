@@ -134,7 +134,8 @@ class TaintedHostReplacement(Construct):
         """Create the function, its schedule, its permissions, metrics and alarms.
 
         :param fleets: the fleets to watch and replace tainted hosts of (``ImmutableFleet``,
-            ``BlueGreenFleet``). More can be added with :meth:`add_fleet`.
+            ``BlueGreenFleet``). More can be added with :meth:`add_fleet`. Default: none (then
+            ``tag_only_fleets`` must name one).
         :param tag_only_fleets: fleets whose tainted hosts are tagged and counted but never replaced
             (break-glass fleets; the rule pack warns, IMM-REP6). Default: none. At least one fleet
             in all.
