@@ -165,10 +165,11 @@ def agent_parameter(scope: Construct, config: dict[str, Any]) -> ssm.StringParam
     """The String parameter (id AgentConfig) holding ``config``; Advanced tier only when it needs more than 4 KB."""
     stack = Stack.of(scope)
     value = stack.to_json_string(config)
-    # Tokens (the log group name) are short placeholders here; CloudFormation names are at most 512 characters.
-    estimate = len(stack.to_json_string({k: v for k, v in config.items() if k != "logs"})) + 600 * len(
-        config["logs"]["logs_collected"]["files"]["collect_list"]
-    )
+    # The log group name is a token here; the fleet's log group gets a CloudFormation-generated name
+    # (stack name, logical id and a suffix), well under 256 characters. Size the worst case.
+    token = str(config["logs"]["logs_collected"]["files"]["collect_list"][0]["log_group_name"])
+    entries = len(config["logs"]["logs_collected"]["files"]["collect_list"])
+    estimate = len(value.encode()) + entries * max(0, 256 - len(token))
     tier = ssm.ParameterTier.STANDARD if estimate <= _STANDARD_TIER_BYTES else ssm.ParameterTier.ADVANCED
     return ssm.StringParameter(
         scope,
