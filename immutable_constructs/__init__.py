@@ -18,6 +18,7 @@ from ._version import __version__
 if TYPE_CHECKING:
     from .access.session_manager import SessionManagerAccess, SessionTarget
     from .errors import Problem, ValidationError
+    from .fleet.alarms import FleetAlarmOptions
     from .fleet.blue_green import BlueGreenFleet
     from .fleet.health import FleetHealthCheck
     from .fleet.immutable_fleet import ImmutableFleet
@@ -31,6 +32,7 @@ if TYPE_CHECKING:
 _MODULES = {
     "AmiCatalog": ".images.catalog",
     "BlueGreenFleet": ".fleet.blue_green",
+    "FleetAlarmOptions": ".fleet.alarms",
     "FleetHealthCheck": ".fleet.health",
     "FleetUpdate": ".fleet.update",
     "GoldenImagePipeline": ".images.pipeline",
@@ -51,6 +53,7 @@ _CONSTRUCTS = frozenset(
 __all__ = [
     "AmiCatalog",
     "BlueGreenFleet",
+    "FleetAlarmOptions",
     "FleetHealthCheck",
     "FleetUpdate",
     "GoldenImagePipeline",
