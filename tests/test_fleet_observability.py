@@ -12,18 +12,22 @@ import json
 from typing import Any
 
 import pytest
-from aws_cdk import App, Stack
+from aws_cdk import App, Environment, Stack
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_elasticloadbalancingv2 as elbv2
 from aws_cdk.assertions import Annotations, Match
 
 from immutable_constructs import (
+    AmiCatalog,
     BlueGreenFleet,
     FleetAlarmOptions,
     FleetHealthCheck,
     FleetUpdate,
+    GoldenImagePipeline,
+    ImageComponent,
     ImmutableFleet,
+    ParentImage,
     PinnedSsmImage,
     ValidationError,
 )
@@ -426,3 +430,55 @@ def _blue_green(props: dict[str, Any]) -> None:
     stack = Stack(App(), "Bad")
     vpc, target_group = network(stack)
     BlueGreenFleet(stack, "Api", vpc=vpc, machine_image=IMAGE, instance_type=T3, target_group=target_group, **props)
+
+
+# -- the golden image pipeline installs the agent ------------------------------------------------
+
+AGENT_ARN_TAIL = ":aws:component/amazon-cloudwatch-agent-linux/1.0.1"
+
+
+def _pipeline(**overrides: Any) -> dict[str, Any]:
+    stack = Stack(App(), "Images", env=Environment(region="us-east-1"))
+    vpc = ec2.Vpc(stack, "Vpc", max_azs=2, nat_gateways=1)
+    props: dict[str, Any] = {
+        "catalog": AmiCatalog(stack, "Catalog"),
+        "vpc": vpc,
+        "parent_image": ParentImage.from_ssm_parameter(
+            "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64"
+        ),
+        "components": [ImageComponent.from_aws_managed("update-linux", "1.0.2")],
+        **overrides,
+    }
+    GoldenImagePipeline(stack, "Web", **props)
+    return only(template_json(stack), "AWS::ImageBuilder::ImageRecipe")
+
+
+def _component_arns(recipe: dict[str, Any]) -> list[str]:
+    return [rendered(c["ComponentArn"]) for c in recipe["Properties"]["Components"]]
+
+
+def test_the_pipeline_installs_the_cloudwatch_agent_by_default() -> None:
+    arns = _component_arns(_pipeline())
+    assert len(arns) == 2 and arns[0].endswith(":aws:component/update-linux/1.0.2")
+    assert arns[1].endswith(AGENT_ARN_TAIL), "the agent the fleets' user data starts"
+
+
+def test_the_agent_component_can_be_opted_out_and_is_not_added_twice() -> None:
+    default, opted_out = _pipeline(), _pipeline(install_cloudwatch_agent=False)
+    assert not any(a.endswith(AGENT_ARN_TAIL) for a in _component_arns(opted_out))
+    # Content-hash versioning: a different component list is a different recipe version.
+    assert default["Properties"]["Version"] != opted_out["Properties"]["Version"]
+    assert _pipeline()["Properties"]["Version"] == default["Properties"]["Version"], "unchanged content, same version"
+    listed = _pipeline(
+        components=[
+            ImageComponent.from_aws_managed("amazon-cloudwatch-agent-linux", "1.0.0"),
+            ImageComponent.from_aws_managed("update-linux", "1.0.2"),
+        ]
+    )
+    arns = _component_arns(listed)
+    assert len(arns) == 2 and arns[0].endswith("/amazon-cloudwatch-agent-linux/1.0.0"), "the user's pick is kept"
+
+
+def test_install_cloudwatch_agent_must_be_a_bool() -> None:
+    with pytest.raises(ValidationError, match=r"install_cloudwatch_agent='no': must be True or False"):
+        _pipeline(install_cloudwatch_agent="no")
