@@ -70,9 +70,9 @@ class BlueGreenFleet(Construct):
     What no prop turns off: the launch template of :class:`ImmutableFleet` (IMDSv2, no key
     pair, no public IP, encrypted gp3 root volume, scoped Session Manager and CloudWatch agent
     policy, the fleet's own log group); a new security group admits only the load balancer.
-    The AMI must contain the CodeDeploy agent (bake it into the image). CodeDeploy rolls back
-    on deployment failure and on alarms: the target group's unhealthy host count (>= 1 for 3
-    of 3 minutes) and target 5xx count (>= 10 a minute for 2 of 2 minutes), plus ``alarms``.
+    The AMI must contain the CodeDeploy and CloudWatch agents (bake them into the image). CodeDeploy
+    rolls back on deployment failure and on the standard alarms (``fleet.alarms``: unhealthy hosts,
+    target 5xx, CPU, agent silence; :class:`FleetAlarmOptions`), plus ``alarms``.
     Until ``termination_wait`` has passed, an alarm still rolls traffic back to the old fleet.
     Each prop's default is described with the prop below.
     """

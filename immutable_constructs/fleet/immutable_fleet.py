@@ -50,7 +50,8 @@ class ImmutableFleet(Construct):
     required, no key pair, no public IP address, detailed monitoring and an encrypted gp3
     root volume; private subnets only; an instance role with a scoped Session Manager policy
     (not ``AmazonSSMManagedInstanceCore``, which grants ``ssm:GetParameter*`` on every
-    parameter) and CloudWatch agent permissions for the fleet's own log group; a new
+    parameter) and CloudWatch agent permissions for the fleet's own log group, namespace and
+    agent configuration, which user data starts the agent from (the AMI must contain it); a new
     security group has no ingress rule (nobody logs in: use Session Manager). Creation and
     updates wait for every new instance's signal, sent once user data ran and
     ``health_check`` passed. Instances are regenerated after ``max_instance_lifetime`` by
