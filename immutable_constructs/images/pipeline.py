@@ -50,8 +50,8 @@ class GoldenImagePipeline(Construct):
     :param parent_image: what the recipe starts from (:class:`ParentImage`). Required.
     :param components: the build/test steps, in order (:class:`ImageComponent`). At least one.
     :param install_cloudwatch_agent: append the AWS-managed component ``amazon-cloudwatch-agent-linux``
-        (pinned, :data:`CLOUDWATCH_AGENT_COMPONENT`) unless ``components`` already lists it, so the fleets'
-        user data can start the agent from their SSM configuration. Default ``True``.
+        (pinned at version 1.0.1) unless ``components`` already lists it, so the fleets' user data can
+        start the agent from their SSM configuration. Default ``True``.
     :param vpc: where build instances run. Required: builds run in a private subnet of it.
     :param vpc_subnets: which subnets; the first selected subnet is used. Default: private with
         egress (build instances need to reach Image Builder, SSM and package repositories).
