@@ -482,3 +482,21 @@ def test_the_agent_component_can_be_opted_out_and_is_not_added_twice() -> None:
 def test_install_cloudwatch_agent_must_be_a_bool() -> None:
     with pytest.raises(ValidationError, match=r"install_cloudwatch_agent='no': must be True or False"):
         _pipeline(install_cloudwatch_agent="no")
+
+
+def _fleet_with_paths(count: int) -> dict[str, Any]:
+    stack = Stack(App(), "Many")
+    vpc, _ = network(stack)
+    paths = [
+        f"/var/log/application-with-a-rather-long-directory-name/component-{i:03d}/output.log" for i in range(count)
+    ]
+    ImmutableFleet(stack, "Web", vpc=vpc, machine_image=IMAGE, instance_type=T3, log_paths=paths)
+    return only(template_json(stack), "AWS::SSM::Parameter")
+
+
+def test_the_parameter_tier_follows_the_configuration_size() -> None:
+    assert _fleet_with_paths(2)["Properties"]["Tier"] == "Standard"
+    # Over 4 KB at the longest log group name CloudFormation can generate: the Advanced tier (8 KB).
+    assert _fleet_with_paths(20)["Properties"]["Tier"] == "Advanced"
+    with pytest.raises(ValidationError, match=r"log_paths='45 files': make the CloudWatch agent configuration up to"):
+        _fleet_with_paths(40)

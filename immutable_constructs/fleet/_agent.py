@@ -23,11 +23,12 @@ AWS sources:
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Sequence
 from typing import Any
 
-from aws_cdk import Names, Stack
+from aws_cdk import CfnElement, Names, Stack, Token
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_ssm as ssm
@@ -66,6 +67,7 @@ CPU_METRIC = "cpu_usage_active"
 _LOG_PATH = re.compile(r"/[^\s'\"`\\$;&|<>]+")
 _NAMESPACE = re.compile(r"[0-9A-Za-z._/#: -]+")
 _STANDARD_TIER_BYTES = 4096
+_ADVANCED_TIER_BYTES = 8192
 _LOG_PATH_MAX = 4096
 
 
@@ -161,23 +163,47 @@ def agent_config(
     }
 
 
-def agent_parameter(scope: Construct, config: dict[str, Any]) -> ssm.StringParameter:
-    """The String parameter (id AgentConfig) holding ``config``; Advanced tier only when it needs more than 4 KB."""
-    stack = Stack.of(scope)
-    value = stack.to_json_string(config)
-    # The log group name is a token here; the fleet's log group gets a CloudFormation-generated name
-    # (stack name, logical id and a suffix), well under 256 characters. Size the worst case.
-    token = str(config["logs"]["logs_collected"]["files"]["collect_list"][0]["log_group_name"])
-    entries = len(config["logs"]["logs_collected"]["files"]["collect_list"])
-    estimate = len(value.encode()) + entries * max(0, 256 - len(token))
-    tier = ssm.ParameterTier.STANDARD if estimate <= _STANDARD_TIER_BYTES else ssm.ParameterTier.ADVANCED
+def agent_parameter(scope: Construct, config: dict[str, Any], *, log_group_name_bound: int) -> ssm.StringParameter:
+    """The String parameter (id AgentConfig) holding ``config``: Standard tier (4 KB) when it fits, else Advanced.
+
+    The log group name is a token here; ``log_group_name_bound`` is the longest it can resolve to.
+    A configuration over 8 KB (the Advanced tier's limit) is one ValidationError naming ``log_paths``.
+    """
+    files = config["logs"]["logs_collected"]["files"]["collect_list"]
+    worst = {**config, "logs": {"logs_collected": {"files": {"collect_list": [
+        {**entry, "log_group_name": "x" * log_group_name_bound} for entry in files
+    ]}}}}  # fmt: skip
+    size = len(json.dumps(worst, separators=(",", ":")).encode())
+    if size > _ADVANCED_TIER_BYTES:
+        problems = Problems(scope)
+        problems.add(
+            "log_paths",
+            f"{len(files)} files",
+            f"make the CloudWatch agent configuration up to {size} bytes, more than the {_ADVANCED_TIER_BYTES} "
+            "an SSM parameter holds",
+            "ship a directory with one glob (e.g. '/var/log/app/*.log') instead of each file",
+        )
+        problems.raise_if_any()
     return ssm.StringParameter(
         scope,
         "AgentConfig",
-        string_value=value,
-        tier=tier,
+        string_value=Stack.of(scope).to_json_string(config),
+        tier=ssm.ParameterTier.STANDARD if size <= _STANDARD_TIER_BYTES else ssm.ParameterTier.ADVANCED,
         description=f"CloudWatch agent configuration of the fleet {scope.node.path}"[:1024],
     )
+
+
+def log_group_name_bound(log_group: logs.ILogGroup) -> int:
+    """The longest name CloudFormation can generate for the fleet's log group: ``<stack>-<logical id>-<suffix>``.
+
+    CloudFormation names an unnamed resource after the stack and the logical id with a random suffix
+    (shortening them when the whole is too long), so their lengths plus a margin bound it.
+    """
+    stack = Stack.of(log_group)
+    element = log_group.node.default_child
+    if not isinstance(element, CfnElement) or Token.is_unresolved(stack.stack_name):
+        return 512  # a log group name's limit
+    return min(512, len(stack.stack_name) + len(str(stack.resolve(element.logical_id))) + 20)
 
 
 def start_agent_commands(stack: Stack, parameter: ssm.IStringParameter, config: dict[str, Any]) -> list[str]:
@@ -216,6 +242,6 @@ def add_agent(
         log_paths=log_paths,
         extra_system_logs=extra_system_logs,
     )
-    parameter = agent_parameter(scope, config)
+    parameter = agent_parameter(scope, config, log_group_name_bound=log_group_name_bound(log_group))
     user_data.add_commands(*start_agent_commands(Stack.of(scope), parameter, config))
     return parameter
