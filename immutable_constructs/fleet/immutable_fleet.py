@@ -330,7 +330,8 @@ class ImmutableFleet(Construct):
         """Register the fleet with an ALB target group and switch to ELB health checks.
 
         The load balancer's security group is allowed to reach the fleet on the target
-        port; no other ingress is added.
+        port; no other ingress is added. The standard alarms (``alarms``) cover the target
+        groups given as ``target_groups`` only.
         """
         self.auto_scaling_group.attach_to_application_target_group(target_group)
         cfn_group = self.auto_scaling_group.node.default_child
