@@ -102,6 +102,8 @@ def build(app: App) -> Stack:
         machine_image=catalog.machine_image("web", channel="stable"),  # version: cdk.json
         health_check=FleetHealthCheck.http("http://localhost/"),
         notification_topic=sns.Topic(stack, "FleetEvents", master_key=key, enforce_ssl=True),
+        # Shipped by the CloudWatch agent the pipeline installs (amazon-cloudwatch-agent-linux).
+        log_paths=["/var/log/nginx/access.log", "/var/log/nginx/error.log"],
     )
     Validations.of(app).add_plugins(AwsSolutionsChecks(app))
     return stack
