@@ -149,6 +149,10 @@ def server_component(name: str, port: int, *, install: list[str], test: list[str
 
 WEB_SERVER_COMPONENT = server_component("WebServer", WEB_PORT, install=[], test=[])
 
+# nginx's own logs; each fleet's CloudWatch agent ships them (and the system logs) to the fleet's log
+# group, one stream per instance and file, so nobody logs in to read them (docs/operations.md).
+NGINX_LOGS = ["/var/log/nginx/access.log", "/var/log/nginx/error.log"]
+
 # The CodeDeploy agent, installed as the CodeDeploy User Guide says ("Install the CodeDeploy agent
 # for Amazon Linux or RHEL"): Ruby, then the installer from the region's CodeDeploy bucket.
 CODEDEPLOY_AGENT_INSTALL = [
@@ -318,6 +322,8 @@ class ReferenceStack(Stack):
             health_check=FleetHealthCheck.http(f"http://localhost:{WEB_PORT}{HEALTH_PATH}"),
             target_groups=[target_group],
             notification_topic=topic,
+            log_paths=NGINX_LOGS,
+            dashboard=True,
         )
         access = SessionManagerAccess(self, "SessionAccess", vpc=vpc)
         access.add_fleet(fleet)
@@ -357,6 +363,7 @@ class ReferenceStack(Stack):
             min_capacity=2,
             max_capacity=4,
             health_check=FleetHealthCheck.http(f"http://localhost:{API_PORT}{HEALTH_PATH}"),
+            log_paths=NGINX_LOGS,
         )
         access.add_fleet(api)
         # Daily drift detection on this stack; its encrypted topic (which CloudWatch alarms may publish to)

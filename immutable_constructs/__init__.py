@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from .drift.stack_drift import StackDriftAlarm
     from .drift.tainted_hosts import TaintedHostReplacement
     from .errors import Problem, ValidationError
+    from .fleet.alarms import FleetAlarmOptions
     from .fleet.blue_green import BlueGreenFleet
     from .fleet.health import FleetHealthCheck
     from .fleet.immutable_fleet import ImmutableFleet
@@ -35,6 +36,7 @@ _MODULES = {
     "AmiCatalog": ".images.catalog",
     "BlueGreenFleet": ".fleet.blue_green",
     "FindingSeverity": ".images._names",
+    "FleetAlarmOptions": ".fleet.alarms",
     "FleetHealthCheck": ".fleet.health",
     "FleetUpdate": ".fleet.update",
     "GoldenImagePipeline": ".images.pipeline",
@@ -55,6 +57,7 @@ __all__ = [
     "AmiCatalog",
     "BlueGreenFleet",
     "FindingSeverity",
+    "FleetAlarmOptions",
     "FleetHealthCheck",
     "FleetUpdate",
     "GoldenImagePipeline",

@@ -58,7 +58,10 @@ def test_a_fleet_runs_the_pinned_catalog_image() -> None:
         "AWS::EC2::LaunchTemplate",
         {"LaunchTemplateData": {"ImageId": "{{resolve:ssm:/images/web/stable:16}}"}},
     )
-    Template.from_stack(stack).resource_count_is("AWS::SSM::Parameter", 0)  # the writers own the parameters
+    # The writers own the catalog parameters: the only parameter here is the fleet's agent configuration.
+    parameters = Template.from_stack(stack).find_resources("AWS::SSM::Parameter")
+    assert [k for k in parameters if k.startswith("FleetAgentConfig")] == list(parameters)
+    assert all("Name" not in p["Properties"] for p in parameters.values())
 
 
 def test_grant_read_is_scoped_to_the_catalog_parameters() -> None:

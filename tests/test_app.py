@@ -195,7 +195,7 @@ def test_sessions_are_logged_encrypted(reference_app: Synthesized, examples: dic
 def test_isolated_example_gets_session_manager_endpoints(examples: dict[str, Synthesized]) -> None:
     endpoints = examples["isolated_fleet"].resources("AWS::EC2::VPCEndpoint").values()
     names = json.dumps([e["Properties"]["ServiceName"] for e in endpoints])
-    for service in ("ssm", "ssmmessages", "logs", "kms", "s3"):
+    for service in ("ssm", "ssmmessages", "logs", "kms", "s3", "monitoring"):
         assert f".{service}" in names, service
     assert "ec2messages" not in names
 

@@ -112,6 +112,8 @@ def test_the_custom_resource_describes_a_blue_green_deployment_group(template: T
             "AlarmNames": [
                 {"Ref": Match.string_like_regexp("ApiUnhealthyHostsAlarm")},
                 {"Ref": Match.string_like_regexp("ApiServerErrorsAlarm")},
+                {"Ref": Match.string_like_regexp("ApiCpuAlarm")},
+                {"Ref": Match.string_like_regexp("ApiAgentSilenceAlarm")},
             ],
             "KeepBlue": "false",
             "TerminationWaitMinutes": "5",
@@ -141,7 +143,7 @@ def test_options_reach_the_custom_resource(options_template: Template) -> None:
         },
     )
     names = only(options_template, CUSTOM)["Properties"]["AlarmNames"]
-    assert len(names) == 3
+    assert len(names) == 5  # the 4 standard alarms and the one given
 
 
 def test_default_alarms_watch_the_target_group(template: Template) -> None:
@@ -391,7 +393,7 @@ def test_too_many_alarms_are_refused(scratch: tuple[Stack, ec2.Vpc, elbv2.Applic
         for i in range(9)
     ]
     with pytest.raises(
-        ValidationError, match=r"alarms='9 alarms': plus the 2 default alarms exceed CodeDeploy's limit"
+        ValidationError, match=r"alarms='9 alarms': plus the 4 standard alarms exceed CodeDeploy's limit"
     ):
         make(scratch, alarms=alarms)
 
@@ -419,7 +421,7 @@ def test_reference_app_releases_the_api_fleet_blue_green(reference_app: Synthesi
     props = deployment["Properties"]
     assert (props["DeploymentType"], props["DeploymentOption"]) == ("BLUE_GREEN", "WITH_TRAFFIC_CONTROL")
     assert props["AutoRollbackEvents"] == ["DEPLOYMENT_FAILURE", "DEPLOYMENT_STOP_ON_ALARM"]
-    assert len(props["AlarmNames"]) == 2
+    assert len(props["AlarmNames"]) == 4  # unhealthy hosts, 5xx, CPU, agent silence
     alarms = reference_app.resources("AWS::CloudWatch::Alarm")
     for ref in props["AlarmNames"]:
         assert ref["Ref"] in alarms
@@ -453,4 +455,4 @@ def test_blue_green_example_passes_aws_solutions(examples: dict[str, Synthesized
     assert rules <= {"AwsSolutions-IAM4", "AwsSolutions-IAM5", "AwsSolutions-S1"}
     (deployment,) = example.resources(CUSTOM).values()
     assert deployment["Properties"]["DeploymentConfigName"] == "CodeDeployDefault.HalfAtATime"
-    assert len(deployment["Properties"]["AlarmNames"]) == 3
+    assert len(deployment["Properties"]["AlarmNames"]) == 5

@@ -280,6 +280,33 @@ def test_update_of_settings_changes_the_deployment_group_in_place(world: World) 
     assert world.codedeploy.deployments == {}
 
 
+STANDARD_ALARMS = ["api-unhealthy", "api-5xx", "api-cpu", "api-agent-silence"]
+
+
+def test_the_fleet_standard_alarms_stop_and_roll_back_deployments(world: World) -> None:
+    """The four standard alarms BlueGreenFleet passes (issue 12): all in the deployment group, enabled."""
+    create(world)
+    evt, started = release(world, 1, old=world.props, AlarmNames=STANDARD_ALARMS)
+    assert complete(world, evt, started)["IsComplete"] is True
+    settings = world.codedeploy.groups[(APP, GROUP)]
+    assert settings["alarmConfiguration"] == {
+        "enabled": True,
+        "ignorePollAlarmFailure": False,
+        "alarms": [{"name": name} for name in STANDARD_ALARMS],
+    }
+    assert settings["autoRollbackConfiguration"]["events"] == ["DEPLOYMENT_FAILURE", "DEPLOYMENT_STOP_ON_ALARM"]
+
+
+def test_no_alarms_disables_the_alarm_configuration(world: World) -> None:
+    """alarm_options=FleetAlarmOptions(rollback=False) and no alarms of one's own: nothing to poll."""
+    create(world)
+    evt, started = release(world, 1, old=world.props, AlarmNames=[])
+    assert complete(world, evt, started)["IsComplete"] is True
+    configuration = world.codedeploy.groups[(APP, GROUP)]["alarmConfiguration"]
+    assert configuration["enabled"] is False and configuration["alarms"] == []
+    assert world.codedeploy.deployments == {}
+
+
 def test_release_deploys_the_new_launch_template_version_to_a_green_group(world: World) -> None:
     create(world)
     evt, started = release(world, 2, old=world.props)

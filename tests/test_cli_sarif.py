@@ -17,7 +17,7 @@ from immutable_constructs import __version__
 from immutable_constructs._private.sarif import FailOn, Level
 from immutable_constructs.cli import main, to_sarif
 
-from .test_cli_assembly import MULTITOOL, multitool
+from .test_cli_assembly import multitool, needs_multitool
 
 APP_SOURCE = """\
 from aws_cdk import Acknowledgment, App, Stack, Validations
@@ -289,7 +289,7 @@ def test_results_of_both_packs_are_placed_as_expected(golden: Path) -> None:
     assert {name: run["results"] for name, run in runs.items()} == EXPECTED_RESULTS
 
 
-@pytest.mark.skipif(not MULTITOOL.exists(), reason="npm ci installs @microsoft/sarif-multitool (package.json)")
+@needs_multitool
 def test_the_sarif_multitool_accepts_it(golden: Path, tmp_path: Path) -> None:
     results = [r for run in multitool(golden, tmp_path / "validation.sarif")["runs"] for r in run["results"]]
     assert [

@@ -207,9 +207,12 @@ def test_instance_role_has_scoped_session_manager_policy(synth: dict[str, Any]) 
     assert "ManagedPolicyArns" not in role["Properties"]
     text = json.dumps(synth["json"])
     assert "AmazonSSMManagedInstanceCore" not in text
-    assert "ssm:GetParameter" not in text
     policy = only(synth["json"], "AWS::IAM::Policy", "BasicAgentPolicy")
     statements = {s["Sid"]: s for s in policy["Properties"]["PolicyDocument"]["Statement"]}
+    # ssm:GetParameter only on the fleet's own CloudWatch agent configuration, never on every parameter.
+    readers = [s for s in statements.values() if "ssm:GetParameter" in json.dumps(s["Action"])]
+    assert [s["Sid"] for s in readers] == ["CloudWatchAgentConfiguration"]
+    assert "BasicAgentConfig" in json.dumps(readers[0]["Resource"]) and '"*"' not in json.dumps(readers[0]["Resource"])
     assert statements["SessionManagerAgentChannels"]["Action"] == [
         "ssmmessages:CreateControlChannel",
         "ssmmessages:CreateDataChannel",
@@ -217,7 +220,9 @@ def test_instance_role_has_scoped_session_manager_policy(synth: dict[str, Any]) 
         "ssmmessages:OpenDataChannel",
     ]
     assert statements["SessionManagerAgentRegistration"]["Action"] == "ssm:UpdateInstanceInformation"
-    assert statements["CloudWatchAgentMetrics"]["Condition"] == {"StringEquals": {"cloudwatch:namespace": "CWAgent"}}
+    assert statements["CloudWatchAgentMetrics"]["Condition"] == {
+        "StringEquals": {"cloudwatch:namespace": "ImmutableConstructs/FleetsBasicD367C9CE"}
+    }
     log_resources = json.dumps(statements["CloudWatchAgentLogs"]["Resource"])
     assert "BasicLogGroup" in log_resources and '"*"' not in log_resources
 

@@ -96,7 +96,8 @@ def build(app: App) -> Stack:
         health_check=FleetHealthCheck.http("http://localhost:8080/health"),
         deployment_config=codedeploy.ServerDeploymentConfig.HALF_AT_A_TIME,
         termination_wait=Duration.minutes(10),
-        alarms=[latency],
+        alarms=[latency],  # with the fleet's standard alarms (fleet.alarms), all roll a release back
+        log_paths=["/var/log/orders/app.log"],  # shipped with the system and CodeDeploy agent logs
     )
     # Logged sessions are the only way in; a host someone opened one on is replaced afterwards
     # (reported unhealthy to whichever of the fleet's groups it is in).

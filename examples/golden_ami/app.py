@@ -104,6 +104,8 @@ def build(app: App) -> Stack:
         machine_image=catalog.machine_image("web", channel="stable"),  # version: cdk.json
         health_check=FleetHealthCheck.http("http://localhost/"),
         notification_topic=sns.Topic(stack, "FleetEvents", master_key=key, enforce_ssl=True),
+        # Shipped by the CloudWatch agent the pipeline installs (amazon-cloudwatch-agent-linux).
+        log_paths=["/var/log/nginx/access.log", "/var/log/nginx/error.log"],
     )
     # Logged sessions are the only way in; a host someone opened one on is replaced afterwards.
     SessionManagerAccess(stack, "Sessions", vpc=vpc).add_fleet(fleet)

@@ -2,7 +2,9 @@
 
 No NAT gateway and no internet gateway route for the instances: the SSM agent reaches
 Session Manager through VPC interface endpoints, which SessionManagerAccess creates
-because the VPC has only isolated subnets. New images roll out by instance refresh.
+because the VPC has only isolated subnets (the CloudWatch agent's logs use its ``logs`` endpoint;
+its metrics need the ``monitoring`` endpoint added here). New images roll out by instance refresh,
+which rolls back on the fleet's standard alarms.
 """
 
 from aws_cdk import App, Duration, Stack
@@ -35,6 +37,21 @@ def build(app: App) -> Stack:
     )
     access = SessionManagerAccess(stack, "Sessions", vpc=vpc, idle_session_timeout=Duration.minutes(10))
     access.add_fleet(fleet)
+    # The CloudWatch agent puts the fleet's metrics through the monitoring endpoint; without it the
+    # fleet's AgentSilenceAlarm fires (docs/operations.md, "Logs and metrics"). HTTPS from the VPC only.
+    monitoring_group = ec2.SecurityGroup(
+        stack,
+        "MonitoringEndpointSecurityGroup",
+        vpc=vpc,
+        description="CloudWatch metrics endpoint: HTTPS from the VPC",
+        allow_all_outbound=False,
+    )
+    vpc.add_interface_endpoint(
+        "MonitoringEndpoint",
+        service=ec2.InterfaceVpcEndpointAwsService.CLOUDWATCH_MONITORING,
+        private_dns_enabled=True,
+        security_groups=[monitoring_group],
+    )
     on_call = iam.Role(stack, "OnCall", assumed_by=iam.AccountRootPrincipal())
     access.grant_start_session(on_call)
     StackDriftAlarm(stack, "Drift")  # daily drift detection on this stack, an alarm when it drifted

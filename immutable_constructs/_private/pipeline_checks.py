@@ -30,6 +30,7 @@ _INTERFACES: dict[str, tuple[Any, str]] = {
     "execution_role": (iam.IRole, "an IAM role (iam.IRole)"),
 }
 _FLAGS = (
+    "install_cloudwatch_agent",
     "only_when_dependencies_updated",
     "image_tests",
     "image_scanning",

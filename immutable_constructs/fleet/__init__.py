@@ -4,6 +4,7 @@
   (:class:`FleetUpdate`, ``update.py``) replaces instances when the launch template changes;
 * :class:`BlueGreenFleet` (``blue_green.py``): the same launch kit, released by CodeDeploy
   blue/green deployments through a custom resource (handler in ``blue_green_handler/``);
+* :class:`FleetAlarmOptions` (``alarms.py``): the standard alarms' thresholds (and the dashboard);
 * :class:`FleetHealthCheck` (``health.py``): the application check both fleets gate on;
 * ``launch.py``: the launch template, instance role, agent policy, security group and image
   checks both fleets build from.
@@ -19,6 +20,7 @@ from typing import TYPE_CHECKING
 from .._private.lazy import lazy_exports
 
 if TYPE_CHECKING:
+    from .alarms import FleetAlarmOptions
     from .blue_green import BlueGreenFleet
     from .health import FleetHealthCheck
     from .immutable_fleet import ImmutableFleet
@@ -29,12 +31,13 @@ if TYPE_CHECKING:
 _MODULES = {
     "BlueGreenFleet": ".blue_green",
     "FLEET_TAG_KEY": ".launch",
+    "FleetAlarmOptions": ".alarms",
     "FleetHealthCheck": ".health",
     "FleetUpdate": ".update",
     "ImmutableFleet": ".immutable_fleet",
 }
 
-__all__ = ["BlueGreenFleet", "FleetHealthCheck", "FleetUpdate", "ImmutableFleet"]
+__all__ = ["BlueGreenFleet", "FleetAlarmOptions", "FleetHealthCheck", "FleetUpdate", "ImmutableFleet"]
 
 
 __getattr__, __dir__ = lazy_exports(globals(), _MODULES)

@@ -1,7 +1,6 @@
 """The release machinery of a :class:`BlueGreenFleet`: what CodeDeploy and the fleet's custom
 resource need, built in the fleet's scope with the construct ids the fleet always used.
 
-* :func:`rollback_alarms`: the target group alarms that stop and roll back a deployment;
 * :func:`codedeploy_service_role`: CodeDeploy's service role, allowed to launch the green fleet
   from the fleet's launch template (CodeDeploy User Guide, "Create a service role for CodeDeploy":
   ``AWSCodeDeployRole`` plus ``ec2:RunInstances``/``iam:PassRole`` for launch templates);
@@ -15,10 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from aws_cdk import Acknowledgment, ArnFormat, Duration, Stack, Validations
-from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_codedeploy as codedeploy
 from aws_cdk import aws_ec2 as ec2
-from aws_cdk import aws_elasticloadbalancingv2 as elbv2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
@@ -26,7 +23,7 @@ from aws_cdk import aws_stepfunctions as sfn
 from aws_cdk import custom_resources as cr
 from constructs import Construct
 
-from .._private.limits import alarm_description, iam_description, lambda_description
+from .._private.limits import iam_description, lambda_description
 from .._private.nag import acknowledge_wildcards
 from .._private.provider_framework import acknowledge_provider, depend_only_on_policies
 
@@ -42,34 +39,6 @@ class ReleaseParts:
     deployment_config: codedeploy.IServerDeploymentConfig
     instance_role: iam.IRole
     launch_template: ec2.LaunchTemplate
-
-
-def rollback_alarms(scope: Construct, target_group: elbv2.IApplicationTargetGroup) -> list[cloudwatch.Alarm]:
-    """The target group's unhealthy host count and 5xx count alarms (ids UnhealthyHostsAlarm, ServerErrorsAlarm)."""
-    path = scope.node.path
-    unhealthy = cloudwatch.Alarm(
-        scope,
-        "UnhealthyHostsAlarm",
-        alarm_description=alarm_description(f"{path}: a target of the fleet is unhealthy; rolls a release back"),
-        metric=target_group.metrics.unhealthy_host_count(period=Duration.minutes(1), statistic="Maximum"),
-        threshold=1,
-        evaluation_periods=3,
-        comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
-    )
-    server_errors = cloudwatch.Alarm(
-        scope,
-        "ServerErrorsAlarm",
-        alarm_description=alarm_description(f"{path}: the fleet answers 5xx; rolls a release back"),
-        metric=target_group.metrics.http_code_target(
-            elbv2.HttpCodeTarget.TARGET_5XX_COUNT, period=Duration.minutes(1), statistic="Sum"
-        ),
-        threshold=10,
-        evaluation_periods=2,
-        comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
-    )
-    return [unhealthy, server_errors]
 
 
 def codedeploy_service_role(scope: Construct, parts: ReleaseParts) -> tuple[iam.Role, iam.Policy]:

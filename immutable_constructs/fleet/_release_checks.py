@@ -28,6 +28,7 @@ def check_release(
     timeout: Duration,
     alarm_count: int,
     health_check: FleetHealthCheck | None,
+    standard_alarm_count: int = 4,
 ) -> None:
     """Record the problems of the release timing (it must fit in one custom resource call) and CodeDeploy's limits."""
     timeout_s = seconds(timeout)
@@ -93,11 +94,12 @@ def check_release(
             "shorten termination_wait or manual_reroute_wait, or keep_old_fleet=True",
         )
     problems.require(
-        alarm_count + 2 <= _MAX_ALARMS,
+        alarm_count + standard_alarm_count <= _MAX_ALARMS,
         "alarms",
         f"{alarm_count} alarms",
-        f"plus the 2 default alarms exceed CodeDeploy's limit of {_MAX_ALARMS} per deployment group",
-        "combine alarms with a CompositeAlarm",
+        f"plus the {standard_alarm_count} standard alarms exceed CodeDeploy's limit of {_MAX_ALARMS} per "
+        "deployment group",
+        "combine alarms with a CompositeAlarm, or pass alarm_options=FleetAlarmOptions(rollback=False)",
     )
     if health_check is not None:
         hc_s = seconds(health_check.timeout)

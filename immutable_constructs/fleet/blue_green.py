@@ -24,10 +24,12 @@ from aws_cdk import aws_s3_assets as s3_assets
 from constructs import Construct
 
 from .._private.subnets import select as select_subnets
+from ._agent import CODEDEPLOY_LOGS
 from ._checks import check_capacity, check_fleet, check_lifetime
-from ._release import ReleaseParts, codedeploy_service_role, deployment_provider, rollback_alarms
+from ._release import ReleaseParts, codedeploy_service_role, deployment_provider
 from ._release_checks import MAX_DEPLOYMENT_TIMEOUT, check_release
 from ._revision import install_health_check, revision_directory
+from .alarms import FleetAlarmOptions, check_observability, observe
 from .health import FleetHealthCheck
 from .launch import (
     DEFAULT_GRACE_PERIOD,
@@ -68,9 +70,9 @@ class BlueGreenFleet(Construct):
     What no prop turns off: the launch template of :class:`ImmutableFleet` (IMDSv2, no key
     pair, no public IP, encrypted gp3 root volume, scoped Session Manager and CloudWatch agent
     policy, the fleet's own log group); a new security group admits only the load balancer.
-    The AMI must contain the CodeDeploy agent (bake it into the image). CodeDeploy rolls back
-    on deployment failure and on alarms: the target group's unhealthy host count (>= 1 for 3
-    of 3 minutes) and target 5xx count (>= 10 a minute for 2 of 2 minutes), plus ``alarms``.
+    The AMI must contain the CodeDeploy and CloudWatch agents (bake them into the image). CodeDeploy
+    rolls back on deployment failure and on the standard alarms (``fleet.alarms``: unhealthy hosts,
+    target 5xx, CPU, agent silence; :class:`FleetAlarmOptions`), plus ``alarms``.
     Until ``termination_wait`` has passed, an alarm still rolls traffic back to the old fleet.
     Each prop's default is described with the prop below.
     """
@@ -106,6 +108,10 @@ class BlueGreenFleet(Construct):
         security_group: ec2.ISecurityGroup | None = None,
         user_data: ec2.UserData | None = None,
         log_retention: logs.RetentionDays | None = None,
+        log_paths: Sequence[str] | None = None,
+        metrics_namespace: str | None = None,
+        alarm_options: FleetAlarmOptions | None = None,
+        dashboard: bool | None = None,
     ) -> None:
         """Create the fleet, its CodeDeploy application and the custom resource that deploys it.
 
@@ -150,8 +156,15 @@ class BlueGreenFleet(Construct):
             but from the load balancer.
         :param user_data: user data to start from. Default: empty Linux user data.
         :param log_retention: retention of the fleet's log group. Default: one month.
+        :param log_paths: application log files (absolute, ``*`` allowed) shipped to the log group with the
+            system and CodeDeploy agent logs, a stream per instance and file. Default: none.
+        :param metrics_namespace: of the agent metrics. Default: ``ImmutableConstructs/<fleet unique id>``.
+        :param alarm_options: the standard alarms' thresholds; CodeDeploy rolls back on them.
+            Default: ``FleetAlarmOptions()``.
+        :param dashboard: a CloudWatch dashboard of alarms and agent metrics. Default: false.
         """
         super().__init__(scope, id)
+        given = {name: value for name, value in locals().items() if name not in ("self", "scope", "id", "__class__")}
         problems = check_fleet(
             self,
             durations=(
@@ -163,32 +176,14 @@ class BlueGreenFleet(Construct):
             ),
             flags=("keep_old_fleet",),
             types=_TYPES,
-            vpc=vpc,
-            machine_image=machine_image,
-            instance_type=instance_type,
-            target_group=target_group,
-            vpc_subnets=vpc_subnets,
-            min_capacity=min_capacity,
-            max_capacity=max_capacity,
-            desired_capacity=desired_capacity,
-            health_check=health_check,
-            deployment_config=deployment_config,
-            termination_wait=termination_wait,
-            keep_old_fleet=keep_old_fleet,
-            manual_reroute_wait=manual_reroute_wait,
-            alarms=alarms,
-            deployment_timeout=deployment_timeout,
-            application=application,
-            max_instance_lifetime=max_instance_lifetime,
-            health_check_grace_period=health_check_grace_period,
-            imds_hop_limit=imds_hop_limit,
-            root_volume_size=root_volume_size,
-            root_device_name=root_device_name,
-            volume_key=volume_key,
-            role=role,
-            security_group=security_group,
-            user_data=user_data,
-            log_retention=log_retention,
+            **given,
+        )
+        alarm_options = check_observability(
+            problems,
+            log_paths=log_paths,
+            metrics_namespace=metrics_namespace,
+            alarm_options=alarm_options,
+            dashboard=dashboard,
         )
         termination_wait = termination_wait if termination_wait is not None else _DEFAULT_TERMINATION_WAIT
         timeout = deployment_timeout or MAX_DEPLOYMENT_TIMEOUT
@@ -211,6 +206,7 @@ class BlueGreenFleet(Construct):
             manual_reroute_wait=manual_reroute_wait,
             timeout=timeout,
             alarm_count=len(extra_alarms),
+            standard_alarm_count=4 if alarm_options.rollback else 0,
             health_check=health_check,
         )
         check_lifetime(problems, max_instance_lifetime=lifetime, grace_period=grace)
@@ -242,6 +238,9 @@ class BlueGreenFleet(Construct):
             root_volume_size=root_volume_size,
             root_device_name=root_device_name,
             volume_key=volume_key,
+            log_paths=log_paths,
+            metrics_namespace=metrics_namespace,
+            extra_system_logs=CODEDEPLOY_LOGS,
             extra_statements=[
                 iam.PolicyStatement(
                     sid="CodeDeployAgentRevision",
@@ -275,8 +274,13 @@ class BlueGreenFleet(Construct):
         Tags.of(self.launch_template).add(self.instance_tag[0], self.instance_tag[1])
 
         # -- alarms that roll a deployment back, CodeDeploy, the handler ------------------------
-        self.unhealthy_hosts_alarm, self.server_errors_alarm = rollback_alarms(self, target_group)
-        all_alarms = [self.unhealthy_hosts_alarm, self.server_errors_alarm, *extra_alarms]
+        self.agent_config, self.metrics_namespace = launch.agent_config, launch.metrics_namespace
+        """The CloudWatch agent configuration's SSM parameter and the agent metrics' namespace."""
+        standard, self.dashboard = observe(self, launch.metrics_namespace, [target_group], alarm_options, dashboard)
+        self.alarms: list[cloudwatch.Alarm] = standard.all
+        """The standard alarms: the target group's unhealthy hosts and 5xx, CPU, agent silence."""
+        self.unhealthy_hosts_alarm, self.server_errors_alarm = standard.first_target_group
+        all_alarms = [*(self.alarms if alarm_options.rollback else []), *extra_alarms]
         self._deployment_config = deployment_config or codedeploy.ServerDeploymentConfig.ONE_AT_A_TIME
         self.application = application or codedeploy.ServerApplication(self, "Application")
         """The CodeDeploy server application (the one given as ``application``, or the fleet's own)."""

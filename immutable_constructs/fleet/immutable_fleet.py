@@ -13,6 +13,7 @@ from collections.abc import Sequence
 import jsii
 from aws_cdk import Annotations, Duration, Tags
 from aws_cdk import aws_autoscaling as autoscaling
+from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_elasticloadbalancingv2 as elbv2
 from aws_cdk import aws_iam as iam
@@ -23,6 +24,7 @@ from constructs import Construct
 
 from .._private.validation import Problems
 from ._checks import check_capacity, check_fleet, check_lifetime, seconds
+from .alarms import FleetAlarmOptions, check_observability, observe
 from .health import FleetHealthCheck
 from .launch import (
     DEFAULT_GRACE_PERIOD,
@@ -48,7 +50,8 @@ class ImmutableFleet(Construct):
     required, no key pair, no public IP address, detailed monitoring and an encrypted gp3
     root volume; private subnets only; an instance role with a scoped Session Manager policy
     (not ``AmazonSSMManagedInstanceCore``, which grants ``ssm:GetParameter*`` on every
-    parameter) and CloudWatch agent permissions for the fleet's own log group; a new
+    parameter) and CloudWatch agent permissions for the fleet's own log group, namespace and
+    agent configuration, which user data starts the agent from (the AMI must contain it); a new
     security group has no ingress rule (nobody logs in: use Session Manager). Creation and
     updates wait for every new instance's signal, sent once user data ran and
     ``health_check`` passed. Instances are regenerated after ``max_instance_lifetime`` by
@@ -86,6 +89,10 @@ class ImmutableFleet(Construct):
         log_retention: logs.RetentionDays | None = None,
         log_key: kms.IKey | None = None,
         notification_topic: sns.ITopic | None = None,
+        log_paths: Sequence[str] | None = None,
+        metrics_namespace: str | None = None,
+        alarm_options: FleetAlarmOptions | None = None,
+        dashboard: bool | None = None,
     ) -> None:
         """Create the fleet.
 
@@ -127,6 +134,16 @@ class ImmutableFleet(Construct):
         :param log_key: KMS key for the fleet's log group. Default: CloudWatch Logs' own encryption.
         :param notification_topic: SNS topic that receives every scaling event (launch,
             terminate, and their errors), so replacements are visible. Default: none.
+        :param log_paths: application log files (absolute paths, ``*`` globs allowed) the CloudWatch agent
+            ships to the fleet's log group, one stream per instance and file, next to the system logs.
+            Default: none (system logs only: ``/var/log/messages``, cloud-init's, the SSM and CloudWatch agents').
+        :param metrics_namespace: the CloudWatch namespace of the agent's memory, disk and CPU metrics; the
+            instance role may put metrics into this namespace only. Default: ``ImmutableConstructs/<the
+            fleet's unique id>``.
+        :param alarm_options: thresholds of the standard alarms (``fleet.alarms``) and whether an instance
+            refresh rolls back on them. Default: ``FleetAlarmOptions()`` (see its defaults).
+        :param dashboard: create a CloudWatch dashboard of the alarms and agent metrics (``fleet.dashboard``).
+            Default: false.
         """
         super().__init__(scope, id)
         problems = check_fleet(
@@ -156,6 +173,13 @@ class ImmutableFleet(Construct):
             log_retention=log_retention,
             log_key=log_key,
             notification_topic=notification_topic,
+        )
+        alarm_options = check_observability(
+            problems,
+            log_paths=log_paths,
+            metrics_namespace=metrics_namespace,
+            alarm_options=alarm_options,
+            dashboard=dashboard,
         )
         update = update or FleetUpdate.replacing()
         min_cap = DEFAULT_MIN_CAPACITY if min_capacity is None else min_capacity
@@ -189,6 +213,16 @@ class ImmutableFleet(Construct):
             "only applies to the security group the fleet creates, but security_group was given",
             "configure egress on your security group, or drop security_group",
         )
+        if alarm_options.rollback and isinstance(update, FleetUpdate) and update.kind == "instance_refresh":
+            own = len(update.options.get("alarms") or [])
+            standard_count = 2 * len(target_groups or ()) + 2
+            problems.require(
+                own + standard_count <= 10,
+                "update.alarms",
+                f"{own} alarms",
+                f"plus the fleet's {standard_count} standard alarms exceed the instance refresh's limit of 10",
+                "combine alarms with a CompositeAlarm, or pass alarm_options=FleetAlarmOptions(rollback=False)",
+            )
         subnets = select_private_subnets(problems, vpc, vpc_subnets)
         image_config = check_image(self, problems, machine_image)
         problems.raise_if_any()
@@ -214,6 +248,8 @@ class ImmutableFleet(Construct):
             root_volume_size=root_volume_size,
             root_device_name=root_device_name,
             volume_key=volume_key,
+            log_paths=log_paths,
+            metrics_namespace=metrics_namespace,
         )
         self.log_group = launch.log_group
         """The fleet's log group; the instance role may write to it (CloudWatch agent)."""
@@ -226,6 +262,16 @@ class ImmutableFleet(Construct):
         """The fleet's user data; it ends with the health check and the success signal."""
         self.launch_template = launch.launch_template
         """The launch template; each change makes a new version, which the update policy rolls out."""
+        self.agent_config = launch.agent_config
+        """The SSM parameter with the CloudWatch agent configuration the hosts start their agent from."""
+        self.metrics_namespace: str = launch.metrics_namespace
+        """The CloudWatch namespace of the agent's metrics (memory, disk, CPU)."""
+
+        groups = list(target_groups or ())
+        standard, self.dashboard = observe(self, self.metrics_namespace, groups, alarm_options, dashboard)
+        self.alarms: list[cloudwatch.Alarm] = standard.all
+        """The standard alarms: unhealthy hosts and 5xx per target group, CPU, agent silence."""
+        rollback_alarms = self.alarms if alarm_options.rollback else []
 
         self.auto_scaling_group = autoscaling.AutoScalingGroup(
             self,
@@ -239,7 +285,7 @@ class ImmutableFleet(Construct):
             max_instance_lifetime=max_instance_lifetime,
             min_healthy_percentage=100,
             max_healthy_percentage=200,
-            update_policy=update._render(in_service=in_service, grace_period=grace_period),
+            update_policy=update._render(in_service=in_service, grace_period=grace_period, alarms=rollback_alarms),
             signals=autoscaling.Signals.wait_for_all(timeout=signal_timeout) if signals else None,
             health_checks=autoscaling.HealthChecks.ec2(grace_period=grace_period),
             group_metrics=[autoscaling.GroupMetrics.all()],
@@ -284,7 +330,8 @@ class ImmutableFleet(Construct):
         """Register the fleet with an ALB target group and switch to ELB health checks.
 
         The load balancer's security group is allowed to reach the fleet on the target
-        port; no other ingress is added.
+        port; no other ingress is added. The standard alarms (``alarms``) cover the target
+        groups given as ``target_groups`` only.
         """
         self.auto_scaling_group.attach_to_application_target_group(target_group)
         cfn_group = self.auto_scaling_group.node.default_child

@@ -1,10 +1,11 @@
 """The launch kit both fleets build their instances from, each part in one place.
 
 :func:`build_launch` makes the fleet's log group, instance role and scoped agent policy,
-security group, user data and launch template (IMDSv2, no key pair, no public IP, encrypted
-gp3 root volume); :func:`check_image` and :func:`select_private_subnets` check what the
-fleet launches and where. :class:`ImmutableFleet` and :class:`BlueGreenFleet` add what
-differs (an Auto Scaling group and its update policy; CodeDeploy and its custom resource).
+CloudWatch agent configuration (``_agent.py``), security group, user data and launch template
+(IMDSv2, no key pair, no public IP, encrypted gp3 root volume); :func:`check_image` and
+:func:`select_private_subnets` check what the fleet launches and where. :class:`ImmutableFleet`
+and :class:`BlueGreenFleet` add what differs (an Auto Scaling group and its update policy;
+CodeDeploy and its custom resource).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
+from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
 from .._private import tags
@@ -27,6 +29,8 @@ from .._private.limits import iam_description
 from .._private.nag import acknowledge_wildcards
 from .._private.subnets import select as select_subnets
 from .._private.validation import Problems, is_unresolved
+from .._private.warnings import warn
+from ._agent import add_agent, default_namespace
 
 #: The tag every instance of a fleet carries; SessionManagerAccess scopes operator access with it.
 FLEET_TAG_KEY = tags.FLEET
@@ -54,6 +58,8 @@ class Launch:
     security_group: ec2.ISecurityGroup
     user_data: ec2.UserData
     launch_template: ec2.LaunchTemplate
+    agent_config: ssm.StringParameter
+    metrics_namespace: str
 
 
 def fleet_tag(scope: Construct) -> tuple[str, str]:
@@ -80,16 +86,30 @@ def build_launch(
     root_volume_size: int | None,
     root_device_name: str | None,
     volume_key: kms.IKey | None,
+    log_paths: Sequence[str] | None = None,
+    metrics_namespace: str | None = None,
+    extra_system_logs: Sequence[str] = (),
     extra_statements: Sequence[iam.PolicyStatement] = (),
 ) -> Launch:
-    """The fleet's log group, role, agent policy, security group, user data and launch template.
+    """The fleet's log group, role, agent policy and configuration, security group, user data and launch template.
 
     ``what`` names the fleet in the role's description (``immutable fleet``); ``extra_statements``
-    are added to the agent policy (the CodeDeploy agent's revision download).
+    are added to the agent policy (the CodeDeploy agent's revision download); ``extra_system_logs``
+    are shipped with the system logs (the CodeDeploy agent's).
     """
     stack = Stack.of(scope)
     log_group = logs.LogGroup(
         scope, "LogGroup", retention=log_retention or DEFAULT_LOG_RETENTION, encryption_key=log_key
+    )
+    namespace = metrics_namespace or default_namespace(scope)
+    user_data = user_data or image_config.user_data or ec2.UserData.for_linux()
+    agent_config = add_agent(
+        scope,
+        user_data,
+        log_group=log_group,
+        namespace=namespace,
+        log_paths=list(log_paths or ()),
+        extra_system_logs=extra_system_logs,
     )
     instance_role: iam.IRole = role or iam.Role(
         scope,
@@ -97,13 +117,17 @@ def build_launch(
         assumed_by=iam.ServicePrincipal("ec2.amazonaws.com"),
         description=iam_description(f"Instance role of the {what} {scope.node.path}"),
     )
-    agent_policy = iam.Policy(scope, "AgentPolicy", statements=[*agent_statements(stack, log_group), *extra_statements])
+    agent_policy = iam.Policy(
+        scope,
+        "AgentPolicy",
+        statements=[*agent_statements(stack, log_group, namespace, agent_config), *extra_statements],
+    )
     agent_policy.attach_to_role(instance_role)
     acknowledge_wildcards(
         agent_policy,
         {
             "*": "ssmmessages channel actions and ec2:DescribeTags/DescribeVolumes support no resource-level "
-            "permissions; cloudwatch:PutMetricData is limited to the CWAgent namespace by condition.",
+            "permissions; cloudwatch:PutMetricData is limited to the fleet's own namespace by condition.",
             instance_arn(stack): "ssm:UpdateInstanceInformation is scoped to this account's instances: "
             "the instance ids of an Auto Scaling group are not known in advance.",
             f"{log_group.log_group_arn}:*": "the CloudWatch agent writes to log streams it creates in the "
@@ -117,7 +141,6 @@ def build_launch(
         description=security_group_description,
         allow_all_outbound=allow_all_outbound,
     )
-    user_data = user_data or image_config.user_data or ec2.UserData.for_linux()
     if volume_key is not None:
         grant_volume_key(scope, volume_key)
     launch_template = ec2.LaunchTemplate(
@@ -147,11 +170,21 @@ def build_launch(
             )
         ],
     )
-    return Launch(log_group, instance_role, agent_policy, security_group, user_data, launch_template)
+    return Launch(
+        log_group, instance_role, agent_policy, security_group, user_data, launch_template, agent_config, namespace
+    )
 
 
-def agent_statements(stack: Stack, log_group: logs.ILogGroup) -> list[iam.PolicyStatement]:
-    """The scoped Session Manager and CloudWatch agent permissions of a fleet's instance role."""
+def agent_statements(
+    stack: Stack, log_group: logs.ILogGroup, namespace: str, agent_config: ssm.IStringParameter
+) -> list[iam.PolicyStatement]:
+    """The scoped Session Manager and CloudWatch agent permissions of a fleet's instance role.
+
+    The agent reads its configuration from ``agent_config`` (``fetch-config -c ssm:<name>``), writes to
+    the fleet's log group and puts metrics into the fleet's ``namespace`` only (CloudWatch User Guide,
+    "Create IAM roles and users for use with the CloudWatch agent"; the ``cloudwatch:namespace``
+    condition key: "Using condition keys to limit access to CloudWatch namespaces").
+    """
     instance_arn_ = instance_arn(stack)
     return [
         iam.PolicyStatement(
@@ -178,7 +211,12 @@ def agent_statements(stack: Stack, log_group: logs.ILogGroup) -> list[iam.Policy
             sid="CloudWatchAgentMetrics",
             actions=["cloudwatch:PutMetricData"],
             resources=["*"],
-            conditions={"StringEquals": {"cloudwatch:namespace": "CWAgent"}},
+            conditions={"StringEquals": {"cloudwatch:namespace": namespace}},
+        ),
+        iam.PolicyStatement(
+            sid="CloudWatchAgentConfiguration",
+            actions=["ssm:GetParameter"],
+            resources=[agent_config.parameter_arn],
         ),
         iam.PolicyStatement(
             sid="CloudWatchAgentDimensions",
@@ -281,4 +319,22 @@ def check_image(scope: Construct, problems: Problems, machine_image: ec2.IMachin
                 "(what MachineImage.latest_amazon_linux2023() and from_ssm_parameter() do), so any deploy "
                 f"can roll the fleet to a different AMI. Pin a version in the template: {pin}.",
             )
+            _warn_if_stock_image(scope, name if isinstance(name, str) else "")
+    if isinstance(image_id, str) and not is_unresolved(image_id):
+        _warn_if_stock_image(scope, image_id)
     return config
+
+
+def _warn_if_stock_image(scope: Construct, source: str) -> None:
+    """AWS's public AMIs (``/aws/service/...`` parameters) have no CloudWatch agent, and the user data
+    fails the boot without it (fleet/_agent.py): say so at synth instead of at the first launch."""
+    if "/aws/service/" not in source:
+        return
+    warn(
+        scope,
+        "immutable-constructs:stockImageWithoutAgent",
+        f"machine_image comes from AWS's public parameter ({source}); AWS's Amazon Linux AMIs do not include "
+        "the CloudWatch agent, and the fleet's user data fails the boot without it, so every launch fails. "
+        "Build the image with GoldenImagePipeline (it installs amazon-cloudwatch-agent-linux by default) or "
+        "bake the agent into your image.",
+    )

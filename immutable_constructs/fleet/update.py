@@ -116,7 +116,9 @@ class FleetUpdate:
         :param checkpoint_percentages: ascending, unique, 1..100, last one 100. Default: none.
         :param checkpoint_delay: wait at each checkpoint. Default: 1 hour when checkpoints are set.
         :param bake_time: wait after the refresh before CloudFormation calls it done. Default: 0.
-        :param alarms: alarms that fail (and so roll back) the refresh. Default: none.
+        :param alarms: more alarms that fail (and so roll back) the refresh, with the fleet's standard
+            alarms (``fleet.alarms``, unless ``alarm_options=FleetAlarmOptions(rollback=False)``). At most 10
+            in all. Default: none.
 
         Health is judged by the group's health checks (ELB when attached to a target
         group) after the warmup, not by ``cfn-signal`` (an instance refresh does not wait
@@ -166,8 +168,10 @@ class FleetUpdate:
     def _validate(self, problems: Problems, *, max_capacity: int, in_service: int, signal_timeout: Duration) -> None:
         """Record the problems of the options against the fleet's capacity and signal timeout."""
 
-    def _render(self, *, in_service: int, grace_period: Duration) -> autoscaling.UpdatePolicy:
-        """The group's update policy."""
+    def _render(
+        self, *, in_service: int, grace_period: Duration, alarms: Sequence[cloudwatch.IAlarm] = ()
+    ) -> autoscaling.UpdatePolicy:
+        """The group's update policy; ``alarms`` are the fleet's rollback alarms (an instance refresh uses them)."""
         raise NotImplementedError
 
 
@@ -175,7 +179,9 @@ class FleetUpdate:
 class _Replacing(FleetUpdate):
     kind: ClassVar[str] = "replacing"
 
-    def _render(self, *, in_service: int, grace_period: Duration) -> autoscaling.UpdatePolicy:
+    def _render(
+        self, *, in_service: int, grace_period: Duration, alarms: Sequence[cloudwatch.IAlarm] = ()
+    ) -> autoscaling.UpdatePolicy:
         return autoscaling.UpdatePolicy.replacing_update()
 
 
@@ -224,7 +230,9 @@ class _Rolling(FleetUpdate):
                 "use at most Duration.hours(1) with FleetUpdate.rolling, or FleetUpdate.replacing()",
             )
 
-    def _render(self, *, in_service: int, grace_period: Duration) -> autoscaling.UpdatePolicy:
+    def _render(
+        self, *, in_service: int, grace_period: Duration, alarms: Sequence[cloudwatch.IAlarm] = ()
+    ) -> autoscaling.UpdatePolicy:
         return autoscaling.UpdatePolicy.rolling_update(
             max_batch_size=self.max_batch_size or 1,
             min_instances_in_service=in_service
@@ -303,7 +311,11 @@ class _InstanceRefresh(FleetUpdate):
                 "combine alarms with a CompositeAlarm",
             )
 
-    def _render(self, *, in_service: int, grace_period: Duration) -> autoscaling.UpdatePolicy:
+    def _render(
+        self, *, in_service: int, grace_period: Duration, alarms: Sequence[cloudwatch.IAlarm] = ()
+    ) -> autoscaling.UpdatePolicy:
+        # The fleet's standard alarms first, then the strategy's own: any of them fails (and rolls back) the refresh.
+        all_alarms = [*alarms, *(a for a in self.alarms or () if a not in alarms)]
         return autoscaling.UpdatePolicy.instance_refresh(
             strategy=autoscaling.InstanceRefreshStrategy.ROLLING,
             min_healthy_percentage=self._low,
@@ -312,6 +324,6 @@ class _InstanceRefresh(FleetUpdate):
             checkpoint_percentages=self.checkpoint_percentages,
             checkpoint_delay=self.checkpoint_delay,
             bake_time=self.bake_time,
-            alarms=self.alarms,
+            alarms=all_alarms or None,
             skip_matching=True,
         )

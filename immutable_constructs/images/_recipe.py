@@ -28,6 +28,21 @@ from .sources import ImageComponent, ParentImage
 
 WARN_UNPINNED_COMPONENT = "immutable-constructs:unpinnedManagedComponent"
 
+#: The AWS-managed Image Builder component that installs the CloudWatch agent (name, pinned version):
+#: ``arn:<partition>:imagebuilder:<region>:aws:component/amazon-cloudwatch-agent-linux/1.0.1`` (EC2 Image
+#: Builder User Guide, "AWS managed components"; ``aws imagebuilder list-components --owner Amazon``
+#: lists its versions). The fleets' user data starts the agent it installs (fleet/_agent.py).
+CLOUDWATCH_AGENT_COMPONENT = ("amazon-cloudwatch-agent-linux", "1.0.1")
+
+
+def with_cloudwatch_agent(components: Sequence[ImageComponent]) -> list[ImageComponent]:
+    """``components`` plus the AWS-managed CloudWatch agent component at the end, unless one is listed already."""
+    name, version = CLOUDWATCH_AGENT_COMPONENT
+    listed = list(components)  # checked by check_pipeline before the recipe is built
+    if any(c.is_managed and c.name == name for c in listed):
+        return listed
+    return [*listed, ImageComponent.from_aws_managed(name, version)]
+
 
 @dataclass(frozen=True)
 class Recipe:

@@ -35,7 +35,7 @@ from ._lifecycle import build_lifecycle
 from ._names import FindingSeverity, physical_prefix
 from ._notifications import create_topic, image_arn_prefix, notify_builds
 from ._promotion import build_promotion
-from ._recipe import build_recipe
+from ._recipe import build_recipe, with_cloudwatch_agent
 from .catalog import AmiCatalog
 from .sources import ImageComponent, ParentImage
 
@@ -49,6 +49,9 @@ class GoldenImagePipeline(Construct):
     :param image_line: the catalog line this pipeline builds. Default: the catalog's first line.
     :param parent_image: what the recipe starts from (:class:`ParentImage`). Required.
     :param components: the build/test steps, in order (:class:`ImageComponent`). At least one.
+    :param install_cloudwatch_agent: append the AWS-managed component ``amazon-cloudwatch-agent-linux``
+        (pinned at version 1.0.1) unless ``components`` already lists it, so the fleets' user data can
+        start the agent from their SSM configuration. Default ``True``.
     :param vpc: where build instances run. Required: builds run in a private subnet of it.
     :param vpc_subnets: which subnets; the first selected subnet is used. Default: private with
         egress (build instances need to reach Image Builder, SSM and package repositories).
@@ -144,6 +147,7 @@ class GoldenImagePipeline(Construct):
         terminate_on_failure: bool = True,
         build_on_deploy: bool = False,
         execution_role: iam.IRole | None = None,
+        install_cloudwatch_agent: bool = True,
     ) -> None:
         super().__init__(scope, id)
         line, subnet_id, schedule_expression = check_pipeline(self, props_of(locals()))
@@ -163,7 +167,7 @@ class GoldenImagePipeline(Construct):
             version=version,
             key=self.key,
             parent_image=parent_image,
-            components=components,
+            components=with_cloudwatch_agent(components) if install_cloudwatch_agent else components,
             root_device_name=root_device_name,
             root_volume_size=root_volume_size,
             data_volumes=data_volumes,
