@@ -8,7 +8,12 @@
    ``/images/<line>/stable`` at run time.
 2. ``ImmutableReference``: a VPC, an internet-facing ALB, the web fleet (``ImmutableFleet``)
    and the API fleet (``BlueGreenFleet``, on ``/api/*``), both reachable only through Session
-   Manager, pinned to promoted image versions.
+   Manager, pinned to promoted image versions. A host someone opened a session on is replaced
+   an hour after the session ended (``SessionManagerAccess`` watches every fleet added).
+
+Drift cannot survive: each stack has a ``StackDriftAlarm`` (daily CloudFormation drift detection,
+an alarm to an encrypted SNS topic when the stack drifted); the service stack's topic also gets the
+tainted-host alarms (a touched host not replaced in time, a failed run).
 
 The pins live in git: ``cdk.json`` holds ``"images.web.stable": N`` and
 ``"images.api.stable": N`` under ``context``. Releasing an image is a one-line pull request
@@ -28,6 +33,7 @@ import sys
 from typing import Any
 
 from aws_cdk import Acknowledgment, App, CfnOutput, CfnResource, Duration, Environment, Stack, Validations
+from aws_cdk import aws_cloudwatch_actions as cw_actions
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_elasticloadbalancingv2 as elbv2
 from aws_cdk import aws_iam as iam
@@ -46,6 +52,7 @@ from immutable_constructs import (
     ImmutableFleet,
     ParentImage,
     SessionManagerAccess,
+    StackDriftAlarm,
     ValidationError,
 )
 from immutable_constructs.nag import ImmutableInfrastructureChecks
@@ -197,6 +204,8 @@ class ReferenceImagesStack(Stack):
                 ],
                 source_revision=source_revision,
             )
+        # Daily drift detection on this stack: a console change to a pipeline or the catalog alarms.
+        StackDriftAlarm(self, "Drift")
 
 
 class ReferenceStack(Stack):
@@ -357,6 +366,13 @@ class ReferenceStack(Stack):
             log_paths=NGINX_LOGS,
         )
         access.add_fleet(api)
+        # Daily drift detection on this stack; its encrypted topic (which CloudWatch alarms may publish to)
+        # also gets the tainted-host alarms: a touched host still serving after its grace period, a failed run.
+        drift = StackDriftAlarm(self, "Drift")
+        tainted = access.tainted_hosts  # created by add_fleet, watching both fleets
+        if tainted is not None:
+            for alarm in (tainted.alarm, tainted.errors_alarm):
+                alarm.add_alarm_action(cw_actions.SnsAction(drift.topic))
         CfnOutput(self, "ApiImageParameter", value=f"{API_IMAGE_PARAMETER}:{api_image.version}")
 
         CfnOutput(self, "Url", value=f"http://{alb.load_balancer_dns_name}/")

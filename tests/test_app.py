@@ -249,3 +249,74 @@ def test_immutable_infrastructure_checks_pass_on_the_reference_app(reference_app
     # The same templates judged directly: nothing, so the empty report is not a pack that never ran.
     pack = ImmutableInfrastructureChecks()
     assert [f for template in reference_app.templates.values() for f in pack.check_template(template)] == []
+
+
+# -- issue 12: no host a human touched stays in service -------------------------------------------------
+
+
+def fleet_tag_values(app: Synthesized) -> set[str]:
+    """The fleet tag value of every fleet of the app (Auto Scaling groups and blue/green fleets)."""
+    found = {
+        tag["Value"]
+        for group in app.resources("AWS::AutoScaling::AutoScalingGroup").values()
+        for tag in group["Properties"].get("Tags", [])
+        if tag["Key"] == "immutable-constructs:fleet"
+    }
+    found |= {r["Properties"]["FleetTagValue"] for r in app.resources("Custom::ImmutableBlueGreenFleet").values()}
+    return found
+
+
+def replaced_fleets(app: Synthesized) -> set[str]:
+    """The fleet tag values a tainted-host function replaces the tainted hosts of."""
+    return {
+        value
+        for function in app.resources("AWS::Lambda::Function").values()
+        for variables in [function["Properties"].get("Environment", {}).get("Variables", {})]
+        if variables.get("FLEET_TAG_KEY") == "immutable-constructs:fleet"
+        for value in json.loads(variables["FLEET_TAG_VALUES"])
+    }
+
+
+def test_every_fleet_of_every_app_is_watched_for_tainted_hosts(
+    reference_app: Synthesized, examples: dict[str, Synthesized]
+) -> None:
+    service = reference_app.templates["ImmutableReference"]["Resources"]
+    assert "SessionAccessTaintedHostsFunction" in "".join(service), "created by SessionManagerAccess in app.py"
+    assert len(fleet_tag_values(reference_app)) == 2, "the web fleet and the API fleet"
+    for app in all_apps(reference_app, examples):
+        fleets = fleet_tag_values(app)
+        assert fleets <= replaced_fleets(app), f"{app.name}: {sorted(fleets - replaced_fleets(app))} not watched"
+
+
+def test_every_example_passes_the_immutable_infrastructure_checks(examples: dict[str, Synthesized]) -> None:
+    from immutable_constructs.nag import ImmutableInfrastructureChecks
+
+    pack = ImmutableInfrastructureChecks()
+    for app in examples.values():
+        findings = [f"{f.rule_id} {f.logical_id}" for t in app.templates.values() for f in pack.check_template(t)]
+        assert findings == [], app.name
+
+
+def test_every_stack_of_every_app_alarms_on_its_own_drift(
+    reference_app: Synthesized, examples: dict[str, Synthesized]
+) -> None:
+    for app in all_apps(reference_app, examples):
+        for stack_name, template in app.templates.items():
+            watched = {
+                json.dumps(r["Properties"].get("Dimensions"))
+                for r in template["Resources"].values()
+                if r["Type"] == "AWS::CloudWatch::Alarm"
+                and r["Properties"].get("Namespace") == "ImmutableConstructs/StackDrift"
+                and r["Properties"].get("AlarmActions")
+            }
+            own = json.dumps([{"Name": "StackName", "Value": stack_name}])
+            assert own in watched, f"{app.name}/{stack_name}: no StackDriftAlarm on its own stack ({watched})"
+
+
+def test_the_tainted_host_alarms_of_the_reference_app_notify_the_drift_topic(reference_app: Synthesized) -> None:
+    service = reference_app.templates["ImmutableReference"]["Resources"]
+    (topic,) = [k for k, r in service.items() if r["Type"] == "AWS::SNS::Topic" and k.startswith("Drift")]
+    tainted = {k: r for k, r in service.items() if k.startswith("SessionAccessTaintedHosts") and "Alarm" in k}
+    assert len(tainted) == 2, sorted(tainted)  # the overdue alarm and the errors alarm
+    for alarm in tainted.values():
+        assert alarm["Properties"]["AlarmActions"] == [{"Ref": topic}]

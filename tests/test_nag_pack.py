@@ -29,6 +29,7 @@ PINNED_RULE_IDS = [
     "IMM-REP3",
     "IMM-REP4",
     "IMM-REP5",
+    "IMM-REP6",
     "IMM-IMG1",
     "IMM-IMG2",
     "IMM-IMG3",
@@ -54,7 +55,10 @@ def test_rule_ids_are_pinned() -> None:
     assert pack.rule_ids == PINNED_RULE_IDS
     assert pack.name == "ImmutableInfrastructureChecks"
     assert pack.version.count(".") == 2
-    assert {r.id: r.severity.value for r in RULES if r.severity.value == "warning"} == {"IMM-IMG2": "warning"}
+    assert {r.id: r.severity.value for r in RULES if r.severity.value == "warning"} == {
+        "IMM-IMG2": "warning",
+        "IMM-REP6": "warning",
+    }
 
 
 def test_unknown_rule_ids_are_refused() -> None:

@@ -8,6 +8,7 @@ need no construct (intrinsics, port ranges, secret false positives) are plain te
 from __future__ import annotations
 
 import base64
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,6 +22,7 @@ from aws_cdk import (
     CustomResource,
     Duration,
     Stack,
+    Tags,
 )
 from aws_cdk import aws_autoscaling as autoscaling
 from aws_cdk import aws_codedeploy as codedeploy
@@ -66,6 +68,28 @@ def expect(construct: IConstruct, *, bad: set[str] | None = None, good: set[str]
     stack = Stack.of(element)
     CASES.append(
         Case(element.node.path, stack.stack_name, stack.resolve(element.logical_id), bad or set(), good or set())
+    )
+
+
+FLEET_TAG = "immutable-constructs:fleet"
+
+
+def tainted_host_function(stack: Stack, *, replaced: list[str], tag_only: list[str]) -> lambda_.CfnFunction:
+    """What IMM-REP6 reads of a TaintedHostReplacement: its function's environment."""
+    return lambda_.CfnFunction(
+        stack,
+        "TaintedHostFunction",
+        role="arn:aws:iam::123456789012:role/taint",
+        runtime="python3.13",
+        handler="index.handler",
+        code=lambda_.CfnFunction.CodeProperty(zip_file="def handler(event, context):\n    return None\n"),
+        environment=lambda_.CfnFunction.EnvironmentProperty(
+            variables={
+                "FLEET_TAG_KEY": FLEET_TAG,
+                "FLEET_TAG_VALUES": json.dumps(replaced),
+                "TAG_ONLY_FLEET_TAG_VALUES": json.dumps(tag_only),
+            }
+        ),
     )
 
 
@@ -189,6 +213,14 @@ def build_bad(stack: Stack, vpc: ec2.IVpc) -> None:
         auto_scaling_replacing_update=CfnAutoScalingReplacingUpdate(will_replace=False)
     )
     expect(not_replacing, bad={"IMM-REP1"})
+    # IMM-REP6: a fleet no tainted-host function watches, and one whose replacement is turned off
+    for name in ("Unwatched", "OptedOut"):
+        group = autoscaling.AutoScalingGroup(
+            stack, name, vpc=vpc, launch_template=template, update_policy=autoscaling.UpdatePolicy.replacing_update()
+        )
+        Tags.of(group).add(FLEET_TAG, name)
+        expect(group, bad={"IMM-REP6"})
+    tainted_host_function(stack, replaced=[], tag_only=["OptedOut"])
     expect(
         ec2.Instance(
             stack, "Pet", vpc=vpc, instance_type=ec2.InstanceType("t3.small"),
@@ -340,6 +372,12 @@ def build_good(stack: Stack, vpc: ec2.IVpc) -> None:
         ),
         good={"IMM-REP1"},
     )  # fmt: skip
+    watched = autoscaling.AutoScalingGroup(
+        stack, "Watched", vpc=vpc, launch_template=template, update_policy=autoscaling.UpdatePolicy.replacing_update()
+    )
+    Tags.of(watched).add(FLEET_TAG, "Watched")
+    expect(watched, good={"IMM-REP6"})
+    tainted_host_function(stack, replaced=["Watched"], tag_only=[])
     expect(
         autoscaling.AutoScalingGroup(
             stack, "Refresh", vpc=vpc, launch_template=template,

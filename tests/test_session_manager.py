@@ -253,7 +253,7 @@ def test_session_log_bucket_is_encrypted_versioned_private_ssl_only_and_retained
 
 def test_log_group_is_encrypted_retained_for_one_year(built: Built) -> None:
     stack = built.isolated
-    group = only(built.templates["Isolated"], "AWS::Logs::LogGroup")
+    group = only(built.templates["Isolated"], "AWS::Logs::LogGroup", "SessionsLogGroup")
     assert group["DeletionPolicy"] == "Retain"
     assert group["Properties"]["RetentionInDays"] == 365
     assert group["Properties"]["KmsKeyId"] == {"Fn::GetAtt": [logical_id(stack, built.access.key), "Arn"]}

@@ -161,6 +161,65 @@ def vpc_stack() -> tuple[Stack, ImmutableFleet, BlueGreenFleet]:
     return stack, web, api
 
 
+def environment(template: dict[str, Any]) -> dict[str, Any]:
+    variables: dict[str, Any] = only(template, "AWS::Lambda::Function", "TaintFunction")["Properties"]["Environment"][
+        "Variables"
+    ]
+    return variables
+
+
+def test_a_tag_only_fleet_is_tagged_but_its_groups_are_never_reported_unhealthy(
+    vpc_stack: tuple[Stack, ImmutableFleet, BlueGreenFleet],
+) -> None:
+    stack, web, api = vpc_stack
+    taint = TaintedHostReplacement(stack, "Taint", fleets=[web], tag_only_fleets=[api])
+    template = template_json(stack)
+    env = environment(template)
+    assert json.loads(env["FLEET_TAG_VALUES"]) == [web.instance_tag[1]]
+    assert json.loads(env["TAG_ONLY_FLEET_TAG_VALUES"]) == [api.instance_tag[1]]
+    config = index.Config.from_environment(env)
+    assert config.replaces(web.instance_tag[1]) and not config.replaces(api.instance_tag[1])
+    found = statements(template)
+    tagged = found["TagTaintedHosts"]["Condition"]["StringEquals"]["aws:ResourceTag/immutable-constructs:fleet"]
+    assert tagged == sorted([web.instance_tag[1], api.instance_tag[1]]), "both fleets' hosts are tagged"
+    assert found["ReplaceTaintedHosts"]["Condition"] == {
+        "StringEquals": {"autoscaling:ResourceTag/immutable-constructs:fleet": [web.instance_tag[1]]}
+    }, "only the replaced fleet's groups may be told an instance is unhealthy"
+    assert (taint.fleets, taint.tag_only_fleets) == ([web], [api])
+    assert (taint.replaces(web), taint.replaces(api)) == (True, False)
+
+
+def test_with_only_tag_only_fleets_there_is_no_replace_permission_until_a_fleet_is_replaced() -> None:
+    stack = Stack(App(), "TagOnly")
+    web, api, _ = fleets(stack)
+    taint = TaintedHostReplacement(stack, "Taint", tag_only_fleets=[api])
+    assert taint.replaces(web) is None
+    template = template_json(stack)
+    assert "ReplaceTaintedHosts" not in statements(template)
+    assert json.loads(environment(template)["FLEET_TAG_VALUES"]) == []
+    later = Stack(App(), "TagOnlyThenReplaced")  # an app synthesizes once: a second one, fleet added later
+    web, api, _ = fleets(later)
+    TaintedHostReplacement(later, "Taint", tag_only_fleets=[api]).add_fleet(web)
+    found = statements(template_json(later))
+    assert found["ReplaceTaintedHosts"]["Condition"]["StringEquals"] == {
+        "autoscaling:ResourceTag/immutable-constructs:fleet": [web.instance_tag[1]]
+    }
+
+
+def test_replacement_is_chosen_once_per_fleet(vpc_stack: tuple[Stack, ImmutableFleet, BlueGreenFleet]) -> None:
+    stack, web, api = vpc_stack
+    taint = TaintedHostReplacement(stack, "Taint", fleets=[web], tag_only_fleets=[api])
+    taint.add_fleet(web)
+    taint.add_fleet(api, replace=False)  # the same choice again: nothing changes
+    with pytest.raises(ValidationError, match=r"(?s)Later/Taint.*replace=False: Later/Web is already watched with "):
+        taint.add_fleet(web, replace=False)
+    with pytest.raises(ValidationError, match=r"replace=True: Later/Api is already watched with replace=False"):
+        taint.add_fleet(api)
+    with pytest.raises(ValidationError, match=r"replace='no': must be True or False"):
+        taint.add_fleet(api, replace="no")  # type: ignore[arg-type]
+    assert (taint.fleets, taint.tag_only_fleets) == ([web], [api])
+
+
 def test_grace_period_and_schedule_can_be_chosen(vpc_stack: tuple[Stack, ImmutableFleet, BlueGreenFleet]) -> None:
     stack, web, _ = vpc_stack
     TaintedHostReplacement(

@@ -416,6 +416,70 @@ def test_an_overdue_host_is_counted(world: World) -> None:
     assert world.metrics()["TaintedHosts"] == [1.0, 1.0, 1.0]
 
 
+TAG_ONLY = index.Config(
+    fleet_tag_key=KEY, fleet_tag_values=("web",), tag_only_values=("other",), grace_seconds=3600, margin_seconds=1800
+)
+
+
+def test_a_tag_only_fleet_is_tagged_and_counted_but_never_replaced(world: World) -> None:
+    break_glass, idle = world.fleets["other"]
+    replaced = world.fleets["web"][0]
+    world.session(break_glass, started=1, ended=2)
+    world.session(replaced, started=1, ended=2)
+    real = world.autoscaling
+    reported: list[str] = []
+
+    class Watch:
+        def __getattr__(self, name: str) -> Any:
+            return getattr(real, name)
+
+        def set_instance_health(self, **kwargs: Any) -> Any:
+            reported.append(kwargs["InstanceId"])
+            return real.set_instance_health(**kwargs)
+
+    world.autoscaling = Watch()  # type: ignore[assignment]
+    now = world.t0 + timedelta(minutes=2 + 61)  # past the grace period
+    result = index.run(TAG_ONLY, world.aws, now=now)
+    assert world.tags(break_glass)[index.TAG_BY] == OPERATOR, "who and when are recorded all the same"
+    assert world.tags(break_glass)[index.TAG_AT] == index._iso(world.t0 + timedelta(minutes=1))
+    assert index.TAG_AT not in world.tags(idle)
+    assert world.health(break_glass) == "Healthy"
+    assert reported == [replaced], "only the host of the replaced fleet is reported unhealthy"
+    assert result["decisions"] == {
+        break_glass: "tainted: replacement off for this fleet",
+        replaced: "replacement requested",
+    }
+    assert (result["TaintedHosts"], result["OverdueTaintedHosts"], result["ReplacementsRequested"]) == (2, 0, 1)
+    # Days later it is still counted, never overdue: the overdue alarm is for hosts that should be gone
+    # (the replaced host is, as moto's group does not replace it).
+    later = index.run(TAG_ONLY, world.aws, now=now + timedelta(days=3))
+    assert later["decisions"] == {
+        break_glass: "tainted: replacement off for this fleet",
+        replaced: "replacement pending: already unhealthy",
+    }
+    assert (later["TaintedHosts"], later["OverdueTaintedHosts"]) == (2, 1)
+    assert reported == [replaced]
+
+
+def test_a_fleet_in_both_lists_is_replaced(world: World) -> None:
+    host = world.fleets["web"][0]
+    world.session(host, started=1, ended=2)
+    both = index.Config(fleet_tag_key=KEY, fleet_tag_values=("web",), tag_only_values=("web",))
+    assert both.all_values == ("web",)
+    assert index.run(both, world.aws, now=world.t0 + timedelta(minutes=200))["decisions"] == {
+        host: "replacement requested"
+    }
+
+
+def test_only_tag_only_fleets(world: World) -> None:
+    host = world.fleets["api"][0]
+    world.session(host, started=1, ended=None)
+    only = index.Config(fleet_tag_key=KEY, fleet_tag_values=(), tag_only_values=("api",))
+    result = index.run(only, world.aws, now=world.t0 + timedelta(minutes=200))
+    assert result["decisions"] == {host: "tainted: replacement off for this fleet"}
+    assert world.health(host) == "Healthy" and index.TAG_AT in world.tags(host)
+
+
 def test_configuration_from_the_environment() -> None:
     config = index.Config.from_environment(
         {
@@ -428,6 +492,18 @@ def test_configuration_from_the_environment() -> None:
         }
     )
     assert config == index.Config(KEY, ("a", "b"), 600, 900, "N", "W")
+    tag_only = index.Config.from_environment(
+        {"FLEET_TAG_KEY": KEY, "FLEET_TAG_VALUES": '["a"]', "TAG_ONLY_FLEET_TAG_VALUES": '["b", "c"]'}
+    )
+    assert (tag_only.fleet_tag_values, tag_only.tag_only_values, tag_only.all_values) == (
+        ("a",),
+        ("b", "c"),
+        ("a", "b", "c"),
+    )
+    with pytest.raises(ValueError, match="TAG_ONLY_FLEET_TAG_VALUES must be a JSON list"):
+        index.Config.from_environment(
+            {"FLEET_TAG_KEY": KEY, "FLEET_TAG_VALUES": "[]", "TAG_ONLY_FLEET_TAG_VALUES": "{}"}
+        )
     with pytest.raises(ValueError, match="FLEET_TAG_VALUES must be a JSON list"):
         index.Config.from_environment({"FLEET_TAG_KEY": KEY, "FLEET_TAG_VALUES": '"a"'})
 

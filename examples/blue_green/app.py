@@ -16,7 +16,14 @@ from aws_cdk import aws_elasticloadbalancingv2 as elbv2
 from aws_cdk import aws_s3 as s3
 from cdk_nag import AwsSolutionsChecks
 
-from immutable_constructs import AmiCatalog, BlueGreenFleet, FleetHealthCheck, ValidationError
+from immutable_constructs import (
+    AmiCatalog,
+    BlueGreenFleet,
+    FleetHealthCheck,
+    SessionManagerAccess,
+    StackDriftAlarm,
+    ValidationError,
+)
 
 VPC_CIDR = "10.20.0.0/16"
 
@@ -78,7 +85,7 @@ def build(app: App) -> Stack:
         treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
         alarm_description="p99 latency of the orders service above 1.5 s; rolls a release back",
     )
-    BlueGreenFleet(
+    orders = BlueGreenFleet(
         stack,
         "Orders",
         vpc=vpc,
@@ -92,6 +99,10 @@ def build(app: App) -> Stack:
         alarms=[latency],  # with the fleet's standard alarms (fleet.alarms), all roll a release back
         log_paths=["/var/log/orders/app.log"],  # shipped with the system and CodeDeploy agent logs
     )
+    # Logged sessions are the only way in; a host someone opened one on is replaced afterwards
+    # (reported unhealthy to whichever of the fleet's groups it is in).
+    SessionManagerAccess(stack, "Sessions", vpc=vpc).add_fleet(orders)
+    StackDriftAlarm(stack, "Drift")  # daily drift detection on this stack, an alarm when it drifted
     Validations.of(app).add_plugins(AwsSolutionsChecks(app))
     return stack
 

@@ -25,6 +25,8 @@ from immutable_constructs import (
     ImageComponent,
     ImmutableFleet,
     ParentImage,
+    SessionManagerAccess,
+    StackDriftAlarm,
     ValidationError,
 )
 
@@ -94,7 +96,7 @@ def build(app: App) -> Stack:
         "checkov",
         {"skip": [{"id": "CKV_AWS_33", "comment": "Principal '*' narrowed to Auto Scaling's service-linked role."}]},
     )
-    ImmutableFleet(
+    fleet = ImmutableFleet(
         stack,
         "Web",
         vpc=vpc,
@@ -105,6 +107,10 @@ def build(app: App) -> Stack:
         # Shipped by the CloudWatch agent the pipeline installs (amazon-cloudwatch-agent-linux).
         log_paths=["/var/log/nginx/access.log", "/var/log/nginx/error.log"],
     )
+    # Logged sessions are the only way in; a host someone opened one on is replaced afterwards.
+    SessionManagerAccess(stack, "Sessions", vpc=vpc).add_fleet(fleet)
+    for drifting in (images, stack):  # daily drift detection on each stack, an alarm when it drifted
+        StackDriftAlarm(drifting, "Drift")
     Validations.of(app).add_plugins(AwsSolutionsChecks(app))
     return stack
 

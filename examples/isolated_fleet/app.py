@@ -11,7 +11,7 @@ from aws_cdk import App, Duration, Stack
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 
-from immutable_constructs import FleetUpdate, ImmutableFleet, PinnedSsmImage, SessionManagerAccess
+from immutable_constructs import FleetUpdate, ImmutableFleet, PinnedSsmImage, SessionManagerAccess, StackDriftAlarm
 
 
 def build(app: App) -> Stack:
@@ -54,6 +54,7 @@ def build(app: App) -> Stack:
     )
     on_call = iam.Role(stack, "OnCall", assumed_by=iam.AccountRootPrincipal())
     access.grant_start_session(on_call)
+    StackDriftAlarm(stack, "Drift")  # daily drift detection on this stack, an alarm when it drifted
     return stack
 
 

@@ -20,7 +20,7 @@ unavoidable wildcards, so app teams inherit them.
 
 from __future__ import annotations
 
-from typing import Protocol, cast
+from typing import TYPE_CHECKING, Protocol, cast
 
 from aws_cdk import CfnOutput, Duration, Names, Stack, Tags
 from aws_cdk import aws_ec2 as ec2
@@ -50,6 +50,10 @@ from ._operators import (
     operator_policy,
     operator_policy_id,
 )
+from ._tainted import watch
+
+if TYPE_CHECKING:
+    from ..drift.tainted_hosts import TaintedHostReplacement
 
 __all__ = ["SessionManagerAccess", "SessionTarget"]
 
@@ -126,10 +130,13 @@ class SessionManagerAccess(Construct):
         ``--document-name``. Default ``False``: that document normally exists already and the
         deploy then fails; a warning repeats this when you opt in.
     :param shell_profile_linux: commands run at the start of every Linux session. Default: none.
+    :param tainted_host_grace_period: how long a host someone opened a session on stays in service
+        after its last session ended, before it is replaced (every ``ImmutableFleet``/``BlueGreenFleet``
+        added is watched: :meth:`add_fleet`, :attr:`tainted_hosts`). Default 1 hour; 0 to 7 days.
 
     Attributes: ``document`` (the ``ssm.CfnDocument``), ``document_name`` (may be a token), ``key``,
     ``bucket`` and ``log_group`` (``None`` when that destination is off), ``endpoints`` (the created
-    endpoints, maybe empty) and ``access_tag``.
+    endpoints, maybe empty), ``access_tag`` and ``tainted_hosts``.
     """
 
     def __init__(
@@ -154,6 +161,7 @@ class SessionManagerAccess(Construct):
         document_name: str | None = None,
         use_account_default_document: bool = False,
         shell_profile_linux: str | None = None,
+        tainted_host_grace_period: Duration | None = None,
     ) -> None:
         super().__init__(scope, id)
 
@@ -180,6 +188,10 @@ class SessionManagerAccess(Construct):
         )
         name = ACCOUNT_DEFAULT_DOCUMENT if use_account_default_document else document_name
         claim_document_name(self, problems, name, default_document=use_account_default_document)
+        if tainted_host_grace_period is not None:
+            from ..drift.tainted_hosts import check_grace_period
+
+            check_grace_period(problems, "tainted_host_grace_period", tainted_host_grace_period)
         problems.raise_if_any()
 
         if log_to_s3 and log_bucket is None:
@@ -189,6 +201,8 @@ class SessionManagerAccess(Construct):
         self._operator_policies: dict[str, iam.ManagedPolicy] = {}
         self._instance_policy: iam.ManagedPolicy | None = None
         self._s3_key_prefix = s3_key_prefix
+        self._tainted_grace = tainted_host_grace_period
+        self._tainted_hosts: TaintedHostReplacement | None = None
 
         self.key: kms.IKey = encryption_key if encryption_key is not None else session_key(self)
         self.bucket: s3.IBucket | None = None
@@ -243,7 +257,14 @@ class SessionManagerAccess(Construct):
         """
         return self._access_tag
 
-    def add_fleet(self, fleet: SessionTarget) -> None:
+    @property
+    def tainted_hosts(self) -> TaintedHostReplacement | None:
+        """The ``TaintedHostReplacement`` watching the fleets added (created with the first
+        ``ImmutableFleet``/``BlueGreenFleet``; ``None`` before). Add an action to its alarms:
+        ``access.tainted_hosts.alarm.add_alarm_action(SnsAction(topic))``."""
+        return self._tainted_hosts
+
+    def add_fleet(self, fleet: SessionTarget, *, replace_tainted_hosts: bool = True) -> None:
         """Make ``fleet`` reachable: grant its role the logging permissions and tag its instances.
 
         The fleet's role gets exactly what :meth:`grant_instance_logging` grants. Every taggable
@@ -251,6 +272,17 @@ class SessionManagerAccess(Construct):
         :meth:`grant_start_session` without ``fleet`` covers it even if the grant came first.
         Instances launched before the tag existed match only once they are replaced. Calling it
         again for the same fleet does nothing. ``fleet`` must be a construct.
+
+        An ``ImmutableFleet`` or ``BlueGreenFleet`` is also watched by :attr:`tainted_hosts`: a host
+        someone opened a session on is tagged (who, when) and, once its sessions ended and
+        ``tainted_host_grace_period`` passed, replaced. Another ``SessionTarget`` is not watched (a
+        warning says so).
+
+        :param replace_tainted_hosts: ``False`` turns replacement off for this fleet (a break-glass
+            fleet): its hosts are still tagged and counted, never replaced, and the rule pack reports
+            the fleet (IMM-REP6, a warning; acknowledge it with a reason). Decide it on the first call
+            for the fleet: later calls, and ``grant_start_session(fleet=...)``, keep the choice, and
+            turning replacement off after the fleet was added with it on is a ``ValidationError``.
         """
         problems = Problems(self)
         problems.require(
@@ -260,11 +292,26 @@ class SessionManagerAccess(Construct):
             "the fleet is not a construct, so its instances cannot be tagged",
             "pass the fleet construct itself (e.g. an ImmutableFleet)",
         )
+        problems.flag("replace_tainted_hosts", replace_tainted_hosts)
         problems.raise_if_any()
         path = cast(Construct, fleet).node.path
         if path in self._fleets:
+            replaced = self._tainted_hosts is not None and self._tainted_hosts.replaces(fleet) is True
+            problems.require(
+                replace_tainted_hosts or not replaced,
+                "replace_tainted_hosts",
+                replace_tainted_hosts,
+                f"{path} was already added with tainted-host replacement on (add_fleet, or "
+                "grant_start_session(fleet=...), which adds it)",
+                "call add_fleet(fleet, replace_tainted_hosts=False) before any other add_fleet or grant_start_session "
+                "for this fleet",
+            )
+            problems.raise_if_any()
             return
         self._fleets[path] = fleet
+        self._tainted_hosts = watch(
+            self, self._tainted_hosts, fleet, replace=replace_tainted_hosts, grace_period=self._tainted_grace
+        )
         self.grant_instance_logging(Grantable(fleet.grant_principal))
         key, value = self._access_tag
         Tags.of(cast(IConstruct, fleet)).add(key, value, apply_to_launched_instances=True)

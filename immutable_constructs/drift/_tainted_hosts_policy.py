@@ -33,8 +33,23 @@ def group_arns(stack: Stack) -> str:
     )
 
 
-def statements(stack: Stack, values: list[str], log_group: logs.ILogGroup) -> list[iam.PolicyStatement]:
-    """Each permission the function uses; ``values`` are the watched fleet tag values."""
+def replace_statement(stack: Stack, values: list[str]) -> iam.PolicyStatement:
+    """SetInstanceHealth on groups carrying one of ``values`` (the fleets whose tainted hosts are replaced)."""
+    # Service Authorization Reference (EC2 Auto Scaling): SetInstanceHealth acts on the instance's
+    # autoScalingGroup and supports autoscaling:ResourceTag/${TagKey}; both fleets tag their groups.
+    return iam.PolicyStatement(
+        sid="ReplaceTaintedHosts",
+        actions=["autoscaling:SetInstanceHealth"],
+        resources=[group_arns(stack)],
+        conditions={"StringEquals": {f"autoscaling:ResourceTag/{FLEET_TAG_KEY}": values}},
+    )
+
+
+def statements(
+    stack: Stack, watched: list[str], replace: iam.PolicyStatement | None, log_group: logs.ILogGroup
+) -> list[iam.PolicyStatement]:
+    """Each permission the function uses; ``watched`` are every watched fleet tag value (tag-only ones
+    too), ``replace`` the :func:`replace_statement` (None while no fleet is replaced)."""
     return [
         # Service Authorization Reference (EC2, Systems Manager, EC2 Auto Scaling): DescribeInstances,
         # DescribeSessions and DescribeAutoScalingInstances have no resource types: Resource "*".
@@ -50,18 +65,11 @@ def statements(stack: Stack, values: list[str], log_group: logs.ILogGroup) -> li
             actions=["ec2:CreateTags"],
             resources=[instance_arns(stack)],
             conditions={
-                "StringEquals": {f"aws:ResourceTag/{FLEET_TAG_KEY}": values},
+                "StringEquals": {f"aws:ResourceTag/{FLEET_TAG_KEY}": watched},
                 "ForAllValues:StringEquals": {"aws:TagKeys": [TAG_BY, TAG_AT]},
             },
         ),
-        # Service Authorization Reference (EC2 Auto Scaling): SetInstanceHealth acts on the instance's
-        # autoScalingGroup and supports autoscaling:ResourceTag/${TagKey}; both fleets tag their groups.
-        iam.PolicyStatement(
-            sid="ReplaceTaintedHosts",
-            actions=["autoscaling:SetInstanceHealth"],
-            resources=[group_arns(stack)],
-            conditions={"StringEquals": {f"autoscaling:ResourceTag/{FLEET_TAG_KEY}": values}},
-        ),
+        *([replace] if replace is not None else []),
         # Amazon CloudWatch User Guide, "Using condition keys to limit access to CloudWatch namespaces".
         iam.PolicyStatement(
             sid="PublishCounts",

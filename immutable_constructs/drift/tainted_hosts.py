@@ -38,9 +38,9 @@ from .._private.limits import alarm_description, iam_description, lambda_descrip
 from .._private.nag import acknowledge_wildcards
 from .._private.tags import FLEET as FLEET_TAG_KEY
 from .._private.validation import Problems, _describe
-from ._tainted_hosts_policy import NAMESPACE, group_arns, instance_arns, statements
+from ._tainted_hosts_policy import NAMESPACE, group_arns, instance_arns, replace_statement, statements
 
-__all__ = ["TaintableFleet", "TaintedHostReplacement"]
+__all__ = ["TaintableFleet", "TaintedHostReplacement", "check_grace_period"]
 
 _HANDLER_DIR = Path(__file__).resolve().parent / "tainted_hosts_handler"
 _DEFAULT_GRACE_PERIOD = Duration.hours(1)
@@ -96,6 +96,11 @@ class TaintedHostReplacement(Construct):
     replacement first, then terminates the host. Works for ``ImmutableFleet`` and ``BlueGreenFleet``
     (whose groups its custom resource owns: both tag their groups with the fleet tag).
 
+    Fleets in ``tag_only_fleets`` (replacement turned off, e.g. a break-glass fleet) are watched the
+    same way, tagged and counted in ``TaintedHosts``, but never reported unhealthy (the function may
+    not: ``SetInstanceHealth`` is allowed only on the replaced fleets' groups) and never overdue. The
+    rule pack reports such a fleet (``IMM-REP6``, a warning to acknowledge with a reason).
+
     Secure, documented defaults:
 
     * The function may tag only instances of the watched fleets, and only with the two taint tags
@@ -110,15 +115,9 @@ class TaintedHostReplacement(Construct):
       action: add one (``alarm.add_alarm_action(SnsAction(topic))``).
     * The function's log group keeps one year of decisions (which host, whose session, when).
 
-    Wiring for ``SessionManagerAccess`` (every fleet added is watched): create the construct with the
-    first fleet, then :meth:`add_fleet` each further one; the fleet list in the function's environment
-    and in its policy's conditions is resolved at synth, so fleets added later are watched too::
-
-        # SessionManagerAccess.add_fleet(fleet), for a fleet whose tag key is immutable-constructs:fleet
-        if self._tainted_hosts is None:
-            self._tainted_hosts = TaintedHostReplacement(self, "TaintedHosts", fleets=[fleet])
-        else:
-            self._tainted_hosts.add_fleet(fleet)
+    ``SessionManagerAccess`` creates one (``.tainted_hosts``) with its first fleet and adds each further
+    one with :meth:`add_fleet`; the fleet lists in the function's environment and in its policy's
+    conditions are resolved at synth, so fleets added later are watched too.
     """
 
     def __init__(
@@ -126,15 +125,20 @@ class TaintedHostReplacement(Construct):
         scope: Construct,
         id: str,
         *,
-        fleets: Sequence[TaintableFleet],
+        fleets: Sequence[TaintableFleet] = (),
+        tag_only_fleets: Sequence[TaintableFleet] = (),
         grace_period: Duration | None = None,
         schedule: events.Schedule | None = None,
         log_retention: logs.RetentionDays | None = None,
     ) -> None:
         """Create the function, its schedule, its permissions, metrics and alarms.
 
-        :param fleets: the fleets to watch (``ImmutableFleet``, ``BlueGreenFleet``), at least one.
-            More can be added with :meth:`add_fleet`.
+        :param fleets: the fleets to watch and replace tainted hosts of (``ImmutableFleet``,
+            ``BlueGreenFleet``). More can be added with :meth:`add_fleet`. Default: none (then
+            ``tag_only_fleets`` must name one).
+        :param tag_only_fleets: fleets whose tainted hosts are tagged and counted but never replaced
+            (break-glass fleets; the rule pack warns, IMM-REP6). Default: none. At least one fleet
+            in all.
         :param grace_period: how long a tainted host stays after its last session ended, so the
             operator can finish looking (e.g. reconnect). Default: 1 hour (0 to 7 days).
         :param schedule: how often sessions are read. Default: every 5 minutes.
@@ -143,19 +147,18 @@ class TaintedHostReplacement(Construct):
         super().__init__(scope, id)
         problems = Problems(self)
         self._fleets: dict[str, TaintableFleet] = {}
-        if problems.sequence("fleets", fleets, item="fleets (ImmutableFleet or BlueGreenFleet)", allow_empty=False):
-            for index, fleet in enumerate(fleets):
-                self._check_fleet(problems, f"fleets[{index}]", fleet)
+        self._tag_only: dict[str, TaintableFleet] = {}
+        lists_ok = True
+        for prop, given in (("fleets", fleets), ("tag_only_fleets", tag_only_fleets)):
+            if problems.sequence(prop, given, item="fleets (ImmutableFleet or BlueGreenFleet)"):
+                for index, fleet in enumerate(given):
+                    self._check_fleet(problems, f"{prop}[{index}]", fleet)
+            else:
+                lists_ok = False
+        if lists_ok and not fleets and not tag_only_fleets:
+            problems.add("fleets", list(fleets), "is empty", "pass at least one fleet, e.g. fleets=[web_fleet]")
         grace = _DEFAULT_GRACE_PERIOD if grace_period is None else grace_period
-        if problems.duration("grace_period", grace, fix="use e.g. Duration.hours(1)"):
-            seconds = _seconds(grace)
-            problems.require(
-                seconds is None or (0 <= seconds <= _MAX_GRACE_PERIOD.to_seconds() and seconds == int(seconds)),
-                "grace_period",
-                grace.to_human_string(),
-                "must be whole seconds from 0 to 7 days (hosts are regenerated every 14 days by default anyway)",
-                "use e.g. Duration.hours(1)",
-            )
+        check_grace_period(problems, "grace_period", grace)
         chosen = schedule or events.Schedule.rate(Duration.minutes(_DEFAULT_SCHEDULE_MINUTES))
         problems.instance(
             "schedule",
@@ -172,6 +175,9 @@ class TaintedHostReplacement(Construct):
         self.watcher = Names.unique_id(self)[-255:]
         """The value of the ``Watcher`` dimension of this construct's metrics."""
         values = Lazy.list(_Values(self._tag_values))
+        watched = Lazy.list(_Values(self._watched_values))
+        self._stack = stack
+        self._replace_values = values
 
         self.log_group = logs.LogGroup(
             self,
@@ -186,7 +192,12 @@ class TaintedHostReplacement(Construct):
             assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
             description=iam_description(f"Tags and replaces hosts with Session Manager sessions: {self.node.path}"),
         )
-        self.policy = iam.Policy(self, "Policy", roles=[role], statements=statements(stack, values, self.log_group))
+        # SetInstanceHealth is granted once a fleet is replaced (an empty list of groups is no condition).
+        self._replacing = bool(fleets)
+        replace = replace_statement(stack, values) if self._replacing else None
+        self.policy = iam.Policy(
+            self, "Policy", roles=[role], statements=statements(stack, watched, replace, self.log_group)
+        )
         """The function's permissions (one customer managed policy of this construct)."""
         acknowledge_wildcards(
             self.policy,
@@ -222,6 +233,7 @@ class TaintedHostReplacement(Construct):
             environment={
                 "FLEET_TAG_KEY": FLEET_TAG_KEY,
                 "FLEET_TAG_VALUES": Lazy.string(_Text(lambda: json.dumps(self._tag_values()))),
+                "TAG_ONLY_FLEET_TAG_VALUES": Lazy.string(_Text(lambda: json.dumps(sorted(self._tag_only)))),
                 "GRACE_SECONDS": str(int(grace.to_seconds())),
                 "MARGIN_SECONDS": str(int(_REPLACEMENT_MARGIN.to_seconds())),
                 "NAMESPACE": NAMESPACE,
@@ -237,6 +249,12 @@ class TaintedHostReplacement(Construct):
             "CKV_AWS_116",
             "A scheduled function with no payload: the next run is the retry, and a failed run raises the "
             "construct's errors alarm; a dead-letter queue would only hold empty schedule events.",
+        )
+        skip_checkov(
+            cfn_function,
+            "CKV_AWS_45",
+            "The environment holds fleet tag values and construct ids (generated names with a hash suffix), "
+            "which checkov's entropy test takes for secrets; no secret is ever put there (rule IMM-SEC3).",
         )
         self.rule = events.Rule(
             self,
@@ -284,20 +302,52 @@ class TaintedHostReplacement(Construct):
         """In alarm when a run of the function failed."""
         for fleet in fleets:
             self.add_fleet(fleet)
+        for fleet in tag_only_fleets:
+            self.add_fleet(fleet, replace=False)
 
     # -- public API -------------------------------------------------------------
 
-    def add_fleet(self, fleet: TaintableFleet) -> None:
-        """Watch ``fleet`` too (adding the same fleet twice watches it once)."""
+    def add_fleet(self, fleet: TaintableFleet, *, replace: bool = True) -> None:
+        """Watch ``fleet`` too; with ``replace=False`` its tainted hosts are tagged and counted, never replaced.
+
+        Adding the same fleet again with the same ``replace`` does nothing; with the other one it is a
+        ``ValidationError`` (the choice is made once per fleet).
+        """
         problems = Problems(self)
-        if self._check_fleet(problems, "fleet", fleet):
-            self._fleets[fleet.instance_tag[1]] = fleet
+        if problems.flag("replace", replace) and self._check_fleet(problems, "fleet", fleet):
+            value = fleet.instance_tag[1]
+            mine, other = (self._fleets, self._tag_only) if replace else (self._tag_only, self._fleets)
+            problems.require(
+                value not in other,
+                "replace",
+                replace,
+                f"{_path(fleet)} is already watched with replace={not replace}",
+                "choose once per fleet: add it only with replace=False (tagged, never replaced) or only with "
+                "replace=True (the default)",
+            )
+            if not problems:
+                mine[value] = fleet
+                if replace and not self._replacing:
+                    self._replacing = True
+                    self.policy.add_statements(replace_statement(self._stack, self._replace_values))
         problems.raise_if_any()
 
     @property
     def fleets(self) -> list[TaintableFleet]:
-        """The watched fleets."""
+        """The watched fleets whose tainted hosts are replaced."""
         return list(self._fleets.values())
+
+    @property
+    def tag_only_fleets(self) -> list[TaintableFleet]:
+        """The watched fleets whose tainted hosts are only tagged and counted (replacement off)."""
+        return list(self._tag_only.values())
+
+    def replaces(self, fleet: TaintableFleet) -> bool | None:
+        """Whether ``fleet``'s tainted hosts are replaced (``None``: the fleet is not watched)."""
+        value = getattr(fleet, "instance_tag", ("", ""))[1]
+        if value in self._fleets:
+            return True
+        return False if value in self._tag_only else None
 
     # -- helpers ------------------------------------------------------------------
 
@@ -312,6 +362,9 @@ class TaintedHostReplacement(Construct):
 
     def _tag_values(self) -> list[str]:
         return sorted(self._fleets)
+
+    def _watched_values(self) -> list[str]:
+        return sorted({*self._fleets, *self._tag_only})
 
     @staticmethod
     def _check_fleet(problems: Problems, prop: str, fleet: object) -> bool:
@@ -332,6 +385,25 @@ class TaintedHostReplacement(Construct):
                 "pass the fleet construct itself, e.g. fleets=[web_fleet, api_fleet]",
             )
         return ok
+
+
+def check_grace_period(problems: Problems, prop: str, grace: object) -> None:
+    """A ``Duration`` of whole seconds from 0 to 7 days (``SessionManagerAccess`` checks its prop with it too)."""
+    if problems.duration(prop, grace, fix="use e.g. Duration.hours(1)"):
+        assert isinstance(grace, Duration)
+        seconds = _seconds(grace)
+        problems.require(
+            seconds is None or (0 <= seconds <= _MAX_GRACE_PERIOD.to_seconds() and seconds == int(seconds)),
+            prop,
+            grace.to_human_string(),
+            "must be whole seconds from 0 to 7 days (hosts are regenerated every 14 days by default anyway)",
+            "use e.g. Duration.hours(1)",
+        )
+
+
+def _path(fleet: object) -> str:
+    node = getattr(fleet, "node", None)
+    return str(node.path) if node is not None else repr(fleet)
 
 
 def _seconds(value: Duration) -> float | None:

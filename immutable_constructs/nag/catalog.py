@@ -33,6 +33,7 @@ from .rules import (
     shell_association,
     ssh_rdp_ingress,
     standalone_instance,
+    tainted_hosts,
     unversioned_ami,
     user_data_secrets,
 )
@@ -195,6 +196,14 @@ RULES: tuple[Rule, ...] = (
         E,
         "ECS Exec enabled",
         "Set enable_execute_command=False; ship a new task definition revision instead.",
+    ),
+    _rule(
+        tainted_hosts,
+        "IMM-REP6",
+        W,
+        "Fleet whose tainted hosts are not replaced",
+        "Add the fleet to a SessionManagerAccess (access.add_fleet(fleet)) or a TaintedHostReplacement in the same "
+        "stack; for a break-glass fleet, acknowledge IMM-REP6 on it with the reason.",
     ),
     _rule(
         container_image_tag,

@@ -3,8 +3,9 @@
 Runs on a schedule. Each run:
 
 1. lists the watched fleets' instances: ``ec2:DescribeInstances`` filtered on the fleet tag
-   (``FLEET_TAG_KEY`` with one of ``FLEET_TAG_VALUES``) and on the states an instance serves from
-   (pending, running, stopping, stopped): an instance shutting down or terminated is already gone;
+   (``FLEET_TAG_KEY`` with one of ``FLEET_TAG_VALUES`` or ``TAG_ONLY_FLEET_TAG_VALUES``) and on the
+   states an instance serves from (pending, running, stopping, stopped): an instance shutting down or
+   terminated is already gone;
 2. lists the Session Manager sessions (``ssm:DescribeSessions``), active ones and the history since
    the oldest of those instances was launched, every page, and keeps those whose target is one of
    them. Every session counts, whatever its status (a failed one too: the safe side);
@@ -16,7 +17,9 @@ Runs on a schedule. Each run:
    ``ShouldRespectGracePeriod`` false): the group's instance maintenance policy (min 100 %) launches
    the replacement before it terminates the host (it applies to health-check replacements: Amazon EC2
    Auto Scaling User Guide, "Instance maintenance policies"). An instance the group already marked unhealthy
-   or is terminating, or that is in no group any more, is skipped;
+   or is terminating, or that is in no group any more, is skipped. A host of a "tag only" fleet
+   (``TAG_ONLY_FLEET_TAG_VALUES``: replacement turned off for it, e.g. a break-glass fleet) is tagged
+   and counted in ``TaintedHosts``, never reported unhealthy and never overdue;
 5. publishes ``TaintedHosts``, ``OverdueTaintedHosts`` (due for replacement for more than
    ``MARGIN_SECONDS`` and still there) and ``ReplacementsRequested`` to CloudWatch
    (``NAMESPACE``, dimension ``Watcher`` = ``WATCHER``).
@@ -77,20 +80,37 @@ class Config:
     margin_seconds: int = 1800
     namespace: str = "ImmutableConstructs/TaintedHosts"
     watcher: str = "default"
+    #: Fleets whose tainted hosts are tagged and counted but never replaced (a value in both lists replaces).
+    tag_only_values: tuple[str, ...] = ()
+
+    @property
+    def all_values(self) -> tuple[str, ...]:
+        """Every watched fleet tag value: replaced ones, then tag-only ones."""
+        return self.fleet_tag_values + tuple(v for v in self.tag_only_values if v not in self.fleet_tag_values)
+
+    def replaces(self, fleet: str) -> bool:
+        """Whether hosts of ``fleet`` are replaced (not only tagged)."""
+        return fleet in self.fleet_tag_values
 
     @classmethod
     def from_environment(cls, env: Mapping[str, str]) -> Config:
-        values = json.loads(env["FLEET_TAG_VALUES"])
-        if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
-            raise ValueError(f"FLEET_TAG_VALUES must be a JSON list of strings, got {env['FLEET_TAG_VALUES']!r}")
         return cls(
             fleet_tag_key=env["FLEET_TAG_KEY"],
-            fleet_tag_values=tuple(values),
+            fleet_tag_values=_values(env, "FLEET_TAG_VALUES"),
+            tag_only_values=_values(env, "TAG_ONLY_FLEET_TAG_VALUES"),
             grace_seconds=int(env.get("GRACE_SECONDS", "3600")),
             margin_seconds=int(env.get("MARGIN_SECONDS", "1800")),
             namespace=env.get("NAMESPACE", "ImmutableConstructs/TaintedHosts"),
             watcher=env.get("WATCHER", "default"),
         )
+
+
+def _values(env: Mapping[str, str], name: str) -> tuple[str, ...]:
+    """A JSON list of strings from the environment (absent: empty)."""
+    values = json.loads(env.get(name, "[]"))
+    if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+        raise ValueError(f"{name} must be a JSON list of strings, got {env[name]!r}")
+    return tuple(values)
 
 
 @dataclass
@@ -200,7 +220,7 @@ def watched_hosts(ec2: Any, config: Config) -> dict[str, Host]:
     hosts: dict[str, Host] = {}
     request: dict[str, Any] = {
         "Filters": [
-            {"Name": f"tag:{config.fleet_tag_key}", "Values": list(config.fleet_tag_values)},
+            {"Name": f"tag:{config.fleet_tag_key}", "Values": list(config.all_values)},
             {"Name": "instance-state-name", "Values": list(SERVING_STATES)},
         ]
     }
@@ -211,7 +231,7 @@ def watched_hosts(ec2: Any, config: Config) -> dict[str, Host]:
                 tags = {t["Key"]: t.get("Value", "") for t in instance.get("Tags", [])}
                 fleet = tags.get(config.fleet_tag_key)
                 state = instance.get("State", {}).get("Name")
-                if fleet not in config.fleet_tag_values or state not in SERVING_STATES:
+                if fleet not in config.all_values or state not in SERVING_STATES:
                     continue  # never act on a host the filter should not have returned
                 hosts[instance["InstanceId"]] = Host(
                     instance_id=instance["InstanceId"],
@@ -338,7 +358,9 @@ def run(config: Config, aws: Aws, now: datetime | None = None) -> dict[str, Any]
         except ClientError as error:
             outcome.errors.append(f"{host.instance_id}: tagging failed: {error}")
         quiet = host.quiet_since()
-        if host.active:
+        if not config.replaces(host.fleet):
+            outcome.decisions[host.instance_id] = "tainted: replacement off for this fleet"
+        elif host.active:
             outcome.decisions[host.instance_id] = "tainted: a session is active"
         elif quiet is not None and now - quiet < grace:
             outcome.decisions[host.instance_id] = f"tainted: replaced after {_iso(quiet + grace)}"
@@ -363,7 +385,7 @@ def run(config: Config, aws: Aws, now: datetime | None = None) -> dict[str, Any]
             continue  # on its way out, or not ours to replace
         outcome.tainted += 1
         quiet = host.quiet_since()
-        if not host.active and (quiet is None or now - quiet >= margin):
+        if config.replaces(host.fleet) and not host.active and (quiet is None or now - quiet >= margin):
             outcome.overdue += 1
     publish(aws.cloudwatch, config, outcome, now)
     result = outcome.as_dict()
