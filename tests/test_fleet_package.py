@@ -192,11 +192,14 @@ def test_old_and_new_module_paths_name_the_same_classes() -> None:
 
 
 def _modules() -> list[Path]:
-    return sorted(p for p in FLEET.glob("*.py"))
+    """Every module of the package; the Lambda handlers (``*_handler/index.py``, shipped alone) aside."""
+    package = FLEET.parent
+    return sorted(p for p in package.rglob("*.py") if not p.parent.name.endswith("_handler"))
 
 
-@pytest.mark.parametrize("path", _modules(), ids=lambda p: p.name)
-def test_fleet_modules_stay_small(path: Path) -> None:
+@pytest.mark.parametrize("path", _modules(), ids=lambda p: str(p.relative_to(FLEET.parent)))
+def test_every_module_stays_small(path: Path) -> None:
+    """Issue 11's sizes, for the whole package: no module over 400 lines, no class over 300."""
     source = path.read_text()
     assert source.count("\n") <= 400, f"{path.name} has {source.count(chr(10))} lines"
     for node in ast.walk(ast.parse(source)):

@@ -15,6 +15,7 @@ from aws_cdk import Duration
 from constructs import Construct
 
 from .._private import tags
+from .._private.validation import Problems
 from .._private.warnings import warn
 
 if TYPE_CHECKING:
@@ -60,3 +61,20 @@ def watch(
         )
     current.add_fleet(fleet, replace=replace)
     return current
+
+
+def check_added_again(
+    problems: Problems, tainted_hosts: TaintedHostReplacement | None, fleet: object, path: str, *, replace: bool
+) -> None:
+    """A fleet added again keeps its first choice; turning replacement off after it was on is refused."""
+    replaced = tainted_hosts is not None and tainted_hosts.replaces(fleet) is True  # type: ignore[arg-type]
+    problems.require(
+        replace or not replaced,
+        "replace_tainted_hosts",
+        replace,
+        f"{path} was already added with tainted-host replacement on (add_fleet, or "
+        "grant_start_session(fleet=...), which adds it)",
+        "call add_fleet(fleet, replace_tainted_hosts=False) before any other add_fleet or grant_start_session "
+        "for this fleet",
+    )
+    problems.raise_if_any()

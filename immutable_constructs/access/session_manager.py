@@ -50,7 +50,7 @@ from ._operators import (
     operator_policy,
     operator_policy_id,
 )
-from ._tainted import watch
+from ._tainted import check_added_again, watch
 
 if TYPE_CHECKING:
     from ..drift.tainted_hosts import TaintedHostReplacement
@@ -296,17 +296,7 @@ class SessionManagerAccess(Construct):
         problems.raise_if_any()
         path = cast(Construct, fleet).node.path
         if path in self._fleets:
-            replaced = self._tainted_hosts is not None and self._tainted_hosts.replaces(fleet) is True
-            problems.require(
-                replace_tainted_hosts or not replaced,
-                "replace_tainted_hosts",
-                replace_tainted_hosts,
-                f"{path} was already added with tainted-host replacement on (add_fleet, or "
-                "grant_start_session(fleet=...), which adds it)",
-                "call add_fleet(fleet, replace_tainted_hosts=False) before any other add_fleet or grant_start_session "
-                "for this fleet",
-            )
-            problems.raise_if_any()
+            check_added_again(problems, self._tainted_hosts, fleet, path, replace=replace_tainted_hosts)
             return
         self._fleets[path] = fleet
         self._tainted_hosts = watch(

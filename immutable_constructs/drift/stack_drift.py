@@ -21,11 +21,10 @@ Guide, "Detect unmanaged configuration changes to stacks and resources with drif
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Sequence
 from pathlib import Path
 
-from aws_cdk import Acknowledgment, Annotations, Duration, RemovalPolicy, Stack, Token, Validations
+from aws_cdk import Acknowledgment, Annotations, Duration, RemovalPolicy, Stack, Validations
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as cw_actions
 from aws_cdk import aws_events as events
@@ -41,15 +40,12 @@ from .._links import doc_url
 from .._private.checkov import skip_checkov
 from .._private.limits import alarm_description, lambda_description
 from .._private.nag import acknowledge_wildcards
-from .._private.validation import Problems, is_unresolved
+from ._stack_drift_checks import check_props
 
 __all__ = ["StackDriftAlarm"]
 
 NAMESPACE = "ImmutableConstructs/StackDrift"
 _HANDLER = Path(__file__).resolve().parent / "stack_drift_handler"
-_STACK_NAME = r"[A-Za-z][-A-Za-z0-9]*"  # CloudFormation's stack name pattern, at most 128 characters
-_RATE = re.compile(r"rate\((?P<n>[0-9]+) (?P<unit>minutes?|hours?|days?)\)")
-_ENVIRONMENT_MAX = 3500  # Lambda allows 4 KB of environment variables in all; leave room for the rest
 _WARN_ROLE = "immutable-constructs:driftRoleNotChanged"
 
 
@@ -95,7 +91,7 @@ class StackDriftAlarm(Construct):
         super().__init__(scope, id)
         own = Stack.of(self)
         timeout = Duration.minutes(5) if timeout is None else timeout
-        names = self._validate(own, stacks, schedule, topic, role, timeout, log_retention)
+        names = check_props(self, own, stacks, schedule, topic, role, timeout, log_retention)
         self.stack_names: tuple[str, ...] = names
 
         # --- notifications -----------------------------------------------------------------
@@ -289,109 +285,3 @@ class StackDriftAlarm(Construct):
             )
         )
         return role
-
-    def _validate(
-        self,
-        own: Stack,
-        stacks: object,
-        schedule: object,
-        topic: object,
-        role: object,
-        timeout: object,
-        log_retention: object,
-    ) -> tuple[str, ...]:
-        problems = Problems(self)
-        names: list[str] = []
-        if stacks is None:
-            stacks = [own]
-        if problems.sequence("stacks", stacks, item="stacks or stack names", allow_empty=False):
-            listed: Sequence[object] = stacks  # type: ignore[assignment]  # a list or tuple, checked above
-            for index, item in enumerate(listed):
-                prop = f"stacks[{index}]"
-                if isinstance(item, Stack):
-                    name = item.stack_name
-                    if is_unresolved(name):
-                        problems.add(
-                            prop,
-                            item.node.path,
-                            "its name is only known at deploy time (a nested stack?)",
-                            "pass the stack's name instead, or watch the parent stack",
-                        )
-                        continue
-                    if not _same_environment(own, item):
-                        problems.add(
-                            prop,
-                            name,
-                            f"is in {item.account}/{item.region}, not {own.account}/{own.region}",
-                            "add a StackDriftAlarm to a stack in that account and region",
-                        )
-                        continue
-                elif isinstance(item, str):
-                    name = item
-                    if not problems.text(
-                        prop,
-                        name,
-                        pattern=_STACK_NAME,
-                        max_length=128,
-                        what="a CloudFormation stack name",
-                        fix="a letter, then letters, digits and '-' (e.g. 'shop-network'); not an ARN",
-                    ):
-                        continue
-                else:
-                    problems.add(prop, item, "is not a Stack or a stack name", "pass a Stack or its name")
-                    continue
-                if name in names:
-                    problems.add(prop, name, "is listed twice", "list each stack once")
-                    continue
-                names.append(name)
-            if len(json.dumps(names)) > _ENVIRONMENT_MAX:
-                problems.add(
-                    "stacks",
-                    f"{len(names)} stacks",
-                    "the names exceed what the function's environment holds",
-                    "split them over two StackDriftAlarm constructs",
-                )
-        expression = schedule.expression_string if isinstance(schedule, events.Schedule) else schedule
-        if isinstance(schedule, events.Schedule) or problems.schedule("schedule", schedule):
-            match = _RATE.fullmatch(expression) if isinstance(expression, str) else None
-            if match is not None and match["unit"].startswith("minute") and int(match["n"]) < 60:
-                problems.add(
-                    "schedule",
-                    schedule,
-                    "is more often than hourly; each check reads every resource of every stack and takes minutes",
-                    "use e.g. 'rate(1 day)' or 'rate(6 hours)'",
-                )
-        if topic is not None:
-            problems.implements(
-                "topic", topic, sns.ITopic, what="an SNS topic", fix="pass an sns.Topic or Topic.from_topic_arn(...)"
-            )
-        if role is not None:
-            problems.implements(
-                "role", role, iam.IRole, what="an IAM role", fix="pass an iam.Role or Role.from_role_arn(...)"
-            )
-        if problems.duration("timeout", timeout) and isinstance(timeout, Duration) and not Token.is_unresolved(timeout):
-            seconds = timeout.to_seconds()
-            problems.require(
-                60 <= seconds <= 900,
-                "timeout",
-                timeout,
-                "must be from 1 to 15 minutes (Lambda's limit)",
-                "use e.g. Duration.minutes(5)",
-            )
-        problems.instance(
-            "log_retention",
-            log_retention,
-            logs.RetentionDays,
-            what="a logs.RetentionDays",
-            fix="use e.g. logs.RetentionDays.ONE_YEAR",
-        )
-        problems.raise_if_any()
-        return tuple(names)
-
-
-def _same_environment(own: Stack, other: Stack) -> bool:
-    """False only when both stacks' account or region are known and differ."""
-    for mine, theirs in ((own.account, other.account), (own.region, other.region)):
-        if not Token.is_unresolved(mine) and not Token.is_unresolved(theirs) and mine != theirs:
-            return False
-    return True

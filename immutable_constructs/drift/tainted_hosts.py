@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, Protocol, runtime_checkable
+from typing import Protocol, runtime_checkable
 
 import jsii
 from aws_cdk import (
@@ -37,14 +37,14 @@ from .._private.checkov import skip_checkov
 from .._private.limits import alarm_description, iam_description, lambda_description
 from .._private.nag import acknowledge_wildcards
 from .._private.tags import FLEET as FLEET_TAG_KEY
-from .._private.validation import Problems, _describe
+from .._private.validation import Problems
+from ._tainted_hosts_checks import check_fleet, check_grace_period, fleet_path
 from ._tainted_hosts_policy import NAMESPACE, group_arns, instance_arns, replace_statement, statements
 
 __all__ = ["TaintableFleet", "TaintedHostReplacement", "check_grace_period"]
 
 _HANDLER_DIR = Path(__file__).resolve().parent / "tainted_hosts_handler"
 _DEFAULT_GRACE_PERIOD = Duration.hours(1)
-_MAX_GRACE_PERIOD = Duration.days(7)
 _DEFAULT_SCHEDULE_MINUTES = 5
 #: How long after its grace period a tainted host may still be there before the alarm fires: the group
 #: launches the replacement, waits for it to pass its health checks, then terminates the host.
@@ -152,7 +152,7 @@ class TaintedHostReplacement(Construct):
         for prop, given in (("fleets", fleets), ("tag_only_fleets", tag_only_fleets)):
             if problems.sequence(prop, given, item="fleets (ImmutableFleet or BlueGreenFleet)"):
                 for index, fleet in enumerate(given):
-                    self._check_fleet(problems, f"{prop}[{index}]", fleet)
+                    check_fleet(problems, f"{prop}[{index}]", fleet)
             else:
                 lists_ok = False
         if lists_ok and not fleets and not tag_only_fleets:
@@ -314,14 +314,14 @@ class TaintedHostReplacement(Construct):
         ``ValidationError`` (the choice is made once per fleet).
         """
         problems = Problems(self)
-        if problems.flag("replace", replace) and self._check_fleet(problems, "fleet", fleet):
+        if problems.flag("replace", replace) and check_fleet(problems, "fleet", fleet):
             value = fleet.instance_tag[1]
             mine, other = (self._fleets, self._tag_only) if replace else (self._tag_only, self._fleets)
             problems.require(
                 value not in other,
                 "replace",
                 replace,
-                f"{_path(fleet)} is already watched with replace={not replace}",
+                f"{fleet_path(fleet)} is already watched with replace={not replace}",
                 "choose once per fleet: add it only with replace=False (tagged, never replaced) or only with "
                 "replace=True (the default)",
             )
@@ -365,49 +365,3 @@ class TaintedHostReplacement(Construct):
 
     def _watched_values(self) -> list[str]:
         return sorted({*self._fleets, *self._tag_only})
-
-    @staticmethod
-    def _check_fleet(problems: Problems, prop: str, fleet: object) -> bool:
-        tag: Any = getattr(fleet, "instance_tag", None)
-        ok = (
-            isinstance(tag, tuple)
-            and len(tag) == 2
-            and tag[0] == FLEET_TAG_KEY
-            and isinstance(tag[1], str)
-            and bool(tag[1])
-        )
-        if not ok:
-            problems.add(
-                prop,
-                _describe(fleet),
-                f"is not an ImmutableFleet or BlueGreenFleet (it needs instance_tag = ('{FLEET_TAG_KEY}', <value>), "
-                "carried by its instances and its Auto Scaling groups)",
-                "pass the fleet construct itself, e.g. fleets=[web_fleet, api_fleet]",
-            )
-        return ok
-
-
-def check_grace_period(problems: Problems, prop: str, grace: object) -> None:
-    """A ``Duration`` of whole seconds from 0 to 7 days (``SessionManagerAccess`` checks its prop with it too)."""
-    if problems.duration(prop, grace, fix="use e.g. Duration.hours(1)"):
-        assert isinstance(grace, Duration)
-        seconds = _seconds(grace)
-        problems.require(
-            seconds is None or (0 <= seconds <= _MAX_GRACE_PERIOD.to_seconds() and seconds == int(seconds)),
-            prop,
-            grace.to_human_string(),
-            "must be whole seconds from 0 to 7 days (hosts are regenerated every 14 days by default anyway)",
-            "use e.g. Duration.hours(1)",
-        )
-
-
-def _path(fleet: object) -> str:
-    node = getattr(fleet, "node", None)
-    return str(node.path) if node is not None else repr(fleet)
-
-
-def _seconds(value: Duration) -> float | None:
-    try:
-        return float(value.to_milliseconds()) / 1000
-    except Exception:  # a token duration: CloudFormation judges it
-        return None
