@@ -17,13 +17,15 @@ from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_ec2 as ec2
 
 import immutable_constructs
+import immutable_constructs.fleet
 from immutable_constructs import FleetUpdate, ValidationError
 from immutable_constructs._private.validation import Problems
 
 from .conftest import only
 
 ROOT = Path(__file__).resolve().parents[1]
-FLEET = ROOT / "immutable_constructs" / "fleet"
+# The installed package, not the repository path: the nox matrix tests the wheel in a copy without the sources.
+FLEET = Path(immutable_constructs.fleet.__file__).resolve().parent
 
 
 def rendered(update: FleetUpdate, *, in_service: int = 2, grace: Duration | None = None) -> dict[str, Any]:

@@ -12,10 +12,12 @@ from aws_cdk import App, Stack
 from aws_cdk import aws_kms as kms
 from aws_cdk.assertions import Annotations, Match
 
+import immutable_constructs
 from immutable_constructs import SessionManagerAccess
 from immutable_constructs._private.warnings import ID_STYLE, warn
 
-PACKAGE = Path(__file__).resolve().parent.parent / "immutable_constructs"
+# The installed package (the nox matrix tests the wheel in a copy without the repository's sources).
+PACKAGE = Path(immutable_constructs.__file__).resolve().parent
 KEY_ARN = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
 
 
