@@ -8,6 +8,7 @@ their ranges depend on (its capacity and signal timeout) and ``_render`` to buil
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass, fields, is_dataclass
 from typing import Any, ClassVar
@@ -26,7 +27,7 @@ _DURATIONS = ("instance_warmup", "checkpoint_delay", "bake_time")
 _LISTS = ("suspend_processes", "checkpoint_percentages", "alarms")
 
 
-class FleetUpdate:
+class FleetUpdate(ABC):
     """How a change to the launch template (a new image, new user data) reaches the fleet.
 
     Build one with :meth:`replacing`, :meth:`rolling` or :meth:`instance_refresh`. Every
@@ -166,13 +167,17 @@ class FleetUpdate:
         return cls(**{k: list(v) if k in _LISTS and v is not None else v for k, v in options.items()})
 
     def _validate(self, problems: Problems, *, max_capacity: int, in_service: int, signal_timeout: Duration) -> None:
-        """Record the problems of the options against the fleet's capacity and signal timeout."""
+        """Record the problems of the options against the fleet's capacity and signal timeout.
 
+        A strategy whose options do not depend on the fleet (``replacing``) keeps this: nothing to record.
+        """
+        return None
+
+    @abstractmethod
     def _render(
         self, *, in_service: int, grace_period: Duration, alarms: Sequence[cloudwatch.IAlarm] = ()
     ) -> autoscaling.UpdatePolicy:
         """The group's update policy; ``alarms`` are the fleet's rollback alarms (an instance refresh uses them)."""
-        raise NotImplementedError
 
 
 @dataclass(frozen=True, repr=False)
