@@ -21,12 +21,13 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from .._version import __version__
+from ..nag.catalog import DOCS_URL, PLUGIN_NAME, docs_url
+
 # No aws_cdk (and so no jsii, no Node) on this path: the catalog and these helpers are plain Python.
-from ._private.explain import rule_ids, section
-from ._private.sarif import FailOn, failing, summary, to_sarif
-from ._private.sarif_sources import SourceMap, entry_file
-from ._version import __version__
-from .nag.catalog import DOCS_URL, PLUGIN_NAME, docs_url
+from .explain import rule_ids, section
+from .sarif import FailOn, failing, summary, to_sarif
+from .sarif_sources import SourceMap, entry_file
 
 __all__ = ["main", "to_sarif"]
 
