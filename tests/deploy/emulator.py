@@ -11,6 +11,11 @@ three types the library's stacks use. They are registered here, in the tests, ne
 - ``AWS::SSM::Document``: ministack's SSM has no document API at all (no CreateDocument), so the
   handler only records the name (the template's ``Name`` or a generated one) and returns it.
 
+One handler it has is completed: ``AWS::EC2::VPC`` returns no ``CidrBlock`` attribute (CloudFormation
+documents ``CidrBlock``, ``CidrBlockAssociations`` and ``Ipv6CidrBlocks``), so ``Fn::GetAtt`` of it, which
+CDK renders for every interface endpoint's security group (HTTPS from the VPC's CIDR), fails the deploy.
+The wrapper adds them from the emulator's VPC record.
+
 The private table and the functions' request shape are why the version is pinned
 (tools/emulator/requirements.txt) and checked here.
 """
@@ -71,6 +76,23 @@ def _document_delete(physical_id: str, props: dict[str, Any]) -> None:
     return None
 
 
+def _with_vpc_attributes(handler: Any) -> Any:
+    def wrapped(*args: Any, **kwargs: Any) -> tuple[str, dict[str, Any]]:
+        from ministack.services import ec2
+
+        physical_id, attributes = handler(*args, **kwargs)
+        vpc = ec2._vpcs.get(physical_id) or {}
+        cidr = vpc.get("CidrBlock", "")
+        return physical_id, {
+            **attributes,
+            "CidrBlock": cidr,
+            "CidrBlockAssociations": [f"vpc-cidr-assoc-{physical_id[4:]}"],
+            "Ipv6CidrBlocks": [],
+        }
+
+    return wrapped
+
+
 def register() -> None:
     installed = version("ministack")
     if installed != PINNED:
@@ -86,6 +108,9 @@ def register() -> None:
         if resource_type in provisioners._RESOURCE_HANDLERS:
             sys.exit(f"ministack {installed} now has a handler for {resource_type}: drop the test stub")
         provisioners._RESOURCE_HANDLERS[resource_type] = handler
+    vpc = provisioners._RESOURCE_HANDLERS["AWS::EC2::VPC"]
+    vpc["create"] = _with_vpc_attributes(vpc["create"])
+    vpc["update"] = _with_vpc_attributes(vpc["update"])
 
 
 def main() -> None:
