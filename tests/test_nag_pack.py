@@ -43,6 +43,7 @@ PINNED_RULE_IDS = [
     "IMM-DEP3",
     "IMM-DEP4",
     "IMM-DEP5",
+    "IMM-DEP6",
     "IMM-ACK1",
     "IMM-ACK2",
     "IMM-ACK3",

@@ -507,6 +507,36 @@ def waiting_provider(stack: Stack, id: str, total: Duration, interval: Duration)
     )  # fmt: skip
 
 
+def agent_fleet(stack: Stack, id: str, *, dimensions: dict[str, str], endpoints: tuple[str, ...]) -> Any:
+    """An Auto Scaling group in an isolated VPC whose hosts start the CloudWatch agent from an SSM parameter."""
+    vpc = ec2.Vpc(
+        stack, f"{id}Vpc", max_azs=1, nat_gateways=0,
+        subnet_configuration=[ec2.SubnetConfiguration(name="app", subnet_type=ec2.SubnetType.PRIVATE_ISOLATED)],
+    )  # fmt: skip
+    for service in endpoints:
+        vpc.add_interface_endpoint(
+            f"{service}Endpoint", service=ec2.InterfaceVpcEndpointService(f"com.amazonaws.{Aws.REGION}.{service}", 443),
+            private_dns_enabled=True,
+        )  # fmt: skip
+    config = {
+        "logs": {"logs_collected": {"files": {"collect_list": [{"file_path": "/var/log/messages"}]}}},
+        "metrics": {"namespace": "App", "append_dimensions": dimensions, "aggregation_dimensions": [[]]},
+    }
+    parameter = ssm.StringParameter(stack, f"{id}AgentConfig", string_value=json.dumps(config))
+    template = ec2.LaunchTemplate(
+        stack, f"{id}Template", machine_image=PinnedSsmImage("/images/web/stable", version=7),
+        instance_type=ec2.InstanceType("t3.small"), require_imdsv2=True,
+        user_data=user_data(
+            "/opt/aws/amazon-cloudwatch-agent/bin/amazon-cloudwatch-agent-ctl -a fetch-config -m ec2 -s "
+            f"-c ssm:{parameter.parameter_name}"
+        ),
+        block_devices=[ec2.BlockDevice(device_name="/dev/xvda", volume=ec2.BlockDeviceVolume.ebs(8, encrypted=True))],
+    )  # fmt: skip
+    return autoscaling.AutoScalingGroup(
+        stack, id, vpc=vpc, launch_template=template, update_policy=autoscaling.UpdatePolicy.replacing_update()
+    )
+
+
 def build_bad_deploy_readiness(stack: Stack) -> None:
     # IMM-DEP1: a key policy without the Auto Scaling service-linked role (CDK's default: the account only),
     # on launch template volumes, a recipe's volumes (the stack launches instances) and a distribution's AMIs.
@@ -578,6 +608,12 @@ def build_bad_deploy_readiness(stack: Stack) -> None:
         ),
         bad={"IMM-DEP5"},
     )
+    # IMM-DEP6: an agent appending the Auto Scaling group name in subnets without an ec2 endpoint
+    expect(
+        agent_fleet(stack, "TaggedAgent", dimensions={"AutoScalingGroupName": "${aws:AutoScalingGroupName}"},
+                    endpoints=("ssm", "logs", "monitoring")),
+        bad={"IMM-DEP6"},
+    )  # fmt: skip
 
 
 def build_good_deploy_readiness(stack: Stack) -> None:
@@ -628,6 +664,12 @@ def build_good_deploy_readiness(stack: Stack) -> None:
     # IMM-DEP5: 50 minutes of waiting, under the hour
     provider = waiting_provider(stack, "Provider", Duration.minutes(50), Duration.seconds(30))
     expect(CustomResource(stack, "WaitsLess", service_token=provider.service_token), good={"IMM-DEP5"})
+    # IMM-DEP6: the metadata dimension only, and an endpoint for each API the agent calls
+    expect(
+        agent_fleet(stack, "Agent", dimensions={"InstanceId": "${aws:InstanceId}"},
+                    endpoints=("ssm", "logs", "monitoring")),
+        good={"IMM-DEP6"},
+    )  # fmt: skip
 
 
 @pytest.fixture(scope="module")
