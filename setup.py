@@ -43,7 +43,8 @@ kwargs = json.loads(
     "package_data": {
         "immutable_constructs": [
             "py.typed",
-            "docs/*.md"
+            "docs/*.md",
+            "drift/_read_permissions.json"
         ]
     },
     "project_urls": {
