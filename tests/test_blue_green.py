@@ -113,7 +113,6 @@ def test_the_custom_resource_describes_a_blue_green_deployment_group(template: T
                 {"Ref": Match.string_like_regexp("ApiUnhealthyHostsAlarm")},
                 {"Ref": Match.string_like_regexp("ApiServerErrorsAlarm")},
                 {"Ref": Match.string_like_regexp("ApiCpuAlarm")},
-                {"Ref": Match.string_like_regexp("ApiAgentSilenceAlarm")},
             ],
             "KeepBlue": "false",
             "TerminationWaitMinutes": "5",
@@ -143,7 +142,7 @@ def test_options_reach_the_custom_resource(options_template: Template) -> None:
         },
     )
     names = only(options_template, CUSTOM)["Properties"]["AlarmNames"]
-    assert len(names) == 5  # the 4 standard alarms and the one given
+    assert len(names) == 4  # the 3 standard rollback alarms (not the agent silence) and the one given
 
 
 def test_default_alarms_watch_the_target_group(template: Template) -> None:
@@ -423,10 +422,10 @@ def test_too_many_alarms_are_refused(scratch: tuple[Stack, ec2.Vpc, elbv2.Applic
         cloudwatch.Alarm(
             stack, f"Alarm{i}", metric=target_group.metrics.request_count(), threshold=1, evaluation_periods=1
         )
-        for i in range(9)
+        for i in range(8)
     ]
     with pytest.raises(
-        ValidationError, match=r"alarms='9 alarms': plus the 4 standard alarms exceed CodeDeploy's limit"
+        ValidationError, match=r"alarms='8 alarms': plus the 3 standard alarms exceed CodeDeploy's limit"
     ):
         make(scratch, alarms=alarms)
 
@@ -454,7 +453,7 @@ def test_reference_app_releases_the_api_fleet_blue_green(reference_app: Synthesi
     props = deployment["Properties"]
     assert (props["DeploymentType"], props["DeploymentOption"]) == ("BLUE_GREEN", "WITH_TRAFFIC_CONTROL")
     assert props["AutoRollbackEvents"] == ["DEPLOYMENT_FAILURE", "DEPLOYMENT_STOP_ON_ALARM"]
-    assert len(props["AlarmNames"]) == 4  # unhealthy hosts, 5xx, CPU, agent silence
+    assert len(props["AlarmNames"]) == 3  # unhealthy hosts, 5xx, CPU (not the agent silence: issue 23)
     alarms = reference_app.resources("AWS::CloudWatch::Alarm")
     for ref in props["AlarmNames"]:
         assert ref["Ref"] in alarms
@@ -488,4 +487,4 @@ def test_blue_green_example_passes_aws_solutions(examples: dict[str, Synthesized
     assert rules <= {"AwsSolutions-IAM4", "AwsSolutions-IAM5", "AwsSolutions-S1"}
     (deployment,) = example.resources(CUSTOM).values()
     assert deployment["Properties"]["DeploymentConfigName"] == "CodeDeployDefault.HalfAtATime"
-    assert len(deployment["Properties"]["AlarmNames"]) == 5
+    assert len(deployment["Properties"]["AlarmNames"]) == 4

@@ -24,6 +24,7 @@ from ._assembly import stack_artifact
 from ._finding import Finding, finding
 from ._model import Compliance, Resource, Template
 from ._report import plugin_report
+from ._run_record import record_run
 from .catalog import ACKNOWLEDGEMENT_RULE_IDS, PLUGIN_NAME, RULES, Rule
 
 __all__ = ["PLUGIN_NAME", "STRICT_CONTEXT_KEY", "Finding", "ImmutableInfrastructureChecks"]
@@ -145,6 +146,8 @@ class ImmutableInfrastructureChecks:
                 min_reason_length=self._min_reason_length,
             )
         )
+        # Proof for `immutable-constructs report` that the pack ran, also when it found nothing.
+        record_run(context.app_construct, plugin=PLUGIN_NAME, version=__version__, findings=len(findings))
         return plugin_report(findings, strict=strict, locked=self._locked)
 
     # -- plain Python --------------------------------------------------------------------------
