@@ -288,15 +288,8 @@ class BlueGreenFleet(Construct):
         """The CodeDeploy server application (the one given as ``application``, or the fleet's own)."""
         self.deployment_group_name = Names.unique_resource_name(self, max_length=80, separator="-")
         """The name of the deployment group the fleet's custom resource owns."""
-        parts = ReleaseParts(
-            self.application,
-            self.deployment_group_name,
-            self._deployment_config,
-            self.role,
-            self.launch_template,
-            target_group_arn=target_group.target_group_arn,
-            instance_tag=self.instance_tag,
-        )
+        fleet = (self.role, self.launch_template, target_group.target_group_arn, self.instance_tag)
+        parts = ReleaseParts(self.application, self.deployment_group_name, self._deployment_config, *fleet)
         service_role, service_policy = codedeploy_service_role(self, parts)
         provider, handler_policy = deployment_provider(self, parts, service_role, timeout)
 
