@@ -44,6 +44,7 @@ PINNED_RULE_IDS = [
     "IMM-DEP4",
     "IMM-DEP5",
     "IMM-DEP6",
+    "IMM-DEP7",
     "IMM-ACK1",
     "IMM-ACK2",
     "IMM-ACK3",

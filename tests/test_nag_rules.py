@@ -25,6 +25,7 @@ from aws_cdk import (
     Tags,
 )
 from aws_cdk import aws_autoscaling as autoscaling
+from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_codedeploy as codedeploy
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecr as ecr
@@ -537,6 +538,16 @@ def agent_fleet(stack: Stack, id: str, *, dimensions: dict[str, str], endpoints:
     )
 
 
+def refresh_group(stack: Stack, id: str, alarm: cloudwatch.IAlarm) -> Any:
+    """An L1 Auto Scaling group whose instance refresh rolls back on ``alarm``."""
+    group = autoscaling.CfnAutoScalingGroup(stack, id, max_size="2", min_size="0")
+    group.add_override(
+        "UpdatePolicy.AutoScalingInstanceRefresh",
+        {"Preferences": {"AlarmSpecification": {"Alarms": [alarm.alarm_name]}}},
+    )
+    return group
+
+
 def build_bad_deploy_readiness(stack: Stack) -> None:
     # IMM-DEP1: a key policy without the Auto Scaling service-linked role (CDK's default: the account only),
     # on launch template volumes, a recipe's volumes (the stack launches instances) and a distribution's AMIs.
@@ -614,6 +625,14 @@ def build_bad_deploy_readiness(stack: Stack) -> None:
                     endpoints=("ssm", "logs", "monitoring")),
         bad={"IMM-DEP6"},
     )  # fmt: skip
+    # IMM-DEP7: an instance refresh that rolls back on an alarm whose missing data breaches
+    silent = cloudwatch.Alarm(
+        stack, "SilentHosts", metric=cloudwatch.Metric(namespace="App", metric_name="Heartbeat"), threshold=1,
+        evaluation_periods=5, comparison_operator=cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+        treat_missing_data=cloudwatch.TreatMissingData.BREACHING,
+    )  # fmt: skip
+    refresh_group(stack, "RefreshOnSilence", silent)
+    expect(silent, bad={"IMM-DEP7"})
 
 
 def build_good_deploy_readiness(stack: Stack) -> None:
@@ -670,6 +689,19 @@ def build_good_deploy_readiness(stack: Stack) -> None:
                     endpoints=("ssm", "logs", "monitoring")),
         good={"IMM-DEP6"},
     )  # fmt: skip
+    # IMM-DEP7: the rollback alarm's missing data does not breach; a breaching one only pages
+    quiet = cloudwatch.Alarm(
+        stack, "Errors", metric=cloudwatch.Metric(namespace="App", metric_name="Errors"), threshold=1,
+        evaluation_periods=2, treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+    )  # fmt: skip
+    refresh_group(stack, "RefreshOnErrors", quiet)
+    expect(quiet, good={"IMM-DEP7"})
+    paging = cloudwatch.Alarm(
+        stack, "PagesOnSilence", metric=cloudwatch.Metric(namespace="App", metric_name="Heartbeat"), threshold=1,
+        evaluation_periods=5, comparison_operator=cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+        treat_missing_data=cloudwatch.TreatMissingData.BREACHING,
+    )  # fmt: skip
+    expect(paging, good={"IMM-DEP7"})
 
 
 @pytest.fixture(scope="module")

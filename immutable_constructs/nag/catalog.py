@@ -30,6 +30,7 @@ from .rules import (
     instance_connect,
     key_pairs,
     parameter_written_later,
+    rollback_alarm_missing_data,
     service_linked_role_principal,
     shell_association,
     ssh_rdp_ingress,
@@ -308,6 +309,14 @@ RULES: tuple[Rule, ...] = (
         "CloudWatch agent on hosts without a route to an API it calls",
         "Add interface endpoints with private DNS (ssm, logs, monitoring; ec2 for EC2-tag dimensions) to the "
         "VPC, or drop ${aws:AutoScalingGroupName} from the agent's append_dimensions.",
+    ),
+    _rule(
+        rollback_alarm_missing_data,
+        "IMM-DEP7",
+        E,
+        "Release rolls back on an alarm that treats missing data as breaching",
+        "Roll back on alarms whose missing data does not breach (notBreaching, missing or ignore); keep an "
+        "alarm on silence for paging only.",
     ),
 )
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -109,7 +109,8 @@ class Lifecycle:
     first: int
     # Logical ids a release may give a new physical id (none: the launch template gets a new version).
     may_replace: frozenset[str] = frozenset()
-    notes: list[str] = field(default_factory=list)
+    # Checks that need the first deployment (the functions invoked on it): stack name -> None.
+    on_deployed: Callable[[Emulator, str], None] | None = None
 
     def run(self) -> dict[str, Any]:
         emulator, stack = self.emulator, self.stack
@@ -122,6 +123,8 @@ class Lifecycle:
         assert stack_status(emulator, stack) == "CREATE_COMPLETE"
         images = group_images(emulator, stack)
         assert images and set(images.values()) == {amis[self.first]}, images
+        if self.on_deployed is not None:
+            self.on_deployed(emulator, stack)
         first_ids = physical_ids(emulator.client, stack)
 
         release, _ = emulator.synth(f"{stack}-v{self.first + 1}", self.build(self.first + 1))
