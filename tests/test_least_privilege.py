@@ -215,3 +215,53 @@ def test_watching_other_stacks_passes_aws_solutions_with_reasoned_acknowledgemen
     }
     tagged = statements["ReadGetFunctionOfWatchedStacks"]
     assert tagged["Condition"] == {"StringEquals": {"aws:ResourceTag/aws:cloudformation:stack-name": ["Network"]}}
+
+
+# -- 2. launches bound to the launch template, tags only on create, roles passed to one service ------------
+
+
+def _all_statements(synthesized: Synthesized) -> list[tuple[str, dict[str, Any]]]:
+    found = []
+    for policy_type in ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy"):
+        for logical, policy in synthesized.resources(policy_type).items():
+            found += [(logical, s) for s in _statements(policy)]
+    for logical, role in synthesized.resources("AWS::IAM::Role").items():
+        for inline in role["Properties"].get("Policies", []):
+            document = inline["PolicyDocument"]["Statement"]
+            found += [(logical, s) for s in _listed(document)]
+    return found
+
+
+def test_every_launch_is_bound_to_a_launch_template_and_every_role_is_passed_to_one_service(
+    reference_app: Synthesized, examples: dict[str, Synthesized]
+) -> None:
+    launches = 0
+    for name, synthesized in _apps(reference_app, examples).items():
+        for logical, statement in _all_statements(synthesized):
+            actions = [a.lower() for a in _listed(statement["Action"])]
+            where = f"{name}: {logical} {statement.get('Sid')}"
+            if "ec2:runinstances" in actions:
+                launches += 1
+                on_template = all(":launch-template/" in str(r) for r in _listed(statement["Resource"]))
+                assert on_template or "ec2:LaunchTemplate" in str(statement.get("Condition")), where
+            if "ec2:createtags" in actions:
+                assert "Condition" in statement, where
+            if "iam:passrole" in actions:
+                assert "iam:PassedToService" in str(statement.get("Condition")), where
+        for logical, role in synthesized.resources("AWS::IAM::Role").items():
+            assert "AWSCodeDeployRole" not in str(role["Properties"].get("ManagedPolicyArns")), f"{name}: {logical}"
+    assert launches >= 6  # two roles of each blue/green fleet, three statements each
+
+
+def test_every_service_trust_of_a_codedeploy_role_names_its_deployment_group(
+    reference_app: Synthesized, examples: dict[str, Synthesized]
+) -> None:
+    checked = 0
+    for name, synthesized in _apps(reference_app, examples).items():
+        for logical, role in synthesized.resources("AWS::IAM::Role").items():
+            for statement in _listed(role["Properties"]["AssumeRolePolicyDocument"]["Statement"]):
+                if "codedeploy.amazonaws.com" in str(statement.get("Principal")):
+                    assert "aws:SourceAccount" in str(statement["Condition"]), f"{name}: {logical}"
+                    assert ":deploymentgroup:" in str(statement["Condition"]["ArnLike"]), f"{name}: {logical}"
+                    checked += 1
+    assert checked >= 2
