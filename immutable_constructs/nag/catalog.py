@@ -36,6 +36,7 @@ from .rules import (
     ssh_rdp_ingress,
     standalone_instance,
     tainted_hosts,
+    trial_image,
     unversioned_ami,
     user_data_secrets,
 )
@@ -227,6 +228,14 @@ RULES: tuple[Rule, ...] = (
         E,
         "AMI resolved from an unversioned SSM parameter",
         "Pin the parameter version: PinnedSsmImage('/images/web/stable', version=N).",
+    ),
+    _rule(
+        trial_image,
+        "IMM-IMG4",
+        W,
+        "CloudWatch agent installed at boot (a trial image)",
+        "Build the image with GoldenImagePipeline (it bakes the agent in) and pin it with AmiCatalog or "
+        "PinnedSsmImage; while you are trying a fleet out, acknowledge IMM-IMG4 with that reason.",
     ),
     _rule(
         user_data_secrets,
