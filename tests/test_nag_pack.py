@@ -45,6 +45,8 @@ PINNED_RULE_IDS = [
     "IMM-DEP3",
     "IMM-DEP4",
     "IMM-DEP5",
+    "IMM-DEP6",
+    "IMM-DEP7",
     "IMM-FAIL1",
     "IMM-ACK1",
     "IMM-ACK2",

@@ -25,6 +25,7 @@ from aws_cdk import (
     Tags,
 )
 from aws_cdk import aws_autoscaling as autoscaling
+from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_codedeploy as codedeploy
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecr as ecr
@@ -536,6 +537,46 @@ def waiting_provider(stack: Stack, id: str, total: Duration, interval: Duration)
     )  # fmt: skip
 
 
+def agent_fleet(stack: Stack, id: str, *, dimensions: dict[str, str], endpoints: tuple[str, ...]) -> Any:
+    """An Auto Scaling group in an isolated VPC whose hosts start the CloudWatch agent from an SSM parameter."""
+    vpc = ec2.Vpc(
+        stack, f"{id}Vpc", max_azs=1, nat_gateways=0,
+        subnet_configuration=[ec2.SubnetConfiguration(name="app", subnet_type=ec2.SubnetType.PRIVATE_ISOLATED)],
+    )  # fmt: skip
+    for service in endpoints:
+        vpc.add_interface_endpoint(
+            f"{service}Endpoint", service=ec2.InterfaceVpcEndpointService(f"com.amazonaws.{Aws.REGION}.{service}", 443),
+            private_dns_enabled=True,
+        )  # fmt: skip
+    config = {
+        "logs": {"logs_collected": {"files": {"collect_list": [{"file_path": "/var/log/messages"}]}}},
+        "metrics": {"namespace": "App", "append_dimensions": dimensions, "aggregation_dimensions": [[]]},
+    }
+    parameter = ssm.StringParameter(stack, f"{id}AgentConfig", string_value=json.dumps(config))
+    template = ec2.LaunchTemplate(
+        stack, f"{id}Template", machine_image=PinnedSsmImage("/images/web/stable", version=7),
+        instance_type=ec2.InstanceType("t3.small"), require_imdsv2=True,
+        user_data=user_data(
+            "/opt/aws/amazon-cloudwatch-agent/bin/amazon-cloudwatch-agent-ctl -a fetch-config -m ec2 -s "
+            f"-c ssm:{parameter.parameter_name}"
+        ),
+        block_devices=[ec2.BlockDevice(device_name="/dev/xvda", volume=ec2.BlockDeviceVolume.ebs(8, encrypted=True))],
+    )  # fmt: skip
+    return autoscaling.AutoScalingGroup(
+        stack, id, vpc=vpc, launch_template=template, update_policy=autoscaling.UpdatePolicy.replacing_update()
+    )
+
+
+def refresh_group(stack: Stack, id: str, alarm: cloudwatch.IAlarm) -> Any:
+    """An L1 Auto Scaling group whose instance refresh rolls back on ``alarm``."""
+    group = autoscaling.CfnAutoScalingGroup(stack, id, max_size="2", min_size="0")
+    group.add_override(
+        "UpdatePolicy.AutoScalingInstanceRefresh",
+        {"Preferences": {"AlarmSpecification": {"Alarms": [alarm.alarm_name]}}},
+    )
+    return group
+
+
 def build_bad_deploy_readiness(stack: Stack) -> None:
     # IMM-DEP1: a key policy without the Auto Scaling service-linked role (CDK's default: the account only),
     # on launch template volumes, a recipe's volumes (the stack launches instances) and a distribution's AMIs.
@@ -607,6 +648,20 @@ def build_bad_deploy_readiness(stack: Stack) -> None:
         ),
         bad={"IMM-DEP5"},
     )
+    # IMM-DEP6: an agent appending the Auto Scaling group name in subnets without an ec2 endpoint
+    expect(
+        agent_fleet(stack, "TaggedAgent", dimensions={"AutoScalingGroupName": "${aws:AutoScalingGroupName}"},
+                    endpoints=("ssm", "logs", "monitoring")),
+        bad={"IMM-DEP6"},
+    )  # fmt: skip
+    # IMM-DEP7: an instance refresh that rolls back on an alarm whose missing data breaches
+    silent = cloudwatch.Alarm(
+        stack, "SilentHosts", metric=cloudwatch.Metric(namespace="App", metric_name="Heartbeat"), threshold=1,
+        evaluation_periods=5, comparison_operator=cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+        treat_missing_data=cloudwatch.TreatMissingData.BREACHING,
+    )  # fmt: skip
+    refresh_group(stack, "RefreshOnSilence", silent)
+    expect(silent, bad={"IMM-DEP7"})
 
 
 def build_good_deploy_readiness(stack: Stack) -> None:
@@ -657,6 +712,25 @@ def build_good_deploy_readiness(stack: Stack) -> None:
     # IMM-DEP5: 50 minutes of waiting, under the hour
     provider = waiting_provider(stack, "Provider", Duration.minutes(50), Duration.seconds(30))
     expect(CustomResource(stack, "WaitsLess", service_token=provider.service_token), good={"IMM-DEP5"})
+    # IMM-DEP6: the metadata dimension only, and an endpoint for each API the agent calls
+    expect(
+        agent_fleet(stack, "Agent", dimensions={"InstanceId": "${aws:InstanceId}"},
+                    endpoints=("ssm", "logs", "monitoring")),
+        good={"IMM-DEP6"},
+    )  # fmt: skip
+    # IMM-DEP7: the rollback alarm's missing data does not breach; a breaching one only pages
+    quiet = cloudwatch.Alarm(
+        stack, "Errors", metric=cloudwatch.Metric(namespace="App", metric_name="Errors"), threshold=1,
+        evaluation_periods=2, treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+    )  # fmt: skip
+    refresh_group(stack, "RefreshOnErrors", quiet)
+    expect(quiet, good={"IMM-DEP7"})
+    paging = cloudwatch.Alarm(
+        stack, "PagesOnSilence", metric=cloudwatch.Metric(namespace="App", metric_name="Heartbeat"), threshold=1,
+        evaluation_periods=5, comparison_operator=cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+        treat_missing_data=cloudwatch.TreatMissingData.BREACHING,
+    )  # fmt: skip
+    expect(paging, good={"IMM-DEP7"})
 
 
 @pytest.fixture(scope="module")

@@ -215,7 +215,7 @@ class ImmutableFleet(Construct):
         )
         if alarm_options.rollback and isinstance(update, FleetUpdate) and update.kind == "instance_refresh":
             own = len(update.options.get("alarms") or [])
-            standard_count = 2 * len(target_groups or ()) + 2
+            standard_count = 2 * len(target_groups or ()) + 1  # unhealthy hosts and 5xx per group, CPU
             problems.require(
                 own + standard_count <= 10,
                 "update.alarms",
@@ -271,7 +271,7 @@ class ImmutableFleet(Construct):
         standard, self.dashboard = observe(self, self.metrics_namespace, groups, alarm_options, dashboard)
         self.alarms: list[cloudwatch.Alarm] = standard.all
         """The standard alarms: unhealthy hosts and 5xx per target group, CPU, agent silence."""
-        rollback_alarms = self.alarms if alarm_options.rollback else []
+        rollback_alarms = standard.rollback if alarm_options.rollback else []
 
         self.auto_scaling_group = autoscaling.AutoScalingGroup(
             self,

@@ -126,7 +126,7 @@ def build_launch(
     acknowledge_wildcards(
         agent_policy,
         {
-            "*": "ssmmessages channel actions and ec2:DescribeTags/DescribeVolumes support no resource-level "
+            "*": "ssmmessages channel actions support no resource-level "
             "permissions; cloudwatch:PutMetricData is limited to the fleet's own namespace by condition.",
             instance_arn(stack): "ssm:UpdateInstanceInformation is scoped to this account's instances: "
             "the instance ids of an Auto Scaling group are not known in advance.",
@@ -218,11 +218,8 @@ def agent_statements(
             actions=["ssm:GetParameter"],
             resources=[agent_config.parameter_arn],
         ),
-        iam.PolicyStatement(
-            sid="CloudWatchAgentDimensions",
-            actions=["ec2:DescribeTags", "ec2:DescribeVolumes"],
-            resources=["*"],
-        ),
+        # No ec2:DescribeTags/DescribeVolumes: the configuration appends only the metadata dimension
+        # InstanceId (fleet/_agent.py), so the agent never calls the EC2 API.
     ]
 
 

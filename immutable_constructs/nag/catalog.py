@@ -14,6 +14,7 @@ from types import ModuleType
 from .._links import doc_url
 from ._model import Resource, Result, Template
 from .rules import (
+    agent_endpoints,
     asg_update_policy,
     auto_scaling_key_policy,
     component_secrets,
@@ -32,6 +33,7 @@ from .rules import (
     login_enablers,
     parameter_written_later,
     predicted_failures,
+    rollback_alarm_missing_data,
     service_linked_role_principal,
     shell_association,
     ssh_rdp_ingress,
@@ -317,6 +319,22 @@ RULES: tuple[Rule, ...] = (
         "Custom resource provider can wait as long as CloudFormation's timeout",
         "Lower the Provider's total_timeout (or query_interval x attempts) below the custom resource's "
         "ServiceTimeout (default 3600 s), with margin.",
+    ),
+    _rule(
+        agent_endpoints,
+        "IMM-DEP6",
+        E,
+        "CloudWatch agent on hosts without a route to an API it calls",
+        "Add interface endpoints with private DNS (ssm, logs, monitoring; ec2 for EC2-tag dimensions) to the "
+        "VPC, or drop ${aws:AutoScalingGroupName} from the agent's append_dimensions.",
+    ),
+    _rule(
+        rollback_alarm_missing_data,
+        "IMM-DEP7",
+        E,
+        "Release rolls back on an alarm that treats missing data as breaching",
+        "Roll back on alarms whose missing data does not breach (notBreaching, missing or ignore); keep an "
+        "alarm on silence for paging only.",
     ),
     _rule(
         predicted_failures,

@@ -31,6 +31,7 @@ from ._assembly import StackArtifact, deployed_after, stack_artifacts
 from ._finding import Finding, finding
 from ._model import Compliance, Resource, Template
 from ._report import plugin_report
+from ._run_record import record_run
 from .catalog import ACKNOWLEDGEMENT_RULE_IDS, PLUGIN_NAME, RULES, Rule, rule
 from .rules.predicted_failures import predictions
 
@@ -167,6 +168,8 @@ class ImmutableInfrastructureChecks:
                 min_reason_length=self._min_reason_length,
             )
         )
+        # Proof for `immutable-constructs report` that the pack ran, also when it found nothing.
+        record_run(context.app_construct, plugin=PLUGIN_NAME, version=__version__, findings=len(findings))
         return plugin_report(findings, strict=strict, locked=self._locked)
 
     # -- IAspect: Aspects.of(app).add(ImmutableInfrastructureChecks()), the cdk-nag 2 habit ---------
