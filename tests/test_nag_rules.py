@@ -563,13 +563,14 @@ def agent_fleet(stack: Stack, id: str, *, dimensions: dict[str, str], endpoints:
         block_devices=[ec2.BlockDevice(device_name="/dev/xvda", volume=ec2.BlockDeviceVolume.ebs(8, encrypted=True))],
     )  # fmt: skip
     return autoscaling.AutoScalingGroup(
-        stack, id, vpc=vpc, launch_template=template, update_policy=autoscaling.UpdatePolicy.replacing_update()
-    )
+        stack, id, vpc=vpc, launch_template=template, update_policy=autoscaling.UpdatePolicy.replacing_update(),
+        max_instance_lifetime=Duration.days(14),
+    )  # fmt: skip
 
 
 def refresh_group(stack: Stack, id: str, alarm: cloudwatch.IAlarm) -> Any:
     """An L1 Auto Scaling group whose instance refresh rolls back on ``alarm``."""
-    group = autoscaling.CfnAutoScalingGroup(stack, id, max_size="2", min_size="0")
+    group = autoscaling.CfnAutoScalingGroup(stack, id, max_size="2", min_size="0", max_instance_lifetime=86400)
     group.add_override(
         "UpdatePolicy.AutoScalingInstanceRefresh",
         {"Preferences": {"AlarmSpecification": {"Alarms": [alarm.alarm_name]}}},
