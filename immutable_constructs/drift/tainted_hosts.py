@@ -36,6 +36,7 @@ from constructs import Construct
 from .._private.checkov import skip_checkov
 from .._private.limits import alarm_description, iam_description, lambda_description
 from .._private.nag import acknowledge_wildcards
+from .._private.origin import record_origin
 from .._private.tags import FLEET as FLEET_TAG_KEY
 from .._private.validation import Problems
 from ._tainted_hosts_checks import check_fleet, check_grace_period, check_session_deadline, fleet_path
@@ -151,6 +152,7 @@ class TaintedHostReplacement(Construct):
             an active session ends when the host is terminated.
         """
         super().__init__(scope, id)
+        record_origin(self)  # the user's line that created it, for the SARIF report
         problems = Problems(self)
         self._fleets: dict[str, TaintableFleet] = {}
         self._tag_only: dict[str, TaintableFleet] = {}
