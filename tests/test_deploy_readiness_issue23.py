@@ -261,3 +261,30 @@ def test_a_role_you_pass_gets_the_volume_key_statements() -> None:
     (policy,) = [p for p in of_type(template, "AWS::IAM::Policy").values() if p["Properties"]["Roles"] == role_ref]
     grant = statements_by_sid(policy)["BuildVolumesGrantKey"]
     assert grant["Resource"] == stack.resolve(pipeline.key.key_arn)
+
+
+# -- 4. the system journal reaches the log the fleets ship ---------------------------------------
+
+
+def test_the_pipeline_writes_the_journal_to_the_log_the_fleets_ship(reference_app: Synthesized) -> None:
+    from immutable_constructs.fleet._agent import SYSTEM_LOGS
+
+    images = reference_app.templates["ImmutableReferenceImages"]
+    journal = {k: v for k, v in of_type(images, "AWS::ImageBuilder::Component").items() if "SystemJournal" in k}
+    assert len(journal) == 2, "one per image line"
+    recipes = of_type(images, "AWS::ImageBuilder::ImageRecipe")
+    for component_id, component in journal.items():
+        uses = [r for r in recipes.values() if {"ComponentArn": {"Fn::GetAtt": [component_id, "Arn"]}}
+                in r["Properties"]["Components"]]  # fmt: skip
+        assert len(uses) == 1
+        document = json.loads(component["Properties"]["Data"])  # from_dict writes JSON
+        phases = {p["name"]: [c for s in p["steps"] for c in s["inputs"]["commands"]] for p in document["phases"]}
+        assert any("dnf install -y rsyslog" in c for c in phases["build"])
+        assert "systemctl enable rsyslog" in phases["build"]
+        # The test phase runs on a fresh instance of the image: the journal must reach the file.
+        assert any("/var/log/messages" in c and "grep" in c for c in phases["test"])
+    assert "/var/log/messages" in SYSTEM_LOGS
+    web = reference_app.templates["ImmutableReference"]
+    configs = [p["Properties"]["Value"] for p in of_type(web, "AWS::SSM::Parameter").values()
+               if "collect_list" in json.dumps(p["Properties"]["Value"])]  # fmt: skip
+    assert configs and all('\\"file_path\\":\\"/var/log/messages\\"' in json.dumps(c) for c in configs)

@@ -23,6 +23,7 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3_assets as s3_assets
 from constructs import Construct
 
+from .._private.origin import record_origin
 from .._private.subnets import select as select_subnets
 from ._agent import CODEDEPLOY_LOGS
 from ._checks import check_capacity, check_fleet, check_lifetime
@@ -166,6 +167,7 @@ class BlueGreenFleet(Construct):
         :param dashboard: a CloudWatch dashboard of alarms and agent metrics. Default: false.
         """
         super().__init__(scope, id)
+        record_origin(self)  # the user's line that created it, for the SARIF report
         given = {name: value for name, value in locals().items() if name not in ("self", "scope", "id", "__class__")}
         problems = check_fleet(
             self,

@@ -22,6 +22,7 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
+from .._private.origin import record_origin
 from .._private.validation import Problems
 from ._checks import check_capacity, check_fleet, check_lifetime, seconds
 from .alarms import FleetAlarmOptions, check_observability, observe
@@ -146,6 +147,7 @@ class ImmutableFleet(Construct):
             Default: false.
         """
         super().__init__(scope, id)
+        record_origin(self)  # the user's line that created it, for the SARIF report
         problems = check_fleet(
             self,
             durations=("signal_timeout", "max_instance_lifetime", "health_check_grace_period"),
