@@ -265,3 +265,38 @@ def test_every_service_trust_of_a_codedeploy_role_names_its_deployment_group(
                     assert ":deploymentgroup:" in str(statement["Condition"]["ArnLike"]), f"{name}: {logical}"
                     checked += 1
     assert checked >= 2
+
+
+# -- 3. a tainted host is replaced at an absolute deadline from its first session -------------------------
+
+
+def test_every_tainted_host_function_has_a_deadline(
+    reference_app: Synthesized, examples: dict[str, Synthesized]
+) -> None:
+    checked = 0
+    for name, synthesized in _apps(reference_app, examples).items():
+        for logical, function in synthesized.resources("AWS::Lambda::Function").items():
+            variables = function["Properties"].get("Environment", {}).get("Variables", {})
+            if "GRACE_SECONDS" in variables:
+                assert variables["DEADLINE_SECONDS"] == str(8 * 3600), f"{name}: {logical}"
+                checked += 1
+    assert checked >= 3
+
+
+def test_the_deadline_is_a_prop_checked_at_synth() -> None:
+    from aws_cdk import App, Duration, Stack
+
+    from immutable_constructs.drift import TaintedHostReplacement
+    from immutable_constructs.errors import ValidationError
+
+    class Fleet:
+        instance_tag = ("immutable-constructs:fleet", "web")
+
+    stack = Stack(App(), "S")
+    watcher = TaintedHostReplacement(stack, "T", fleets=[Fleet()], session_deadline=Duration.hours(2))  # type: ignore[list-item]
+    variables = template_json(stack)["Resources"]
+    (function,) = [r for r in variables.values() if r["Type"] == "AWS::Lambda::Function"]
+    assert function["Properties"]["Environment"]["Variables"]["DEADLINE_SECONDS"] == "7200"
+    assert watcher.session_deadline.to_hours() == 2
+    with pytest.raises(ValidationError, match=r"session_deadline.*from 5 minutes to 7 days"):
+        TaintedHostReplacement(stack, "U", fleets=[Fleet()], session_deadline=Duration.days(8))  # type: ignore[list-item]
