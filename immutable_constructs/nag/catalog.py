@@ -247,14 +247,7 @@ RULES: tuple[Rule, ...] = (
         "AMI resolved from an unversioned SSM parameter",
         "Pin the parameter version: PinnedSsmImage('/images/web/stable', version=N).",
     ),
-    _rule(
-        trial_image,
-        "IMM-IMG4",
-        W,
-        "CloudWatch agent installed at boot (a trial image)",
-        "Build the image with GoldenImagePipeline (it bakes the agent in) and pin it with AmiCatalog or "
-        "PinnedSsmImage; while you are trying a fleet out, acknowledge IMM-IMG4 with that reason.",
-    ),
+    _rule(trial_image, trial_image.ID, W, trial_image.TITLE, trial_image.FIX),
     _rule(
         user_data_secrets,
         "IMM-SEC1",

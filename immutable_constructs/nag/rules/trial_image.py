@@ -10,6 +10,12 @@ from __future__ import annotations
 from .._intrinsics import get, user_data_text
 from .._model import Offence, Resource, Result, Template
 
+ID = "IMM-IMG4"
+TITLE = "CloudWatch agent installed at boot (a trial image)"
+FIX = (
+    "Build the image with GoldenImagePipeline (it bakes the agent in) and pin it with AmiCatalog or "
+    "PinnedSsmImage; while you are trying a fleet out, acknowledge IMM-IMG4 with that reason."
+)
 #: Kept equal to images/trial.py's TRIAL_MARKER (a test checks it; no import: rules stay plain functions).
 MARKER = "# immutable-constructs: trial image, CloudWatch agent installed at boot"
 USER_DATA_PROPERTIES: dict[str, tuple[str, ...]] = {
