@@ -26,6 +26,7 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
+from .._private.origin import record_origin
 from ._builds import build_image_on_deploy, build_pipeline
 from ._checks import check_pipeline, props_of
 from ._distribution import build_distribution, build_execution_role
@@ -150,6 +151,7 @@ class GoldenImagePipeline(Construct):
         install_cloudwatch_agent: bool = True,
     ) -> None:
         super().__init__(scope, id)
+        record_origin(self)  # the user's line that created it, for the SARIF report
         line, subnet_id, schedule_expression = check_pipeline(self, props_of(locals()))
         assert parent_image is not None  # checked
         self.catalog = catalog
