@@ -25,6 +25,7 @@ from typing import Any
 
 import pytest
 
+from .conftest import Synthesized
 from .faults import BOTOCORE_KINDS, Fault, FaultPlan
 from .faults.blue_green import LIFECYCLES, Recovery, event, operate, run, version, world
 
@@ -149,3 +150,25 @@ def test_a_release_with_a_scale_up_launches_no_new_version_into_the_serving_flee
         serving = w.groups()[w.serving() or ""]
         assert serving["MinSize"] == 3
         assert sorted(str(i["LaunchTemplate"]["Version"]) for i in serving["Instances"]) == ["2", "2", "2"]
+
+
+def test_every_call_the_handler_makes_is_allowed_by_its_policy(reference_app: Synthesized) -> None:
+    """Every AWS API the handler calls in the lifecycles (and their recovery) has its action in the handler's
+    policy: a call added to the handler without its permission fails here, not in the first real deploy."""
+    prefixes = {"autoscaling": "autoscaling", "codedeploy": "codedeploy", "elbv2": "elasticloadbalancing"}
+    called: set[str] = set()
+    for lifecycle in LIFECYCLES:
+        reference(lifecycle)
+        called |= {
+            f"{prefixes[service]}:{''.join(w.title() for w in op.split('_'))}" for service, op in CALLS[lifecycle]
+        }
+    allowed: set[str] = set()
+    for policy in reference_app.resources("AWS::IAM::Policy").values():
+        statements = policy["Properties"]["PolicyDocument"]["Statement"]
+        if any(s.get("Sid") == "OwnTheDeploymentGroup" for s in statements):
+            for statement in statements:
+                actions = statement["Action"]
+                allowed |= {actions} if isinstance(actions, str) else set(actions)
+    assert allowed, "the reference app has a blue/green fleet"
+    assert "codedeploy:TagResource" in called and "codedeploy:ListTagsForResource" in called
+    assert called <= allowed, sorted(called - allowed)
