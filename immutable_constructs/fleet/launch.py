@@ -260,7 +260,8 @@ def grant_volume_key(scope: Construct, key: kms.IKey) -> None:
     key's policy cannot be edited here: warn with what its owner must add.
     """
     if not allow_autoscaling_service_linked_role(key):
-        Annotations.of(scope).add_warning_v2(
+        warn(
+            scope,
             "immutable-constructs:volumeKeyPolicy",
             f"volume_key {key.key_arn} is imported, so its key policy cannot be edited here. EC2 Auto Scaling "
             "launches instances with its service-linked role AWSServiceRoleForAutoScaling, which must be allowed "
@@ -268,6 +269,7 @@ def grant_volume_key(scope: Construct, key: kms.IKey) -> None:
             "(with kms:GrantIsForAWSResource=true) on it, or every launch fails. Add those statements to the key's "
             "policy (EC2 Auto Scaling User Guide, 'Required AWS KMS key policy for use with encrypted volumes'; "
             "docs/deploying.md shows them).",
+            fails="launch",
         )
 
 
@@ -334,4 +336,5 @@ def _warn_if_stock_image(scope: Construct, source: str) -> None:
         "the CloudWatch agent, and the fleet's user data fails the boot without it, so every launch fails. "
         "Build the image with GoldenImagePipeline (it installs amazon-cloudwatch-agent-linux by default) or "
         "bake the agent into your image.",
+        fails="launch",
     )
