@@ -225,6 +225,10 @@ def policy_statements(template: Template, prefix: str) -> list[dict[str, Any]]:
 def test_handler_may_touch_only_its_own_deployment_group_and_groups(template: Template) -> None:
     statements = {s["Sid"]: s for s in policy_statements(template, "ApiHandlerPolicy")}
     arn = json.dumps(statements["OwnTheDeploymentGroup"]["Resource"])
+    # issue 20: the handler tags the deployment group with the request that owns it, and reads the tag back
+    assert {"codedeploy:TagResource", "codedeploy:ListTagsForResource"} <= set(
+        statements["OwnTheDeploymentGroup"]["Action"]
+    )
     assert re.search(r'":deploymentgroup:", \{"Ref": "ApiApplication\w+"\}, "/Web-Api-\w+"', arn), arn
     resources = json.dumps(statements["OwnTheFleetGroups"]["Resource"])
     assert "autoScalingGroupName/Web-Api-" in resources and "autoScalingGroupName/CodeDeploy_Web-Api-" in resources

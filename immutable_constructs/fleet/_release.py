@@ -179,6 +179,11 @@ def _handler_statements(
                 "codedeploy:GetDeployment",
                 "codedeploy:ListDeployments",
                 "codedeploy:StopDeployment",
+                # The request token on the deployment group (issue 20): a cancelled request's waiter stops.
+                # Service Authorization Reference, "Actions defined by AWS CodeDeploy": TagResource and
+                # ListTagsForResource take the deploymentgroup resource type.
+                "codedeploy:TagResource",
+                "codedeploy:ListTagsForResource",
             ],
             resources=[deployment_group_arn(stack, parts)],
         ),
