@@ -16,6 +16,7 @@ from ._private.lazy import lazy_exports
 from ._version import __version__
 
 if TYPE_CHECKING:
+    from ._private.alarm_topic import AlarmTopic
     from .access.session_manager import SessionManagerAccess, SessionTarget
     from .drift.stack_drift import StackDriftAlarm
     from .drift.tainted_hosts import TaintedHostReplacement
@@ -34,6 +35,7 @@ if TYPE_CHECKING:
 
 #: public name -> the module that defines it
 _MODULES = {
+    "AlarmTopic": "._private.alarm_topic",
     "AmiCatalog": ".images.catalog",
     "BlueGreenFleet": ".fleet.blue_green",
     "FindingSeverity": ".images._names",
@@ -56,6 +58,7 @@ _MODULES = {
 
 
 __all__ = [
+    "AlarmTopic",
     "AmiCatalog",
     "BlueGreenFleet",
     "FindingSeverity",

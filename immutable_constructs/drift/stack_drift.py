@@ -40,6 +40,7 @@ from aws_cdk import aws_sns as sns
 from constructs import Construct
 
 from .._links import doc_url
+from .._private.alarm_topic import AlarmTopic
 from .._private.checkov import skip_checkov
 from .._private.limits import alarm_description, lambda_description
 from .._private.nag import acknowledge_wildcards
@@ -62,8 +63,9 @@ class StackDriftAlarm(Construct):
     :param schedule: when to check: an EventBridge ``cron(...)``/``rate(...)`` expression or an
         ``events.Schedule``. Default ``"rate(1 day)"``. A rate must be at least one hour (drift
         detection takes minutes and reads every resource).
-    :param topic: the SNS topic the alarms notify. Default: a new SSL-only topic encrypted with a
-        new KMS key (rotated) whose policy lets CloudWatch alarms publish (SNS Developer Guide,
+    :param topic: the SNS topic the alarms notify. Default: the stack's alarm topic
+        (``AlarmTopic.of(stack)``, which every alarm of the library notifies): SSL-only, encrypted with
+        its own KMS key (rotated) whose policy lets CloudWatch alarms publish (SNS Developer Guide,
         "Enable compatibility between event sources from AWS services and encrypted topics"). A
         topic you pass must allow that itself (``cloudwatch.amazonaws.com``: ``sns:Publish`` and,
         when encrypted, ``kms:Decrypt`` and ``kms:GenerateDataKey*`` on its key).
@@ -103,33 +105,12 @@ class StackDriftAlarm(Construct):
         self.stack_names: tuple[str, ...] = names
 
         # --- notifications -----------------------------------------------------------------
+        # The stack's alarm topic (_private/alarm_topic.py: encrypted, SSL-only, CloudWatch may publish)
+        # unless a topic is given.
         self.key: kms.IKey | None = None
         if topic is None:
-            key = kms.Key(self, "Key", enable_key_rotation=True, description=f"{self.node.path} drift notifications")
-            # SNS Developer Guide, "Enable compatibility between event sources from AWS services and encrypted
-            # topics": a service that publishes to an encrypted topic needs these on the topic's key.
-            key.add_to_resource_policy(
-                iam.PolicyStatement(
-                    sid="CloudWatchAlarmsPublish",
-                    actions=["kms:Decrypt", "kms:GenerateDataKey*"],
-                    principals=[iam.ServicePrincipal("cloudwatch.amazonaws.com")],
-                    resources=["*"],
-                )
-            )
-            self.key = key
-            new_topic = sns.Topic(self, "Topic", master_key=key, enforce_ssl=True, display_name="Stack drift")
-            # The SSL-only topic policy replaces SNS's default one, so CloudWatch must be named in it;
-            # aws:SourceAccount keeps other accounts' alarms out (SNS Developer Guide, confused deputy prevention).
-            new_topic.add_to_resource_policy(
-                iam.PolicyStatement(
-                    sid="CloudWatchAlarmsPublish",
-                    actions=["sns:Publish"],
-                    principals=[iam.ServicePrincipal("cloudwatch.amazonaws.com")],
-                    resources=[new_topic.topic_arn],
-                    conditions={"StringEquals": {"aws:SourceAccount": own.account}},
-                )
-            )
-            topic = new_topic
+            stack_topic = AlarmTopic.of(self)
+            self.key, topic = stack_topic.key, stack_topic.topic
         self.topic: sns.ITopic = topic
 
         # --- the function ------------------------------------------------------------------

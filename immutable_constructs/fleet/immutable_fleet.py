@@ -25,7 +25,7 @@ from constructs import Construct
 from .._private.origin import record_origin
 from .._private.validation import Problems
 from ._checks import check_capacity, check_fleet, check_lifetime, seconds
-from .alarms import FleetAlarmOptions, check_observability, observe
+from .alarms import FleetAlarmOptions, check_observability, observe, release_effect
 from .health import FleetHealthCheck
 from .launch import (
     DEFAULT_GRACE_PERIOD,
@@ -272,7 +272,8 @@ class ImmutableFleet(Construct):
         """The CloudWatch namespace of the agent's metrics (memory, disk, CPU)."""
 
         groups = list(target_groups or ())
-        standard, self.dashboard = observe(self, self.metrics_namespace, groups, alarm_options, dashboard)
+        release = release_effect(update.kind, rollback=alarm_options.rollback)
+        standard, self.dashboard = observe(self, self.metrics_namespace, groups, alarm_options, dashboard, release)
         self.alarms: list[cloudwatch.Alarm] = standard.all
         """The standard alarms: unhealthy hosts and 5xx per target group, CPU, agent silence."""
         rollback_alarms = standard.rollback if alarm_options.rollback else []
