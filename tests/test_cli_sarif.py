@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 
 from immutable_constructs import __version__
-from immutable_constructs._private.sarif import FailOn, Level
 from immutable_constructs.cli import main, to_sarif
+from immutable_constructs.cli.sarif import FailOn, Level
 
 from .test_cli_assembly import multitool, needs_multitool
 

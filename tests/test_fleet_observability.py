@@ -299,9 +299,10 @@ def test_agent_silence_breaches_on_missing_data(synth: dict[str, Any]) -> None:
 def test_an_instance_refresh_rolls_back_on_the_standard_alarms(synth: dict[str, Any]) -> None:
     group = only(synth["json"], "AWS::AutoScaling::AutoScalingGroup", "RefreshGroup")
     names = group["UpdatePolicy"]["AutoScalingInstanceRefresh"]["Preferences"]["AlarmSpecification"]["Alarms"]
-    refresh_alarms = sorted(k for k in alarms(synth["json"], "Refresh"))
-    assert names[:4] == [{"Ref": k} for k in sorted(refresh_alarms, key=_alarm_order)]
-    assert names[4]["Ref"].startswith("Latency"), "the strategy's own alarm comes after the fleet's"
+    refresh_alarms = sorted(k for k in alarms(synth["json"], "Refresh") if "AgentSilence" not in k)
+    assert names[:3] == [{"Ref": k} for k in sorted(refresh_alarms, key=_alarm_order)]
+    assert names[3]["Ref"].startswith("Latency"), "the strategy's own alarm comes after the fleet's"
+    assert len(names) == 4, "the agent silence alarm pages but never stops a refresh (issue 23)"
     quiet = only(synth["json"], "AWS::AutoScaling::AutoScalingGroup", "QuietGroup")
     assert "AlarmSpecification" not in quiet["UpdatePolicy"]["AutoScalingInstanceRefresh"]["Preferences"]
 
@@ -314,8 +315,8 @@ def _alarm_order(logical_id: str) -> int:
 def test_the_blue_green_deployment_group_rolls_back_on_the_standard_alarms(synth: dict[str, Any]) -> None:
     (deployment,) = resources_of(synth["json"], "Custom::ImmutableBlueGreenFleet").values()
     names = deployment["Properties"]["AlarmNames"]
-    api_alarms = alarms(synth["json"], "Api")
-    assert sorted(n["Ref"] for n in names) == sorted(api_alarms)
+    api_alarms = [k for k in alarms(synth["json"], "Api") if "AgentSilence" not in k]
+    assert sorted(n["Ref"] for n in names) == sorted(api_alarms), "not the agent silence alarm (issue 23)"
     assert sorted(a.node.id for a in synth["fleets"]["Api"].alarms) == sorted(
         ["UnhealthyHostsAlarm", "ServerErrorsAlarm", "CpuAlarm", "AgentSilenceAlarm"]
     )
@@ -351,9 +352,9 @@ def test_too_many_instance_refresh_alarms_are_refused() -> None:
     vpc, target_group = network(stack)
     extra = [
         cloudwatch.Alarm(stack, f"A{i}", metric=target_group.metrics.request_count(), threshold=1, evaluation_periods=1)
-        for i in range(7)
+        for i in range(8)
     ]
-    with pytest.raises(ValidationError, match=r"update.alarms='7 alarms': plus the fleet's 4 standard alarms exceed"):
+    with pytest.raises(ValidationError, match=r"update.alarms='8 alarms': plus the fleet's 3 standard alarms exceed"):
         ImmutableFleet(
             stack,
             "Web",
@@ -481,8 +482,9 @@ def _component_arns(recipe: dict[str, Any]) -> list[str]:
 
 def test_the_pipeline_installs_the_cloudwatch_agent_by_default() -> None:
     arns = _component_arns(_pipeline())
-    assert len(arns) == 2 and arns[0].endswith(":aws:component/update-linux/1.0.2")
-    assert arns[1].endswith(AGENT_ARN_TAIL), "the agent the fleets' user data starts"
+    assert len(arns) == 3 and arns[0].endswith(":aws:component/update-linux/1.0.2")
+    assert "SystemJournalToMessages" in arns[1], "the journal in /var/log/messages (issue 23)"
+    assert arns[2].endswith(AGENT_ARN_TAIL), "the agent the fleets' user data starts"
 
 
 def test_the_agent_component_can_be_opted_out_and_is_not_added_twice() -> None:
@@ -498,7 +500,7 @@ def test_the_agent_component_can_be_opted_out_and_is_not_added_twice() -> None:
         ]
     )
     arns = _component_arns(listed)
-    assert len(arns) == 2 and arns[0].endswith("/amazon-cloudwatch-agent-linux/1.0.0"), "the user's pick is kept"
+    assert len(arns) == 3 and arns[0].endswith("/amazon-cloudwatch-agent-linux/1.0.0"), "the user's pick is kept"
 
 
 def test_install_cloudwatch_agent_must_be_a_bool() -> None:

@@ -25,6 +25,7 @@ from aws_cdk import (
     Tags,
 )
 from aws_cdk import aws_autoscaling as autoscaling
+from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_codedeploy as codedeploy
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecr as ecr
@@ -212,7 +213,17 @@ def build_bad(stack: Stack, vpc: ec2.IVpc) -> None:
     not_replacing.cfn_options.update_policy = CfnUpdatePolicy(
         auto_scaling_replacing_update=CfnAutoScalingReplacingUpdate(will_replace=False)
     )
-    expect(not_replacing, bad={"IMM-REP1"})
+    expect(not_replacing, bad={"IMM-REP1", "IMM-REP7"})
+    # IMM-SSH4: boot script that installs a key
+    login = ec2.UserData.for_linux()
+    login.add_commands("echo 'ssh-ed25519 AAAAC3Nza ops' >> /home/ec2-user/.ssh/authorized_keys")
+    expect(
+        ec2.LaunchTemplate(
+            stack, "AuthorizedKeysTemplate", machine_image=PinnedSsmImage("/images/web/stable", version=3),
+            require_imdsv2=True, user_data=login,
+        ),
+        bad={"IMM-SSH4"},
+    )  # fmt: skip
     # IMM-REP6: a fleet no tainted-host function watches, and one whose replacement is turned off
     for name in ("Unwatched", "OptedOut"):
         group = autoscaling.AutoScalingGroup(
@@ -319,6 +330,18 @@ def build_good(stack: Stack, vpc: ec2.IVpc) -> None:
     sg.add_ingress_rule(ec2.Peer.any_ipv6(), ec2.Port.tcp_range(8000, 8100))
     sg.add_ingress_rule(ec2.Peer.any_ipv4(), ec2.Port.all_icmp())
     expect(sg, good={"IMM-SSH1"})
+    # IMM-SSH4: a boot script that turns password logins off
+    hardened = ec2.UserData.for_linux()
+    hardened.add_commands("sed -i 's/^PasswordAuthentication yes/PasswordAuthentication no/' /etc/ssh/sshd_config")
+    expect(
+        ec2.LaunchTemplate(
+            stack, "HardenedTemplate", machine_image=PinnedSsmImage("/images/web/stable", version=3),
+            require_imdsv2=True, user_data=hardened, block_devices=[
+                ec2.BlockDevice(device_name="/dev/xvda", volume=ec2.BlockDeviceVolume.ebs(8, encrypted=True))
+            ],
+        ),
+        good={"IMM-SSH4"},
+    )  # fmt: skip
     other = ec2.SecurityGroup(stack, "Other", vpc=vpc)
     expect(
         ec2.CfnSecurityGroupIngress(
@@ -361,20 +384,26 @@ def build_good(stack: Stack, vpc: ec2.IVpc) -> None:
     )
     expect(
         autoscaling.AutoScalingGroup(
-            stack, "Rolling", vpc=vpc, launch_template=template, update_policy=autoscaling.UpdatePolicy.rolling_update()
+            stack,
+            "Rolling",
+            vpc=vpc,
+            launch_template=template,
+            update_policy=autoscaling.UpdatePolicy.rolling_update(),
+            max_instance_lifetime=Duration.days(365),
         ),
-        good={"IMM-REP1"},
+        good={"IMM-REP1", "IMM-REP7"},
     )
     expect(
         autoscaling.AutoScalingGroup(
             stack, "Replacing", vpc=vpc, launch_template=template,
-            update_policy=autoscaling.UpdatePolicy.replacing_update(),
+            update_policy=autoscaling.UpdatePolicy.replacing_update(), max_instance_lifetime=Duration.days(14),
         ),
         good={"IMM-REP1"},
     )  # fmt: skip
     watched = autoscaling.AutoScalingGroup(
-        stack, "Watched", vpc=vpc, launch_template=template, update_policy=autoscaling.UpdatePolicy.replacing_update()
-    )
+        stack, "Watched", vpc=vpc, launch_template=template, update_policy=autoscaling.UpdatePolicy.replacing_update(),
+        max_instance_lifetime=Duration.days(7),
+    )  # fmt: skip
     Tags.of(watched).add(FLEET_TAG, "Watched")
     expect(watched, good={"IMM-REP6"})
     tainted_host_function(stack, replaced=["Watched"], tag_only=[])
@@ -382,6 +411,7 @@ def build_good(stack: Stack, vpc: ec2.IVpc) -> None:
         autoscaling.AutoScalingGroup(
             stack, "Refresh", vpc=vpc, launch_template=template,
             update_policy=autoscaling.UpdatePolicy.instance_refresh(strategy=autoscaling.InstanceRefreshStrategy.ROLLING),
+            max_instance_lifetime=Duration.days(1),
         ),
         good={"IMM-REP1"},
     )  # fmt: skip
@@ -507,6 +537,47 @@ def waiting_provider(stack: Stack, id: str, total: Duration, interval: Duration)
     )  # fmt: skip
 
 
+def agent_fleet(stack: Stack, id: str, *, dimensions: dict[str, str], endpoints: tuple[str, ...]) -> Any:
+    """An Auto Scaling group in an isolated VPC whose hosts start the CloudWatch agent from an SSM parameter."""
+    vpc = ec2.Vpc(
+        stack, f"{id}Vpc", max_azs=1, nat_gateways=0,
+        subnet_configuration=[ec2.SubnetConfiguration(name="app", subnet_type=ec2.SubnetType.PRIVATE_ISOLATED)],
+    )  # fmt: skip
+    for service in endpoints:
+        vpc.add_interface_endpoint(
+            f"{service}Endpoint", service=ec2.InterfaceVpcEndpointService(f"com.amazonaws.{Aws.REGION}.{service}", 443),
+            private_dns_enabled=True,
+        )  # fmt: skip
+    config = {
+        "logs": {"logs_collected": {"files": {"collect_list": [{"file_path": "/var/log/messages"}]}}},
+        "metrics": {"namespace": "App", "append_dimensions": dimensions, "aggregation_dimensions": [[]]},
+    }
+    parameter = ssm.StringParameter(stack, f"{id}AgentConfig", string_value=json.dumps(config))
+    template = ec2.LaunchTemplate(
+        stack, f"{id}Template", machine_image=PinnedSsmImage("/images/web/stable", version=7),
+        instance_type=ec2.InstanceType("t3.small"), require_imdsv2=True,
+        user_data=user_data(
+            "/opt/aws/amazon-cloudwatch-agent/bin/amazon-cloudwatch-agent-ctl -a fetch-config -m ec2 -s "
+            f"-c ssm:{parameter.parameter_name}"
+        ),
+        block_devices=[ec2.BlockDevice(device_name="/dev/xvda", volume=ec2.BlockDeviceVolume.ebs(8, encrypted=True))],
+    )  # fmt: skip
+    return autoscaling.AutoScalingGroup(
+        stack, id, vpc=vpc, launch_template=template, update_policy=autoscaling.UpdatePolicy.replacing_update(),
+        max_instance_lifetime=Duration.days(14),
+    )  # fmt: skip
+
+
+def refresh_group(stack: Stack, id: str, alarm: cloudwatch.IAlarm) -> Any:
+    """An L1 Auto Scaling group whose instance refresh rolls back on ``alarm``."""
+    group = autoscaling.CfnAutoScalingGroup(stack, id, max_size="2", min_size="0", max_instance_lifetime=86400)
+    group.add_override(
+        "UpdatePolicy.AutoScalingInstanceRefresh",
+        {"Preferences": {"AlarmSpecification": {"Alarms": [alarm.alarm_name]}}},
+    )
+    return group
+
+
 def build_bad_deploy_readiness(stack: Stack) -> None:
     # IMM-DEP1: a key policy without the Auto Scaling service-linked role (CDK's default: the account only),
     # on launch template volumes, a recipe's volumes (the stack launches instances) and a distribution's AMIs.
@@ -578,6 +649,20 @@ def build_bad_deploy_readiness(stack: Stack) -> None:
         ),
         bad={"IMM-DEP5"},
     )
+    # IMM-DEP6: an agent appending the Auto Scaling group name in subnets without an ec2 endpoint
+    expect(
+        agent_fleet(stack, "TaggedAgent", dimensions={"AutoScalingGroupName": "${aws:AutoScalingGroupName}"},
+                    endpoints=("ssm", "logs", "monitoring")),
+        bad={"IMM-DEP6"},
+    )  # fmt: skip
+    # IMM-DEP7: an instance refresh that rolls back on an alarm whose missing data breaches
+    silent = cloudwatch.Alarm(
+        stack, "SilentHosts", metric=cloudwatch.Metric(namespace="App", metric_name="Heartbeat"), threshold=1,
+        evaluation_periods=5, comparison_operator=cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+        treat_missing_data=cloudwatch.TreatMissingData.BREACHING,
+    )  # fmt: skip
+    refresh_group(stack, "RefreshOnSilence", silent)
+    expect(silent, bad={"IMM-DEP7"})
 
 
 def build_good_deploy_readiness(stack: Stack) -> None:
@@ -628,6 +713,25 @@ def build_good_deploy_readiness(stack: Stack) -> None:
     # IMM-DEP5: 50 minutes of waiting, under the hour
     provider = waiting_provider(stack, "Provider", Duration.minutes(50), Duration.seconds(30))
     expect(CustomResource(stack, "WaitsLess", service_token=provider.service_token), good={"IMM-DEP5"})
+    # IMM-DEP6: the metadata dimension only, and an endpoint for each API the agent calls
+    expect(
+        agent_fleet(stack, "Agent", dimensions={"InstanceId": "${aws:InstanceId}"},
+                    endpoints=("ssm", "logs", "monitoring")),
+        good={"IMM-DEP6"},
+    )  # fmt: skip
+    # IMM-DEP7: the rollback alarm's missing data does not breach; a breaching one only pages
+    quiet = cloudwatch.Alarm(
+        stack, "Errors", metric=cloudwatch.Metric(namespace="App", metric_name="Errors"), threshold=1,
+        evaluation_periods=2, treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+    )  # fmt: skip
+    refresh_group(stack, "RefreshOnErrors", quiet)
+    expect(quiet, good={"IMM-DEP7"})
+    paging = cloudwatch.Alarm(
+        stack, "PagesOnSilence", metric=cloudwatch.Metric(namespace="App", metric_name="Heartbeat"), threshold=1,
+        evaluation_periods=5, comparison_operator=cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+        treat_missing_data=cloudwatch.TreatMissingData.BREACHING,
+    )  # fmt: skip
+    expect(paging, good={"IMM-DEP7"})
 
 
 @pytest.fixture(scope="module")
@@ -650,13 +754,15 @@ def judged() -> dict[tuple[str, str], set[str]]:
 def test_every_rule_has_a_bad_and_a_good_case(judged: dict[tuple[str, str], set[str]]) -> None:
     bad = set().union(*(c.bad for c in CASES))
     good = set().union(*(c.good for c in CASES))
-    ids = {r.id for r in RULES}
+    ids = {r.id for r in RULES} - METADATA_RULES
     assert ids <= bad, ids - bad
     # Rules against the mere existence of a type (no compliant form): the good stack has none.
     assert ids - EXISTENCE_RULES <= good, ids - good
 
 
 EXISTENCE_RULES = {"IMM-SSH3", "IMM-REP2"}
+#: Judged from construct metadata, not from a template: tested in tests/nag/rules/test_predicted_failures.py.
+METADATA_RULES = {"IMM-FAIL1"}
 
 
 def test_non_compliant_resources_are_reported(judged: dict[tuple[str, str], set[str]]) -> None:

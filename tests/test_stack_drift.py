@@ -41,8 +41,12 @@ def default() -> tuple[Stack, StackDriftAlarm, dict[str, Any]]:
 
 
 def statements(template: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    policy = only(template, "AWS::IAM::Policy")
-    return {s["Sid"]: s for s in policy["Properties"]["PolicyDocument"]["Statement"]}
+    """The statements of every IAM policy of the template, by Sid (the detection and the read policies)."""
+    return {
+        s["Sid"]: s
+        for policy in resources_of(template, "AWS::IAM::Policy").values()
+        for s in policy["Properties"]["PolicyDocument"]["Statement"]
+    }
 
 
 def test_five_lines_watch_the_own_stack_daily(default: tuple[Stack, StackDriftAlarm, dict[str, Any]]) -> None:
@@ -110,16 +114,22 @@ def test_topic_is_encrypted_ssl_only_and_cloudwatch_may_publish_and_use_the_key(
     assert ssl and ssl[0]["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
 
 
-def test_function_reads_with_read_only_access_and_nothing_more_is_granted_broadly(
+def test_function_reads_what_drift_detection_reads_and_nothing_more_is_granted_broadly(
     default: tuple[Stack, StackDriftAlarm, dict[str, Any]],
 ) -> None:
     stack, drift, template = default
     role = template["Resources"][logical_id(stack, drift.role)]["Properties"]  # type: ignore[arg-type]
-    assert role["ManagedPolicyArns"] == [
-        {"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":iam::aws:policy/ReadOnlyAccess"]]}
-    ]
+    assert "ManagedPolicyArns" not in role  # no ReadOnlyAccess (issue 28)
     granted = statements(template)
-    assert sorted(granted) == ["DetectDrift", "Logs", "PublishDriftMetrics", "ReadDetectionStatus"]
+    assert sorted(granted) == [
+        "DecryptWatchedResources",
+        "DetectDrift",
+        "Logs",
+        "PublishDriftMetrics",
+        "ReadDetectionStatus",
+        "ReadGetFunctionOfWatched",
+        "ReadWatchedResources",
+    ]
     assert sorted(granted["DetectDrift"]["Action"]) == [
         "cloudformation:DescribeStacks",
         "cloudformation:DetectStackDrift",
@@ -277,15 +287,17 @@ def test_passes_both_rule_packs_with_only_reasoned_acknowledgements() -> None:
     reports = json.loads(report_file.read_text())["pluginReports"] if report_file.exists() else []
     assert all(r["violations"] == [] for r in reports)
     acknowledged = {
-        v["ruleName"]: v["violatingConstructs"][0]["constructPath"]
+        (v["ruleName"], c["constructPath"])
         for r in reports
         for v in r.get("suppressedViolations", [])
+        for c in v["violatingConstructs"]
     }
     assert acknowledged == {
-        "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/ReadOnlyAccess]": "Shop/Drift/Role/Resource",
-        "AwsSolutions-IAM5[Resource::*]": "Shop/Drift/Role/DefaultPolicy/Resource",
-        "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:cloudformation:eu-west-1:123456789012:stack/Shop/*]": (
-            "Shop/Drift/Role/DefaultPolicy/Resource"
+        ("AwsSolutions-IAM5[Resource::*]", "Shop/Drift/Role/DefaultPolicy/Resource"),
+        ("AwsSolutions-IAM5[Resource::*]", "Shop/Drift/ReadPolicy/Resource"),
+        (
+            "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:cloudformation:eu-west-1:123456789012:stack/Shop/*]",
+            "Shop/Drift/Role/DefaultPolicy/Resource",
         ),
     }
 

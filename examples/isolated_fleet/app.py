@@ -3,8 +3,11 @@
 No NAT gateway and no internet gateway route for the instances: the SSM agent reaches
 Session Manager through VPC interface endpoints, which SessionManagerAccess creates
 because the VPC has only isolated subnets (the CloudWatch agent's logs use its ``logs`` endpoint;
-its metrics need the ``monitoring`` endpoint added here). New images roll out by instance refresh,
-which rolls back on the fleet's standard alarms.
+its metrics need the ``monitoring`` endpoint added here). The agent appends only the ``InstanceId``
+dimension, which it reads from the instance metadata, so it needs no ``ec2`` endpoint (an EC2-tag
+dimension such as the Auto Scaling group name would: rule IMM-DEP6 checks every API the agent calls
+has an endpoint). New images roll out by instance refresh, which rolls back on the fleet's
+unhealthy-host, 5xx and CPU alarms.
 """
 
 from aws_cdk import App, Duration, Stack

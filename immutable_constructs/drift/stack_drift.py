@@ -14,8 +14,11 @@ alarms to a KMS-encrypted SNS topic when the stack has drifted:
 Permissions (each rests on the document named next to it in the code): CloudFormation reads every
 resource of a stack *with the caller's permissions* when it detects drift (CloudFormation User
 Guide, "Detect unmanaged configuration changes to stacks and resources with drift detection",
-"Considerations when detecting drift"), so the function's role has the AWS-managed
-``ReadOnlyAccess`` policy; see docs/operations.md for the resource types that need more.
+"Considerations when detecting drift"), so the function's role may read exactly what the read handlers of
+the resource types in the watched stacks list in their CloudFormation schemas (``_read_policy.py``), and
+decrypt (``kms:Decrypt``) only with the watched stacks' keys, only through the services that need it
+(issue 28; it replaces the AWS-managed ``ReadOnlyAccess``, which could read every object, log event,
+message and parameter of the account).
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ import json
 from collections.abc import Sequence
 from pathlib import Path
 
-from aws_cdk import Acknowledgment, Annotations, Duration, RemovalPolicy, Stack, Validations
+from aws_cdk import Annotations, Aspects, Duration, RemovalPolicy, Stack
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as cw_actions
 from aws_cdk import aws_events as events
@@ -40,6 +43,8 @@ from .._links import doc_url
 from .._private.checkov import skip_checkov
 from .._private.limits import alarm_description, lambda_description
 from .._private.nag import acknowledge_wildcards
+from .._private.origin import record_origin
+from ._read_policy import ReadPolicyWriter
 from ._stack_drift_checks import check_props
 
 __all__ = ["StackDriftAlarm"]
@@ -62,9 +67,11 @@ class StackDriftAlarm(Construct):
         "Enable compatibility between event sources from AWS services and encrypted topics"). A
         topic you pass must allow that itself (``cloudwatch.amazonaws.com``: ``sns:Publish`` and,
         when encrypted, ``kms:Decrypt`` and ``kms:GenerateDataKey*`` on its key).
-    :param role: the role the function runs as. Default: a new role with ``ReadOnlyAccess`` (what
-        drift detection reads with) and scoped statements for the rest. A role you pass gets the
-        scoped statements only: read access to the stacks' resources is yours to grant.
+    :param role: the role the function runs as. Default: a new role that may read what drift detection
+        reads for the resource types of the watched stacks (their schemas' read-handler permissions),
+        decrypt with the watched stacks' keys through those services only, and run the detection on the
+        watched stacks. A role you pass gets the detection statements only: read access to the stacks'
+        resources is yours to grant (the escape hatch for stacks this app does not define).
     :param timeout: how long one check may take; detections still running then are reported next
         time. Default 5 minutes; 1 to 15 minutes.
     :param log_retention: how long the function's logs are kept. Default one year.
@@ -89,6 +96,7 @@ class StackDriftAlarm(Construct):
         log_retention: logs.RetentionDays = logs.RetentionDays.ONE_YEAR,
     ) -> None:
         super().__init__(scope, id)
+        record_origin(self)  # the user's line that created it, for the SARIF report
         own = Stack.of(self)
         timeout = Duration.minutes(5) if timeout is None else timeout
         names = check_props(self, own, stacks, schedule, topic, role, timeout, log_retention)
@@ -125,7 +133,7 @@ class StackDriftAlarm(Construct):
         self.topic: sns.ITopic = topic
 
         # --- the function ------------------------------------------------------------------
-        self.role: iam.IRole = role or self._new_role()
+        self.role: iam.IRole = role or self._new_role(stacks if stacks is not None else [own])
         log_group = logs.LogGroup(self, "Logs", retention=log_retention, removal_policy=RemovalPolicy.RETAIN)
         stack_arns = [own.format_arn(service="cloudformation", resource="stack", resource_name=f"{n}/*") for n in names]
         statements = [
@@ -163,13 +171,14 @@ class StackDriftAlarm(Construct):
                 "ReadOnlyAccess policy) or drift detection fails; a role imported with mutable=False does not get "
                 "this construct's statements either: add them yourself (docs/operations.md).",
             )
+        reason = (
+            "A stack's ARN ends in an id CloudFormation assigns at creation (and again when the stack is "
+            "re-created); the stack name before it is fixed."
+        )
         acknowledge_wildcards(
             self,
             {
-                stack_arns[
-                    0
-                ]: "A stack's ARN ends in an id CloudFormation assigns at creation (and again when the stack "
-                "is re-created); the stack name before it is fixed.",
+                **dict.fromkeys(stack_arns, reason),
                 "*": "DescribeStackDriftDetectionStatus has no resource type; PutMetricData has none either and is "
                 f"limited to the namespace {NAMESPACE} by a condition.",
             },
@@ -268,20 +277,14 @@ class StackDriftAlarm(Construct):
         for alarm in (*self.alarms.values(), self.check_failed_alarm):
             alarm.add_alarm_action(*actions)
 
-    def _new_role(self) -> iam.Role:
+    def _new_role(self, stacks: Sequence[Stack | str]) -> iam.Role:
         role = iam.Role(
             self,
             "Role",
             assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
-            description="Detect CloudFormation drift: read every resource of the watched stacks",
-            managed_policies=[iam.ManagedPolicy.from_aws_managed_policy_name("ReadOnlyAccess")],
+            description="Detect CloudFormation drift: read the watched stacks' resources as their read handlers do",
         )
-        Validations.of(role).acknowledge(
-            Acknowledgment(
-                id="AwsSolutions::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/ReadOnlyAccess]",
-                reason="Drift detection reads every resource of a stack with the caller's permissions (CloudFormation "
-                "User Guide, 'Considerations when detecting drift'); the stacks' resource types are open-ended, and "
-                "ReadOnlyAccess is AWS's maintained read list for them.",
-            )
-        )
+        # Written when aspects run: resources added to a watched stack after this construct are read too.
+        read = iam.Policy(self, "ReadPolicy", roles=[role])
+        Aspects.of(self).add(ReadPolicyWriter(self, read, stacks))
         return role

@@ -15,6 +15,11 @@ AWS sources:
   ``amazon-cloudwatch-agent-ctl -a fetch-config -m ec2 -s -c ssm:<parameter name>`` reads the
   configuration from Parameter Store (the instance role needs ``ssm:GetParameter`` on it) and starts
   the agent;
+* the agent's source, ``plugins/processors/ec2tagger/ec2tagger.go`` (aws/amazon-cloudwatch-agent):
+  ``append_dimensions`` from instance metadata (``InstanceId``, ``ImageId``, ``InstanceType``) come
+  from IMDS; any EC2 tag (``AutoScalingGroupName`` is the tag ``aws:autoscaling:groupName``) makes
+  ``Start`` call ``ec2:DescribeTags`` in a retry loop, and ``processMetrics`` returns no metrics until
+  that first call succeeded (``started``). With no tag key the tagger starts at once;
 * CloudWatch User Guide, "Create IAM roles and users for use with the CloudWatch agent"
   (``CloudWatchAgentServerPolicy``: ``cloudwatch:PutMetricData``, ``ec2:DescribeTags``,
   ``ec2:DescribeVolumes``, ``logs:CreateLogStream``/``PutLogEvents``/``DescribeLogStreams``,
@@ -43,8 +48,10 @@ AGENT_CTL = "/opt/aws/amazon-cloudwatch-agent/bin/amazon-cloudwatch-agent-ctl"
 #: Namespaces of fleets that do not name one: ``ImmutableConstructs/<the fleet's unique id>``.
 NAMESPACE_PREFIX = "ImmutableConstructs/"
 
-#: System logs every fleet ships. Files that do not exist (``/var/log/messages`` on Amazon Linux 2023
-#: without rsyslog) are skipped by the agent until they appear.
+#: System logs every fleet ships, as the images of ``GoldenImagePipeline`` write them: Amazon Linux 2023
+#: logs to the systemd journal only, and the pipeline's ``system-journal-to-messages`` component
+#: (images/_recipe.py) installs rsyslog so the journal reaches ``/var/log/messages``. On an image without
+#: rsyslog (a stock AL2023 AMI) that file never exists; the agent skips a missing file until it appears.
 SYSTEM_LOGS = (
     "/var/log/messages",
     "/var/log/cloud-init.log",
@@ -58,6 +65,10 @@ CODEDEPLOY_LOGS = (
     "/var/log/aws/codedeploy-agent/codedeploy-agent.log",
     "/opt/codedeploy-agent/deployment-root/deployment-logs/codedeploy-agent-deployments.log",
 )
+
+#: ``append_dimensions`` values the agent resolves through ``ec2:DescribeTags`` (EC2 tags, not metadata):
+#: an agent configured with one of them publishes nothing until the EC2 API answers once.
+APPENDED_DIMENSIONS_NEEDING_EC2 = ("${aws:AutoScalingGroupName}",)
 
 #: The agent metrics in the fleet's namespace (rolled up without dimensions, and per instance).
 MEMORY_METRIC = "mem_used_percent"
@@ -147,10 +158,11 @@ def agent_config(
         },
         "metrics": {
             "namespace": namespace,
-            "append_dimensions": {
-                "AutoScalingGroupName": "${aws:AutoScalingGroupName}",
-                "InstanceId": "${aws:InstanceId}",
-            },
+            # InstanceId only: the agent reads it from the instance metadata. ``${aws:AutoScalingGroupName}``
+            # would make it call ec2:DescribeTags and drop every metric until that call succeeds
+            # (APPENDED_DIMENSIONS_NEEDING_EC2), which never happens in subnets without a route or an
+            # ec2 endpoint; no alarm or dashboard reads a per-group series (they read the roll-up below).
+            "append_dimensions": {"InstanceId": "${aws:InstanceId}"},
             # [] rolls every metric up into one series without dimensions: the fleet's own, whichever
             # Auto Scaling group (blue or green) its instances belong to. The alarms and dashboard read it.
             "aggregation_dimensions": [[]],

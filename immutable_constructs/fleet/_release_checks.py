@@ -28,7 +28,7 @@ def check_release(
     timeout: Duration,
     alarm_count: int,
     health_check: FleetHealthCheck | None,
-    standard_alarm_count: int = 4,
+    standard_alarm_count: int = 3,
 ) -> None:
     """Record the problems of the release timing (it must fit in one custom resource call) and CodeDeploy's limits."""
     timeout_s = seconds(timeout)

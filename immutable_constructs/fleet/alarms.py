@@ -10,7 +10,17 @@ Every fleet gets, with the thresholds of :class:`FleetAlarmOptions`:
 
 The blue/green fleet's CodeDeploy deployment group (``AlarmConfiguration``) and an
 :class:`ImmutableFleet`'s instance refresh (``AlarmSpecification``) stop and roll back a release
-when one of them goes into ALARM (``rollback=True``, the default). The alarms read metrics that
+when one of the *rollback alarms* goes into ALARM (``rollback=True``, the default): unhealthy hosts,
+5xx and CPU, which all treat missing data as not breaching. ``AgentSilenceAlarm`` is not one of them:
+missing data is what it watches, and a fleet has no data whenever it has no instance (a
+``min_capacity`` of 0, a scheduled scale-in to zero) and right after it is first created, before any
+agent reported. As a rollback alarm it would sit in ALARM through those windows, and a release fails
+and rolls back as soon as one of its alarms is in ALARM (EC2 Auto Scaling User Guide, "Undo changes
+with a manual or auto rollback": "if any CloudWatch alarms you specify go into the ALARM state";
+CodeDeploy User Guide, "Monitoring deployments with CloudWatch alarms in CodeDeploy"; that an alarm
+already in ALARM stops a release at its start is this project's reading, not a sentence of those
+guides). A release is judged by what its instances serve; a silent agent
+pages (the alarm's actions) without blocking a release or its rollback. The alarms read metrics that
 survive a release: the target group's, and the fleet namespace's rolled-up agent metrics (no
 Auto Scaling group dimension, which changes with every blue/green release).
 """
@@ -50,7 +60,8 @@ class FleetAlarmOptions:
     :param agent_silent_minutes: minutes without any agent metric (``mem_used_percent`` sample count
         below 1; missing data breaches) before ``AgentSilenceAlarm`` goes into ALARM. Default: 5.
     :param rollback: a release (CodeDeploy blue/green deployment, or an ImmutableFleet's instance
-        refresh) stops and rolls back when one of these alarms goes into ALARM. Default: True.
+        refresh) stops and rolls back when the unhealthy hosts, 5xx or CPU alarm goes into ALARM (not the
+        agent silence alarm, which is in ALARM whenever the fleet has no instance). Default: True.
     """
 
     unhealthy_hosts: int = 1
@@ -115,6 +126,11 @@ class FleetAlarms:
     @property
     def all(self) -> list[cloudwatch.Alarm]:
         return [*self.unhealthy_hosts, *self.server_errors, self.cpu, self.agent_silence]
+
+    @property
+    def rollback(self) -> list[cloudwatch.Alarm]:
+        """The alarms a release rolls back on: every one but the agent silence (missing data never breaches them)."""
+        return [*self.unhealthy_hosts, *self.server_errors, self.cpu]
 
     @property
     def first_target_group(self) -> tuple[cloudwatch.Alarm | None, cloudwatch.Alarm | None]:

@@ -23,11 +23,13 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3_assets as s3_assets
 from constructs import Construct
 
+from .._private.origin import record_origin
 from .._private.subnets import select as select_subnets
 from ._agent import CODEDEPLOY_LOGS
 from ._checks import check_capacity, check_fleet, check_lifetime
-from ._release import ReleaseParts, codedeploy_service_role, deployment_provider
+from ._release import codedeploy_service_role, deployment_provider
 from ._release_checks import MAX_DEPLOYMENT_TIMEOUT, check_release
+from ._release_policies import ReleaseParts
 from ._revision import install_health_check, revision_directory
 from .alarms import FleetAlarmOptions, check_observability, observe
 from .health import FleetHealthCheck
@@ -71,8 +73,9 @@ class BlueGreenFleet(Construct):
     pair, no public IP, encrypted gp3 root volume, scoped Session Manager and CloudWatch agent
     policy, the fleet's own log group); a new security group admits only the load balancer.
     The AMI must contain the CodeDeploy and CloudWatch agents (bake them into the image). CodeDeploy
-    rolls back on deployment failure and on the standard alarms (``fleet.alarms``: unhealthy hosts,
-    target 5xx, CPU, agent silence; :class:`FleetAlarmOptions`), plus ``alarms``.
+    rolls back on deployment failure and on the standard rollback alarms (unhealthy hosts, target 5xx,
+    CPU; :class:`FleetAlarmOptions`), plus ``alarms``. The agent silence alarm pages but never stops a
+    release: it is in ALARM whenever no host reports, e.g. before the first one has.
     Until ``termination_wait`` has passed, an alarm still rolls traffic back to the old fleet.
     Each prop's default is described with the prop below.
     """
@@ -164,6 +167,7 @@ class BlueGreenFleet(Construct):
         :param dashboard: a CloudWatch dashboard of alarms and agent metrics. Default: false.
         """
         super().__init__(scope, id)
+        record_origin(self)  # the user's line that created it, for the SARIF report
         given = {name: value for name, value in locals().items() if name not in ("self", "scope", "id", "__class__")}
         problems = check_fleet(
             self,
@@ -206,7 +210,7 @@ class BlueGreenFleet(Construct):
             manual_reroute_wait=manual_reroute_wait,
             timeout=timeout,
             alarm_count=len(extra_alarms),
-            standard_alarm_count=4 if alarm_options.rollback else 0,
+            standard_alarm_count=3 if alarm_options.rollback else 0,  # unhealthy hosts, 5xx, CPU
             health_check=health_check,
         )
         check_lifetime(problems, max_instance_lifetime=lifetime, grace_period=grace)
@@ -280,15 +284,14 @@ class BlueGreenFleet(Construct):
         self.alarms: list[cloudwatch.Alarm] = standard.all
         """The standard alarms: the target group's unhealthy hosts and 5xx, CPU, agent silence."""
         self.unhealthy_hosts_alarm, self.server_errors_alarm = standard.first_target_group
-        all_alarms = [*(self.alarms if alarm_options.rollback else []), *extra_alarms]
+        all_alarms = [*(standard.rollback if alarm_options.rollback else []), *extra_alarms]
         self._deployment_config = deployment_config or codedeploy.ServerDeploymentConfig.ONE_AT_A_TIME
         self.application = application or codedeploy.ServerApplication(self, "Application")
         """The CodeDeploy server application (the one given as ``application``, or the fleet's own)."""
         self.deployment_group_name = Names.unique_resource_name(self, max_length=80, separator="-")
         """The name of the deployment group the fleet's custom resource owns."""
-        parts = ReleaseParts(
-            self.application, self.deployment_group_name, self._deployment_config, self.role, self.launch_template
-        )
+        fleet = (self.role, self.launch_template, target_group.target_group_arn, self.instance_tag)
+        parts = ReleaseParts(self.application, self.deployment_group_name, self._deployment_config, *fleet)
         service_role, service_policy = codedeploy_service_role(self, parts)
         provider, handler_policy = deployment_provider(self, parts, service_role, timeout)
 

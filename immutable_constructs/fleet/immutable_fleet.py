@@ -22,6 +22,7 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
+from .._private.origin import record_origin
 from .._private.validation import Problems
 from ._checks import check_capacity, check_fleet, check_lifetime, seconds
 from .alarms import FleetAlarmOptions, check_observability, observe
@@ -146,6 +147,7 @@ class ImmutableFleet(Construct):
             Default: false.
         """
         super().__init__(scope, id)
+        record_origin(self)  # the user's line that created it, for the SARIF report
         problems = check_fleet(
             self,
             durations=("signal_timeout", "max_instance_lifetime", "health_check_grace_period"),
@@ -215,7 +217,7 @@ class ImmutableFleet(Construct):
         )
         if alarm_options.rollback and isinstance(update, FleetUpdate) and update.kind == "instance_refresh":
             own = len(update.options.get("alarms") or [])
-            standard_count = 2 * len(target_groups or ()) + 2
+            standard_count = 2 * len(target_groups or ()) + 1  # unhealthy hosts and 5xx per group, CPU
             problems.require(
                 own + standard_count <= 10,
                 "update.alarms",
@@ -271,7 +273,7 @@ class ImmutableFleet(Construct):
         standard, self.dashboard = observe(self, self.metrics_namespace, groups, alarm_options, dashboard)
         self.alarms: list[cloudwatch.Alarm] = standard.all
         """The standard alarms: unhealthy hosts and 5xx per target group, CPU, agent silence."""
-        rollback_alarms = self.alarms if alarm_options.rollback else []
+        rollback_alarms = standard.rollback if alarm_options.rollback else []
 
         self.auto_scaling_group = autoscaling.AutoScalingGroup(
             self,

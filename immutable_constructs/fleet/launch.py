@@ -126,7 +126,7 @@ def build_launch(
     acknowledge_wildcards(
         agent_policy,
         {
-            "*": "ssmmessages channel actions and ec2:DescribeTags/DescribeVolumes support no resource-level "
+            "*": "ssmmessages channel actions support no resource-level "
             "permissions; cloudwatch:PutMetricData is limited to the fleet's own namespace by condition.",
             instance_arn(stack): "ssm:UpdateInstanceInformation is scoped to this account's instances: "
             "the instance ids of an Auto Scaling group are not known in advance.",
@@ -218,11 +218,8 @@ def agent_statements(
             actions=["ssm:GetParameter"],
             resources=[agent_config.parameter_arn],
         ),
-        iam.PolicyStatement(
-            sid="CloudWatchAgentDimensions",
-            actions=["ec2:DescribeTags", "ec2:DescribeVolumes"],
-            resources=["*"],
-        ),
+        # No ec2:DescribeTags/DescribeVolumes: the configuration appends only the metadata dimension
+        # InstanceId (fleet/_agent.py), so the agent never calls the EC2 API.
     ]
 
 
@@ -263,7 +260,8 @@ def grant_volume_key(scope: Construct, key: kms.IKey) -> None:
     key's policy cannot be edited here: warn with what its owner must add.
     """
     if not allow_autoscaling_service_linked_role(key):
-        Annotations.of(scope).add_warning_v2(
+        warn(
+            scope,
             "immutable-constructs:volumeKeyPolicy",
             f"volume_key {key.key_arn} is imported, so its key policy cannot be edited here. EC2 Auto Scaling "
             "launches instances with its service-linked role AWSServiceRoleForAutoScaling, which must be allowed "
@@ -271,6 +269,7 @@ def grant_volume_key(scope: Construct, key: kms.IKey) -> None:
             "(with kms:GrantIsForAWSResource=true) on it, or every launch fails. Add those statements to the key's "
             "policy (EC2 Auto Scaling User Guide, 'Required AWS KMS key policy for use with encrypted volumes'; "
             "docs/deploying.md shows them).",
+            fails="launch",
         )
 
 
@@ -337,4 +336,5 @@ def _warn_if_stock_image(scope: Construct, source: str) -> None:
         "the CloudWatch agent, and the fleet's user data fails the boot without it, so every launch fails. "
         "Build the image with GoldenImagePipeline (it installs amazon-cloudwatch-agent-linux by default) or "
         "bake the agent into your image.",
+        fails="launch",
     )

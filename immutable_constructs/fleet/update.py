@@ -118,8 +118,10 @@ class FleetUpdate(ABC):
         :param checkpoint_delay: wait at each checkpoint. Default: 1 hour when checkpoints are set.
         :param bake_time: wait after the refresh before CloudFormation calls it done. Default: 0.
         :param alarms: more alarms that fail (and so roll back) the refresh, with the fleet's standard
-            alarms (``fleet.alarms``, unless ``alarm_options=FleetAlarmOptions(rollback=False)``). At most 10
-            in all. Default: none.
+            rollback alarms (unhealthy hosts, 5xx, CPU; not the agent silence alarm), unless
+            ``alarm_options=FleetAlarmOptions(rollback=False)``. At most 10 in all. An alarm that treats
+            missing data as breaching fails every refresh of a fleet with no instances (rule IMM-DEP7).
+            Default: none.
 
         Health is judged by the group's health checks (ELB when attached to a target
         group) after the warmup, not by ``cfn-signal`` (an instance refresh does not wait

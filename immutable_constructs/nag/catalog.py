@@ -14,6 +14,7 @@ from types import ModuleType
 from .._links import doc_url
 from ._model import Resource, Result, Template
 from .rules import (
+    agent_endpoints,
     asg_update_policy,
     auto_scaling_key_policy,
     component_secrets,
@@ -27,8 +28,12 @@ from .rules import (
     imdsv2,
     in_place_deployment,
     instance_connect,
+    instance_lifetime,
     key_pairs,
+    login_enablers,
     parameter_written_later,
+    predicted_failures,
+    rollback_alarm_missing_data,
     service_linked_role_principal,
     shell_association,
     ssh_rdp_ingress,
@@ -163,6 +168,14 @@ RULES: tuple[Rule, ...] = (
         "Remove the endpoint; use Session Manager (logged, no inbound ports).",
     ),
     _rule(
+        login_enablers,
+        "IMM-SSH4",
+        E,
+        "Image or boot script opens a login",
+        "Remove the step that writes authorized_keys, turns on password or root logins or gives a user a "
+        "password; open sessions with Session Manager (SessionManagerAccess) instead.",
+    ),
+    _rule(
         asg_update_policy,
         "IMM-REP1",
         E,
@@ -202,8 +215,15 @@ RULES: tuple[Rule, ...] = (
         "IMM-REP6",
         W,
         "Fleet whose tainted hosts are not replaced",
-        "Add the fleet to a SessionManagerAccess (access.add_fleet(fleet)) or a TaintedHostReplacement in the same "
-        "stack; for a break-glass fleet, acknowledge IMM-REP6 on it with the reason.",
+        "Add the fleet to a SessionManagerAccess (access.add_fleet(fleet)) or a TaintedHostReplacement in any "
+        "stack of the app; for a break-glass fleet, acknowledge IMM-REP6 on it with the reason.",
+    ),
+    _rule(
+        instance_lifetime,
+        "IMM-REP7",
+        E,
+        "Auto Scaling group without a maximum instance lifetime of at most 365 days",
+        "Use ImmutableFleet (14 days by default) or set max_instance_lifetime=Duration.days(N), 1 <= N <= 365.",
     ),
     _rule(
         container_image_tag,
@@ -299,6 +319,30 @@ RULES: tuple[Rule, ...] = (
         "Custom resource provider can wait as long as CloudFormation's timeout",
         "Lower the Provider's total_timeout (or query_interval x attempts) below the custom resource's "
         "ServiceTimeout (default 3600 s), with margin.",
+    ),
+    _rule(
+        agent_endpoints,
+        "IMM-DEP6",
+        E,
+        "CloudWatch agent on hosts without a route to an API it calls",
+        "Add interface endpoints with private DNS (ssm, logs, monitoring; ec2 for EC2-tag dimensions) to the "
+        "VPC, or drop ${aws:AutoScalingGroupName} from the agent's append_dimensions.",
+    ),
+    _rule(
+        rollback_alarm_missing_data,
+        "IMM-DEP7",
+        E,
+        "Release rolls back on an alarm that treats missing data as breaching",
+        "Roll back on alarms whose missing data does not breach (notBreaching, missing or ignore); keep an "
+        "alarm on silence for paging only.",
+    ),
+    _rule(
+        predicted_failures,
+        "IMM-FAIL1",
+        E,
+        "The library predicts that the deploy or every launch fails",
+        "Do what the finding says; if the prediction does not hold here (the imported key's policy already "
+        "allows it), acknowledge IMM-FAIL1 on the construct with the reason.",
     ),
 )
 

@@ -32,7 +32,7 @@ __all__ = ["SARIF_SCHEMA", "FailOn", "Level", "failing", "summary", "to_sarif"]
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 #: The Python distribution of a plugin, for its run's version when the report has none.
-_DISTRIBUTIONS = {"AwsSolutions": "cdk-nag"}
+_DISTRIBUTIONS = {"AwsSolutions": "cdk-nag", "CloudFormation Validate": "aws-cdk-lib"}
 _INFORMATION = {
     PLUGIN_NAME: REPOSITORY,
     "AwsSolutions": "https://github.com/cdklabs/cdk-nag/blob/main/RULES.md",

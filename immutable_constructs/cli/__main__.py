@@ -1,0 +1,7 @@
+"""``python -m immutable_constructs.cli``: the ``immutable-constructs`` command."""
+
+import sys
+
+from . import main
+
+sys.exit(main())

@@ -1,0 +1,182 @@
+"""Deploy, release, failed release and destroy of one stack, checked against the emulator's services."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from aws_cdk import App, CfnResource, Stack
+from constructs import IConstruct
+
+from .conftest import ROOT, Emulator
+from .resources import CHECKS, exists, physical_ids, template_of, unchecked_types
+
+DOC = ROOT / "docs" / "deploying.md"
+RETAINED_SECTION = "## What `cdk destroy` leaves behind"
+
+
+def ensure_versions(emulator: Emulator, parameter: str, newest: int) -> dict[int, str]:
+    """Give ``parameter`` at least ``newest`` versions (each a distinct AMI id); version -> AMI id."""
+    ssm = emulator.client("ssm")
+    try:
+        current = ssm.get_parameter(Name=parameter)["Parameter"]["Version"]
+    except ssm.exceptions.ParameterNotFound:
+        current = 0
+    tag = abs(hash(parameter)) % 0xFFFF
+    for version in range(current + 1, newest + 1):
+        ssm.put_parameter(Name=parameter, Value=f"ami-{tag:04x}{version:013x}", Type="String", Overwrite=True)
+    return {v: ssm.get_parameter(Name=f"{parameter}:{v}")["Parameter"]["Value"] for v in range(1, newest + 1)}
+
+
+def group_images(emulator: Emulator, stack: str) -> dict[str, str]:
+    """Auto Scaling group logical id -> the AMI its launch template version resolves to."""
+    autoscaling, ec2 = emulator.client("autoscaling"), emulator.client("ec2")
+    images: dict[str, str] = {}
+    for logical_id, (resource_type, physical_id) in physical_ids(emulator.client, stack).items():
+        if resource_type != "AWS::AutoScaling::AutoScalingGroup":
+            continue
+        (group,) = autoscaling.describe_auto_scaling_groups(AutoScalingGroupNames=[physical_id])["AutoScalingGroups"]
+        spec = group["LaunchTemplate"]
+        (version,) = ec2.describe_launch_template_versions(
+            LaunchTemplateId=spec["LaunchTemplateId"], Versions=[spec["Version"]]
+        )["LaunchTemplateVersions"]
+        images[logical_id] = version["LaunchTemplateData"]["ImageId"]
+    return images
+
+
+def stack_status(emulator: Emulator, stack: str) -> str | None:
+    cloudformation = emulator.client("cloudformation")
+    try:
+        (found,) = cloudformation.describe_stacks(StackName=stack)["Stacks"]
+    except cloudformation.exceptions.ClientError as error:
+        if "does not exist" in str(error):
+            return None
+        raise
+    return str(found["StackStatus"])
+
+
+def documented_retained() -> set[tuple[str, str]]:
+    """(construct class, path below it) of each row of docs/deploying.md's retained-resources table."""
+    text = DOC.read_text()
+    assert RETAINED_SECTION in text, f"{DOC.name} lost its section {RETAINED_SECTION!r}"
+    section = text.split(RETAINED_SECTION, 1)[1].split("\n## ", 1)[0]
+    rows = set()
+    for line in section.splitlines():
+        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+        if len(cells) >= 2 and cells[0].startswith("`") and cells[1].startswith("`"):
+            for owner in re.findall(r"`([A-Za-z]+)`", cells[0]):
+                rows.add((owner, cells[1].strip("`")))
+    return rows
+
+
+def retained_resources(stack: Stack, template: dict[str, Any]) -> dict[str, tuple[str, str]]:
+    """Logical id -> (library construct class, path below it) of every resource kept on delete."""
+    found: dict[str, tuple[str, str]] = {}
+    for node in stack.node.find_all():
+        if not isinstance(node, CfnResource):
+            continue
+        body = template["Resources"].get(stack.get_logical_id(node), {})
+        if body.get("DeletionPolicy") != "Retain":
+            continue
+        owner: IConstruct | None = None
+        scope: IConstruct | None = node.node.scope
+        while scope is not None and scope is not stack:
+            if type(scope).__module__.startswith("immutable_constructs"):
+                owner = scope  # the outermost library construct wins
+            scope = scope.node.scope
+        parts = node.node.path.split("/")
+        if owner is None:
+            found[stack.get_logical_id(node)] = ("(app)", "/".join(parts[1:]))
+            continue
+        below = node.node.path[len(owner.node.path) + 1 :].split("/")
+        if below[-1] == "Resource":
+            below = below[:-1]
+        found[stack.get_logical_id(node)] = (type(owner).__name__, "/".join(below))
+    return found
+
+
+@dataclass
+class Lifecycle:
+    """The four steps of issue 27 for one stack: deploy, release, failed release, destroy."""
+
+    emulator: Emulator
+    stack: str
+    build: Callable[[int], Callable[[App], Stack]]  # image version -> the app's build function
+    parameter: str
+    first: int
+    # Logical ids a release may give a new physical id (none: the launch template gets a new version).
+    may_replace: frozenset[str] = frozenset()
+    # Checks that need the first deployment (the functions invoked on it): stack name -> None.
+    on_deployed: Callable[[Emulator, str], None] | None = None
+
+    def run(self) -> dict[str, Any]:
+        emulator, stack = self.emulator, self.stack
+        amis = ensure_versions(emulator, self.parameter, self.first + 1)
+        missing = self.first + 1000
+
+        assembly, built = emulator.synth(f"{stack}-v{self.first}", self.build(self.first))
+        assert not unchecked_types(template_of(assembly, stack)), "give these types a check in resources.py"
+        emulator.deploy(assembly, stack)
+        assert stack_status(emulator, stack) == "CREATE_COMPLETE"
+        images = group_images(emulator, stack)
+        assert images and set(images.values()) == {amis[self.first]}, images
+        if self.on_deployed is not None:
+            self.on_deployed(emulator, stack)
+        first_ids = physical_ids(emulator.client, stack)
+
+        release, _ = emulator.synth(f"{stack}-v{self.first + 1}", self.build(self.first + 1))
+        emulator.deploy(release, stack)
+        assert stack_status(emulator, stack) == "UPDATE_COMPLETE"
+        assert set(group_images(emulator, stack).values()) == {amis[self.first + 1]}
+        released_ids = physical_ids(emulator.client, stack)
+        assert released_ids.keys() == first_ids.keys()
+        replaced = {lid for lid in first_ids if first_ids[lid] != released_ids[lid]}
+        assert replaced <= self.may_replace, f"a release replaced {sorted(replaced)}"
+
+        broken, _ = emulator.synth(f"{stack}-v{missing}", self.build(missing))
+        failed = emulator.deploy(broken, stack, check=False)
+        assert failed.returncode != 0, "deploying a pin whose version does not exist succeeded"
+        assert stack_status(emulator, stack) == "UPDATE_ROLLBACK_COMPLETE"
+        assert set(group_images(emulator, stack).values()) == {amis[self.first + 1]}
+        assert physical_ids(emulator.client, stack) == released_ids, "the rollback changed resources"
+        output = failed.stdout + failed.stderr
+        assert f"{self.parameter}:{missing}" in output or "resolve" in output.lower(), output[-2000:]
+
+        template = template_of(release, stack)
+        retained = retained_resources(built, template)
+        in_template = {lid for lid, body in template["Resources"].items() if body.get("DeletionPolicy") == "Retain"}
+        assert set(retained) == in_template
+        undocumented = {lid: where for lid, where in retained.items() if where not in documented_retained()}
+        assert not undocumented, f"retained on delete but not in {DOC.name} ({RETAINED_SECTION}): {undocumented}"
+
+        emulator.destroy(release, stack)
+        assert stack_status(emulator, stack) in (None, "DELETE_COMPLETE")
+        left = {}
+        for logical_id, (resource_type, physical_id) in released_ids.items():
+            if resource_type not in CHECKS:
+                continue
+            still = exists(emulator.client, resource_type, physical_id)
+            if still != (logical_id in retained):
+                left[logical_id] = (resource_type, physical_id, "left" if still else "gone although retained")
+        assert not left, f"after destroy: {left}"
+        return {"retained": retained, "resources": len(released_ids)}
+
+
+def load_build(path: Path, name: str, pin_attribute: str = "PinnedSsmImage") -> Callable[[int], Callable[[App], Stack]]:
+    """An example's ``build`` with its image pin replaced: the examples pin a constant version."""
+    from tests.conftest import load_module
+
+    def for_version(version: int) -> Callable[[App], Stack]:
+        module = load_module(path, f"deploy_{name}_{version}")
+        real = getattr(module, pin_attribute)
+
+        def pinned(parameter_name: str, **kwargs: Any) -> Any:
+            return real(parameter_name, **{**kwargs, "version": version})
+
+        setattr(module, pin_attribute, pinned)
+        return module.build  # type: ignore[no-any-return]
+
+    return for_version
