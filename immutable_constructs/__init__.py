@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from .images import ImageComponent as ImageComponent
     from .images import ParentImage as ParentImage
     from .images import PinnedSsmImage as PinnedSsmImage
+    from .images import TrialImage as TrialImage
 
 #: public name -> the module that defines it: the subpackages' tables, and the errors.
 _MODULES = merged(

@@ -7,6 +7,7 @@ module                   what it holds
 ``sources``              :class:`ParentImage` and :class:`ImageComponent`: what a recipe is made of
 ``catalog``              :class:`AmiCatalog`: the SSM parameters an image line's channels live in
 ``pinned``               :class:`PinnedSsmImage`: a machine image pinned to a parameter version
+``trial``                :class:`TrialImage`: AWS's stock AL2023 image, the agent installed at boot (trials)
 ``pipeline``             :class:`GoldenImagePipeline`, composed of one private builder per Image
                          Builder concern (``_recipe``, ``_infrastructure``, ``_distribution``,
                          ``_notifications``, ``_promotion``, ``_lifecycle``)
@@ -30,6 +31,7 @@ if TYPE_CHECKING:
     from .pipeline import GoldenImagePipeline as GoldenImagePipeline
     from .sources import ImageComponent as ImageComponent
     from .sources import ParentImage as ParentImage
+    from .trial import TrialImage as TrialImage
 
 #: public name -> the module that defines it (the package's one list of public names)
 _MODULES = {
@@ -39,6 +41,7 @@ _MODULES = {
     "ImageComponent": ".sources",
     "ParentImage": ".sources",
     "PinnedSsmImage": ".pinned",
+    "TrialImage": ".trial",
 }
 
 __all__ = public_names(_MODULES)
