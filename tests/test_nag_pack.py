@@ -49,6 +49,8 @@ PINNED_RULE_IDS = [
     "IMM-DEP6",
     "IMM-DEP7",
     "IMM-FAIL1",
+    "IMM-PRIV1",
+    "IMM-PRIV2",
     "IMM-ACK1",
     "IMM-ACK2",
     "IMM-ACK3",
