@@ -374,3 +374,36 @@ def test_service_trusts_keys_and_topics_name_their_source_account(
                 assert conditioned, f"{name}: {logical} {service}"
                 topics += 1
     assert (trusts >= 8, keys >= 4, topics >= 4) == (True, True, True), (trusts, keys, topics)
+
+
+# -- 6. what a host's cfn-signal can do is bounded (docs/security.md, "Signals") -----------------------------
+
+
+def test_signals_are_bounded_to_the_own_stack_and_never_replace_the_health_check(
+    reference_app: Synthesized, examples: dict[str, Synthesized]
+) -> None:
+    signalling = 0
+    for name, synthesized in _apps(reference_app, examples).items():
+        for stack_name, template in synthesized.templates.items():
+            resources = template["Resources"]
+            for logical, policy in resources.items():
+                if policy["Type"] not in ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy"):
+                    continue
+                for statement in _statements(policy):
+                    if "cloudformation:signalresource" not in str(statement["Action"]).lower():
+                        continue
+                    signalling += 1
+                    where = f"{name}/{stack_name}: {logical}"
+                    # its own stack only, and only as the single action of the statement
+                    assert statement["Resource"] == {"Ref": "AWS::StackId"}, where
+                    assert statement["Action"] == "cloudformation:SignalResource", where
+                    # only fleet instance roles (never a build instance, a function or a blue/green host)
+                    roles = [r["Ref"] for r in policy["Properties"].get("Roles", [])]
+                    for role in roles:
+                        trust = str(resources[role]["Properties"]["AssumeRolePolicyDocument"])
+                        assert "ec2.amazonaws.com" in trust and "Api" not in role, where
+            for logical, group in resources.items():
+                if group["Type"] == "AWS::AutoScaling::AutoScalingGroup" and group["Properties"].get("TargetGroupARNs"):
+                    # a forged success signal cannot keep an instance the load balancer finds unhealthy
+                    assert group["Properties"]["HealthCheckType"] == "ELB", f"{name}/{stack_name}: {logical}"
+    assert signalling >= 3  # the reference web fleet, minimal_fleet and golden_ami
