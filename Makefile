@@ -11,6 +11,10 @@ TEMPLATES := build/templates
 # checkov pins boto3/botocore far below the project's, so it lives in a virtualenv of its own.
 CHECKOV_VENV := $(VENV)/checkov
 CHECKOV_STAMP := $(CHECKOV_VENV)/.installed
+# The rule pack's corpus (tools/corpus): other authors' construct libraries from PyPI, installed
+# without their dependencies (the project's own aws-cdk-lib, constructs, jsii) next to .venv.
+CORPUS := $(VENV)/corpus
+CORPUS_STAMP := $(CORPUS)/.installed
 # Release tooling, each in a virtualenv of its own under .tools/ (built on demand, pinned in
 # tools/<name>/requirements.txt): nox + twine (the matrix, `twine check`), pdoc (the API
 # reference), actionlint (the GitHub workflows).
@@ -36,7 +40,7 @@ export npm_config_update_notifier := false
 export npm_config_fund := false
 export npm_config_audit := false
 
-.PHONY: synth test lint typecheck unit cfn-lint checkov actionlint bench fuzz fuzz-handlers regen clean env dist matrix docs compare-templates deploy-test
+.PHONY: synth test lint typecheck unit cfn-lint checkov actionlint bench fuzz fuzz-handlers regen clean env dist matrix docs compare-templates deploy-test corpus
 
 synth: $(STAMP) ## Synthesize app.py with the real CDK CLI into cdk.out/
 	npx --no-install cdk synth --quiet --no-notices --output cdk.out
@@ -52,9 +56,18 @@ typecheck: $(STAMP)
 	mypy
 
 # REQUIRE_NODE_TOOLS: the SARIF Multitool tests fail rather than skip when node_modules lacks it.
-unit: $(STAMP)
+unit: $(STAMP) $(CORPUS_STAMP)
 	rm -rf $(TEMPLATES)
-	REQUIRE_NODE_TOOLS=1 python -m pytest
+	REQUIRE_NODE_TOOLS=1 REQUIRE_CORPUS=1 python -m pytest
+
+# The rule pack on the corpus of real apps: findings per app, precision and recall.
+corpus: $(CORPUS_STAMP) ## Run the rule pack on tools/corpus and print precision and recall
+	python tools/corpus/run.py
+
+$(CORPUS_STAMP): tools/corpus/requirements.txt $(STAMP)
+	rm -rf $(CORPUS)
+	python -m pip install --quiet --disable-pip-version-check --no-deps --target $(CORPUS) -r tools/corpus/requirements.txt
+	touch $(CORPUS_STAMP)
 
 # The tests synthesize app.py and every example into $(TEMPLATES); lint all of them.
 cfn-lint: $(STAMP)

@@ -38,6 +38,7 @@ class FakeCodeDeploy:
         self.applications = set(applications)
         self.groups: dict[tuple[str, str], dict[str, Any]] = {}
         self.deployments: dict[str, dict[str, Any]] = {}
+        self.tags: dict[tuple[str, str], dict[str, str]] = {}
         self.calls: list[tuple[str, dict[str, Any]]] = []
         self.fail_next: dict[str, tuple[str, str]] = {}
         self._ids = itertools.count(1)
@@ -110,7 +111,26 @@ class FakeCodeDeploy:
     def _delete_deployment_group(self, applicationName: str, deploymentGroupName: str) -> Any:
         self._group(applicationName, deploymentGroupName)
         del self.groups[(applicationName, deploymentGroupName)]
+        self.tags.pop((applicationName, deploymentGroupName), None)  # a deleted resource's tags go with it
         return {"hooksNotCleanedUp": []}
+
+    def _tagged(self, arn: str) -> tuple[str, str]:
+        """The deployment group an ARN names (arn:<partition>:codedeploy:<region>:<account>:deploymentgroup:a/g)."""
+        parts = arn.split(":")
+        if len(parts) != 7 or parts[2] != "codedeploy" or parts[5] != "deploymentgroup":
+            raise CodeDeployError("InvalidArnException", f"{arn} is not a deployment group ARN")
+        app, _, name = parts[6].partition("/")
+        self._group(app, name)
+        return app, name
+
+    def _tag_resource(self, ResourceArn: str, Tags: list[dict[str, str]]) -> Any:
+        key = self._tagged(ResourceArn)
+        self.tags.setdefault(key, {}).update({t["Key"]: t["Value"] for t in Tags})
+        return {}
+
+    def _list_tags_for_resource(self, ResourceArn: str, **_: Any) -> Any:
+        key = self._tagged(ResourceArn)
+        return {"Tags": [{"Key": k, "Value": v} for k, v in self.tags.get(key, {}).items()]}
 
     def _get_deployment_group(self, applicationName: str, deploymentGroupName: str) -> Any:
         return {"deploymentGroupInfo": copy.deepcopy(self._group(applicationName, deploymentGroupName))}
@@ -128,6 +148,7 @@ class FakeCodeDeploy:
             "revision": revision,
             "blue": group["autoScalingGroups"][0]["name"],
             "created": datetime.now(UTC),
+            "description": rest.get("description", ""),
         }
         return {"deploymentId": deployment_id}
 
@@ -141,7 +162,7 @@ class FakeCodeDeploy:
             "deploymentGroupName": d["group"],
             "status": d["status"],
         }
-        for key in ("errorInformation", "rollbackInfo"):
+        for key in ("errorInformation", "rollbackInfo", "description"):
             if key in d:
                 info[key] = d[key]
         return {"deploymentInfo": info}
@@ -229,7 +250,10 @@ class FakeCodeDeploy:
                 "status": "InProgress",
                 "revision": d["revision"],
                 "blue": d["blue"],
-                "created": d["created"],
+                # Created now; whether CodeDeploy copies the description is not documented: assume it does (the
+                # handler must not take this deployment for its own successful release).
+                "created": datetime.now(UTC),
+                "description": d.get("description", ""),
             }
 
     def finish_rollback(self, deployment_id: str) -> None:

@@ -225,6 +225,10 @@ def policy_statements(template: Template, prefix: str) -> list[dict[str, Any]]:
 def test_handler_may_touch_only_its_own_deployment_group_and_groups(template: Template) -> None:
     statements = {s["Sid"]: s for s in policy_statements(template, "ApiHandlerPolicy")}
     arn = json.dumps(statements["OwnTheDeploymentGroup"]["Resource"])
+    # issue 20: the handler tags the deployment group with the request that owns it, and reads the tag back
+    assert {"codedeploy:TagResource", "codedeploy:ListTagsForResource"} <= set(
+        statements["OwnTheDeploymentGroup"]["Action"]
+    )
     assert re.search(r'":deploymentgroup:", \{"Ref": "ApiApplication\w+"\}, "/Web-Api-\w+"', arn), arn
     resources = json.dumps(statements["OwnTheFleetGroups"]["Resource"])
     assert "autoScalingGroupName/Web-Api-" in resources and "autoScalingGroupName/CodeDeploy_Web-Api-" in resources
@@ -235,30 +239,63 @@ def test_handler_may_touch_only_its_own_deployment_group_and_groups(template: Te
         "autoscaling:DescribeScalingActivities",
         "elasticloadbalancing:DescribeTargetHealth",
     }
-    pass_role = json.dumps(statements["PassRoles"]["Resource"])
-    assert "ApiInstanceRole" in pass_role and "ApiCodeDeployRole" in pass_role
-
-
-def test_codedeploy_role_may_launch_from_the_launch_template(template: Template) -> None:
-    template.has_resource_properties(
-        "AWS::IAM::Role",
-        {
-            "AssumeRolePolicyDocument": Match.object_like(
-                {"Statement": [Match.object_like({"Principal": {"Service": "codedeploy.amazonaws.com"}})]}
-            ),
-            "ManagedPolicyArns": [
-                {
-                    "Fn::Join": [
-                        "",
-                        ["arn:", {"Ref": "AWS::Partition"}, ":iam::aws:policy/service-role/AWSCodeDeployRole"],
-                    ]
-                }
-            ],
-        },
-    )
-    statements = {s["Sid"]: s for s in policy_statements(template, "ApiCodeDeployLaunchPolicy")}
-    assert set(statements["LaunchGreenFleetFromTemplate"]["Action"]) == {"ec2:RunInstances", "ec2:CreateTags"}
+    # issue 28: each role passed only to the service that uses it
     assert "ApiInstanceRole" in json.dumps(statements["PassInstanceRole"]["Resource"])
+    assert statements["PassInstanceRole"]["Condition"] == {"StringEquals": {"iam:PassedToService": "ec2.amazonaws.com"}}
+    assert "ApiCodeDeployRole" in json.dumps(statements["PassCodeDeployRole"]["Resource"])
+    assert statements["PassCodeDeployRole"]["Condition"] == {
+        "StringEquals": {"iam:PassedToService": "codedeploy.amazonaws.com"}
+    }
+    assert_launch_bound_to_the_template(statements, "LaunchFirstGroup")
+
+
+def assert_launch_bound_to_the_template(statements: dict[str, Any], sid: str) -> None:
+    """Issue 28: RunInstances only from the launch template, images of this account or Amazon, tags on create."""
+    template_statement = statements[f"{sid}Template"]
+    assert template_statement["Action"] == "ec2:RunInstances"
+    template_arn = template_statement["Resource"]
+    assert ":launch-template/" in json.dumps(template_arn)
+    for name in (f"{sid}FromTemplate", f"{sid}Image"):
+        assert statements[name]["Action"] == "ec2:RunInstances"
+        assert statements[name]["Condition"]["ArnLike"] == {"ec2:LaunchTemplate": template_arn}
+    image = statements[f"{sid}Image"]
+    assert "::image/*" in json.dumps(image["Resource"])
+    assert image["Condition"]["Bool"] == {"ec2:IsLaunchTemplateResource": "true"}
+    assert image["Condition"]["StringEquals"]["ec2:Owner"][1] == "amazon"
+    tags = statements[f"{sid}TagOnCreate"]
+    assert tags["Action"] == "ec2:CreateTags"
+    assert tags["Condition"] == {"StringEquals": {"ec2:CreateAction": "RunInstances"}}
+    unconditioned = [
+        s for s in statements.values() if "ec2:RunInstances" in json.dumps(s["Action"]) and "Condition" not in s
+    ]
+    assert unconditioned == [template_statement]
+
+
+def test_codedeploy_role_is_scoped_to_the_fleet_and_trusts_only_its_deployment_group(template: Template) -> None:
+    (role,) = [
+        r
+        for r in template.find_resources("AWS::IAM::Role").values()
+        if "codedeploy.amazonaws.com" in json.dumps(r["Properties"]["AssumeRolePolicyDocument"])
+    ]
+    assert "ManagedPolicyArns" not in role["Properties"]  # no AWSCodeDeployRole (issue 28)
+    (trust,) = role["Properties"]["AssumeRolePolicyDocument"]["Statement"]
+    assert list(trust["Condition"]["StringEquals"]) == ["aws:SourceAccount"]
+    assert ":deploymentgroup:" in json.dumps(trust["Condition"]["ArnLike"]["aws:SourceArn"])
+    statements = {s["Sid"]: s for s in policy_statements(template, "ApiCodeDeployLaunchPolicy")}
+    assert_launch_bound_to_the_template(statements, "LaunchGreenFleet")
+    assert "ApiInstanceRole" in json.dumps(statements["PassInstanceRole"]["Resource"])
+    assert statements["PassInstanceRole"]["Condition"] == {"StringEquals": {"iam:PassedToService": "ec2.amazonaws.com"}}
+    groups = json.dumps(statements["ManageFleetGroups"]["Resource"])
+    assert "autoScalingGroupName/Web-Api-" in groups and "autoScalingGroupName/CodeDeploy_Web-Api-" in groups
+    assert "autoscaling:DeleteAutoScalingGroup" in statements["ManageFleetGroups"]["Action"]
+    terminate = statements["TerminateFleetInstances"]
+    assert terminate["Action"] == "ec2:TerminateInstances"
+    assert list(terminate["Condition"]["StringEquals"]) == ["aws:ResourceTag/immutable-constructs:fleet"]
+    traffic = statements["MoveFleetTraffic"]
+    assert "Ref" in json.dumps(traffic["Resource"]) and "*" not in json.dumps(traffic["Resource"])
+    wildcard = [s["Sid"] for s in statements.values() if s["Resource"] == "*"]
+    assert wildcard == ["ReadFleetState"]
+    assert all(":Describe" in a or a == "tag:GetResources" for a in statements["ReadFleetState"]["Action"])
 
 
 def test_instances_may_read_exactly_the_revision(template: Template) -> None:

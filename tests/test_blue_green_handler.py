@@ -12,6 +12,7 @@ import hashlib
 import importlib.util
 import os
 import sys
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -55,7 +56,8 @@ class World:
 
 def event(request: str, props: dict[str, Any], old: dict[str, Any] | None = None, **extra: Any) -> dict[str, Any]:
     """A CloudFormation request as the Provider framework hands it over (every property a string)."""
-    body: dict[str, Any] = {"RequestType": request, "ResourceProperties": props, "RequestId": "r-1", **extra}
+    body: dict[str, Any] = {"RequestType": request, "ResourceProperties": props, **extra}
+    body.setdefault("RequestId", str(uuid.uuid4()))  # CloudFormation makes a new one for every request
     if request != "Create":
         body["PhysicalResourceId"] = PHYSICAL_ID
     if old is not None:
@@ -92,7 +94,7 @@ def world(monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
     monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
     for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
         monkeypatch.setenv(key, "testing")
-    monkeypatch.setattr(index, "sleep", lambda seconds: None)
+    monkeypatch.setattr(index.runtime, "sleep", lambda seconds: None)
     with mock_aws():
         ec2 = boto3.client("ec2", region_name=REGION)
         vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
@@ -217,11 +219,35 @@ def test_create_is_idempotent_when_retried(world: World) -> None:
 
 
 def test_failed_create_leaves_no_half_made_fleet(world: World) -> None:
+    """The failure is reported by is_complete, under the resource's physical id: had on_event raised, the
+    Provider framework would have answered with its CREATE_FAILED marker and swallowed CloudFormation's
+    Delete (tests/test_provider_framework.py plays that with the framework itself)."""
     world.codedeploy.fail_next["CreateDeploymentGroup"] = ("InvalidRoleException", "CodeDeploy cannot assume the role")
-    with pytest.raises(ClientError, match="InvalidRoleException"):
-        index.on_event(event("Create", world.props), None, world.aws)
+    evt = event("Create", world.props)
+    started = index.on_event(evt, None, world.aws)
+    assert started["PhysicalResourceId"] == PHYSICAL_ID
     assert world.groups() == {}
     assert world.codedeploy.groups == {}
+    with pytest.raises(RuntimeError, match=r"InvalidRoleException.*CodeDeploy cannot assume the role"):
+        complete(world, evt, started)
+
+
+def test_a_create_that_fails_after_making_the_group_deletes_it(world: World) -> None:
+    """Issue 20: created_group was set only after create_group() returned, so a failure of its second call
+    (EnableMetricsCollection) left the group running, registered in the target group."""
+    original = world.aws.autoscaling.enable_metrics_collection
+
+    def refused(**kwargs: Any) -> Any:
+        raise ClientError({"Error": {"Code": "ValidationError", "Message": "refused"}}, "EnableMetricsCollection")
+
+    world.aws.autoscaling.enable_metrics_collection = refused
+    try:
+        evt = event("Create", world.props)
+        started = index.on_event(evt, None, world.aws)
+    finally:
+        world.aws.autoscaling.enable_metrics_collection = original
+    assert world.groups() == {}, "the group the create made is deleted again"
+    assert "Failed" in started["Data"]
 
 
 def test_create_that_cannot_be_verified_deletes_the_deployment_group(world: World) -> None:
@@ -240,8 +266,10 @@ def test_create_that_cannot_be_verified_deletes_the_deployment_group(world: Worl
         return info
 
     world.codedeploy._get_deployment_group = wrong_style  # type: ignore[method-assign]
+    evt = event("Create", world.props)
+    started = index.on_event(evt, None, world.aws)
     with pytest.raises(RuntimeError, match=r"has style .*IN_PLACE.*, not .*BLUE_GREEN"):
-        index.on_event(event("Create", world.props), None, world.aws)
+        complete(world, evt, started)
     assert world.codedeploy.groups == {}, "the deployment group was deleted again"
     assert world.groups() == {}
 
@@ -251,8 +279,20 @@ def test_create_fails_fast_when_the_group_cannot_launch(world: World, monkeypatc
     started = index.on_event(evt, None, world.aws)
     failed = {"Activities": [{"StatusCode": "Failed", "StatusMessage": "Invalid IAM Instance Profile name"}]}
     monkeypatch.setattr(world.aws.autoscaling, "describe_scaling_activities", lambda **kwargs: failed)
+    first = world.groups()[INITIAL]["Instances"][0]["InstanceId"]
+    world.aws.elbv2.deregister_targets(TargetGroupArn=world.props["TargetGroupArn"], Targets=[{"Id": first}])
     with pytest.raises(RuntimeError, match="Invalid IAM Instance Profile"):
         complete(world, evt, started)
+
+
+def test_a_failed_activity_beside_a_healthy_fleet_fails_nothing(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 20: the health gate read the latest scaling activity first and raised on Failed, so an unrelated
+    replacement that hit InsufficientInstanceCapacity failed every update and its rollback."""
+    evt = event("Create", world.props)
+    started = index.on_event(evt, None, world.aws)
+    failed = {"Activities": [{"StatusCode": "Failed", "StatusMessage": "InsufficientInstanceCapacity"}]}
+    monkeypatch.setattr(world.aws.autoscaling, "describe_scaling_activities", lambda **kwargs: failed)
+    assert complete(world, evt, started)["IsComplete"] is True
 
 
 # -- update -----------------------------------------------------------------------------------
@@ -353,7 +393,7 @@ def test_failed_release_fails_the_stack_and_the_rollback_restores_the_version(wo
     # CloudFormation rolls back: an Update back to the previous properties.
     rollback_evt = event("Update", world.props, old=world.with_version(2))
     rollback_started = index.on_event(rollback_evt, None, world.aws)
-    assert rollback_started["Data"]["KnownFailed"] == deployment_id, "the failure that caused the rollback is known"
+    assert rollback_started["Data"]["Request"] == rollback_evt["RequestId"]
     assert complete(world, rollback_evt, rollback_started)["IsComplete"] is True
     assert len(world.codedeploy.deployments) == 2, "no new deployment: the instances already run version 1"
     assert world.groups()[INITIAL]["LaunchTemplate"]["Version"] == "1"
@@ -623,40 +663,7 @@ def test_deployment_group_settings_match_the_api_model() -> None:
         client.create_deployment_group(deploymentGroupName=GROUP, **{**settings, "autoScalingGroups": "group-1"})
 
 
-# -- throttling -------------------------------------------------------------------------------
-
-
-def test_throttled_calls_back_off_and_retry(monkeypatch: pytest.MonkeyPatch) -> None:
-    delays: list[float] = []
-    monkeypatch.setattr(index, "sleep", delays.append)
-    client = boto3.client("autoscaling", region_name=REGION, aws_access_key_id="a", aws_secret_access_key="b")
-    with Stubber(client) as stubber:
-        for code in ("Throttling", "Throttling", "RequestLimitExceeded"):
-            stubber.add_client_error("describe_auto_scaling_groups", service_error_code=code, http_status_code=400)
-        stubber.add_response("describe_auto_scaling_groups", {"AutoScalingGroups": []})
-        assert index.call(client, "describe_auto_scaling_groups")["AutoScalingGroups"] == []
-    assert len(delays) == 3
-    assert delays[0] < delays[2], "exponential back-off"
-    assert all(0 < d <= 20 for d in delays)
-
-
-def test_throttling_that_never_ends_is_raised(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(index, "sleep", lambda seconds: None)
-    client = boto3.client("autoscaling", region_name=REGION, aws_access_key_id="a", aws_secret_access_key="b")
-    with Stubber(client) as stubber:
-        for _ in range(5):
-            stubber.add_client_error("describe_auto_scaling_groups", service_error_code="Throttling")
-        with pytest.raises(ClientError, match="Throttling"):
-            index.call(client, "describe_auto_scaling_groups")
-
-
-def test_other_errors_are_not_retried(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(index, "sleep", lambda seconds: pytest.fail("must not back off"))
-    client = boto3.client("autoscaling", region_name=REGION, aws_access_key_id="a", aws_secret_access_key="b")
-    with Stubber(client) as stubber:
-        stubber.add_client_error("describe_auto_scaling_groups", service_error_code="ValidationError")
-        with pytest.raises(ClientError, match="ValidationError"):
-            index.call(client, "describe_auto_scaling_groups")
+# -- the runtime (retries are tested once, in tests/test_handler_runtime.py) --------------------
 
 
 def test_clients_retry_throttling_adaptively(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -672,9 +679,12 @@ def test_handler_imports_as_lambda_does(monkeypatch: pytest.MonkeyPatch) -> None
     spec = importlib.util.spec_from_file_location("index", index.__file__)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
+    monkeypatch.syspath_prepend(os.path.dirname(index.__file__))  # the asset root, as Lambda puts it on sys.path
+    monkeypatch.delitem(sys.modules, "handler_runtime", raising=False)
     monkeypatch.setitem(sys.modules, "index", module)  # as the import system does
     spec.loader.exec_module(module)
     assert callable(module.on_event) and callable(module.is_complete)
+    assert module.runtime.__name__ == "handler_runtime", "the runtime's copy in the asset, not the package's"
 
 
 def test_properties_arrive_as_strings() -> None:

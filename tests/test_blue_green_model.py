@@ -1,7 +1,8 @@
-"""Stateful model test of the blue/green handler: random sequences of create, release, failed release,
-stopped release, rollback, scale, keep-old-fleet changes and delete, with single faults (tests/faults)
-sprinkled in, checked against the invariants after every step and against a model of what the stack
-declares after every operation.
+"""Stateful model test of the blue/green handler under the real Provider framework: random sequences of
+create, release, failed release, stopped release, rollback, scale, keep-old-fleet changes, cancelled
+updates and delete, with faults (tests/faults, botocore's retried responses included) sprinkled in and
+CloudFormation's recovery after any failure, checked against the invariants after every step and against
+a model of what the stack declares after every operation.
 
 ``make test`` runs a short profile; ``make fuzz-handlers`` (HANDLER_FAULTS=all) a long one.
 """
@@ -16,14 +17,12 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
-from immutable_constructs.fleet.blue_green_handler import index
-
-from .faults import KINDS, Fault, FaultPlan
-from .faults.blue_green import World, event, operate, world
+from .faults import BOTOCORE_KINDS, Fault, FaultPlan
+from .faults.blue_green import Recovery, World, cancel_update, event, operate, recover, world
 
 LONG = os.environ.get("HANDLER_FAULTS", "sample") == "all"
-faults = st.none() | st.tuples(st.builds(Fault, st.sampled_from(KINDS), st.integers(1, 30)),
-                               st.sampled_from(["retry", "fail"]))  # fmt: skip
+faults = st.none() | st.builds(Fault, st.sampled_from(BOTOCORE_KINDS), st.integers(1, 30))
+recoveries = st.builds(Recovery, st.sampled_from(["succeed", "fail", "stop"]), st.integers(0, 3))
 
 
 class BlueGreenMachine(RuleBasedStateMachine):
@@ -40,30 +39,22 @@ class BlueGreenMachine(RuleBasedStateMachine):
 
     # -- helpers -----------------------------------------------------------------------
 
-    def _apply(self, evt: dict[str, Any], mode: str, fault: tuple[Fault, str] | None) -> bool:
-        """One operation with an optional fault; on failure, CloudFormation's recovery (fault-free).
+    def _apply(self, evt: dict[str, Any], mode: str, fault: Fault | None, how: Recovery | None = None) -> bool:
+        """One operation with an optional fault; on failure, CloudFormation's recovery (the fault may fire there).
         Returns True when the change is in effect, False when it was rolled back."""
-        self.plan.fault, self.plan.fired, self.plan.calls = (fault[0] if fault else None), None, []
+        self.plan.fault, self.plan.fired, self.plan.calls, self.plan.fired_all = fault, None, [], []
         self.plan.armed = True
-        outcome = operate(self.w, evt, codedeploy=mode, on_fault=fault[1] if fault else "retry")
-        self.plan.armed = False
-        if outcome.ok:
-            assert mode == "succeed" or not self.w.codedeploy.started() or True
-            return True
-        error = outcome.error
-        if self.plan.fired is None:  # no fault: only a failed or stopped deployment may fail an operation
-            assert isinstance(error, index.DeploymentFailed), f"{type(error).__name__}: {error}"
-        assert str(error).strip(), "a failure must say why"
-        request = evt["RequestType"]
-        if request == "Create":
-            assert operate(self.w, event("Delete", evt["ResourceProperties"])).ok, "CloudFormation's delete"
-        elif request == "Update":
-            back = operate(self.w, event("Update", evt["OldResourceProperties"], old=evt["ResourceProperties"]))
-            assert back.ok, f"CloudFormation's rollback after {outcome} did not converge: {back}"
-        else:
-            assert operate(self.w, evt).ok, "the retried delete did not converge"
-            return True
-        return False
+        outcome = operate(self.w, evt, codedeploy=mode)
+        try:
+            if outcome.ok:
+                return True
+            if self.plan.fired is None:  # no fault: only a failed or stopped deployment may fail an operation
+                assert "CodeDeploy deployment" in outcome.reason, outcome.reason
+            assert outcome.reason.strip(), "a failure must say why"
+            recover(self.w, evt, outcome, how or Recovery())
+            return evt["RequestType"] == "Delete"
+        finally:
+            self.plan.armed = False
 
     def _props(self, **changes: Any) -> dict[str, Any]:
         assert self.declared is not None
@@ -73,27 +64,38 @@ class BlueGreenMachine(RuleBasedStateMachine):
 
     @precondition(lambda self: self.declared is None)
     @rule(fault=faults)
-    def create(self, fault: tuple[Fault, str] | None) -> None:
+    def create(self, fault: Fault | None) -> None:
         props = {**self.w.props, "KeepBlue": self.keep_blue}
         if self._apply(event("Create", props), "succeed", fault):
             self.declared = props
 
     @precondition(lambda self: self.declared is not None)
     @rule(version=st.sampled_from(["1", "2", "3"]), mode=st.sampled_from(["succeed", "succeed", "fail", "stop"]),
-          min_size=st.sampled_from([None, "1", "3"]), fault=faults)  # fmt: skip
-    def release(self, version: str, mode: str, min_size: str | None, fault: tuple[Fault, str] | None) -> None:
+          min_size=st.sampled_from([None, "1", "3"]), fault=faults, how=recoveries)  # fmt: skip
+    def release(self, version: str, mode: str, min_size: str | None, fault: Fault | None, how: Recovery) -> None:
         """A release (or a rollback to an earlier version, or an unchanged update), maybe with a scale change."""
         changes: dict[str, Any] = {"LaunchTemplateVersion": version}
         if min_size is not None:
             changes["MinSize"] = min_size
         new = self._props(**changes)
         assert self.declared is not None
-        if self._apply(event("Update", new, old=self.declared), mode, fault):
+        if self._apply(event("Update", new, old=self.declared), mode, fault, how):
             self.declared = new
 
     @precondition(lambda self: self.declared is not None)
+    @rule(version=st.sampled_from(["1", "2", "3"]), polls_before=st.integers(0, 2), stale_polls=st.integers(0, 6),
+          release=st.sampled_from(["succeed", "fail"]))  # fmt: skip
+    def cancelled_update(self, version: str, polls_before: int, stale_polls: int, release: str) -> None:
+        """cancel-update-stack: the rollback runs while the cancelled request's waiter keeps polling."""
+        assert self.declared is not None
+        new = self._props(LaunchTemplateVersion=version)
+        back, _ = cancel_update(self.w, event("Update", new, old=self.declared), polls_before=polls_before,
+                                stale_polls=stale_polls, release=release)  # fmt: skip
+        assert back.ok, f"the rollback of a cancelled update failed: {back}"
+
+    @precondition(lambda self: self.declared is not None)
     @rule(keep=st.sampled_from(["true", "false"]), fault=faults)
-    def keep_old_fleet(self, keep: str, fault: tuple[Fault, str] | None) -> None:
+    def keep_old_fleet(self, keep: str, fault: Fault | None) -> None:
         new = self._props(KeepBlue=keep)
         assert self.declared is not None
         if self._apply(event("Update", new, old=self.declared), "succeed", fault):
@@ -101,7 +103,7 @@ class BlueGreenMachine(RuleBasedStateMachine):
 
     @precondition(lambda self: self.declared is not None)
     @rule(fault=faults)
-    def delete(self, fault: tuple[Fault, str] | None) -> None:
+    def delete(self, fault: Fault | None) -> None:
         assert self.declared is not None
         self._apply(event("Delete", self.declared), "succeed", fault)
         self.w.check_deleted("the delete rule")
@@ -114,7 +116,8 @@ class BlueGreenMachine(RuleBasedStateMachine):
     def matches_the_declaration(self) -> None:
         self.w.check("the rule")
         if self.declared is None:
-            self.w.check_deleted("the rule")
+            if not self.w.leaked:  # what a create whose Lambda died in on_event made waits for the next create
+                self.w.check_deleted("the rule")
             return
         serving = self.w.serving()
         assert serving is not None

@@ -18,7 +18,7 @@ from aws_cdk.assertions import Template
 from immutable_constructs.fleet._agent import APPENDED_DIMENSIONS_NEEDING_EC2
 from immutable_constructs.nag import ImmutableInfrastructureChecks
 
-from .conftest import Synthesized
+from .conftest import Synthesized, logical_id
 
 PACK = ImmutableInfrastructureChecks()
 ASG_DIMENSION = {"AutoScalingGroupName": "${aws:AutoScalingGroupName}", "InstanceId": "${aws:InstanceId}"}
@@ -202,3 +202,89 @@ def test_dep7_flags_a_breaching_rollback_alarm(examples: dict[str, Synthesized])
     deployment["Properties"]["AlarmNames"].append({"Ref": silence})
     ((alarm, message),) = findings(changed, "IMM-DEP7")
     assert alarm == silence and "no instance running" in message and "custom resource" in message
+
+
+# -- 3. the execution role and the pipeline's key ------------------------------------------------
+
+
+def statements_by_sid(policy: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {s["Sid"]: s for s in policy["Properties"]["PolicyDocument"]["Statement"] if "Sid" in s}
+
+
+def test_execution_role_may_use_the_key_that_encrypts_build_volumes(reference_app: Synthesized) -> None:
+    images = reference_app.templates["ImmutableReferenceImages"]
+    recipes = of_type(images, "AWS::ImageBuilder::ImageRecipe")
+    pipelines = of_type(images, "AWS::ImageBuilder::ImagePipeline")
+    assert len(pipelines) == 2
+    for pipeline in pipelines.values():
+        recipe_id = pipeline["Properties"]["ImageRecipeArn"]["Fn::GetAtt"][0]
+        (mapping,) = recipes[recipe_id]["Properties"]["BlockDeviceMappings"]
+        key = mapping["Ebs"]["KmsKeyId"]  # {"Fn::GetAtt": [<key>, "Arn"]}
+        role = pipeline["Properties"]["ExecutionRole"]["Fn::GetAtt"][0]
+        (policy,) = [
+            p for p in of_type(images, "AWS::IAM::Policy").values() if {"Ref": role} in p["Properties"]["Roles"]
+        ]
+        found = statements_by_sid(policy)
+        use, grant = found["BuildVolumesUseKey"], found["BuildVolumesGrantKey"]
+        assert sorted(use["Action"]) == sorted(
+            ["kms:Decrypt", "kms:DescribeKey", "kms:GenerateDataKeyWithoutPlaintext", "kms:ReEncryptFrom",
+             "kms:ReEncryptTo"]
+        )  # fmt: skip
+        assert grant["Action"] == "kms:CreateGrant"
+        assert use["Resource"] == grant["Resource"] == key
+        via = {"kms:ViaService": "ec2.us-east-1.amazonaws.com"}  # the app pins its region
+        assert use["Condition"] == {"StringEquals": via}
+        assert grant["Condition"] == {"StringEquals": via, "Bool": {"kms:GrantIsForAWSResource": "true"}}
+        # IAM statements count only when the key policy delegates to the account.
+        key_policy = images["Resources"][key["Fn::GetAtt"][0]]["Properties"]["KeyPolicy"]
+        root = [s for s in key_policy["Statement"] if s.get("Action") == "kms:*"]
+        assert root and "root" in json.dumps(root[0]["Principal"])
+
+
+def test_a_role_you_pass_gets_the_volume_key_statements() -> None:
+    from aws_cdk import App, Stack
+    from aws_cdk import aws_ec2 as ec2
+    from aws_cdk import aws_iam as iam
+
+    from immutable_constructs import AmiCatalog, GoldenImagePipeline, ImageComponent, ParentImage
+
+    stack = Stack(App(), "OwnRole")
+    role = iam.Role(stack, "Builder", assumed_by=iam.ServicePrincipal("imagebuilder.amazonaws.com"))
+    pipeline = GoldenImagePipeline(
+        stack, "Web", catalog=AmiCatalog(stack, "Catalog"), vpc=ec2.Vpc(stack, "Vpc", max_azs=2, nat_gateways=1),
+        parent_image=ParentImage.from_ssm_parameter("/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64"),
+        components=[ImageComponent.from_yaml("noop", "name: n\nschemaVersion: 1.0\nphases: []\n")],
+        execution_role=role,
+    )  # fmt: skip
+    template = Template.from_stack(stack).to_json()
+    role_ref = [{"Ref": logical_id(stack, role)}]
+    (policy,) = [p for p in of_type(template, "AWS::IAM::Policy").values() if p["Properties"]["Roles"] == role_ref]
+    grant = statements_by_sid(policy)["BuildVolumesGrantKey"]
+    assert grant["Resource"] == stack.resolve(pipeline.key.key_arn)
+
+
+# -- 4. the system journal reaches the log the fleets ship ---------------------------------------
+
+
+def test_the_pipeline_writes_the_journal_to_the_log_the_fleets_ship(reference_app: Synthesized) -> None:
+    from immutable_constructs.fleet._agent import SYSTEM_LOGS
+
+    images = reference_app.templates["ImmutableReferenceImages"]
+    journal = {k: v for k, v in of_type(images, "AWS::ImageBuilder::Component").items() if "SystemJournal" in k}
+    assert len(journal) == 2, "one per image line"
+    recipes = of_type(images, "AWS::ImageBuilder::ImageRecipe")
+    for component_id, component in journal.items():
+        uses = [r for r in recipes.values() if {"ComponentArn": {"Fn::GetAtt": [component_id, "Arn"]}}
+                in r["Properties"]["Components"]]  # fmt: skip
+        assert len(uses) == 1
+        document = json.loads(component["Properties"]["Data"])  # from_dict writes JSON
+        phases = {p["name"]: [c for s in p["steps"] for c in s["inputs"]["commands"]] for p in document["phases"]}
+        assert any("dnf install -y rsyslog" in c for c in phases["build"])
+        assert "systemctl enable rsyslog" in phases["build"]
+        # The test phase runs on a fresh instance of the image: the journal must reach the file.
+        assert any("/var/log/messages" in c and "grep" in c for c in phases["test"])
+    assert "/var/log/messages" in SYSTEM_LOGS
+    web = reference_app.templates["ImmutableReference"]
+    configs = [p["Properties"]["Value"] for p in of_type(web, "AWS::SSM::Parameter").values()
+               if "collect_list" in json.dumps(p["Properties"]["Value"])]  # fmt: skip
+    assert configs and all('\\"file_path\\":\\"/var/log/messages\\"' in json.dumps(c) for c in configs)

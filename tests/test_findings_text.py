@@ -63,13 +63,18 @@ def test_one_root_cause_one_finding(pet: list[dict[str, Any]]) -> None:
 
 def test_unpinned_image_fix_names_the_users_parameter(pet: list[dict[str, Any]]) -> None:
     (img3,) = [v for v in pet if v["ruleName"] == "IMM-IMG3"]
-    assert "PinnedSsmImage('/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-" in img3["suggestedFix"]
+    # AWS's public parameter: build your own image from it, or pin today's AMI id (issue 22).
+    assert "GoldenImagePipeline with ParentImage.from_ssm_parameter" in img3["suggestedFix"]
+    assert (
+        "`aws ssm get-parameter --name /aws/service/ami-amazon-linux-latest/al2023-ami-kernel-" in img3["suggestedFix"]
+    )
     assert "/images/web/stable" not in img3["suggestedFix"]
 
 
 def test_unset_property_reads_is_not_set(pet: list[dict[str, Any]]) -> None:
     (hyg1,) = [v for v in pet if v["ruleName"] == "IMM-HYG1"]
-    assert "Properties.LaunchTemplate is not set:" in hyg1["description"]
+    # An instance has MetadataOptions of its own (issue 22): the finding names them.
+    assert "Properties.MetadataOptions.HttpTokens = optional (default):" in hyg1["description"]
 
 
 def test_a_bare_rule_id_acknowledgement_is_reported(tmp_path: Path) -> None:

@@ -482,8 +482,9 @@ def _component_arns(recipe: dict[str, Any]) -> list[str]:
 
 def test_the_pipeline_installs_the_cloudwatch_agent_by_default() -> None:
     arns = _component_arns(_pipeline())
-    assert len(arns) == 2 and arns[0].endswith(":aws:component/update-linux/1.0.2")
-    assert arns[1].endswith(AGENT_ARN_TAIL), "the agent the fleets' user data starts"
+    assert len(arns) == 3 and arns[0].endswith(":aws:component/update-linux/1.0.2")
+    assert "SystemJournalToMessages" in arns[1], "the journal in /var/log/messages (issue 23)"
+    assert arns[2].endswith(AGENT_ARN_TAIL), "the agent the fleets' user data starts"
 
 
 def test_the_agent_component_can_be_opted_out_and_is_not_added_twice() -> None:
@@ -499,7 +500,7 @@ def test_the_agent_component_can_be_opted_out_and_is_not_added_twice() -> None:
         ]
     )
     arns = _component_arns(listed)
-    assert len(arns) == 2 and arns[0].endswith("/amazon-cloudwatch-agent-linux/1.0.0"), "the user's pick is kept"
+    assert len(arns) == 3 and arns[0].endswith("/amazon-cloudwatch-agent-linux/1.0.0"), "the user's pick is kept"
 
 
 def test_install_cloudwatch_agent_must_be_a_bool() -> None:

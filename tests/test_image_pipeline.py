@@ -107,8 +107,8 @@ def test_versions_are_base_plus_hash_patch(default: Any) -> None:
         c["Properties"]["Name"].rsplit("-", 1)[-1]: c["Properties"]["Version"]
         for c in resources_of(template, "AWS::ImageBuilder::Component").values()
     }
-    assert set(versions) == {"web", "harden"}
-    assert len(set(versions.values())) == 2
+    assert set(versions) == {"web", "harden", "messages"}  # messages: the journal component (issue 23)
+    assert len(set(versions.values())) == 3
 
 
 def test_changing_one_byte_of_one_component_changes_only_its_and_the_recipes_version(default: Any) -> None:
@@ -206,9 +206,9 @@ def test_component_from_file(tmp_path: Path) -> None:
     path = tmp_path / "install-app.yaml"
     path.write_text(HARDEN)
     stack, pipeline, _ = build(components=[ImageComponent.from_file(path)])
-    component = only(template_json(stack), "AWS::ImageBuilder::Component")["Properties"]
+    component = only(template_json(stack), "AWS::ImageBuilder::Component", "WebComponentInstall")["Properties"]
     assert component["Data"] == HARDEN
-    assert set(pipeline.component_versions) == {"install-app"}
+    assert set(pipeline.component_versions) == {"install-app", "system-journal-to-messages"}
 
 
 def test_floating_managed_component_warns() -> None:

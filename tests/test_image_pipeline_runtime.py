@@ -89,6 +89,8 @@ def test_execution_policy_writes_exactly_the_catalog_parameter_and_reads_the_par
         "ValidateImageParameter",
         "ReadParentParameter",
         "PublishToEncryptedTopic",
+        "BuildVolumesUseKey",  # issue 23: the execution role launches the encrypted build instances
+        "BuildVolumesGrantKey",
     }
     write = statements["WriteCatalogParameter"]
     assert actions(write) == ["ssm:GetParameter", "ssm:PutParameter"]

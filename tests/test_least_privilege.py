@@ -215,3 +215,120 @@ def test_watching_other_stacks_passes_aws_solutions_with_reasoned_acknowledgemen
     }
     tagged = statements["ReadGetFunctionOfWatchedStacks"]
     assert tagged["Condition"] == {"StringEquals": {"aws:ResourceTag/aws:cloudformation:stack-name": ["Network"]}}
+
+
+# -- 2. launches bound to the launch template, tags only on create, roles passed to one service ------------
+
+
+def _all_statements(synthesized: Synthesized) -> list[tuple[str, dict[str, Any]]]:
+    found = []
+    for policy_type in ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy"):
+        for logical, policy in synthesized.resources(policy_type).items():
+            found += [(logical, s) for s in _statements(policy)]
+    for logical, role in synthesized.resources("AWS::IAM::Role").items():
+        for inline in role["Properties"].get("Policies", []):
+            document = inline["PolicyDocument"]["Statement"]
+            found += [(logical, s) for s in _listed(document)]
+    return found
+
+
+def test_every_launch_is_bound_to_a_launch_template_and_every_role_is_passed_to_one_service(
+    reference_app: Synthesized, examples: dict[str, Synthesized]
+) -> None:
+    launches = 0
+    for name, synthesized in _apps(reference_app, examples).items():
+        for logical, statement in _all_statements(synthesized):
+            actions = [a.lower() for a in _listed(statement["Action"])]
+            where = f"{name}: {logical} {statement.get('Sid')}"
+            if "ec2:runinstances" in actions:
+                launches += 1
+                on_template = all(":launch-template/" in str(r) for r in _listed(statement["Resource"]))
+                assert on_template or "ec2:LaunchTemplate" in str(statement.get("Condition")), where
+            if "ec2:createtags" in actions:
+                assert "Condition" in statement, where
+            if "iam:passrole" in actions:
+                assert "iam:PassedToService" in str(statement.get("Condition")), where
+        for logical, role in synthesized.resources("AWS::IAM::Role").items():
+            assert "AWSCodeDeployRole" not in str(role["Properties"].get("ManagedPolicyArns")), f"{name}: {logical}"
+    assert launches >= 6  # two roles of each blue/green fleet, three statements each
+
+
+def test_every_service_trust_of_a_codedeploy_role_names_its_deployment_group(
+    reference_app: Synthesized, examples: dict[str, Synthesized]
+) -> None:
+    checked = 0
+    for name, synthesized in _apps(reference_app, examples).items():
+        for logical, role in synthesized.resources("AWS::IAM::Role").items():
+            for statement in _listed(role["Properties"]["AssumeRolePolicyDocument"]["Statement"]):
+                if "codedeploy.amazonaws.com" in str(statement.get("Principal")):
+                    assert "aws:SourceAccount" in str(statement["Condition"]), f"{name}: {logical}"
+                    assert ":deploymentgroup:" in str(statement["Condition"]["ArnLike"]), f"{name}: {logical}"
+                    checked += 1
+    assert checked >= 2
+
+
+# -- 3. a tainted host is replaced at an absolute deadline from its first session -------------------------
+
+
+def test_every_tainted_host_function_has_a_deadline(
+    reference_app: Synthesized, examples: dict[str, Synthesized]
+) -> None:
+    checked = 0
+    for name, synthesized in _apps(reference_app, examples).items():
+        for logical, function in synthesized.resources("AWS::Lambda::Function").items():
+            variables = function["Properties"].get("Environment", {}).get("Variables", {})
+            if "GRACE_SECONDS" in variables:
+                assert variables["DEADLINE_SECONDS"] == str(8 * 3600), f"{name}: {logical}"
+                checked += 1
+    assert checked >= 3
+
+
+def test_the_deadline_is_a_prop_checked_at_synth() -> None:
+    from aws_cdk import App, Duration, Stack
+
+    from immutable_constructs.drift import TaintedHostReplacement
+    from immutable_constructs.errors import ValidationError
+
+    class Fleet:
+        instance_tag = ("immutable-constructs:fleet", "web")
+
+    stack = Stack(App(), "S")
+    watcher = TaintedHostReplacement(stack, "T", fleets=[Fleet()], session_deadline=Duration.hours(2))  # type: ignore[list-item]
+    variables = template_json(stack)["Resources"]
+    (function,) = [r for r in variables.values() if r["Type"] == "AWS::Lambda::Function"]
+    assert function["Properties"]["Environment"]["Variables"]["DEADLINE_SECONDS"] == "7200"
+    assert watcher.session_deadline.to_hours() == 2
+    with pytest.raises(ValidationError, match=r"session_deadline.*from 5 minutes to 7 days"):
+        TaintedHostReplacement(stack, "U", fleets=[Fleet()], session_deadline=Duration.days(8))  # type: ignore[list-item]
+
+
+# -- 5. promotion trusts only its own pipeline's images ------------------------------------------------------
+
+
+def test_every_promotion_function_knows_its_pipeline_and_tags_images_only_in_its_regions(
+    reference_app: Synthesized, examples: dict[str, Synthesized]
+) -> None:
+    checked = 0
+    for name, synthesized in _apps(reference_app, examples).items():
+        for template in synthesized.templates.values():
+            resources = template["Resources"]
+            for logical, function in resources.items():
+                variables = function["Properties"].get("Environment", {}).get("Variables", {})
+                if function["Type"] != "AWS::Lambda::Function" or "TARGET_PARAMETER" not in variables:
+                    continue
+                where = f"{name}: {logical}"
+                for key, kind in (
+                    ("PIPELINE_ARN", "AWS::ImageBuilder::ImagePipeline"),
+                    ("INFRASTRUCTURE_ARN", "AWS::ImageBuilder::InfrastructureConfiguration"),
+                    ("DISTRIBUTION_ARN", "AWS::ImageBuilder::DistributionConfiguration"),
+                ):
+                    target, attribute = variables[key]["Fn::GetAtt"]
+                    assert (resources[target]["Type"], attribute) == (kind, "Arn"), where
+                deploy_image = any(r["Type"] == "AWS::ImageBuilder::Image" for r in resources.values())
+                assert variables["ALLOW_DEPLOY_IMAGE"] == ("true" if deploy_image else "false"), where
+                checked += 1
+        for logical, statement in _all_statements(synthesized):
+            if statement.get("Sid") == "KeepPromoted":
+                for arn in _listed(statement["Resource"]):
+                    assert ":ec2:*:" not in str(arn), f"{name}: {logical}"
+    assert checked >= 3

@@ -162,7 +162,8 @@ def test_recipe_key_counts_only_where_the_template_launches_instances() -> None:
         "Properties": {"BlockDeviceMappings": [{"Ebs": {"Encrypted": True, "KmsKeyId": {"Ref": "Key"}}}]},
     }
     assert rules({"Key": key(), "Recipe": recipe}) == {}
-    group = {"Type": "AWS::AutoScaling::AutoScalingGroup", "Properties": {"MinSize": "1", "MaxSize": "1"},
+    group = {"Type": "AWS::AutoScaling::AutoScalingGroup",
+             "Properties": {"MinSize": "1", "MaxSize": "1", "MaxInstanceLifetime": 86400},
              "UpdatePolicy": {"AutoScalingRollingUpdate": {}}}  # fmt: skip
     assert rules({"Key": key(), "Recipe": recipe, "Group": group}) == {"Key": {"IMM-DEP1"}}
 

@@ -59,7 +59,7 @@ def test_an_unwatched_fleet_is_a_warning() -> None:
     severity, path, message = found["Web"]
     assert severity == "warning"
     assert path.endswith("Properties.Tags.1")
-    assert "no tainted-host function of this template watches this fleet" in message
+    assert "no tainted-host function of this app watches this fleet" in message
     assert found["Api"][1].endswith("Properties.FleetTagValue")
 
 

@@ -416,6 +416,38 @@ def test_an_overdue_host_is_counted(world: World) -> None:
     assert world.metrics()["TaintedHosts"] == [1.0, 1.0, 1.0]
 
 
+def test_an_endless_chain_of_sessions_is_replaced_at_the_deadline(world: World) -> None:
+    """Issue 28: an operator who keeps a session open at all times cannot keep a touched host in service."""
+    host, untouched = world.fleets["web"]
+    deadline = CONFIG.deadline_seconds // 60
+    assert deadline == 8 * 60  # the documented default
+    for start in range(1, deadline + 60, 50):  # each session opens a minute before the previous one ends
+        world.session(host, started=start, ended=start + 51 if start + 51 < deadline + 60 else None)
+    before = world.run(minutes=deadline)  # 1 minute short: the first session started at minute 1
+    assert before["decisions"] == {host: "tainted: a session is active"}
+    assert world.health(host) == "Healthy"
+    at = world.run(minutes=deadline + 1)
+    assert at["decisions"] == {host: "replacement requested"}
+    assert world.health(host) == "Unhealthy" and world.health(untouched) == "Healthy"
+    assert at["OverdueTaintedHosts"] == 0
+    # the group has not replaced it (moto does not): overdue once the margin has passed, sessions or not
+    assert world.run(minutes=deadline + 1 + 29)["OverdueTaintedHosts"] == 0
+    assert world.run(minutes=deadline + 1 + 30)["OverdueTaintedHosts"] == 1
+
+
+def test_the_deadline_counts_from_the_taint_tag_when_old_sessions_are_no_longer_listed(world: World) -> None:
+    host = world.fleets["web"][0]
+    world.ec2.create_tags(
+        Resources=[host],
+        Tags=[
+            {"Key": index.TAG_AT, "Value": index._iso(world.t0 - timedelta(hours=9))},
+            {"Key": index.TAG_BY, "Value": OPERATOR},
+        ],
+    )
+    world.session(host, started=1, ended=None)
+    assert world.run(minutes=2)["decisions"] == {host: "replacement requested"}
+
+
 TAG_ONLY = index.Config(
     fleet_tag_key=KEY, fleet_tag_values=("web",), tag_only_values=("other",), grace_seconds=3600, margin_seconds=1800
 )
@@ -489,9 +521,10 @@ def test_configuration_from_the_environment() -> None:
             "MARGIN_SECONDS": "900",
             "NAMESPACE": "N",
             "WATCHER": "W",
+            "DEADLINE_SECONDS": "7200",
         }
     )
-    assert config == index.Config(KEY, ("a", "b"), 600, 900, "N", "W")
+    assert config == index.Config(KEY, ("a", "b"), 600, 900, "N", "W", deadline_seconds=7200)
     tag_only = index.Config.from_environment(
         {"FLEET_TAG_KEY": KEY, "FLEET_TAG_VALUES": '["a"]', "TAG_ONLY_FLEET_TAG_VALUES": '["b", "c"]'}
     )

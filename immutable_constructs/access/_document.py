@@ -46,6 +46,7 @@ def session_document(
             "anyone saves Session Manager preferences in the console): delete it first, and remember that "
             "deleting this stack deletes the account's session preferences.",
             formerly=WARN_ACCOUNT_DEFAULT_FORMERLY,
+            fails="deploy",
         )
     inputs: dict[str, object] = {
         "s3BucketName": bucket.bucket_name if bucket is not None else "",

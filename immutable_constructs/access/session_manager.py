@@ -31,6 +31,7 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct, IConstruct
 
 from .._private import tags
+from .._private.origin import record_origin
 from .._private.validation import Problems
 from ._checks import check_session_props, claim_document_name
 from ._document import ACCOUNT_DEFAULT_DOCUMENT, session_document
@@ -164,6 +165,7 @@ class SessionManagerAccess(Construct):
         tainted_host_grace_period: Duration | None = None,
     ) -> None:
         super().__init__(scope, id)
+        record_origin(self)  # the user's line that created it, for the SARIF report
 
         problems = Problems(self)
         idle, maximum = check_session_props(

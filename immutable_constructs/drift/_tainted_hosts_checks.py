@@ -46,6 +46,20 @@ def check_grace_period(problems: Problems, prop: str, grace: object) -> None:
         )
 
 
+def check_session_deadline(problems: Problems, prop: str, deadline: object) -> None:
+    """A ``Duration`` of whole seconds from 5 minutes to 7 days."""
+    if problems.duration(prop, deadline, fix="use e.g. Duration.hours(8)"):
+        assert isinstance(deadline, Duration)
+        seconds = seconds_of(deadline)
+        problems.require(
+            seconds is None or (300 <= seconds <= MAX_GRACE_PERIOD.to_seconds() and seconds == int(seconds)),
+            prop,
+            deadline.to_human_string(),
+            "must be whole seconds from 5 minutes to 7 days (a shorter one would cut off the first session)",
+            "use e.g. Duration.hours(8)",
+        )
+
+
 def fleet_path(fleet: object) -> str:
     node = getattr(fleet, "node", None)
     return str(node.path) if node is not None else repr(fleet)

@@ -43,6 +43,7 @@ from .._links import doc_url
 from .._private.checkov import skip_checkov
 from .._private.limits import alarm_description, lambda_description
 from .._private.nag import acknowledge_wildcards
+from .._private.origin import record_origin
 from ._read_policy import ReadPolicyWriter
 from ._stack_drift_checks import check_props
 
@@ -95,6 +96,7 @@ class StackDriftAlarm(Construct):
         log_retention: logs.RetentionDays = logs.RetentionDays.ONE_YEAR,
     ) -> None:
         super().__init__(scope, id)
+        record_origin(self)  # the user's line that created it, for the SARIF report
         own = Stack.of(self)
         timeout = Duration.minutes(5) if timeout is None else timeout
         names = check_props(self, own, stacks, schedule, topic, role, timeout, log_retention)

@@ -36,15 +36,17 @@ from constructs import Construct
 from .._private.checkov import skip_checkov
 from .._private.limits import alarm_description, iam_description, lambda_description
 from .._private.nag import acknowledge_wildcards
+from .._private.origin import record_origin
 from .._private.tags import FLEET as FLEET_TAG_KEY
 from .._private.validation import Problems
-from ._tainted_hosts_checks import check_fleet, check_grace_period, fleet_path
+from ._tainted_hosts_checks import check_fleet, check_grace_period, check_session_deadline, fleet_path
 from ._tainted_hosts_policy import NAMESPACE, group_arns, instance_arns, replace_statement, statements
 
 __all__ = ["TaintableFleet", "TaintedHostReplacement", "check_grace_period"]
 
 _HANDLER_DIR = Path(__file__).resolve().parent / "tainted_hosts_handler"
 _DEFAULT_GRACE_PERIOD = Duration.hours(1)
+_DEFAULT_SESSION_DEADLINE = Duration.hours(8)
 _DEFAULT_SCHEDULE_MINUTES = 5
 #: How long after its grace period a tainted host may still be there before the alarm fires: the group
 #: launches the replacement, waits for it to pass its health checks, then terminates the host.
@@ -130,6 +132,7 @@ class TaintedHostReplacement(Construct):
         grace_period: Duration | None = None,
         schedule: events.Schedule | None = None,
         log_retention: logs.RetentionDays | None = None,
+        session_deadline: Duration | None = None,
     ) -> None:
         """Create the function, its schedule, its permissions, metrics and alarms.
 
@@ -143,8 +146,13 @@ class TaintedHostReplacement(Construct):
             operator can finish looking (e.g. reconnect). Default: 1 hour (0 to 7 days).
         :param schedule: how often sessions are read. Default: every 5 minutes.
         :param log_retention: retention of the function's log group. Default: one year.
+        :param session_deadline: how long after its first session a tainted host is replaced (and counted
+            overdue 30 minutes later) even while sessions are active, so an operator who keeps opening
+            sessions cannot keep a touched host in service (issue 28). Default: 8 hours (5 minutes to 7 days);
+            an active session ends when the host is terminated.
         """
         super().__init__(scope, id)
+        record_origin(self)  # the user's line that created it, for the SARIF report
         problems = Problems(self)
         self._fleets: dict[str, TaintableFleet] = {}
         self._tag_only: dict[str, TaintableFleet] = {}
@@ -159,6 +167,8 @@ class TaintedHostReplacement(Construct):
             problems.add("fleets", list(fleets), "is empty", "pass at least one fleet, e.g. fleets=[web_fleet]")
         grace = _DEFAULT_GRACE_PERIOD if grace_period is None else grace_period
         check_grace_period(problems, "grace_period", grace)
+        deadline = _DEFAULT_SESSION_DEADLINE if session_deadline is None else session_deadline
+        check_session_deadline(problems, "session_deadline", deadline)
         chosen = schedule or events.Schedule.rate(Duration.minutes(_DEFAULT_SCHEDULE_MINUTES))
         problems.instance(
             "schedule",
@@ -170,6 +180,8 @@ class TaintedHostReplacement(Construct):
         problems.raise_if_any()
         self.grace_period = grace
         """How long a tainted host stays after its last session ended."""
+        self.session_deadline = deadline
+        """How long after its first session a tainted host is replaced, sessions active or not."""
 
         stack = Stack.of(self)
         self.watcher = Names.unique_id(self)[-255:]
@@ -235,6 +247,7 @@ class TaintedHostReplacement(Construct):
                 "FLEET_TAG_VALUES": Lazy.string(_Text(lambda: json.dumps(self._tag_values()))),
                 "TAG_ONLY_FLEET_TAG_VALUES": Lazy.string(_Text(lambda: json.dumps(sorted(self._tag_only)))),
                 "GRACE_SECONDS": str(int(grace.to_seconds())),
+                "DEADLINE_SECONDS": str(int(deadline.to_seconds())),
                 "MARGIN_SECONDS": str(int(_REPLACEMENT_MARGIN.to_seconds())),
                 "NAMESPACE": NAMESPACE,
                 "WATCHER": self.watcher,

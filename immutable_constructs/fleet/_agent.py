@@ -48,8 +48,10 @@ AGENT_CTL = "/opt/aws/amazon-cloudwatch-agent/bin/amazon-cloudwatch-agent-ctl"
 #: Namespaces of fleets that do not name one: ``ImmutableConstructs/<the fleet's unique id>``.
 NAMESPACE_PREFIX = "ImmutableConstructs/"
 
-#: System logs every fleet ships. Files that do not exist (``/var/log/messages`` on Amazon Linux 2023
-#: without rsyslog) are skipped by the agent until they appear.
+#: System logs every fleet ships, as the images of ``GoldenImagePipeline`` write them: Amazon Linux 2023
+#: logs to the systemd journal only, and the pipeline's ``system-journal-to-messages`` component
+#: (images/_recipe.py) installs rsyslog so the journal reaches ``/var/log/messages``. On an image without
+#: rsyslog (a stock AL2023 AMI) that file never exists; the agent skips a missing file until it appears.
 SYSTEM_LOGS = (
     "/var/log/messages",
     "/var/log/cloud-init.log",

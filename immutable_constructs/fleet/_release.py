@@ -3,19 +3,20 @@ resource need, built in the fleet's scope with the construct ids the fleet alway
 
 * :func:`codedeploy_service_role`: CodeDeploy's service role, allowed to launch the green fleet
   from the fleet's launch template (CodeDeploy User Guide, "Create a service role for CodeDeploy":
-  ``AWSCodeDeployRole`` plus ``ec2:RunInstances``/``iam:PassRole`` for launch templates);
+  ``AWSCodeDeployRole`` plus ``ec2:RunInstances``/``iam:PassRole`` for launch templates). Issue 28:
+  instead of ``AWSCodeDeployRole`` itself (which may terminate any instance, change any Auto Scaling
+  group and register any target), its actions (AWS Managed Policy Reference, ``AWSCodeDeployRole``
+  v11) scoped to this fleet (``codedeploy_statements``), and a trust limited to this fleet's
+  deployment group;
 * :func:`deployment_provider`: the handler functions (``blue_green_handler/index.py``) and the
   Provider whose waiter polls them, each permission scoped to the fleet's own resources.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
-from aws_cdk import Acknowledgment, ArnFormat, Duration, Stack, Validations
-from aws_cdk import aws_codedeploy as codedeploy
-from aws_cdk import aws_ec2 as ec2
+from aws_cdk import ArnFormat, Duration, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
@@ -26,55 +27,65 @@ from constructs import Construct
 from .._private.limits import iam_description, lambda_description
 from .._private.nag import acknowledge_wildcards
 from .._private.provider_framework import acknowledge_provider, depend_only_on_policies
+from ._release_policies import (
+    ReleaseParts,
+    acknowledge_launch,
+    codedeploy_statements,
+    deployment_group_arn,
+    group_arn,
+    launch_statements,
+)
 
 HANDLER_DIR = Path(__file__).resolve().parent / "blue_green_handler"
-
-
-@dataclass(frozen=True)
-class ReleaseParts:
-    """What the handler's and CodeDeploy's permissions are scoped to."""
-
-    application: codedeploy.IServerApplication
-    deployment_group_name: str
-    deployment_config: codedeploy.IServerDeploymentConfig
-    instance_role: iam.IRole
-    launch_template: ec2.LaunchTemplate
 
 
 def codedeploy_service_role(scope: Construct, parts: ReleaseParts) -> tuple[iam.Role, iam.Policy]:
     """CodeDeploy's service role (id CodeDeployRole) and its launch policy (id CodeDeployLaunchPolicy)."""
     stack = Stack.of(scope)
+    # CodeDeploy User Guide, "Cross-service confused deputy prevention": for EC2 deployments aws:SourceArn is
+    # the deployment group CodeDeploy assumes the role for.
     service_role = iam.Role(
         scope,
         "CodeDeployRole",
-        assumed_by=iam.ServicePrincipal("codedeploy.amazonaws.com"),
+        assumed_by=iam.ServicePrincipal(
+            "codedeploy.amazonaws.com",
+            conditions={
+                "StringEquals": {"aws:SourceAccount": stack.account},
+                "ArnLike": {"aws:SourceArn": deployment_group_arn(stack, parts)},
+            },
+        ),
         description=iam_description(f"CodeDeploy service role of the blue/green fleet {scope.node.path}"),
-        managed_policies=[iam.ManagedPolicy.from_aws_managed_policy_name("service-role/AWSCodeDeployRole")],
-    )
-    Validations.of(service_role).acknowledge(
-        Acknowledgment(
-            id="AwsSolutions::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
-            "AWSCodeDeployRole]",
-            reason="AWSCodeDeployRole is the service role policy CodeDeploy documents for EC2 blue/green; "
-            "it manages Auto Scaling groups, lifecycle hooks and target registration CodeDeploy names itself.",
-        )
     )
     service_policy = iam.Policy(
         scope,
         "CodeDeployLaunchPolicy",
         statements=[
+            *launch_statements(stack, parts, "LaunchGreenFleet"),
             iam.PolicyStatement(
-                sid="LaunchGreenFleetFromTemplate",
-                actions=["ec2:RunInstances", "ec2:CreateTags"],
-                resources=launch_resources(stack, parts.launch_template),
+                sid="PassInstanceRole",
+                actions=["iam:PassRole"],
+                resources=[parts.instance_role.role_arn],
+                conditions={"StringEquals": {"iam:PassedToService": "ec2.amazonaws.com"}},
             ),
-            iam.PolicyStatement(
-                sid="PassInstanceRole", actions=["iam:PassRole"], resources=[parts.instance_role.role_arn]
-            ),
+            *codedeploy_statements(stack, parts),
         ],
     )
     service_policy.attach_to_role(service_role)
-    _acknowledge_launch(service_policy, stack, "CodeDeploy launches the green group's instances")
+    acknowledge_launch(service_policy, stack, "CodeDeploy launches the green group's instances")
+    group = parts.deployment_group_name
+    acknowledge_wildcards(
+        service_policy,
+        {
+            "*": "AWSCodeDeployRole's Describe actions, tag:GetResources and cloudwatch:DescribeAlarms take no "
+            "resource ARN (Service Authorization Reference).",
+            group_arn(stack, f"{group}-*"): "the fleet's first Auto Scaling group is named after the deployment "
+            "group; its ARN contains a generated UUID.",
+            group_arn(stack, f"CodeDeploy_{group}_*"): "CodeDeploy names each green Auto Scaling group after the "
+            "deployment group and the deployment id it creates.",
+            f"arn:{stack.partition}:cloudwatch:{stack.region}:{stack.account}:alarm:*": "CodeDeploy copies the "
+            "blue group's scaling alarms to the green group under names it picks.",
+        },
+    )
     return service_role, service_policy
 
 
@@ -95,7 +106,7 @@ def deployment_provider(
         scope, "HandlerPolicy", statements=_handler_statements(stack, parts, service_role, handler_log_group)
     )
     handler_policy.attach_to_role(handler_role)
-    _acknowledge_launch(handler_policy, stack, "the handler creates the first Auto Scaling group")
+    acknowledge_launch(handler_policy, stack, "the handler creates the first Auto Scaling group")
     group = parts.deployment_group_name
     acknowledge_wildcards(
         handler_policy,
@@ -150,56 +161,12 @@ def deployment_provider(
     return provider, handler_policy
 
 
-def group_arn(stack: Stack, name: str) -> str:
-    """The ARN of the Auto Scaling group(s) named ``name`` (which may end with ``*``)."""
-    return stack.format_arn(
-        service="autoscaling",
-        resource="autoScalingGroup",
-        resource_name=f"*:autoScalingGroupName/{name}",
-        arn_format=ArnFormat.COLON_RESOURCE_NAME,
-    )
-
-
-def launch_resources(stack: Stack, launch_template: ec2.LaunchTemplate) -> list[str]:
-    """What ``RunInstances`` from this fleet's launch template touches; AMIs and network ids vary by release."""
-    ec2_arn = f"arn:{stack.partition}:ec2:{stack.region}:{stack.account}"
-    return [f"{ec2_arn}:launch-template/{launch_template.launch_template_id}", *_created_by_launch(stack)]
-
-
-def _created_by_launch(stack: Stack) -> list[str]:
-    """What RunInstances creates or picks per release: unknown ids, so wildcards."""
-    ec2_arn = f"arn:{stack.partition}:ec2:{stack.region}:{stack.account}"
-    return [
-        f"{ec2_arn}:instance/*",
-        f"{ec2_arn}:volume/*",
-        f"{ec2_arn}:network-interface/*",
-        f"{ec2_arn}:subnet/*",
-        f"{ec2_arn}:security-group/*",
-        f"arn:{stack.partition}:ec2:{stack.region}::image/*",
-    ]
-
-
-def _acknowledge_launch(policy: iam.Policy, stack: Stack, who: str) -> None:
-    reason = (
-        f"{who} with ec2:RunInstances from this fleet's launch template; RunInstances also authorizes the "
-        "instances, volumes and network interfaces it creates (unknown ids), the subnet, security group and "
-        "AMI (which changes with every release)."
-    )
-    acknowledge_wildcards(policy, dict.fromkeys(_created_by_launch(stack), reason))
-
-
 def _handler_statements(
     stack: Stack, parts: ReleaseParts, service_role: iam.IRole, log_group: logs.ILogGroup
 ) -> list[iam.PolicyStatement]:
     """The handler's permissions: it owns the deployment group and every Auto Scaling group of the fleet."""
     app = parts.application.application_name
     group = parts.deployment_group_name
-    deployment_group_arn = stack.format_arn(
-        service="codedeploy",
-        resource="deploymentgroup",
-        resource_name=f"{app}/{group}",
-        arn_format=ArnFormat.COLON_RESOURCE_NAME,
-    )
     return [
         iam.PolicyStatement(
             sid="OwnTheDeploymentGroup",
@@ -212,8 +179,13 @@ def _handler_statements(
                 "codedeploy:GetDeployment",
                 "codedeploy:ListDeployments",
                 "codedeploy:StopDeployment",
+                # The request token on the deployment group (issue 20): a cancelled request's waiter stops.
+                # Service Authorization Reference, "Actions defined by AWS CodeDeploy": TagResource and
+                # ListTagsForResource take the deploymentgroup resource type.
+                "codedeploy:TagResource",
+                "codedeploy:ListTagsForResource",
             ],
-            resources=[deployment_group_arn],
+            resources=[deployment_group_arn(stack, parts)],
         ),
         iam.PolicyStatement(
             sid="DeployRevisions",
@@ -262,15 +234,19 @@ def _handler_statements(
             ],
             resources=["*"],
         ),
+        *launch_statements(stack, parts, "LaunchFirstGroup"),
+        # IAM User Guide, "iam:PassedToService": each role only to the service that uses it.
         iam.PolicyStatement(
-            sid="LaunchFirstGroupFromTemplate",
-            actions=["ec2:RunInstances", "ec2:CreateTags"],
-            resources=launch_resources(stack, parts.launch_template),
+            sid="PassInstanceRole",
+            actions=["iam:PassRole"],
+            resources=[parts.instance_role.role_arn],
+            conditions={"StringEquals": {"iam:PassedToService": "ec2.amazonaws.com"}},
         ),
         iam.PolicyStatement(
-            sid="PassRoles",
+            sid="PassCodeDeployRole",
             actions=["iam:PassRole"],
-            resources=[parts.instance_role.role_arn, service_role.role_arn],
+            resources=[service_role.role_arn],
+            conditions={"StringEquals": {"iam:PassedToService": "codedeploy.amazonaws.com"}},
         ),
         iam.PolicyStatement(
             sid="AutoScalingServiceLinkedRole",

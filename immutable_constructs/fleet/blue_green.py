@@ -23,11 +23,13 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3_assets as s3_assets
 from constructs import Construct
 
+from .._private.origin import record_origin
 from .._private.subnets import select as select_subnets
 from ._agent import CODEDEPLOY_LOGS
 from ._checks import check_capacity, check_fleet, check_lifetime
-from ._release import ReleaseParts, codedeploy_service_role, deployment_provider
+from ._release import codedeploy_service_role, deployment_provider
 from ._release_checks import MAX_DEPLOYMENT_TIMEOUT, check_release
+from ._release_policies import ReleaseParts
 from ._revision import install_health_check, revision_directory
 from .alarms import FleetAlarmOptions, check_observability, observe
 from .health import FleetHealthCheck
@@ -165,6 +167,7 @@ class BlueGreenFleet(Construct):
         :param dashboard: a CloudWatch dashboard of alarms and agent metrics. Default: false.
         """
         super().__init__(scope, id)
+        record_origin(self)  # the user's line that created it, for the SARIF report
         given = {name: value for name, value in locals().items() if name not in ("self", "scope", "id", "__class__")}
         problems = check_fleet(
             self,
@@ -287,9 +290,8 @@ class BlueGreenFleet(Construct):
         """The CodeDeploy server application (the one given as ``application``, or the fleet's own)."""
         self.deployment_group_name = Names.unique_resource_name(self, max_length=80, separator="-")
         """The name of the deployment group the fleet's custom resource owns."""
-        parts = ReleaseParts(
-            self.application, self.deployment_group_name, self._deployment_config, self.role, self.launch_template
-        )
+        fleet = (self.role, self.launch_template, target_group.target_group_arn, self.instance_tag)
+        parts = ReleaseParts(self.application, self.deployment_group_name, self._deployment_config, *fleet)
         service_role, service_policy = codedeploy_service_role(self, parts)
         provider, handler_policy = deployment_provider(self, parts, service_role, timeout)
 

@@ -22,6 +22,7 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
+from .._private.origin import record_origin
 from .._private.validation import Problems
 from ._checks import check_capacity, check_fleet, check_lifetime, seconds
 from .alarms import FleetAlarmOptions, check_observability, observe
@@ -99,7 +100,9 @@ class ImmutableFleet(Construct):
         :param vpc: the VPC to launch into.
         :param machine_image: the AMI. Prefer :class:`PinnedSsmImage` (or an AMI catalog
             channel) so a new image is an explicit template diff. Images resolved at launch
-            time are refused; ``MachineImage.from_ssm_parameter`` gets a warning.
+            time are refused; ``MachineImage.from_ssm_parameter`` and ``latest_amazon_linux2023()`` are
+            re-resolved on every deploy: a construct warning, and an error of the rule pack (IMM-IMG3).
+            No image yet: :class:`TrialImage` (the agent installed at boot; IMM-IMG4 warns).
         :param instance_type: the EC2 instance type.
         :param vpc_subnets: where to launch; public subnets are refused. Default: the VPC's
             private subnets with egress, else its isolated ones.
@@ -146,6 +149,7 @@ class ImmutableFleet(Construct):
             Default: false.
         """
         super().__init__(scope, id)
+        record_origin(self)  # the user's line that created it, for the SARIF report
         problems = check_fleet(
             self,
             durations=("signal_timeout", "max_instance_lifetime", "health_check_grace_period"),

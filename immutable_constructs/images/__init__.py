@@ -7,6 +7,7 @@ module                   what it holds
 ``sources``              :class:`ParentImage` and :class:`ImageComponent`: what a recipe is made of
 ``catalog``              :class:`AmiCatalog`: the SSM parameters an image line's channels live in
 ``pinned``               :class:`PinnedSsmImage`: a machine image pinned to a parameter version
+``trial``                :class:`TrialImage`: AWS's stock AL2023 image, the agent installed at boot (trials)
 ``pipeline``             :class:`GoldenImagePipeline`, composed of one private builder per Image
                          Builder concern (``_recipe``, ``_infrastructure``, ``_distribution``,
                          ``_notifications``, ``_promotion``, ``_lifecycle``)
@@ -20,16 +21,19 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .._private.lazy import lazy_exports
+from .._private.lazy import lazy_exports, public_names
 
+# Type checkers read these; tests/test_exports.py checks that they name exactly the table's names.
 if TYPE_CHECKING:
-    from ._names import FindingSeverity
-    from .catalog import AmiCatalog
-    from .pinned import PinnedSsmImage
-    from .pipeline import GoldenImagePipeline
-    from .sources import ImageComponent, ParentImage
+    from ._names import FindingSeverity as FindingSeverity
+    from .catalog import AmiCatalog as AmiCatalog
+    from .pinned import PinnedSsmImage as PinnedSsmImage
+    from .pipeline import GoldenImagePipeline as GoldenImagePipeline
+    from .sources import ImageComponent as ImageComponent
+    from .sources import ParentImage as ParentImage
+    from .trial import TrialImage as TrialImage
 
-#: public name -> the module of this package that defines it
+#: public name -> the module that defines it (the package's one list of public names)
 _MODULES = {
     "AmiCatalog": ".catalog",
     "FindingSeverity": "._names",
@@ -37,9 +41,10 @@ _MODULES = {
     "ImageComponent": ".sources",
     "ParentImage": ".sources",
     "PinnedSsmImage": ".pinned",
+    "TrialImage": ".trial",
 }
 
-__all__ = ["AmiCatalog", "FindingSeverity", "GoldenImagePipeline", "ImageComponent", "ParentImage", "PinnedSsmImage"]
+__all__ = public_names(_MODULES)
 
 
 __getattr__, __dir__ = lazy_exports(globals(), _MODULES)

@@ -1,5 +1,5 @@
 """Where AMIs go: the distribution (AMI id -> catalog parameter, copies, launch permissions) and the
-execution role Image Builder distributes with (``_private/image_builder_roles.py`` has the documents).
+execution role Image Builder distributes with (``_image_builder_roles.py`` has the documents).
 """
 
 from __future__ import annotations
@@ -13,8 +13,9 @@ from aws_cdk import aws_kms as kms
 from constructs import Construct
 
 from .._private import tags
-from .._private.image_builder_roles import create_execution_role, execution_statements, grant_execution
 from .._private.nag import acknowledge_wildcards
+from ._image_builder_roles import create_execution_role, execution_statements, grant_execution
+from ._volume_key import volume_key_statements
 
 
 def build_distribution(
@@ -100,6 +101,9 @@ def build_execution_role(
         # A role of another stack would reference this stack's key while this stack references the role.
         notification_key=(key if own_topic and (execution_role is None or Stack.of(execution_role) is stack) else None),
     )
+    if execution_role is None or Stack.of(execution_role) is stack:
+        # The execution role launches the build and test instances, whose volumes the key encrypts.
+        statements.extend(volume_key_statements(stack, key))
     if execution_role is not None:
         grant_execution(execution_role, statements)
         return execution_role, None

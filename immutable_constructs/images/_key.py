@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from aws_cdk import Annotations, RemovalPolicy
+from aws_cdk import RemovalPolicy
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
@@ -15,6 +15,7 @@ from .._private.kms_grants import (
     allow_consuming_accounts,
     allow_image_builder_service_linked_role,
 )
+from .._private.warnings import warn
 
 WARN_IMPORTED_KEY = "immutable-constructs:importedPipelineKey"
 
@@ -49,12 +50,14 @@ def allow_services_to_use_key(
     must add.
     """
     if not allow_image_builder_service_linked_role(key):
-        Annotations.of(scope).add_warning_v2(
+        warn(
+            scope,
             WARN_IMPORTED_KEY,
             "encryption_key is imported, so its key policy is not changed here: it must let "
             "AWSServiceRoleForImageBuilder and AWSServiceRoleForAutoScaling use the key and create grants "
             "(EC2 Auto Scaling guide, 'Required AWS KMS key policy for use with encrypted volumes'), or "
             "every launch from these AMIs fails. See docs/golden-images.md.",
+            fails="launch",
         )
         return
     allow_autoscaling_service_linked_role(key)

@@ -35,10 +35,72 @@ WARN_UNPINNED_COMPONENT = "immutable-constructs:unpinnedManagedComponent"
 CLOUDWATCH_AGENT_COMPONENT = ("amazon-cloudwatch-agent-linux", "1.0.1")
 
 
+#: Amazon Linux 2023 logs to the systemd journal only: it has no rsyslog, so ``/var/log/messages``, the
+#: system log every fleet ships (fleet/_agent.py ``SYSTEM_LOGS``), is never written (Amazon Linux 2023
+#: User Guide, "Comparing AL2 and AL2023", journald replaces rsyslog; rsyslog stays installable from the
+#: AL2023 repository). This component installs rsyslog, whose default configuration reads the journal
+#: (``imjournal``) and writes ``/var/log/messages``, enables it at boot, and its test phase (on a fresh
+#: instance of the image) checks that a journal line reaches the file. The CloudWatch agent itself reads
+#: files only (its ``logs`` section has ``files`` and ``windows_events``; CloudWatch User Guide, "Manually
+#: create or edit the CloudWatch agent configuration file"), so the journal reaches it through this file.
+SYSTEM_JOURNAL_COMPONENT = "system-journal-to-messages"
+_INSTALL_RSYSLOG = (
+    "if command -v dnf >/dev/null 2>&1; then dnf install -y rsyslog; "
+    "elif command -v yum >/dev/null 2>&1; then yum install -y rsyslog; "
+    "elif command -v apt-get >/dev/null 2>&1; then apt-get update && apt-get install -y rsyslog; "
+    "else echo 'no package manager to install rsyslog with' >&2; exit 1; fi"
+)
+_JOURNAL_DOCUMENT = {
+    "name": SYSTEM_JOURNAL_COMPONENT,
+    "description": "Write the system journal to /var/log/messages (rsyslog), which the fleets ship to CloudWatch",
+    "schemaVersion": "1.0",
+    "phases": [
+        {
+            "name": "build",
+            "steps": [
+                {"name": "InstallRsyslog", "action": "ExecuteBash", "inputs": {"commands": [_INSTALL_RSYSLOG]}},
+                {
+                    "name": "EnableRsyslog",
+                    "action": "ExecuteBash",
+                    "inputs": {"commands": ["systemctl enable rsyslog"]},
+                },
+            ],
+        },
+        {
+            "name": "test",
+            "steps": [
+                {
+                    "name": "JournalReachesMessages",
+                    "action": "ExecuteBash",
+                    "inputs": {
+                        "commands": [
+                            "systemctl is-enabled rsyslog && systemctl is-active rsyslog",
+                            'marker="immutable-constructs journal check $(date +%s%N)"',
+                            'logger -t immutable-constructs "$marker"',
+                            'for i in $(seq 1 30); do grep -qF "$marker" /var/log/messages && exit 0; sleep 1; done',
+                            "echo 'the journal does not reach /var/log/messages' >&2; exit 1",
+                        ]
+                    },
+                }
+            ],
+        },
+    ],
+}
+
+
 def with_cloudwatch_agent(components: Sequence[ImageComponent]) -> list[ImageComponent]:
-    """``components`` plus the AWS-managed CloudWatch agent component at the end, unless one is listed already."""
+    """``components`` plus, at the end, the component that writes the journal to ``/var/log/messages`` and the
+    AWS-managed CloudWatch agent component, each unless one of that name is listed already."""
     name, version = CLOUDWATCH_AGENT_COMPONENT
     listed = list(components)  # checked by check_pipeline before the recipe is built
+    if not any(c.name == SYSTEM_JOURNAL_COMPONENT for c in listed):
+        listed.append(
+            ImageComponent.from_dict(
+                SYSTEM_JOURNAL_COMPONENT,
+                _JOURNAL_DOCUMENT,
+                description="The system journal in /var/log/messages (rsyslog), shipped by the CloudWatch agent",
+            )
+        )
     if any(c.is_managed and c.name == name for c in listed):
         return listed
     return [*listed, ImageComponent.from_aws_managed(name, version)]

@@ -28,6 +28,7 @@ from aws_cdk import ArnFormat, Stack
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
+from .._private.origin import record_origin
 from .._private.validation import SSM_PARAMETER_NAME_MAX, Problems, is_unresolved
 from .pinned import PinnedSsmImage
 
@@ -65,6 +66,7 @@ class AmiCatalog(Construct):
         channels: Sequence[str] = ("candidate", "stable"),
     ) -> None:
         super().__init__(scope, id)
+        record_origin(self)  # the user's line that created it, for the SARIF report
         problems = Problems(self)
         problems.instance("prefix", prefix, str, what="a string", fix="e.g. '/images'")
         for prop, names in (("lines", lines), ("channels", channels)):

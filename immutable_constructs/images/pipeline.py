@@ -26,6 +26,7 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
+from .._private.origin import record_origin
 from ._builds import build_image_on_deploy, build_pipeline
 from ._checks import check_pipeline, props_of
 from ._distribution import build_distribution, build_execution_role
@@ -150,6 +151,7 @@ class GoldenImagePipeline(Construct):
         install_cloudwatch_agent: bool = True,
     ) -> None:
         super().__init__(scope, id)
+        record_origin(self)  # the user's line that created it, for the SARIF report
         line, subnet_id, schedule_expression = check_pipeline(self, props_of(locals()))
         assert parent_image is not None  # checked
         self.catalog = catalog
@@ -277,6 +279,12 @@ class GoldenImagePipeline(Construct):
                 severity_threshold=str(FindingSeverity(severity_threshold).value),
                 max_findings=max_findings,
                 image_tests=image_tests,
+                source={
+                    "PIPELINE_ARN": self.pipeline.attr_arn,
+                    "INFRASTRUCTURE_ARN": self.infrastructure.attr_arn,
+                    "DISTRIBUTION_ARN": self.distribution.attr_arn,
+                    "ALLOW_DEPLOY_IMAGE": "true" if self.image is not None else "false",
+                },
             )
             self.promotion_function = promotion.function
             self.promotion_dead_letters = promotion.dead_letters

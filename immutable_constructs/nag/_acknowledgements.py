@@ -71,6 +71,8 @@ def check_acknowledgements(
     for f in findings:
         top = family.get(f.template_path or "", "")
         found.setdefault(f.rule_id, []).extend(paths_by_logical_id.get((top, f.logical_id or ""), []))
+        if f.construct_path:  # reported on a construct (IMM-FAIL1), not on a resource
+            found[f.rule_id].append(f.construct_path)
     short, not_allowed, stale = _CHECKS[ACK_REASON_TOO_SHORT], _CHECKS[ACK_NOT_ALLOWED], _CHECKS[ACK_STALE]
     problems: list[Finding] = []
     for ack in acknowledged:

@@ -1,13 +1,15 @@
 """What the pack reads from the cloud assembly besides the templates: each stack's construct
-metadata (logical ids, acknowledgements) and its nested templates. Plain Python, no jsii."""
+metadata (logical ids, acknowledgements, predicted failures), its nested templates, its file
+assets and the stacks it is deployed after. Plain Python, no jsii."""
 
 from __future__ import annotations
 
 import json
 import os
+from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["read_json", "stack_artifact"]
+__all__ = ["StackArtifact", "deployed_after", "read_json", "stack_artifact", "stack_artifacts"]
 
 
 def read_json(path: str) -> Any:
@@ -19,6 +21,59 @@ def read_json(path: str) -> Any:
         return None
 
 
+@dataclass(frozen=True)
+class StackArtifact:
+    """One stack of the cloud assembly, as the pack needs it."""
+
+    template_path: str
+    name: str = ""
+    #: construct path (no leading slash) -> metadata entries
+    metadata: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    nested: list[str] = field(default_factory=list)
+    #: S3 object key -> local file of each file asset (templates excluded)
+    assets: dict[str, str] = field(default_factory=dict)
+    #: the stacks (artifact ids) this one depends on directly
+    dependencies: list[str] = field(default_factory=list)
+
+
+def _artifact(directory: str, file_name: str, template_path: str) -> StackArtifact:
+    manifest = read_json(os.path.join(directory, "manifest.json")) or {}
+    artifacts = manifest.get("artifacts") or {}
+    for name, artifact in artifacts.items():
+        if (artifact.get("properties") or {}).get("templateFile") != file_name:
+            continue
+        metadata = artifact.get("metadata")
+        if metadata is None and artifact.get("additionalMetadataFile"):
+            metadata = read_json(os.path.join(directory, artifact["additionalMetadataFile"]))
+        nested: list[str] = []
+        assets: dict[str, str] = {}
+        stacks: list[str] = []
+        for dependency in artifact.get("dependencies") or []:
+            dependency_artifact = artifacts.get(dependency, {})
+            if dependency_artifact.get("type") == "aws:cloudformation:stack":
+                stacks.append(dependency)
+            assets_file = (dependency_artifact.get("properties") or {}).get("file")
+            asset_manifest = read_json(os.path.join(directory, assets_file)) if assets_file else None
+            for asset in ((asset_manifest or {}).get("files") or {}).values():
+                source = str((asset.get("source") or {}).get("path", ""))
+                if source.endswith(".nested.template.json"):
+                    nested.append(os.path.join(directory, source))
+                elif source and (asset.get("source") or {}).get("packaging", "file") == "file":
+                    for destination in (asset.get("destinations") or {}).values():
+                        key = destination.get("objectKey")
+                        if isinstance(key, str):
+                            assets[key] = os.path.join(directory, source)
+        return StackArtifact(
+            template_path,
+            name,
+            {path.lstrip("/"): entries for path, entries in (metadata or {}).items()},
+            sorted(nested),
+            assets,
+            stacks,
+        )
+    return StackArtifact(template_path)
+
+
 def stack_artifact(template_path: str) -> tuple[dict[str, list[dict[str, Any]]], list[str]]:
     """The construct metadata the CDK wrote for the stack of ``template_path`` (path -> entries)
     and the templates of its nested stacks.
@@ -27,22 +82,26 @@ def stack_artifact(template_path: str) -> tuple[dict[str, list[dict[str, Any]]],
     asset manifest, whose file assets include every ``*.nested.template.json``. Paths are
     returned without their leading slash, as construct paths are written elsewhere.
     """
-    directory, file_name = os.path.split(template_path)
-    manifest = read_json(os.path.join(directory, "manifest.json")) or {}
-    artifacts = manifest.get("artifacts") or {}
-    for artifact in artifacts.values():
-        if (artifact.get("properties") or {}).get("templateFile") != file_name:
-            continue
-        metadata = artifact.get("metadata")
-        if metadata is None and artifact.get("additionalMetadataFile"):
-            metadata = read_json(os.path.join(directory, artifact["additionalMetadataFile"]))
-        nested: list[str] = []
-        for dependency in artifact.get("dependencies") or []:
-            assets_file = (artifacts.get(dependency, {}).get("properties") or {}).get("file")
-            assets = read_json(os.path.join(directory, assets_file)) if assets_file else None
-            for asset in ((assets or {}).get("files") or {}).values():
-                source = str((asset.get("source") or {}).get("path", ""))
-                if source.endswith(".nested.template.json"):
-                    nested.append(os.path.join(directory, source))
-        return {path.lstrip("/"): entries for path, entries in (metadata or {}).items()}, sorted(nested)
-    return {}, []
+    artifact = stack_artifacts([template_path])[0]
+    return artifact.metadata, artifact.nested
+
+
+def stack_artifacts(template_paths: list[str]) -> list[StackArtifact]:
+    """Each stack of ``template_paths`` (stacks inside a ``Stage`` have their own manifest)."""
+    return [_artifact(*os.path.split(path), path) for path in template_paths]
+
+
+def deployed_after(artifacts: list[StackArtifact]) -> dict[str, frozenset[str]]:
+    """Stack name -> every stack it is deployed after (its dependencies, transitively)."""
+    direct = {a.name: set(a.dependencies) for a in artifacts if a.name}
+    closed: dict[str, frozenset[str]] = {}
+    for name in direct:
+        seen: set[str] = set()
+        todo = list(direct[name])
+        while todo:
+            other = todo.pop()
+            if other not in seen:
+                seen.add(other)
+                todo.extend(direct.get(other, ()))
+        closed[name] = frozenset(seen)
+    return closed

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any, TypeVar
@@ -62,11 +62,37 @@ _NOT_APPLICABLE = Result(Compliance.NOT_APPLICABLE)
 
 @dataclass(frozen=True)
 class Template:
-    """One synthesized CloudFormation template, as parsed JSON."""
+    """One synthesized CloudFormation template, as parsed JSON.
+
+    ``assets``: the app's file assets as S3 object key -> local file (read from the cloud
+    assembly's asset manifests), so a rule can read a document a resource names by ``Uri``.
+    ``app``: every template of the cloud assembly, this one included, for the rules about
+    pairs of resources that may sit in different stacks (empty: only this template).
+    """
 
     body: Mapping[str, Any]
+    assets: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
+    app: Sequence[Template] = field(default_factory=tuple, compare=False, repr=False)
+    #: the stack (artifact id) the template belongs to, and every stack it is deployed after
+    stack: str = ""
+    after: frozenset[str] = frozenset()
     _by_type: dict[str, list[tuple[str, Mapping[str, Any]]]] = field(default_factory=dict, compare=False, repr=False)
     _memo: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def assembly(self) -> Sequence[Template]:
+        """Every template of the app (just this one when the pack judges a single template)."""
+        return self.app or (self,)
+
+    def app_memo(self, key: str, compute: Callable[[Sequence[Template]], _T]) -> _T:
+        """``compute(self.assembly)``, computed once per app (memoized on its first template): for
+        the rules about pairs of resources that may sit in different stacks."""
+        memo = self.app[0]._memo if self.app else self._memo
+        full_key = "app:" + key
+        if full_key not in memo:
+            memo[full_key] = compute(self.assembly)
+        value: _T = memo[full_key]
+        return value
 
     @property
     def resources(self) -> Mapping[str, Mapping[str, Any]]:

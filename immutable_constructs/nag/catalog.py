@@ -28,14 +28,18 @@ from .rules import (
     imdsv2,
     in_place_deployment,
     instance_connect,
+    instance_lifetime,
     key_pairs,
+    login_enablers,
     parameter_written_later,
+    predicted_failures,
     rollback_alarm_missing_data,
     service_linked_role_principal,
     shell_association,
     ssh_rdp_ingress,
     standalone_instance,
     tainted_hosts,
+    trial_image,
     unversioned_ami,
     user_data_secrets,
 )
@@ -165,6 +169,14 @@ RULES: tuple[Rule, ...] = (
         "Remove the endpoint; use Session Manager (logged, no inbound ports).",
     ),
     _rule(
+        login_enablers,
+        "IMM-SSH4",
+        E,
+        "Image or boot script opens a login",
+        "Remove the step that writes authorized_keys, turns on password or root logins or gives a user a "
+        "password; open sessions with Session Manager (SessionManagerAccess) instead.",
+    ),
+    _rule(
         asg_update_policy,
         "IMM-REP1",
         E,
@@ -204,8 +216,15 @@ RULES: tuple[Rule, ...] = (
         "IMM-REP6",
         W,
         "Fleet whose tainted hosts are not replaced",
-        "Add the fleet to a SessionManagerAccess (access.add_fleet(fleet)) or a TaintedHostReplacement in the same "
-        "stack; for a break-glass fleet, acknowledge IMM-REP6 on it with the reason.",
+        "Add the fleet to a SessionManagerAccess (access.add_fleet(fleet)) or a TaintedHostReplacement in any "
+        "stack of the app; for a break-glass fleet, acknowledge IMM-REP6 on it with the reason.",
+    ),
+    _rule(
+        instance_lifetime,
+        "IMM-REP7",
+        E,
+        "Auto Scaling group without a maximum instance lifetime of at most 365 days",
+        "Use ImmutableFleet (14 days by default) or set max_instance_lifetime=Duration.days(N), 1 <= N <= 365.",
     ),
     _rule(
         container_image_tag,
@@ -228,6 +247,7 @@ RULES: tuple[Rule, ...] = (
         "AMI resolved from an unversioned SSM parameter",
         "Pin the parameter version: PinnedSsmImage('/images/web/stable', version=N).",
     ),
+    _rule(trial_image, trial_image.ID, W, trial_image.TITLE, trial_image.FIX),
     _rule(
         user_data_secrets,
         "IMM-SEC1",
@@ -317,6 +337,14 @@ RULES: tuple[Rule, ...] = (
         "Release rolls back on an alarm that treats missing data as breaching",
         "Roll back on alarms whose missing data does not breach (notBreaching, missing or ignore); keep an "
         "alarm on silence for paging only.",
+    ),
+    _rule(
+        predicted_failures,
+        "IMM-FAIL1",
+        E,
+        "The library predicts that the deploy or every launch fails",
+        "Do what the finding says; if the prediction does not hold here (the imported key's policy already "
+        "allows it), acknowledge IMM-FAIL1 on the construct with the reason.",
     ),
 )
 

@@ -15,17 +15,27 @@ from dataclasses import replace
 from typing import Any
 
 import jsii
-from aws_cdk import IPolicyValidationContext, IPolicyValidationPlugin, PolicyValidationPluginReport
+from aws_cdk import (
+    IAspect,
+    IPolicyValidationContext,
+    IPolicyValidationPlugin,
+    PolicyValidationPluginReport,
+    Validations,
+)
+from constructs import IConstruct
 
 from .._version import __version__
 from ..errors import Problem, ValidationError
 from ._acknowledgements import Acknowledgement, acknowledgements, check_acknowledgements
-from ._assembly import stack_artifact
+from ._assembly import StackArtifact, deployed_after, stack_artifacts
 from ._finding import Finding, finding
 from ._model import Compliance, Resource, Template
 from ._report import plugin_report
 from ._run_record import record_run
-from .catalog import ACKNOWLEDGEMENT_RULE_IDS, PLUGIN_NAME, RULES, Rule
+from .catalog import ACKNOWLEDGEMENT_RULE_IDS, PLUGIN_NAME, RULES, Rule, rule
+from .rules.predicted_failures import predictions
+
+FAILURE = rule("IMM-FAIL1")
 
 __all__ = ["PLUGIN_NAME", "STRICT_CONTEXT_KEY", "Finding", "ImmutableInfrastructureChecks"]
 
@@ -37,11 +47,13 @@ def _truthy(value: object) -> bool:
     return value is True or (isinstance(value, str) and value.lower() == "true")
 
 
-@jsii.implements(IPolicyValidationPlugin)
+@jsii.implements(IPolicyValidationPlugin, IAspect)
 class ImmutableInfrastructureChecks:
     """Fails synth when the immutable-infrastructure checklist is broken.
 
-    Add it with ``Validations.of(app).add_plugins(ImmutableInfrastructureChecks())``.
+    Add it with ``Validations.of(app).add_plugins(ImmutableInfrastructureChecks())`` (or, the
+    cdk-nag 2 habit, ``Aspects.of(app).add(ImmutableInfrastructureChecks())``, which registers
+    the plugin the same way).
     Findings land in ``cdk.out/validation-report.json`` against each L1 resource's
     construct path. Acknowledge one with ``Validations.of(construct).acknowledge(
     Acknowledgment(id="ImmutableInfrastructureChecks::<RULE-ID>", reason=...))``.
@@ -86,6 +98,7 @@ class ImmutableInfrastructureChecks:
         self._strict = strict
         self._locked = frozenset(locked)
         self._min_reason_length = minimum
+        self._registered: set[int] = set()
         self._by_type: dict[str, list[Rule]] = {}
         for r in RULES:
             for type_name in r.resource_types:
@@ -113,28 +126,37 @@ class ImmutableInfrastructureChecks:
 
     def validate(self, context: IPolicyValidationContext) -> PolicyValidationPluginReport:
         """Called by the CDK once per synth with every stack template of the app."""
-        stack_templates = [s.template_path for s in context.stack_templates]
+        artifacts = stack_artifacts([s.template_path for s in context.stack_templates])
         strict = self._strict
         if strict is None:
             strict = _truthy(context.app_construct.node.try_get_context(STRICT_CONTEXT_KEY))
-        findings: list[Finding] = []
         acknowledged: list[Acknowledgement] = []
         # (top-level template, logical id) -> construct paths: nested stacks' resources are in
         # their parent's metadata, and their logical ids are unique only per template.
         paths_by_logical_id: dict[tuple[str, str], list[str]] = {}
         family: dict[str, str] = {}
-        for stack_template in stack_templates:
-            metadata, nested = stack_artifact(stack_template)
-            for template_path in (stack_template, *nested):
-                family[template_path] = stack_template
+        bodies: dict[str, Mapping[str, Any]] = {}
+        stacks: dict[str, tuple[str, Mapping[str, str]]] = {}
+        findings: list[Finding] = []
+        for artifact in artifacts:
+            for template_path in (artifact.template_path, *artifact.nested):
+                family[template_path] = artifact.template_path
                 with open(template_path, encoding="utf-8") as handle:
-                    body = json.load(handle)
-                findings.extend(replace(f, template_path=template_path) for f in self.check_template(body))
-            for path, entries in metadata.items():
+                    bodies[template_path] = json.load(handle)
+                stacks[template_path] = (artifact.name, artifact.assets)
+            for path, entries in artifact.metadata.items():
                 for entry in entries:
                     if entry.get("type") == "aws:cdk:logicalId" and isinstance(entry.get("data"), str):
-                        paths_by_logical_id.setdefault((stack_template, entry["data"]), []).append(path)
+                        paths_by_logical_id.setdefault((artifact.template_path, entry["data"]), []).append(path)
                 acknowledged.extend(acknowledgements(path, entries))
+                findings.extend(_predicted_failures(path, entries))
+        after = deployed_after(artifacts)
+        app: list[Template] = []
+        for template_path, body in bodies.items():
+            name, assets = stacks[template_path]
+            app.append(Template(body, assets=assets, app=app, stack=name, after=after.get(name, frozenset())))
+        for template_path, template in zip(bodies, app, strict=True):
+            findings.extend(replace(f, template_path=template_path) for f in self._check(template))
         acknowledged.extend(acknowledgements("", _app_metadata(context)))
         findings.extend(
             check_acknowledgements(
@@ -150,14 +172,48 @@ class ImmutableInfrastructureChecks:
         record_run(context.app_construct, plugin=PLUGIN_NAME, version=__version__, findings=len(findings))
         return plugin_report(findings, strict=strict, locked=self._locked)
 
+    # -- IAspect: Aspects.of(app).add(ImmutableInfrastructureChecks()), the cdk-nag 2 habit ---------
+
+    def visit(self, node: IConstruct) -> None:
+        """Registers the pack as a validation plugin of ``node``'s app (once per app).
+
+        cdk-nag 3 packs are validation plugins (``Validations.of(app).add_plugins(...)``); an
+        aspect only visits constructs. Added as an aspect, the pack adds itself as the plugin of
+        the app the first time it visits a construct, so both ways check the whole app once.
+        """
+        root = node.node.root
+        if id(root) in self._registered:
+            return
+        self._registered.add(id(root))
+        Validations.of(root).add_plugins(self)
+
     # -- plain Python --------------------------------------------------------------------------
 
     def check_template(self, body: Mapping[str, Any]) -> list[Finding]:
         """Every finding of every rule in one CloudFormation template (parsed JSON), in one pass.
 
         Pure Python: no jsii, no synth. Severities are the rules' own (not strict, no locks).
+        The rules about pairs see only this template (see :meth:`check_app`).
         """
-        template = Template(body)
+        return self._check(Template(body))
+
+    def check_app(
+        self,
+        templates: Mapping[str, Mapping[str, Any]],
+        *,
+        dependencies: Mapping[str, Sequence[str]] | None = None,
+    ) -> list[Finding]:
+        """Every finding in the templates of one app (stack name -> parsed template), judged together:
+        the rules about pairs (IMM-DEP4, IMM-REP6) see every stack. ``dependencies``: stack name ->
+        the stacks it is deployed after (directly). Each finding's ``template_path`` is its stack name."""
+        direct = {name: list((dependencies or {}).get(name, ())) for name in templates}
+        after = deployed_after([StackArtifact("", name, dependencies=deps) for name, deps in direct.items()])
+        app: list[Template] = []
+        for name, body in templates.items():
+            app.append(Template(body, app=app, stack=name, after=after.get(name, frozenset())))
+        return [replace(f, template_path=name) for name, t in zip(templates, app, strict=True) for f in self._check(t)]
+
+    def _check(self, template: Template) -> list[Finding]:
         findings: list[Finding] = []
         for logical_id, resource_body in template.resources.items():
             if not isinstance(resource_body, dict):
@@ -170,6 +226,26 @@ class ImmutableInfrastructureChecks:
                     continue
                 findings.extend(finding(r, offence, template, logical_id) for offence in result.offences)
         return findings
+
+
+def _predicted_failures(path: str, entries: list[dict[str, Any]]) -> list[Finding]:
+    """IMM-FAIL1 for each failure a construct of the library predicted (its metadata)."""
+    found: list[Finding] = []
+    for warning_id, fails, message in predictions(entries):
+        what = "the deploy fails" if fails == "deploy" else "every launch fails"
+        found.append(
+            Finding(
+                rule_id=FAILURE.id,
+                severity=FAILURE.severity,
+                message=f"{FAILURE.title}: {what} ({warning_id}): {message}",
+                fix=FAILURE.fix,
+                location=None,
+                construct_path=path,
+                title=FAILURE.title,
+                docs_url=FAILURE.docs,
+            )
+        )
+    return found
 
 
 def _app_metadata(context: IPolicyValidationContext) -> list[dict[str, Any]]:

@@ -9,10 +9,14 @@ lifecycle across all clients and, at the N-th, injects one ``Fault``:
 * ``connection``: botocore's ``EndpointConnectionError``, no effect;
 * ``lost``: the call took effect, then the response was lost (``ReadTimeoutError``);
 * ``crash``: the call took effect, then the Lambda died (``LambdaDied``, a ``BaseException`` so no
-  ``except Exception`` clean-up runs, as when Lambda times out or runs out of memory).
+  ``except Exception`` clean-up runs, as when Lambda times out or runs out of memory);
+* ``retried`` (``BOTOCORE_KINDS`` only): the call took effect, its response was lost and botocore
+  retried it (botocore retries a read timeout): the handler gets the *retry's* answer, e.g.
+  ``AlreadyExists`` or ``DeploymentLimitExceededException`` for a create that the first attempt made.
 
-The injected errors reach the handler as if botocore's own retries had given up, which is the
-worst case the handler must survive.
+The injected errors (but ``retried``) reach the handler as if botocore's own retries had given up,
+which is the worst case the handler must survive. A plan may hold several faults (``faults``), each at
+its own call index.
 """
 
 from __future__ import annotations
@@ -24,6 +28,8 @@ from typing import Any
 from botocore.exceptions import ClientError, EndpointConnectionError, ReadTimeoutError
 
 KINDS = ("throttle", "server", "connection", "lost", "crash")
+#: The kinds with botocore's retry of a lost response (used by the blue/green harness).
+BOTOCORE_KINDS = (*KINDS, "retried")
 #: Faults after which the operation may fail (all but throttling, which the handler absorbs).
 SURFACING = ("server", "connection", "lost", "crash")
 
@@ -45,7 +51,9 @@ class Fault:
 class FaultPlan:
     fault: Fault | None = None
     calls: list[tuple[str, str]] = field(default_factory=list)
-    fired: tuple[str, str] | None = None
+    fired: tuple[str, str] | None = None  # the first fault that fired
+    more: tuple[Fault, ...] = ()  # further faults of the same plan, at later call indices
+    fired_all: list[tuple[str, str, str]] = field(default_factory=list)  # (kind, service, operation)
     armed: bool = False  # calls are counted (and the fault injected) only while armed
     observers: list[Callable[[str, str, dict[str, Any]], None]] = field(default_factory=list)
 
@@ -56,11 +64,13 @@ class FaultPlan:
         if not self.armed:
             return method(**kwargs)
         self.calls.append((service, operation))
-        if self.fault is None or len(self.calls) != self.fault.at:
+        due = [f for f in (self.fault, *self.more) if f is not None and f.at == len(self.calls)]
+        if not due:
             return method(**kwargs)
-        self.fired = (service, operation)
+        self.fired = self.fired or (service, operation)
         api = client.meta.method_to_api_mapping.get(operation, operation)
-        kind = self.fault.kind
+        kind = due[0].kind
+        self.fired_all.append((kind, service, operation))
         if kind == "throttle":
             raise ClientError({"Error": {"Code": "Throttling", "Message": "Rate exceeded"}}, api)
         if kind == "server":
@@ -74,6 +84,8 @@ class FaultPlan:
         if kind == "connection":
             raise EndpointConnectionError(endpoint_url=f"https://{service}.us-east-1.amazonaws.com/")
         method(**kwargs)  # the call takes effect ...
+        if kind == "retried":
+            return method(**kwargs)  # ... and botocore's retry, answered by the service as it now is, is the answer
         if kind == "lost":
             raise ReadTimeoutError(endpoint_url=f"https://{service}.us-east-1.amazonaws.com/")
         if kind == "crash":

@@ -13,15 +13,17 @@ Runs on a schedule. Each run:
    session's owner) and ``immutable-constructs:tainted-at`` (its start, ISO 8601 UTC). An instance
    already tagged keeps its tags, so a second run changes nothing;
 4. once none of its sessions is active and ``GRACE_SECONDS`` have passed since the last one ended,
-   tells its Auto Scaling group it is unhealthy (``autoscaling:SetInstanceHealth``,
+   or ``DEADLINE_SECONDS`` have passed since its first session started, active sessions or not (so an
+   endless chain of sessions cannot keep a touched host in service: issue 28), tells its Auto Scaling
+   group it is unhealthy (``autoscaling:SetInstanceHealth``,
    ``ShouldRespectGracePeriod`` false): the group's instance maintenance policy (min 100 %) launches
    the replacement before it terminates the host (it applies to health-check replacements: Amazon EC2
    Auto Scaling User Guide, "Instance maintenance policies"). An instance the group already marked unhealthy
    or is terminating, or that is in no group any more, is skipped. A host of a "tag only" fleet
    (``TAG_ONLY_FLEET_TAG_VALUES``: replacement turned off for it, e.g. a break-glass fleet) is tagged
    and counted in ``TaintedHosts``, never reported unhealthy and never overdue;
-5. publishes ``TaintedHosts``, ``OverdueTaintedHosts`` (due for replacement for more than
-   ``MARGIN_SECONDS`` and still there) and ``ReplacementsRequested`` to CloudWatch
+5. publishes ``TaintedHosts``, ``OverdueTaintedHosts`` (due for replacement, by its grace period or its
+   deadline, for more than ``MARGIN_SECONDS`` and still there) and ``ReplacementsRequested`` to CloudWatch
    (``NAMESPACE``, dimension ``Watcher`` = ``WATCHER``).
 
 Throttled calls are retried with exponential back-off (botocore's adaptive retries, then five more
@@ -82,6 +84,8 @@ class Config:
     watcher: str = "default"
     #: Fleets whose tainted hosts are tagged and counted but never replaced (a value in both lists replaces).
     tag_only_values: tuple[str, ...] = ()
+    #: Since the first session's start: after it the host is replaced even with sessions active.
+    deadline_seconds: int = 8 * 3600
 
     @property
     def all_values(self) -> tuple[str, ...]:
@@ -100,6 +104,7 @@ class Config:
             tag_only_values=_values(env, "TAG_ONLY_FLEET_TAG_VALUES"),
             grace_seconds=int(env.get("GRACE_SECONDS", "3600")),
             margin_seconds=int(env.get("MARGIN_SECONDS", "1800")),
+            deadline_seconds=int(env.get("DEADLINE_SECONDS", str(8 * 3600))),
             namespace=env.get("NAMESPACE", "ImmutableConstructs/TaintedHosts"),
             watcher=env.get("WATCHER", "default"),
         )
@@ -209,6 +214,11 @@ class Host:
         end = _utc(end) if isinstance(end, datetime) else start
         if end is not None and (self.last_end is None or end > self.last_end):
             self.last_end = end
+
+    def tainted_since(self) -> datetime | None:
+        """When the first session started: the earliest of the sessions listed and the taint tag."""
+        starts = [t for t in (self.first_start, _parse_iso(self.tags.get(TAG_AT))) if t is not None]
+        return min(starts) if starts else None
 
     def quiet_since(self) -> datetime | None:
         """When the last session ended (the taint tag's time when the sessions are no longer listed)."""
@@ -351,6 +361,7 @@ def run(config: Config, aws: Aws, now: datetime | None = None) -> dict[str, Any]
                     host.add_session(session, active=state == "Active")
     tainted = [h for h in hosts.values() if h.tainted]
     grace = timedelta(seconds=config.grace_seconds)
+    deadline = timedelta(seconds=config.deadline_seconds)
     due: list[Host] = []
     for host in tainted:
         try:
@@ -358,8 +369,12 @@ def run(config: Config, aws: Aws, now: datetime | None = None) -> dict[str, Any]
         except ClientError as error:
             outcome.errors.append(f"{host.instance_id}: tagging failed: {error}")
         quiet = host.quiet_since()
+        since = host.tainted_since()
         if not config.replaces(host.fleet):
             outcome.decisions[host.instance_id] = "tainted: replacement off for this fleet"
+        elif since is not None and now - since >= deadline:
+            _log("deadline", instance=host.instance_id, fleet=host.fleet, since=_iso(since), active=host.active)
+            due.append(host)
         elif host.active:
             outcome.decisions[host.instance_id] = "tainted: a session is active"
         elif quiet is not None and now - quiet < grace:
@@ -384,8 +399,11 @@ def run(config: Config, aws: Aws, now: datetime | None = None) -> dict[str, Any]
         if outcome.decisions.get(host.instance_id, "").startswith("skipped"):
             continue  # on its way out, or not ours to replace
         outcome.tainted += 1
-        quiet = host.quiet_since()
-        if config.replaces(host.fleet) and not host.active and (quiet is None or now - quiet >= margin):
+        quiet, since = host.quiet_since(), host.tainted_since()
+        margin_only = timedelta(seconds=config.margin_seconds)
+        quiet_overdue = not host.active and (quiet is None or now - quiet >= margin)
+        deadline_overdue = since is not None and now - since >= deadline + margin_only
+        if config.replaces(host.fleet) and (quiet_overdue or deadline_overdue):
             outcome.overdue += 1
     publish(aws.cloudwatch, config, outcome, now)
     result = outcome.as_dict()

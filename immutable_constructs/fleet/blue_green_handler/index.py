@@ -22,8 +22,6 @@ Properties arrive as strings (CloudFormation stringifies custom resource propert
 from __future__ import annotations
 
 import hashlib
-import logging
-import random
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -31,27 +29,26 @@ from datetime import UTC, datetime
 from typing import Any
 
 import boto3
-from botocore.config import Config
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError
 
-LOG = logging.getLogger()
-LOG.setLevel(logging.INFO)
+try:  # Lambda imports index.py from the asset root, where the runtime's copy sits beside it
+    import handler_runtime as runtime  # type: ignore[import-not-found,unused-ignore]
+except ModuleNotFoundError:  # imported as part of the package (tests, tools)
+    from . import handler_runtime as runtime
+
+runtime.HANDLER = "blue-green"
 
 #: Tag on every Auto Scaling group this resource (or CodeDeploy, for it) created; the value is the physical id.
 OWNER_TAG = "immutable-constructs:blue-green"
 
-#: botocore's own retries (adaptive mode backs off and rate-limits on throttling).
-RETRY_CONFIG = Config(retries={"max_attempts": 10, "mode": "adaptive"})
+#: Tag on the deployment group: the CloudFormation request that owns the resource now (its RequestId).
+REQUEST_TAG = "immutable-constructs:blue-green:request"
 
-_THROTTLING = frozenset(
-    {"Throttling", "ThrottlingException", "ThrottledException", "RequestLimitExceeded", "TooManyRequestsException"}
-)
-_EXPLICIT_ATTEMPTS = 5
+#: botocore's own retries (adaptive mode backs off and rate-limits on throttling).
+RETRY_CONFIG = runtime.RETRY_CONFIG
+_MISSING_GROUP = ("DeploymentGroupDoesNotExistException", "ApplicationDoesNotExistException")
 _CLOCK_SKEW_MARGIN = 300.0  # seconds; failures already known when an operation starts are excluded by id
 _ACTIVE_DEPLOYMENT = ["Created", "Queued", "InProgress", "Baking", "Ready"]
-
-#: Replaced in tests so back-off does not sleep.
-sleep: Callable[[float], None] = time.sleep
 
 
 class DeploymentFailed(RuntimeError):
@@ -75,22 +72,9 @@ class Aws:
         )
 
 
-def call(client: Any, operation: str, **kwargs: Any) -> Any:
-    """Call ``client.operation(**kwargs)``, backing off exponentially (with jitter) on throttling.
-
-    botocore already retries throttled calls; this outer loop covers a storm that outlasts it.
-    """
-    for attempt in range(_EXPLICIT_ATTEMPTS):
-        try:
-            return getattr(client, operation)(**kwargs)
-        except ClientError as error:
-            code = error.response.get("Error", {}).get("Code", "")
-            if code not in _THROTTLING or attempt == _EXPLICIT_ATTEMPTS - 1:
-                raise
-            delay = min(20.0, 2.0 ** (attempt + 1)) * (0.5 + random.random() / 2)
-            LOG.warning("%s throttled (%s); retrying in %.1fs", operation, code, delay)
-            sleep(delay)
-    raise AssertionError("unreachable")  # pragma: no cover
+#: Every AWS call: retried with full jitter on throttling, 5xx and connection errors (handler_runtime).
+call = runtime.call
+is_transient = runtime.is_transient
 
 
 def _error_code(error: ClientError) -> str:
@@ -216,20 +200,27 @@ class Props:
 
 
 def on_event(event: Mapping[str, Any], context: object = None, aws: Aws | None = None) -> dict[str, Any]:
-    """Provider framework onEvent: start the work and return at once."""
+    """Provider framework onEvent: start the work and return at once.
+
+    ``RequestId`` (a new one for every CloudFormation request, the rollback's included) is this request's
+    token: it tags the deployment group (so an older request's waiter stops, see :func:`is_complete`) and
+    every deployment this request starts (so a failure is blamed only on the request that released).
+    """
     aws = aws or Aws.from_environment()
     request = event["RequestType"]
     props = Props.parse(event["ResourceProperties"])
-    LOG.info("%s %s", request, props.physical_id)
+    token = str(event.get("RequestId", ""))
+    runtime.log("info", request.lower(), f"{request} {props.physical_id}", request=token)
     if request == "Create":
-        return create(aws, props)
+        return create(aws, props, token)
     if request == "Update":
         old = Props.parse(event["OldResourceProperties"])
         if old.physical_id != props.physical_id:
             # A new identity is a new resource; CloudFormation then deletes the old one with its old properties.
-            return create(aws, props)
-        return update(aws, props)
+            return create(aws, props, token)
+        return update(aws, props, token)
     if request == "Delete":
+        claim(aws, props, token)  # an earlier request's waiter must not rebuild what is being deleted
         return delete(aws, props)
     raise ValueError(f"unknown request type {request!r}")
 
@@ -237,22 +228,39 @@ def on_event(event: Mapping[str, Any], context: object = None, aws: Aws | None =
 def is_complete(event: Mapping[str, Any], context: object = None, aws: Aws | None = None) -> dict[str, Any]:
     """Provider framework isComplete: poll until the fleet is healthy on the desired version, or deleted.
 
-    Stateless apart from ``Data.Since`` (when on_event ran): it waits while any deployment of the
-    group runs (a release, or CodeDeploy's own rollback), raises when a deployment created since
-    then failed or was stopped, and otherwise converges the fleet, releasing if still needed.
+    Stateless apart from ``Data`` (``Since``: when on_event ran; ``Failed``: a create that failed) and the
+    request's token. A request that is no longer the deployment group's latest (CloudFormation cancelled it
+    and rolls back, aws/aws-cdk#31541) raises :class:`Superseded` before it changes anything. While any
+    deployment of the group runs (a release, or CodeDeploy's own rollback) it waits; it raises when a
+    deployment *this request* started failed or was stopped, and otherwise converges the fleet, releasing if
+    still needed. A transient AWS error (throttling, 5xx, a lost connection) is another poll, not a failure:
+    every step is idempotent.
     """
     aws = aws or Aws.from_environment()
     request = event["RequestType"]
     props = Props.parse(event["ResourceProperties"])
     data = dict(event.get("Data") or {})
-    if request == "Delete":
-        return {"IsComplete": delete_finished(aws, props)}
+    token = str(event.get("RequestId", ""))
+    if data.get("Failed"):
+        raise RuntimeError(f"{data['Failed']} (what the create made was cleaned up; CloudFormation deletes the rest)")
+    try:
+        if request == "Delete":
+            return {"IsComplete": delete_finished(aws, props)}
+        return _poll(aws, props, data, token)
+    except (ClientError, BotoCoreError) as error:
+        if not is_transient(error):
+            raise
+        runtime.log("warning", "poll-again", f"transient error, polling again: {error}")
+        return {"IsComplete": False}
+
+
+def _poll(aws: Aws, props: Props, data: Mapping[str, Any], token: str) -> dict[str, Any]:
+    ensure_current(aws, props, token)
     if active_deployment(aws, props) is not None:
         return {"IsComplete": False}
     since = float(data.get("Since", time.time()))
-    known = {d for d in str(data.get("KnownFailed", "")).split(",") if d}
-    raise_if_failed_since(aws, props, since, known=known)
-    group, started = converge(aws, props, release=not succeeded_since(aws, props, since))
+    raise_if_failed_since(aws, props, since, token)
+    group, started = converge(aws, props, token, release=not succeeded_since(aws, props, since, token))
     if started is not None or not fleet_healthy(aws, props, group):
         return {"IsComplete": False}
     return {"IsComplete": True, "Data": {"AutoScalingGroupName": group}}
@@ -261,83 +269,126 @@ def is_complete(event: Mapping[str, Any], context: object = None, aws: Aws | Non
 # -- create / update / delete ---------------------------------------------------
 
 
-def create(aws: Aws, props: Props) -> dict[str, Any]:
-    """Create the first group and the deployment group; undo both if either fails, so nothing is half made."""
-    marker = start_marker(aws, props)
+def create(aws: Aws, props: Props, token: str) -> dict[str, Any]:
+    """Create the first group and the deployment group; undo both if either fails, so nothing is half made.
+
+    A failure is not raised here but handed to is_complete (``Data.Failed``), which raises it: the Provider
+    framework answers a failed on_event Create with the physical id
+    ``AWSCDK::CustomResourceProviderFramework::CREATE_FAILED`` and then answers CloudFormation's Delete
+    itself, never calling this handler (cfn-response.js ``safeHandler``), so whatever the clean-up here could
+    not remove would stay forever. Failed from is_complete, the answer carries this resource's physical id
+    and CloudFormation's Delete reaches :func:`delete`.
+    """
+    marker = start_marker(token)
     created_group = False
     created_deployment_group = False
     try:
         existing = describe_groups(aws, [props.initial_group])
         if not existing:
-            create_group(aws, props, props.initial_group)
+            # Set before the call: a create whose response was lost may have made it, and a failure in the next
+            # call (EnableMetricsCollection) must still delete it.
             created_group = True
+            create_group(aws, props, props.initial_group)
         if get_deployment_group(aws, props) is None:
             # Set before the call: a create whose response was lost (a timeout) may still have made it, and a
             # deployment group left pointing at the group deleted below is worse than none (issue 15, lost@6).
             created_deployment_group = True
-            call(
-                aws.codedeploy,
-                "create_deployment_group",
-                deploymentGroupName=props.deployment_group,
-                **props.deployment_group_settings(props.initial_group),
-            )
+            create_deployment_group(aws, props, props.initial_group)
         else:  # a retried create: bring the existing one to the desired settings
             put_deployment_group(aws, props, props.initial_group)
         verify_deployment_group(aws, props, props.initial_group)
-    except Exception:
-        LOG.exception("create failed; cleaning up what this attempt made")
-        if created_deployment_group:
-            delete_deployment_group(aws, props)
-        if created_group:
-            _ignore_missing(lambda: delete_group(aws, props.initial_group))
-        raise
+        claim(aws, props, token)
+    except Exception as error:
+        runtime.log("error", "create-failed", f"create failed, cleaning up what it made: {error!r}")
+        try:
+            if created_deployment_group:
+                delete_deployment_group(aws, props)
+            if created_group:
+                _ignore_missing(lambda: delete_group(aws, props.initial_group))
+        except Exception:
+            runtime.log("error", "cleanup-failed", "clean-up failed; CloudFormation's Delete finishes it")
+        return {
+            "PhysicalResourceId": props.physical_id,
+            "Data": {**marker, "Failed": f"create of {props.physical_id} failed: {type(error).__name__}: {error}"},
+        }
     return {"PhysicalResourceId": props.physical_id, "Data": marker}
 
 
-def update(aws: Aws, props: Props) -> dict[str, Any]:
+def create_deployment_group(aws: Aws, props: Props, group: str) -> None:
+    try:
+        call(
+            aws.codedeploy,
+            "create_deployment_group",
+            deploymentGroupName=props.deployment_group,
+            **props.deployment_group_settings(group),
+        )
+    except ClientError as error:
+        # botocore retried a create whose first response was lost: the first one made it.
+        if _error_code(error) != "DeploymentGroupAlreadyExistsException":
+            raise
+        put_deployment_group(aws, props, group)
+
+
+def update(aws: Aws, props: Props, token: str) -> dict[str, Any]:
     """Converge at once unless a deployment is running (then is_complete converges after it)."""
     if get_deployment_group(aws, props) is None:  # deleted behind CloudFormation's back: make it again
-        LOG.warning("deployment group %s is missing; creating it", props.physical_id)
-        return create(aws, props)
+        runtime.log("warning", "repair", f"deployment group {props.physical_id} is missing; creating it")
+        return create(aws, props, token)
+    marker = start_marker(token)
+    claim(aws, props, token)
     active = active_deployment(aws, props)
-    if active is not None:  # a retried event, or CodeDeploy's own rollback: wait for it, start nothing now
-        LOG.info("deployment %s is running; converging after it", active)
+    if active is not None:  # an earlier request's release, or CodeDeploy's own rollback: wait for it
+        runtime.log("info", "wait", f"deployment {active} is running; converging after it")
     else:
-        marker = start_marker(aws, props)
-        converge(aws, props)
-        return {"PhysicalResourceId": props.physical_id, "Data": marker}
-    return {"PhysicalResourceId": props.physical_id, "Data": start_marker(aws, props)}
+        converge(aws, props, token)
+    return {"PhysicalResourceId": props.physical_id, "Data": marker}
 
 
-def converge(aws: Aws, props: Props, *, release: bool = True) -> tuple[str, str | None]:
+def converge(aws: Aws, props: Props, token: str, *, release: bool = True) -> tuple[str, str | None]:
     """Bring the deployment group and its current Auto Scaling group to ``props``; release when needed.
 
     Settings (alarms, deployment config, blue/green options) and capacity are changed in place.
     A release (a CodeDeploy deployment) starts only when an instance of the current group runs
     another launch template version than the desired one, so updates with unchanged release
     props start nothing, and a rollback to the version CodeDeploy already restored starts nothing.
+    A current group that no longer exists (deleted by hand) is made again from the desired version:
+    nothing serves, so there is nothing to validate a release against.
     Returns the current group and the id of the deployment started, if any. Idempotent.
-    With ``release=False`` (a deployment of this operation already succeeded) instances still on
+    With ``release=False`` (a deployment of this request already succeeded) instances still on
     another version are an error rather than a reason to deploy again, so nothing loops.
+    Every change is made only while ``token`` is the deployment group's request (:func:`ensure_current`).
     """
     info = get_deployment_group(aws, props)
     if info is None:
         raise RuntimeError(f"deployment group {props.physical_id} does not exist")
     group = current_group(aws, props, info)
-    if group is None:
-        raise RuntimeError(f"deployment group {props.physical_id} has no Auto Scaling group; fix it by hand")
-    if needs_settings_update(info, props, group):
-        put_deployment_group(aws, props, group)
-    described = describe_groups(aws, [group])
+    described = [g for g in describe_groups(aws, [group] if group else []) if g.get("Status") != "Delete in progress"]
     if not described:
-        raise RuntimeError(f"Auto Scaling group {group} of {props.physical_id} does not exist")
+        ensure_current(aws, props, token)
+        group = repair_group(aws, props, token, missing=group)
+        described = describe_groups(aws, [group])
+        info = get_deployment_group(aws, props) or info
+    assert group is not None
+    checked = False
+
+    def before_change() -> None:
+        nonlocal checked
+        if not checked:
+            ensure_current(aws, props, token)
+            checked = True
+
+    if needs_settings_update(info, props, group):
+        before_change()
+        put_deployment_group(aws, props, group)
     stale = [i["InstanceId"] for i in described[0].get("Instances", []) if not runs_desired_version(i, props)]
     if group_needs_update(described[0], props):
         # Before a release the serving group gets the new version but keeps its capacity: a new capacity would
         # launch instances of the new version into the fleet that serves, before CodeDeploy's checks. The green
         # group is resized once the release succeeded (issue 15: a release together with a scale change).
+        before_change()
         resize_group(aws, props, group, capacity=not (stale and release))
     if not has_owner_tag(described[0], props):
+        before_change()
         tag_group(aws, props, group)  # e.g. the green group CodeDeploy made: ours to delete later
     if not stale:
         return group, None
@@ -346,23 +397,114 @@ def converge(aws: Aws, props: Props, *, release: bool = True) -> tuple[str, str 
             f"a deployment of {props.physical_id} succeeded, but instances {', '.join(stale)} of {group} do not run "
             f"launch template {props.launch_template_id} version {props.launch_template_version}"
         )
+    before_change()
     delete_kept_groups(aws, props, keep=group)
-    deployment_id: str = call(
-        aws.codedeploy,
-        "create_deployment",
-        applicationName=props.application,
-        deploymentGroupName=props.deployment_group,
-        revision={
-            "revisionType": "S3",
-            "s3Location": {"bucket": props.revision_bucket, "key": props.revision_key, "bundleType": "zip"},
-        },
-        description=(
-            f"immutable-constructs release of launch template {props.launch_template_id} "
-            f"version {props.launch_template_version} ({len(stale)} instances on another version)"
-        )[:1000],
-    )["deploymentId"]
-    LOG.info("started deployment %s", deployment_id)
-    return group, deployment_id
+    ensure_current(aws, props, token)  # again, right before the one change that cannot be undone in place
+    return group, start_release(aws, props, token, len(stale))
+
+
+def repair_group(aws: Aws, props: Props, token: str, *, missing: str | None) -> str:
+    """Make a new current group from the desired version and point the deployment group at it (issue 20).
+
+    Named after the request, so a retried poll finds the group it made rather than making another.
+    """
+    name = f"{props.initial_group}-{hashlib.sha256(token.encode()).hexdigest()[:6]}"
+    runtime.log("warning", "repair", f"Auto Scaling group {missing} of {props.physical_id} does not exist; "
+                f"creating {name} from the desired version")  # fmt: skip
+    if not describe_groups(aws, [name]):
+        create_group(aws, props, name)
+    put_deployment_group(aws, props, name)
+    return name
+
+
+def release_tag(token: str) -> str:
+    """The mark in a deployment's description that tells which request started it."""
+    return f"[request {token}]"
+
+
+def start_release(aws: Aws, props: Props, token: str, stale: int) -> str:
+    """Start the CodeDeploy deployment of ``props``, marked with ``token``.
+
+    botocore retries a request whose response was lost; when the first attempt made the deployment, the
+    retry is refused with DeploymentLimitExceededException. The running deployment is then this request's
+    own (its description carries the token) and is adopted.
+    """
+    description = (
+        f"immutable-constructs release of launch template {props.launch_template_id} "
+        f"version {props.launch_template_version} ({stale} instances on another version) {release_tag(token)}"
+    )
+    try:
+        deployment_id: str = call(
+            aws.codedeploy,
+            "create_deployment",
+            applicationName=props.application,
+            deploymentGroupName=props.deployment_group,
+            revision={
+                "revisionType": "S3",
+                "s3Location": {"bucket": props.revision_bucket, "key": props.revision_key, "bundleType": "zip"},
+            },
+            description=description,
+        )["deploymentId"]
+    except ClientError as error:
+        active = active_deployment(aws, props) if _error_code(error) == "DeploymentLimitExceededException" else None
+        if active is None or not started_by(aws, active, token):
+            raise
+        deployment_id = active
+    runtime.log("info", "release", f"started deployment {deployment_id}", deployment=deployment_id)
+    return deployment_id
+
+
+def started_by(aws: Aws, deployment_id: str, token: str) -> bool:
+    info = call(aws.codedeploy, "get_deployment", deploymentId=deployment_id)["deploymentInfo"]
+    return bool(token) and release_tag(token) in str(info.get("description", ""))
+
+
+# -- the request token -------------------------------------------------------------------
+
+
+class Superseded(RuntimeError):
+    """A newer CloudFormation request owns the resource; this (cancelled) request's waiter must stop."""
+
+
+def deployment_group_arn(aws: Aws, props: Props) -> str:
+    """The deployment group's ARN: partition and account from the service role's ARN, region from the client."""
+    partition, account = props.service_role_arn.split(":")[1], props.service_role_arn.split(":")[4]
+    region = aws.codedeploy.meta.region_name
+    return f"arn:{partition}:codedeploy:{region}:{account}:deploymentgroup:{props.application}/{props.deployment_group}"
+
+
+def claim(aws: Aws, props: Props, token: str) -> None:
+    """Tag the deployment group with this request's token: from now on only this request changes the fleet."""
+    if not token:
+        return
+    _ignore_missing(
+        lambda: call(
+            aws.codedeploy,
+            "tag_resource",
+            ResourceArn=deployment_group_arn(aws, props),
+            Tags=[{"Key": REQUEST_TAG, "Value": token}],
+        )
+    )
+
+
+def owning_request(aws: Aws, props: Props) -> str | None:
+    try:
+        tags = call(aws.codedeploy, "list_tags_for_resource", ResourceArn=deployment_group_arn(aws, props))
+    except ClientError as error:
+        if _error_code(error) in _MISSING_GROUP:
+            return None
+        raise
+    return next((t.get("Value") for t in tags.get("Tags", []) if t.get("Key") == REQUEST_TAG), None)
+
+
+def ensure_current(aws: Aws, props: Props, token: str) -> None:
+    """Raise :class:`Superseded` when another request has claimed the deployment group since this one."""
+    owner = owning_request(aws, props)
+    if token and owner is not None and owner != token:
+        raise Superseded(
+            f"request {token} of {props.physical_id} was superseded by request {owner} (CloudFormation cancelled "
+            "or rolled back this update); this request changes nothing more"
+        )
 
 
 def delete(aws: Aws, props: Props) -> dict[str, Any]:
@@ -416,42 +558,45 @@ def failed_deployments(aws: Aws, props: Props, since: float) -> list[str]:
     return failed
 
 
-def succeeded_since(aws: Aws, props: Props, since: float) -> bool:
-    """True when a deployment of the group created since ``since`` succeeded (this operation's release)."""
+def succeeded_since(aws: Aws, props: Props, since: float, token: str) -> bool:
+    """True when a deployment this request started (since ``since``) succeeded."""
     found: list[str] = call(
         aws.codedeploy,
         "list_deployments",
         applicationName=props.application,
         deploymentGroupName=props.deployment_group,
         includeOnlyStatuses=["Succeeded"],
-        createTimeRange={"start": datetime.fromtimestamp(since, tz=UTC)},
+        createTimeRange={"start": datetime.fromtimestamp(since - _CLOCK_SKEW_MARGIN, tz=UTC)},
     ).get("deployments", [])
-    return bool(found)
+    return any(started_by(aws, d, token) for d in found)
 
 
-def start_marker(aws: Aws, props: Props) -> dict[str, str]:
-    """What is_complete needs to tell this operation's failures from earlier ones: when it started, and
-    which recent failures (e.g. the release whose failure caused this rollback) it must ignore."""
-    since = time.time()
-    return {"Since": str(since), "KnownFailed": ",".join(failed_deployments(aws, props, since))}
+def start_marker(token: str) -> dict[str, str]:
+    """When this request started (deployments created before it, minus a clock-skew margin, are not looked at)
+    and its token."""
+    return {"Since": str(time.time()), "Request": token}
 
 
-def raise_if_failed_since(
-    aws: Aws, props: Props, since: float, *, known: set[str] | frozenset[str] = frozenset()
-) -> None:
-    """Raise DeploymentFailed when a deployment of the group created since ``since`` (and not in ``known``)
-    failed or was stopped."""
-    failed = [d for d in failed_deployments(aws, props, since) if d not in known]
+def raise_if_failed_since(aws: Aws, props: Props, since: float, token: str) -> None:
+    """Raise DeploymentFailed when a deployment this request started failed or was stopped.
+
+    A deployment an earlier request started (the release this request rolls back, still running when the
+    rollback began) is never this request's failure: the rollback converges from whatever it left.
+    """
+    failed = failed_deployments(aws, props, since)
     if not failed:
         return
-    deployment_id = failed[0]
     # A failed or stopped deployment can leave its green group behind: it never served, delete it.
     serving = current_group(aws, props)
     for leftover in describe_groups(aws, [f"{props.green_prefix}{d}" for d in failed]):
         name = leftover["AutoScalingGroupName"]
         if name != serving:
-            LOG.info("deleting %s, the green group of a failed deployment", name)
+            runtime.log("info", "delete-group", f"deleting {name}, the green group of a failed deployment")
             _ignore_missing(lambda name=name: delete_group(aws, name))  # type: ignore[misc]
+    mine = [d for d in failed if started_by(aws, d, token)]
+    if not mine:
+        return
+    deployment_id = mine[0]
     info = call(aws.codedeploy, "get_deployment", deploymentId=deployment_id)["deploymentInfo"]
     error = info.get("errorInformation", {})
     rollback = info.get("rollbackInfo", {})
@@ -481,7 +626,7 @@ def _ignore_missing(action: Callable[[], object]) -> None:
         ) or (code == "ValidationError" and ("not found" in message or "does not exist" in message))
         if not missing:
             raise
-        LOG.info("already gone: %s", message)
+        runtime.log("info", "already-gone", message)
 
 
 def get_deployment_group(aws: Aws, props: Props) -> dict[str, Any] | None:
@@ -692,7 +837,7 @@ def delete_kept_groups(aws: Aws, props: Props, *, keep: str) -> None:
     """Before a new release, delete blue groups kept alive by earlier releases (only the current one serves)."""
     for name in owned_groups(aws, props, include_deployment_group=False):
         if name != keep:
-            LOG.info("deleting kept group %s before the next release", name)
+            runtime.log("info", "delete-group", f"deleting kept group {name} before the next release")
             _ignore_missing(lambda name=name: delete_group(aws, name))  # type: ignore[misc]
 
 
@@ -707,26 +852,31 @@ def runs_desired_version(instance: Mapping[str, Any], props: Props) -> bool:
 def fleet_healthy(aws: Aws, props: Props, group: str) -> bool:
     """The group has its expected capacity InService on the desired version, all healthy in the target group.
 
-    Raises when the group's latest scaling activity failed (e.g. the launch template is unusable),
-    so a broken create fails fast instead of waiting for the provider's timeout.
+    Only when too few are healthy does it look at the group's latest scaling activity: a failed one (e.g.
+    the launch template is unusable) raises, so a broken fleet fails fast instead of waiting for the
+    provider's timeout. A failed activity beside enough healthy instances (an unrelated replacement that
+    hit InsufficientInstanceCapacity) is not a reason to fail a release or its rollback.
     """
     groups = describe_groups(aws, [group])
     if not groups:
         return False
-    described = groups[0]
+    in_service = [
+        i["InstanceId"]
+        for i in groups[0].get("Instances", [])
+        if i.get("LifecycleState") == "InService" and runs_desired_version(i, props)
+    ]
+    healthy: set[str] = set()
+    if len(in_service) >= props.expected_in_service:
+        health = call(aws.elbv2, "describe_target_health", TargetGroupArn=props.target_group_arn)
+        healthy = {
+            d["Target"]["Id"]
+            for d in health.get("TargetHealthDescriptions", [])
+            if d["TargetHealth"]["State"] == "healthy"
+        }
+    if len(healthy.intersection(in_service)) >= props.expected_in_service:
+        return True
     activities = call(aws.autoscaling, "describe_scaling_activities", AutoScalingGroupName=group, MaxRecords=1)
     latest = activities.get("Activities", [])
     if latest and latest[0].get("StatusCode") == "Failed":
         raise RuntimeError(f"Auto Scaling group {group}: {latest[0].get('StatusMessage', 'scaling activity failed')}")
-    in_service = [
-        i["InstanceId"]
-        for i in described.get("Instances", [])
-        if i.get("LifecycleState") == "InService" and runs_desired_version(i, props)
-    ]
-    if len(in_service) < props.expected_in_service:
-        return False
-    health = call(aws.elbv2, "describe_target_health", TargetGroupArn=props.target_group_arn)
-    healthy = {
-        d["Target"]["Id"] for d in health.get("TargetHealthDescriptions", []) if d["TargetHealth"]["State"] == "healthy"
-    }
-    return len(healthy.intersection(in_service)) >= props.expected_in_service
+    return False

@@ -27,13 +27,20 @@ def evaluate(resource: Resource, template: Template) -> Result:
                 )
             ]
         )
+    properties = resource.properties
+    if properties.get("LaunchConfigurationName") is not None:
+        what = "a new image makes a new launch configuration, and running instances stay on the old one"
+    elif properties.get("LaunchTemplate") is not None or properties.get("MixedInstancesPolicy") is not None:
+        what = "a new image makes a new launch template version, and running instances stay on the old one"
+    else:
+        what = "a new image leaves running instances on the old one"
+    # Only the replacing policies matter here; a scheduled-action policy (AutoScalingScheduledAction) is not shown.
     return Result.of(
         [
             Offence(
                 "UpdatePolicy",
-                resource.body.get("UpdatePolicy"),
-                "a new launch template version leaves running instances on the old one "
-                "(no AutoScalingRollingUpdate, AutoScalingReplacingUpdate or AutoScalingInstanceRefresh)",
+                None,
+                f"{what} (no AutoScalingRollingUpdate, AutoScalingReplacingUpdate or AutoScalingInstanceRefresh)",
             )
         ]
     )

@@ -6,12 +6,17 @@ deploy fails when that parameter (or version) does not exist yet (CloudFormation
 Builder distribution of the same template writes, or that a role of the same template is
 allowed to write (a promotion function), exists only after a build ran: the stack can never
 deploy in a fresh account. Put the images in their own stack, deployed first.
+
+Judged across the whole app: a parameter another stack writes is reported too, unless the
+referencing stack is deployed after the writing one (a stack dependency, direct or through
+others): without it, ``cdk deploy --all`` may deploy the service stack first or in parallel.
 """
 
 from __future__ import annotations
 
+import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from .._intrinsics import text
@@ -64,15 +69,51 @@ def _strings(value: Any, path: str) -> Iterator[tuple[str, str]]:
             yield from _strings(item, f"{path}.{index}")
 
 
+def _app_writers(app: Sequence[Template]) -> list[tuple[str, str, str]]:
+    """(stack, parameter name pattern, who writes it) for every template of the app."""
+    return [(t.stack, pattern, who) for t in app for pattern, who in t.memo("dep4.writers", _writers)]
+
+
+def _in_other_stacks(template: Template, name: str) -> list[Offence]:
+    found: dict[str, set[str]] = {}
+    for stack, pattern, who in template.app_memo("dep4.writers", _app_writers):
+        if stack != template.stack and stack not in template.after and matches(pattern, name):
+            found.setdefault(stack, set()).add(who)
+    return [
+        Offence(
+            "",
+            stack,
+            f"SSM parameter /{name} is written by {', '.join(sorted(who))} of stack {stack} only after an image "
+            f"build, and stack {template.stack} is not deployed after {stack}: `cdk deploy --all` may deploy it "
+            "first, and the reference cannot resolve",
+            f"Make the stack depend on {stack} (stack.add_dependency(images_stack)), deploy {stack} and run a build "
+            "before this stack's first deploy.",
+        )
+        for stack, who in sorted(found.items())
+    ]
+
+
+def _has_references(template: Template) -> bool:
+    """Whether any resource of the template has a dynamic SSM reference (one scan, not one per resource)."""
+    return "{{resolve:ssm:" in json.dumps(template.resources, default=str)
+
+
 def evaluate(resource: Resource, template: Template) -> Result:
     writers = template.memo("dep4.writers", _writers)
-    if not writers:
+    app_wide = len(template.assembly) > 1 and bool(template.app_memo("dep4.writers", _app_writers))
+    if not writers and not app_wide:
+        return Result.not_applicable()
+    if not template.memo("dep4.references", _has_references):
         return Result.not_applicable()
     offences: list[Offence] = []
     for path, value in _strings(resource.properties, "Properties"):
         for reference in _DYNAMIC_REFERENCE.finditer(value):
             name = parameter_name(reference.group("name"))
             by = sorted({who for pattern, who in writers if matches(pattern, name)})
+            if not by and app_wide:
+                offences.extend(
+                    Offence(path, reference.group(0), o.detail, o.fix) for o in _in_other_stacks(template, name)
+                )
             if by:
                 offences.append(
                     Offence(

@@ -3,7 +3,7 @@
 A fleet is an Auto Scaling group carrying the ``immutable-constructs:fleet`` tag (``ImmutableFleet``)
 or a blue/green fleet resource naming it (``Custom::ImmutableBlueGreenFleet``, whose groups the
 custom resource creates at run time). It is watched when a tainted-host function of the same
-template (``TaintedHostReplacement``, created by ``SessionManagerAccess.add_fleet``) lists its tag
+app, in any of its stacks (``TaintedHostReplacement``, created by ``SessionManagerAccess.add_fleet``), lists its tag
 value in ``FLEET_TAG_VALUES``. Reported: a fleet only in ``TAG_ONLY_FLEET_TAG_VALUES`` (replacement
 turned off: ``add_fleet(fleet, replace_tainted_hosts=False)``) and a fleet no function watches.
 A break-glass fleet is acknowledged with its reason.
@@ -12,7 +12,7 @@ A break-glass fleet is acknowledged with its reason.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -58,6 +58,18 @@ def watchers(template: Template) -> Watchers:
     return found
 
 
+def app_watchers(app: Sequence[Template]) -> Watchers:
+    """The tainted-host functions of every stack of the app: a fleet may be watched from another stack."""
+    merged = Watchers()
+    for template in app:
+        found = template.memo("rep6.watchers", watchers)
+        for value, functions in found.replaced.items():
+            merged.replaced.setdefault(value, []).extend(functions)
+        for value, functions in found.tag_only.items():
+            merged.tag_only.setdefault(value, []).extend(functions)
+    return merged
+
+
 def _fleet_tag(resource: Resource) -> tuple[str, str] | None:
     """(property path, fleet tag value) of the resource, or None when it is no fleet of ours."""
     properties = resource.properties
@@ -78,7 +90,7 @@ def evaluate(resource: Resource, template: Template) -> Result:
     if tag is None:
         return Result.not_applicable()
     path, value = tag
-    found = template.memo("rep6.watchers", watchers)
+    found = template.app_memo("rep6.watchers", app_watchers)
     if value in found.replaced:
         return Result.compliant()
     if value in found.tag_only:
@@ -100,7 +112,7 @@ def evaluate(resource: Resource, template: Template) -> Result:
             Offence(
                 path,
                 value,
-                "no tainted-host function of this template watches this fleet: a host someone opened a session "
+                "no tainted-host function of this app watches this fleet: a host someone opened a session "
                 "on keeps serving until it is replaced for another reason",
             )
         ]

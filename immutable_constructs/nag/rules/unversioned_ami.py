@@ -53,6 +53,55 @@ def image_problem(value: Any, template: Template) -> str | None:
     return None
 
 
+#: AWS public parameters of image lines past their end of support (or about to be), with the line to move to.
+DEPRECATED_LINES: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"^/aws/service/ami-amazon-linux-latest/amzn-ami-"), "Amazon Linux (1) reached end of life in 2023"),
+    (
+        re.compile(r"^/aws/service/ami-amazon-linux-latest/amzn2-ami-"),
+        "Amazon Linux 2 reaches end of support on 2026-06-30",
+    ),
+    (
+        re.compile(r"^/aws/service/canonical/ubuntu/server/(?:1[0-9]|20)\.[0-9]+/"),
+        "this Ubuntu release is past its standard support",
+    ),
+    (re.compile(r"^/aws/service/debian/release/(?:9|10)/"), "this Debian release is past its support"),
+)
+_CATALOG = re.compile(r"^(?P<prefix>/[^/]+)/(?P<line>[^/]+)/(?P<channel>[^/]+)$")
+
+
+def suggested_fix(name: str | None) -> str:
+    """The fix for this case: the user's own parameter, AWS's public one (deprecated or not), or unknown."""
+    if not name:
+        return ""
+    history = f"`aws ssm get-parameter-history --name {name}` lists the versions"
+    if name.startswith("/aws/service/"):
+        deprecated = next((why for pattern, why in DEPRECATED_LINES if pattern.search(name)), None)
+        literal = (
+            f"pin the AMI it names today as a literal id (MachineImage.generic_linux({{region: 'ami-...'}}); "
+            f"`aws ssm get-parameter --name {name}` shows it)"
+        )
+        golden = (
+            "build your own image from it (GoldenImagePipeline with ParentImage.from_ssm_parameter(...), which "
+            "also installs the CloudWatch agent ImmutableFleet needs) and pin your catalog's parameter "
+            "(catalog.machine_image(line, version=N))"
+        )
+        if deprecated:
+            return (
+                f"{name} is a deprecated image line ({deprecated}): move to a supported one (for Amazon Linux, "
+                f"/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64), then {golden}, or "
+                f"{literal}."
+            )
+        return f"Don't launch AWS's public image directly: {golden}; or {literal}."
+    catalog = _CATALOG.match(name)
+    if catalog:
+        return (
+            f"Pin a version of your parameter: machine_image=PinnedSsmImage({name!r}, version=N), or with your "
+            f"AmiCatalog(prefix={catalog.group('prefix')!r}): catalog.machine_image({catalog.group('line')!r}, "
+            f"channel={catalog.group('channel')!r}, version=N) ({history})."
+        )
+    return f"Pin a version of your parameter: machine_image=PinnedSsmImage({name!r}, version=N) ({history})."
+
+
 def evaluate(resource: Resource, template: Template) -> Result:
     keys = IMAGE_PROPERTIES[resource.type]
     value = get(resource.properties, *keys)
@@ -61,11 +110,5 @@ def evaluate(resource: Resource, template: Template) -> Result:
     problem = image_problem(value, template)
     if problem is None:
         return Result.compliant()
-    name = parameter_name(value, template)
-    fix = (
-        f"Pin a version of your parameter: machine_image=PinnedSsmImage({name!r}, version=N) "
-        f"(`aws ssm get-parameter-history --name {name}` lists the versions)."
-        if name
-        else ""
-    )
+    fix = suggested_fix(parameter_name(value, template))
     return Result.of([Offence("Properties." + ".".join(keys), value, problem, fix)])
