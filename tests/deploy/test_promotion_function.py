@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -72,9 +73,18 @@ def test_promotion_function_runs_until_the_image_builder_call_the_emulator_lacks
     variables = dict(props["Environment"]["Variables"])
     sns = emulator.client("sns")
     topic = sns.create_topic(Name="promotion-refusals")["TopicArn"]
-    unresolved = {k: v for k, v in variables.items() if not isinstance(v, str)}
-    assert set(unresolved) <= {"NOTIFICATION_TOPIC"}, unresolved
-    variables["NOTIFICATION_TOPIC"] = topic
+    for name, value in variables.items():
+        if isinstance(value, str):
+            continue
+        if name == "NOTIFICATION_TOPIC":
+            variables[name] = topic
+            continue
+        # The ARN of an Image Builder resource of the stack (which cannot exist here), as Image Builder writes it.
+        (target, attribute) = value["Fn::GetAtt"]
+        kind = template["Resources"][target]["Type"]
+        assert kind.startswith("AWS::ImageBuilder::") and attribute == "Arn", (name, value)
+        resource = re.sub(r"(?<!^)(?=[A-Z])", "-", kind.rsplit("::", 1)[1]).lower()
+        variables[name] = f"arn:aws:imagebuilder:{REGION}:{ACCOUNT}:{resource}/{target.lower()}"
     asset = assembly / f"asset.{props['Code']['S3Key'].split('.')[0]}"
     assert asset.is_dir(), asset
     iam = emulator.client("iam")
