@@ -407,3 +407,21 @@ def test_signals_are_bounded_to_the_own_stack_and_never_replace_the_health_check
                     # a forged success signal cannot keep an instance the load balancer finds unhealthy
                     assert group["Properties"]["HealthCheckType"] == "ELB", f"{name}/{stack_name}: {logical}"
     assert signalling >= 3  # the reference web fleet, minimal_fleet and golden_ami
+
+
+# -- 9. smaller scopes ---------------------------------------------------------------------------------------
+
+
+def test_operators_open_data_channels_of_their_own_sessions_only(
+    reference_app: Synthesized, examples: dict[str, Synthesized]
+) -> None:
+    checked = 0
+    for name, synthesized in _apps(reference_app, examples).items():
+        for logical, statement in _all_statements(synthesized):
+            if "ssmmessages:OpenDataChannel" in _listed(statement["Action"]) and statement.get("Sid") == (
+                "OpenSessionDataChannel"
+            ):
+                condition = statement["Condition"]["StringLike"]
+                assert condition == {"ssm:resourceTag/aws:ssmmessages:session-id": "${aws:userid}"}, name
+                checked += 1
+    assert checked >= 2  # the reference app and one example grant operators a session policy
