@@ -417,7 +417,7 @@ def test_operators_open_data_channels_of_their_own_sessions_only(
 ) -> None:
     checked = 0
     for name, synthesized in _apps(reference_app, examples).items():
-        for logical, statement in _all_statements(synthesized):
+        for _logical, statement in _all_statements(synthesized):
             if "ssmmessages:OpenDataChannel" in _listed(statement["Action"]) and statement.get("Sid") == (
                 "OpenSessionDataChannel"
             ):
