@@ -425,3 +425,29 @@ def test_operators_open_data_channels_of_their_own_sessions_only(
                 assert condition == {"ssm:resourceTag/aws:ssmmessages:session-id": "${aws:userid}"}, name
                 checked += 1
     assert checked >= 2  # the reference app and one example grant operators a session policy
+
+
+# -- 7. the endpoints are a data perimeter -------------------------------------------------------------------
+
+
+def test_the_session_endpoints_reach_only_this_accounts_resources_and_the_aws_buckets_hosts_need(
+    reference_app: Synthesized, examples: dict[str, Synthesized]
+) -> None:
+    limited = 0
+    for name, synthesized in _apps(reference_app, examples).items():
+        for logical, endpoint in synthesized.resources("AWS::EC2::VPCEndpoint").items():
+            service = str(endpoint["Properties"]["ServiceName"])
+            if not any(s in service for s in (".s3", ".kms", ".logs")) or "Session" not in logical:
+                continue
+            statements = {s["Sid"]: s for s in endpoint["Properties"]["PolicyDocument"]["Statement"]}
+            mine = statements["ThisAccountsResources"]
+            assert list(mine["Condition"]["StringEquals"]) == ["aws:ResourceAccount"], f"{name}: {logical}"
+            if ".s3" in service:
+                aws = statements["AwsOwnedBucketsHostsRead"]
+                assert aws["Action"] == "s3:GetObject"
+                assert any("amazon-ssm-" in str(r) for r in aws["Resource"]), f"{name}: {logical}"
+                assert sorted(statements) == ["AwsOwnedBucketsHostsRead", "ThisAccountsResources"]
+            else:
+                assert sorted(statements) == ["ThisAccountsResources"], f"{name}: {logical}"
+            limited += 1
+    assert limited >= 3
