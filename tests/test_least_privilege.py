@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from typing import Any
@@ -451,3 +452,43 @@ def test_the_session_endpoints_reach_only_this_accounts_resources_and_the_aws_bu
                 assert sorted(statements) == ["ThisAccountsResources"], f"{name}: {logical}"
             limited += 1
     assert limited >= 3
+
+
+# -- 4. sessions run as a user without sudo -------------------------------------------------------------------
+
+
+def test_sessions_run_as_a_user_the_fleet_creates_without_sudo(
+    reference_app: Synthesized, examples: dict[str, Synthesized]
+) -> None:
+    documents = 0
+    for name, synthesized in _apps(reference_app, examples).items():
+        users = set()
+        for logical, document in synthesized.resources("AWS::SSM::Document").items():
+            if document["Properties"].get("DocumentType") != "Session":
+                continue
+            inputs = document["Properties"]["Content"]["inputs"]
+            assert inputs["runAsEnabled"] is True and inputs["runAsDefaultUser"] == "session-user", f"{name}: {logical}"
+            users.add(inputs["runAsDefaultUser"])
+            documents += 1
+        if not users:
+            continue
+        user_data = [json.dumps(t["Properties"]["LaunchTemplateData"].get("UserData", "")) for t in
+                     synthesized.resources("AWS::EC2::LaunchTemplate").values()]  # fmt: skip
+        created = [u for u in user_data if "useradd --create-home --shell /bin/bash session-user" in u]
+        assert created, f"{name}: no fleet creates session-user"
+        assert not any("session-user" in u and ("sudoers" in u or "wheel" in u) for u in user_data), name
+    assert documents >= 2
+
+
+def test_break_glass_runs_sessions_as_ssm_user_and_both_at_once_is_refused() -> None:
+    from aws_cdk import App, Stack
+
+    from immutable_constructs import SessionManagerAccess
+    from immutable_constructs.errors import ValidationError
+
+    stack = Stack(App(), "S")
+    SessionManagerAccess(stack, "Glass", run_as_ssm_user=True, endpoints=False)
+    (document,) = [r for r in template_json(stack)["Resources"].values() if r["Type"] == "AWS::SSM::Document"]
+    assert document["Properties"]["Content"]["inputs"]["runAsEnabled"] is False
+    with pytest.raises(ValidationError, match="run_as_ssm_user"):
+        SessionManagerAccess(stack, "Both", run_as_ssm_user=True, run_as_user="ops", endpoints=False)
