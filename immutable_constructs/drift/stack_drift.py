@@ -27,7 +27,7 @@ import json
 from collections.abc import Sequence
 from pathlib import Path
 
-from aws_cdk import Annotations, Aspects, Duration, RemovalPolicy, Stack
+from aws_cdk import Annotations, ArnFormat, Aspects, Duration, RemovalPolicy, Stack
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as cw_actions
 from aws_cdk import aws_events as events
@@ -40,7 +40,6 @@ from aws_cdk import aws_sns as sns
 from constructs import Construct
 
 from .._links import doc_url
-from .._private.alarm_topic import AlarmTopic
 from .._private.checkov import skip_checkov
 from .._private.limits import alarm_description, lambda_description
 from .._private.nag import acknowledge_wildcards
@@ -63,9 +62,8 @@ class StackDriftAlarm(Construct):
     :param schedule: when to check: an EventBridge ``cron(...)``/``rate(...)`` expression or an
         ``events.Schedule``. Default ``"rate(1 day)"``. A rate must be at least one hour (drift
         detection takes minutes and reads every resource).
-    :param topic: the SNS topic the alarms notify. Default: the stack's alarm topic
-        (``AlarmTopic.of(stack)``, which every alarm of the library notifies): SSL-only, encrypted with
-        its own KMS key (rotated) whose policy lets CloudWatch alarms publish (SNS Developer Guide,
+    :param topic: the SNS topic the alarms notify. Default: a new SSL-only topic encrypted with a
+        new KMS key (rotated) whose policy lets CloudWatch alarms publish (SNS Developer Guide,
         "Enable compatibility between event sources from AWS services and encrypted topics"). A
         topic you pass must allow that itself (``cloudwatch.amazonaws.com``: ``sns:Publish`` and,
         when encrypted, ``kms:Decrypt`` and ``kms:GenerateDataKey*`` on its key).
@@ -105,12 +103,45 @@ class StackDriftAlarm(Construct):
         self.stack_names: tuple[str, ...] = names
 
         # --- notifications -----------------------------------------------------------------
-        # The stack's alarm topic (_private/alarm_topic.py: encrypted, SSL-only, CloudWatch may publish)
-        # unless a topic is given.
         self.key: kms.IKey | None = None
         if topic is None:
-            stack_topic = AlarmTopic.of(self)
-            self.key, topic = stack_topic.key, stack_topic.topic
+            key = kms.Key(self, "Key", enable_key_rotation=True, description=f"{self.node.path} drift notifications")
+            # SNS Developer Guide, "Enable compatibility between event sources from AWS services and encrypted
+            # topics": a service that publishes to an encrypted topic needs these on the topic's key.
+            key.add_to_resource_policy(
+                iam.PolicyStatement(
+                    sid="CloudWatchAlarmsPublish",
+                    actions=["kms:Decrypt", "kms:GenerateDataKey*"],
+                    principals=[iam.ServicePrincipal("cloudwatch.amazonaws.com")],
+                    resources=["*"],
+                    # Issue 28: only this account's alarms (the confused deputy; as on the topic below).
+                    conditions={"StringEquals": {"aws:SourceAccount": own.account}},
+                )
+            )
+            self.key = key
+            new_topic = sns.Topic(self, "Topic", master_key=key, enforce_ssl=True, display_name="Stack drift")
+            # The SSL-only topic policy replaces SNS's default one, so CloudWatch must be named in it;
+            # aws:SourceAccount keeps other accounts' alarms out (SNS Developer Guide, confused deputy prevention).
+            new_topic.add_to_resource_policy(
+                iam.PolicyStatement(
+                    sid="CloudWatchAlarmsPublish",
+                    actions=["sns:Publish"],
+                    principals=[iam.ServicePrincipal("cloudwatch.amazonaws.com")],
+                    resources=[new_topic.topic_arn],
+                    conditions={
+                        "StringEquals": {"aws:SourceAccount": own.account},
+                        "ArnLike": {
+                            "aws:SourceArn": own.format_arn(
+                                service="cloudwatch",
+                                resource="alarm",
+                                resource_name="*",
+                                arn_format=ArnFormat.COLON_RESOURCE_NAME,
+                            )
+                        },
+                    },
+                )
+            )
+            topic = new_topic
         self.topic: sns.ITopic = topic
 
         # --- the function ------------------------------------------------------------------
