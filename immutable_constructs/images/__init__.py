@@ -7,6 +7,7 @@ module                   what it holds
 ``sources``              :class:`ParentImage` and :class:`ImageComponent`: what a recipe is made of
 ``catalog``              :class:`AmiCatalog`: the SSM parameters an image line's channels live in
 ``pinned``               :class:`PinnedSsmImage`: a machine image pinned to a parameter version
+``trial``                :class:`TrialImage`: AWS's stock AL2023 image, the agent installed at boot (trials)
 ``pipeline``             :class:`GoldenImagePipeline`, composed of one private builder per Image
                          Builder concern (``_recipe``, ``_infrastructure``, ``_distribution``,
                          ``_notifications``, ``_promotion``, ``_lifecycle``)
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
     from .pinned import PinnedSsmImage
     from .pipeline import GoldenImagePipeline
     from .sources import ImageComponent, ParentImage
+    from .trial import TrialImage
 
 #: public name -> the module of this package that defines it
 _MODULES = {
@@ -37,9 +39,18 @@ _MODULES = {
     "ImageComponent": ".sources",
     "ParentImage": ".sources",
     "PinnedSsmImage": ".pinned",
+    "TrialImage": ".trial",
 }
 
-__all__ = ["AmiCatalog", "FindingSeverity", "GoldenImagePipeline", "ImageComponent", "ParentImage", "PinnedSsmImage"]
+__all__ = [
+    "AmiCatalog",
+    "FindingSeverity",
+    "GoldenImagePipeline",
+    "ImageComponent",
+    "ParentImage",
+    "PinnedSsmImage",
+    "TrialImage",
+]
 
 
 __getattr__, __dir__ = lazy_exports(globals(), _MODULES)

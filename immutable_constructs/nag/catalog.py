@@ -39,6 +39,7 @@ from .rules import (
     ssh_rdp_ingress,
     standalone_instance,
     tainted_hosts,
+    trial_image,
     unversioned_ami,
     user_data_secrets,
 )
@@ -246,6 +247,7 @@ RULES: tuple[Rule, ...] = (
         "AMI resolved from an unversioned SSM parameter",
         "Pin the parameter version: PinnedSsmImage('/images/web/stable', version=N).",
     ),
+    _rule(trial_image, trial_image.ID, W, trial_image.TITLE, trial_image.FIX),
     _rule(
         user_data_secrets,
         "IMM-SEC1",
