@@ -332,3 +332,45 @@ def test_every_promotion_function_knows_its_pipeline_and_tags_images_only_in_its
                 for arn in _listed(statement["Resource"]):
                     assert ":ec2:*:" not in str(arn), f"{name}: {logical}"
     assert checked >= 3
+
+
+# -- 8. confused deputy: service principals act only for this account ---------------------------------------
+
+#: Services whose trust takes aws:SourceAccount (each service's "Cross-service confused deputy prevention").
+#: vpc-flow-logs.amazonaws.com is not checked: the CDK's FlowLog creates its role with no way to condition it
+#: (docs/security.md, "What is left").
+SOURCE_CONDITIONED = ("imagebuilder.amazonaws.com", "codedeploy.amazonaws.com", "states.amazonaws.com")
+
+
+def test_service_trusts_keys_and_topics_name_their_source_account(
+    reference_app: Synthesized, examples: dict[str, Synthesized]
+) -> None:
+    trusts = keys = topics = 0
+    for name, synthesized in _apps(reference_app, examples).items():
+        for logical, role in synthesized.resources("AWS::IAM::Role").items():
+            for statement in _listed(role["Properties"]["AssumeRolePolicyDocument"]["Statement"]):
+                service = statement.get("Principal", {}).get("Service")
+                if service in SOURCE_CONDITIONED:
+                    assert "aws:SourceAccount" in str(statement.get("Condition")), f"{name}: {logical} {service}"
+                    trusts += 1
+        for logical, key in synthesized.resources("AWS::KMS::Key").items():
+            for statement in _listed(key["Properties"]["KeyPolicy"]["Statement"]):
+                service = str(statement.get("Principal", {}).get("Service", ""))
+                if service in ("events.amazonaws.com", "cloudwatch.amazonaws.com"):
+                    assert "aws:SourceAccount" in str(statement.get("Condition")), f"{name}: {logical} {service}"
+                    keys += 1
+        for logical, policy in synthesized.resources("AWS::SNS::TopicPolicy").items():
+            statements = _statements(policy)
+            for service in ("events.amazonaws.com", "cloudwatch.amazonaws.com"):
+                allowed = [s for s in statements if s["Effect"] == "Allow" and service in str(s.get("Principal"))]
+                if not allowed:
+                    continue
+                conditioned = all("aws:SourceAccount" in str(s.get("Condition")) for s in allowed) or any(
+                    s["Effect"] == "Deny"
+                    and service in str(s.get("Principal"))
+                    and "aws:SourceAccount" in str(s.get("Condition", {}).get("StringNotEquals"))
+                    for s in statements
+                )
+                assert conditioned, f"{name}: {logical} {service}"
+                topics += 1
+    assert (trusts >= 8, keys >= 4, topics >= 4) == (True, True, True), (trusts, keys, topics)

@@ -7,6 +7,7 @@ rule packs are registered per app. Validation tests only construct, they never s
 
 from __future__ import annotations
 
+import importlib
 import inspect
 import json
 import os
@@ -636,14 +637,14 @@ def test_cfn_lint_finds_no_errors(built: Built) -> None:
 def test_every_public_path_names_the_same_classes() -> None:
     import immutable_constructs
     import immutable_constructs.access
-    import immutable_constructs.session_manager as old_path
 
     for name in ("SessionManagerAccess", "SessionTarget"):
         defined = getattr(immutable_constructs.access.session_manager, name)
         assert getattr(immutable_constructs, name) is defined, name
         assert getattr(immutable_constructs.access, name) is defined, name
-        assert getattr(old_path, name) is defined, name
     assert inspect.signature(immutable_constructs.access.SessionManagerAccess).parameters.keys() >= {"vpc", "log_to_s3"}
+    with pytest.raises(ModuleNotFoundError):
+        importlib.import_module("immutable_constructs.session_manager")
 
 
 def _env() -> dict[str, str]:
