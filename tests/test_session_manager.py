@@ -196,8 +196,9 @@ def test_document_is_a_logged_encrypted_session_document(built: Built) -> None:
     assert inputs["cloudWatchLogGroupName"] == {"Ref": logical_id(stack, built.access.log_group)}
     assert inputs["idleSessionTimeout"] == "20"
     assert inputs["maxSessionDuration"] == "60"
-    assert inputs["runAsEnabled"] is False
-    assert inputs["runAsDefaultUser"] == ""
+    # issue 28: sessions run as a user without sudo by default, not as the agent's ssm-user
+    assert inputs["runAsEnabled"] is True
+    assert inputs["runAsDefaultUser"] == "session-user"
 
 
 def test_session_log_bucket_is_encrypted_versioned_private_ssl_only_and_retained(built: Built) -> None:
