@@ -339,47 +339,11 @@ RULES: tuple[Rule, ...] = (
 )
 
 
-@dataclass(frozen=True)
-class AcknowledgementRule:
-    """A check of the acknowledgements themselves (reported on the acknowledging construct,
-    not on a resource): its stable id, severity, title and generic fix."""
-
-    id: str
-    severity: Severity
-    title: str
-    fix: str
-
-    @property
-    def docs(self) -> str:
-        """The absolute, versioned URL of the rule's section of docs/rules.md."""
-        return docs_url(self.id)
-
-
-#: Findings about acknowledgements themselves (not about resources).
-ACK_REASON_TOO_SHORT = "IMM-ACK1"
-ACK_NOT_ALLOWED = "IMM-ACK2"
-ACK_STALE = "IMM-ACK3"
-ACKNOWLEDGEMENT_RULES: tuple[AcknowledgementRule, ...] = (
-    AcknowledgementRule(
-        ACK_REASON_TOO_SHORT,
-        Severity.FATAL,
-        "Acknowledgement reason too short",
-        "Say why the finding is acceptable here.",
-    ),
-    AcknowledgementRule(
-        ACK_NOT_ALLOWED,
-        Severity.FATAL,
-        "Acknowledgement of a rule that is not acknowledgeable",
-        "Fix the finding instead.",
-    ),
-    AcknowledgementRule(
-        ACK_STALE,
-        Severity.WARNING,
-        "Acknowledgement that matches no finding",
-        "Remove it, or fix its rule id or construct path.",
-    ),
+# Defined after Severity and docs_url, which they use (a module of their own keeps this one small).
+from ._ack_rules import (  # noqa: E402
+    ACKNOWLEDGEMENT_RULES,
+    AcknowledgementRule,
 )
-ACKNOWLEDGEMENT_RULE_IDS = tuple(r.id for r in ACKNOWLEDGEMENT_RULES)
 
 _BY_ID = {r.id: r for r in RULES}
 _DESCRIBED: dict[str, Rule | AcknowledgementRule] = {**_BY_ID, **{r.id: r for r in ACKNOWLEDGEMENT_RULES}}
