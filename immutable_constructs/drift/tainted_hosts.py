@@ -34,6 +34,7 @@ from .._private.handler_function import handler_code, handler_function, handler_
 from .._private.limits import alarm_description, iam_description, lambda_description
 from .._private.nag import acknowledge_wildcards
 from .._private.origin import record_origin
+from .._private.props_text import whole_text
 from .._private.tags import FLEET as FLEET_TAG_KEY
 from .._private.validation import Problems
 from ._tainted_hosts_checks import check_fleet, check_grace_period, check_session_deadline, fleet_path
@@ -231,8 +232,8 @@ class TaintedHostReplacement(Construct):
                 "FLEET_TAG_KEY": FLEET_TAG_KEY,
                 "FLEET_TAG_VALUES": Lazy.string(_Text(lambda: json.dumps(self._tag_values()))),
                 "TAG_ONLY_FLEET_TAG_VALUES": Lazy.string(_Text(lambda: json.dumps(sorted(self._tag_only)))),
-                "GRACE_SECONDS": str(int(grace.to_seconds())),
-                "DEADLINE_SECONDS": str(int(deadline.to_seconds())),
+                "GRACE_SECONDS": whole_text(grace),
+                "DEADLINE_SECONDS": whole_text(deadline),
                 "MARGIN_SECONDS": str(int(_REPLACEMENT_MARGIN.to_seconds())),
                 "NAMESPACE": NAMESPACE,
                 "WATCHER": self.watcher,
