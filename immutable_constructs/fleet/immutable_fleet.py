@@ -275,8 +275,7 @@ class ImmutableFleet(Construct):
         self.metrics_namespace: str = launch.metrics_namespace
         """The CloudWatch namespace of the agent's metrics (memory, disk, CPU)."""
 
-        groups = list(target_groups or ())
-        release = release_effect(update.kind, rollback=alarm_options.rollback)
+        groups, release = list(target_groups or ()), release_effect(update.kind, rollback=alarm_options.rollback)
         standard, self.dashboard = observe(self, self.metrics_namespace, groups, alarm_options, dashboard, release)
         self.alarms: list[cloudwatch.Alarm] = standard.all
         """The standard alarms: unhealthy hosts and 5xx per target group, CPU, agent silence."""
