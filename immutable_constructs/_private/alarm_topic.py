@@ -13,8 +13,7 @@ AWS documents behind each grant (checked on the synthesized template by tests/te
 
 * SNS Developer Guide, "Enable compatibility between event sources from AWS services and
   encrypted topics": CloudWatch needs ``kms:Decrypt`` and ``kms:GenerateDataKey*`` on the topic's
-  key to publish to an encrypted topic (the guide's key policy has no condition: the key is the
-  topic's alone, and the topic policy below is where the account and alarm are checked);
+  key to publish to an encrypted topic (limited to this account with ``aws:SourceAccount``);
 * SNS Developer Guide, "Example cases for Amazon SNS access control" (publishing from an AWS
   service, with ``aws:SourceAccount`` and ``aws:SourceArn`` against the confused deputy):
   ``sns:Publish`` for ``cloudwatch.amazonaws.com``, only for alarms of this account and region
@@ -60,6 +59,8 @@ class AlarmTopic(Construct):
                     principals=[iam.ServicePrincipal(_CLOUDWATCH)],
                     actions=["kms:Decrypt", "kms:GenerateDataKey*"],
                     resources=["*"],  # a key policy's resource is the key itself
+                    # Confused-deputy protection, as on the topic policy (docs/security.md, issue 28).
+                    conditions={"StringEquals": {"aws:SourceAccount": scope.account}},
                 )
             )
             new_topic = sns.Topic(
