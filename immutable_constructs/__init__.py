@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from .fleet.update import FleetUpdate
     from .images._names import FindingSeverity
     from .images.catalog import AmiCatalog
+    from .images.first_image import FirstImage
     from .images.pinned import PinnedSsmImage
     from .images.pipeline import GoldenImagePipeline
     from .images.sources import ImageComponent, ParentImage
@@ -36,6 +37,7 @@ _MODULES = {
     "AmiCatalog": ".images.catalog",
     "BlueGreenFleet": ".fleet.blue_green",
     "FindingSeverity": ".images._names",
+    "FirstImage": ".images.first_image",
     "FleetAlarmOptions": ".fleet.alarms",
     "FleetHealthCheck": ".fleet.health",
     "FleetUpdate": ".fleet.update",
@@ -57,6 +59,7 @@ __all__ = [
     "AmiCatalog",
     "BlueGreenFleet",
     "FindingSeverity",
+    "FirstImage",
     "FleetAlarmOptions",
     "FleetHealthCheck",
     "FleetUpdate",

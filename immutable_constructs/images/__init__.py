@@ -7,6 +7,7 @@ module                   what it holds
 ``sources``              :class:`ParentImage` and :class:`ImageComponent`: what a recipe is made of
 ``catalog``              :class:`AmiCatalog`: the SSM parameters an image line's channels live in
 ``pinned``               :class:`PinnedSsmImage`: a machine image pinned to a parameter version
+``first_image``          :class:`FirstImage`: the first image of each pipeline, promoted during the deploy
 ``pipeline``             :class:`GoldenImagePipeline`, composed of one private builder per Image
                          Builder concern (``_recipe``, ``_infrastructure``, ``_distribution``,
                          ``_notifications``, ``_promotion``, ``_lifecycle``)
@@ -25,6 +26,7 @@ from .._private.lazy import lazy_exports
 if TYPE_CHECKING:
     from ._names import FindingSeverity
     from .catalog import AmiCatalog
+    from .first_image import FirstImage
     from .pinned import PinnedSsmImage
     from .pipeline import GoldenImagePipeline
     from .sources import ImageComponent, ParentImage
@@ -33,13 +35,22 @@ if TYPE_CHECKING:
 _MODULES = {
     "AmiCatalog": ".catalog",
     "FindingSeverity": "._names",
+    "FirstImage": ".first_image",
     "GoldenImagePipeline": ".pipeline",
     "ImageComponent": ".sources",
     "ParentImage": ".sources",
     "PinnedSsmImage": ".pinned",
 }
 
-__all__ = ["AmiCatalog", "FindingSeverity", "GoldenImagePipeline", "ImageComponent", "ParentImage", "PinnedSsmImage"]
+__all__ = [
+    "AmiCatalog",
+    "FindingSeverity",
+    "FirstImage",
+    "GoldenImagePipeline",
+    "ImageComponent",
+    "ParentImage",
+    "PinnedSsmImage",
+]
 
 
 __getattr__, __dir__ = lazy_exports(globals(), _MODULES)
