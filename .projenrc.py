@@ -113,8 +113,8 @@ project = PythonProject(
     setup_config={
         "python_requires": ">=3.11",
         "packages": _packages(),
-        # docs/rules.md ships in the wheel (immutable_constructs/docs/rules.md is a symlink to it)
-        # for `immutable-constructs explain IMM-SSH1`.
+        # docs/*.md ship in the wheel (immutable_constructs/docs/<name>.md are symlinks to them), readable
+        # offline with `immutable-constructs docs <name>` and `immutable-constructs explain IMM-SSH1`.
         # drift/_read_permissions.json: what drift detection reads per resource type (tools/drift_read_permissions.py).
         "package_data": {MODULE: ["py.typed", "docs/*.md", "drift/_read_permissions.json"]},
         # Real, absolute links for PyPI and pip users (immutable_constructs/_links.py builds the rest).

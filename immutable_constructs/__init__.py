@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from .images.pinned import PinnedSsmImage
     from .images.pipeline import GoldenImagePipeline
     from .images.sources import ImageComponent, ParentImage
+    from .images.trial import TrialImage
 
 #: public name -> the module that defines it
 _MODULES = {
@@ -51,6 +52,7 @@ _MODULES = {
     "SessionTarget": ".access.session_manager",
     "StackDriftAlarm": ".drift.stack_drift",
     "TaintedHostReplacement": ".drift.tainted_hosts",
+    "TrialImage": ".images.trial",
     "ValidationError": ".errors",
 }
 
@@ -73,6 +75,7 @@ __all__ = [
     "SessionTarget",
     "StackDriftAlarm",
     "TaintedHostReplacement",
+    "TrialImage",
     "ValidationError",
     "__version__",
 ]

@@ -9,15 +9,13 @@ delete, then the user's deploy again), while the failed request's own deployment
 some poll of the recovery. The invariants hold after every step and the run ends in the reference end
 state.
 
-``make test`` runs a fixed sample (single faults rotating over every kind and lifecycle, two-fault
-combinations and faults during the rollback); ``make fuzz-handlers`` (HANDLER_FAULTS=all) runs every
-single fault at every call with every recovery variant, and two-fault combinations over every pair of
-call indices.
+``make test`` runs a fixed sample (per lifecycle two single faults and one pair, rotating over every
+kind, lifecycle and recovery variant); ``make fuzz-handlers`` (HANDLER_FAULTS=all) runs every kind at
+every call, and pairs of faults one to four calls apart from every call on.
 """
 
 from __future__ import annotations
 
-import itertools
 import os
 import traceback
 from functools import cache
@@ -55,10 +53,15 @@ def index_of(lifecycle: str, operation: str, occurrence: int = 1) -> int:
 
 def combinations(lifecycle: str, calls: int) -> list[tuple[tuple[Fault, ...], Recovery]]:
     if EXHAUSTIVE:
-        singles = [((Fault(kind, at),), how) for at in range(1, calls + 1) for kind in KINDS for how in RECOVERIES]
-        pairs = [((Fault(a_kind, a), Fault(b_kind, b)), RECOVERIES[(a + b) % len(RECOVERIES)])
-                 for a, b in itertools.combinations(range(1, calls + 1), 2)
-                 for a_kind, b_kind in (("crash", "retried"), ("lost", "crash"), ("server", "server"))]  # fmt: skip
+        # Every kind at every call (the recovery variant rotates), then pairs: a crash, a botocore-retried
+        # response or a 5xx at every call, followed by a second fault one to four calls later (often in the
+        # recovery: the rollback, the Delete, the retried deploy).
+        singles = [((Fault(kind, at),), RECOVERIES[(at + k) % len(RECOVERIES)])
+                   for at in range(1, calls + 1) for k, kind in enumerate(KINDS)]  # fmt: skip
+        firsts = ("crash", "retried", "server", "lost")
+        pairs = [((Fault(firsts[(a + gap) % len(firsts)], a), Fault(KINDS[(a * gap) % len(KINDS)], a + gap)),
+                  RECOVERIES[(a + gap) % len(RECOVERIES)])
+                 for a in range(1, calls + 1) for gap in range(1, 5)]  # fmt: skip
         return singles + pairs
     # The sample: per lifecycle two single faults and one pair (its second fault often lands in the
     # recovery); kinds, call indices and recoveries rotate over the lifecycles so every kind runs.

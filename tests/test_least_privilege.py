@@ -300,3 +300,35 @@ def test_the_deadline_is_a_prop_checked_at_synth() -> None:
     assert watcher.session_deadline.to_hours() == 2
     with pytest.raises(ValidationError, match=r"session_deadline.*from 5 minutes to 7 days"):
         TaintedHostReplacement(stack, "U", fleets=[Fleet()], session_deadline=Duration.days(8))  # type: ignore[list-item]
+
+
+# -- 5. promotion trusts only its own pipeline's images ------------------------------------------------------
+
+
+def test_every_promotion_function_knows_its_pipeline_and_tags_images_only_in_its_regions(
+    reference_app: Synthesized, examples: dict[str, Synthesized]
+) -> None:
+    checked = 0
+    for name, synthesized in _apps(reference_app, examples).items():
+        for template in synthesized.templates.values():
+            resources = template["Resources"]
+            for logical, function in resources.items():
+                variables = function["Properties"].get("Environment", {}).get("Variables", {})
+                if function["Type"] != "AWS::Lambda::Function" or "TARGET_PARAMETER" not in variables:
+                    continue
+                where = f"{name}: {logical}"
+                for key, kind in (
+                    ("PIPELINE_ARN", "AWS::ImageBuilder::ImagePipeline"),
+                    ("INFRASTRUCTURE_ARN", "AWS::ImageBuilder::InfrastructureConfiguration"),
+                    ("DISTRIBUTION_ARN", "AWS::ImageBuilder::DistributionConfiguration"),
+                ):
+                    target, attribute = variables[key]["Fn::GetAtt"]
+                    assert (resources[target]["Type"], attribute) == (kind, "Arn"), where
+                deploy_image = any(r["Type"] == "AWS::ImageBuilder::Image" for r in resources.values())
+                assert variables["ALLOW_DEPLOY_IMAGE"] == ("true" if deploy_image else "false"), where
+                checked += 1
+        for logical, statement in _all_statements(synthesized):
+            if statement.get("Sid") == "KeepPromoted":
+                for arn in _listed(statement["Resource"]):
+                    assert ":ec2:*:" not in str(arn), f"{name}: {logical}"
+    assert checked >= 3

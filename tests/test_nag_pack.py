@@ -35,6 +35,7 @@ PINNED_RULE_IDS = [
     "IMM-IMG1",
     "IMM-IMG2",
     "IMM-IMG3",
+    "IMM-IMG4",
     "IMM-SEC1",
     "IMM-SEC2",
     "IMM-SEC3",
@@ -62,6 +63,7 @@ def test_rule_ids_are_pinned() -> None:
     assert pack.version.count(".") == 2
     assert {r.id: r.severity.value for r in RULES if r.severity.value == "warning"} == {
         "IMM-IMG2": "warning",
+        "IMM-IMG4": "warning",
         "IMM-REP6": "warning",
     }
 

@@ -23,7 +23,15 @@ ACCOUNT = "123456789012"
 IMAGE_ARN = f"arn:aws:imagebuilder:{REGION}:{ACCOUNT}:image/shop-web-recipe/1.0.1234/1"
 TARGET = "/images/web/stable"
 SOURCE = "/images/web/candidate"
-CONFIG = index.Config(target_parameter=TARGET, source_parameter=SOURCE, line="web", channel="stable")
+PIPELINE_ARN = f"arn:aws:imagebuilder:{REGION}:{ACCOUNT}:image-pipeline/shop-web"
+INFRASTRUCTURE_ARN = f"arn:aws:imagebuilder:{REGION}:{ACCOUNT}:infrastructure-configuration/shop-web"
+DISTRIBUTION_ARN = f"arn:aws:imagebuilder:{REGION}:{ACCOUNT}:distribution-configuration/shop-web"
+SOURCE_CHECK = {
+    "pipeline_arn": PIPELINE_ARN,
+    "infrastructure_arn": INFRASTRUCTURE_ARN,
+    "distribution_arn": DISTRIBUTION_ARN,
+}
+CONFIG = index.Config(target_parameter=TARGET, source_parameter=SOURCE, line="web", channel="stable", **SOURCE_CHECK)
 
 
 def event(status: str = "AVAILABLE") -> dict[str, Any]:
@@ -47,6 +55,9 @@ def image_record(ami_id: str, *, status: str = "AVAILABLE", scan: str = "COMPLET
             "imageScanningConfiguration": {"imageScanningEnabled": True},
             "scanState": {"status": scan},
             "outputResources": {"amis": [{"region": REGION, "image": ami_id, "accountId": ACCOUNT}]},
+            "sourcePipelineArn": PIPELINE_ARN,
+            "infrastructureConfiguration": {"arn": INFRASTRUCTURE_ARN},
+            "distributionConfiguration": {"arn": DISTRIBUTION_ARN, "timeoutMinutes": 720},
         }
     }
 
@@ -169,6 +180,7 @@ def test_threshold_and_limit_come_from_the_configuration(aws: dict[str, Any]) ->
         channel="stable",
         severity_threshold="CRITICAL",
         max_findings=1,
+        **SOURCE_CHECK,
     )
     expect_image(aws, image_record(aws["new_ami"]), findings("HIGH", "HIGH", "CRITICAL"))
     assert run(aws, event(), lenient)["promoted"] is True
@@ -270,7 +282,12 @@ def notified(aws: dict[str, Any]) -> Iterator[dict[str, Any]]:
             "inspector": inspector,
             "inspector_stubber": inspector_stubber,
             "config": index.Config(
-                target_parameter=TARGET, source_parameter=SOURCE, line="web", channel="stable", notification_topic=topic
+                target_parameter=TARGET,
+                source_parameter=SOURCE,
+                line="web",
+                channel="stable",
+                notification_topic=topic,
+                **SOURCE_CHECK,
             ),
         }
         inspector_stubber.assert_no_pending_responses()
@@ -358,6 +375,71 @@ def test_every_refusal_is_published(
         expect_image(notified, image, findings(*scan_findings) if scan_findings else None)
     assert run_notified(notified, evt)["reason"] == reason
     assert [m["reason"] for m in published(notified)] == [reason]
+
+
+@pytest.mark.parametrize(
+    ("change", "reason"),
+    [
+        (
+            {"sourcePipelineArn": None},
+            f"the image was built by no pipeline (CreateImage), not by {PIPELINE_ARN}",
+        ),
+        (
+            {"sourcePipelineArn": PIPELINE_ARN.replace("shop-web", "someone-else")},
+            f"the image was built by {PIPELINE_ARN.replace('shop-web', 'someone-else')}, not by {PIPELINE_ARN}",
+        ),
+        (
+            {"infrastructureConfiguration": {"arn": INFRASTRUCTURE_ARN + "-mine"}},
+            f"the image was built with the infrastructure configuration {INFRASTRUCTURE_ARN}-mine, "
+            f"not {INFRASTRUCTURE_ARN}",
+        ),
+        (
+            {"distributionConfiguration": {"arn": DISTRIBUTION_ARN + "-mine", "timeoutMinutes": 720}},
+            f"the image was built with the distribution configuration {DISTRIBUTION_ARN}-mine, not {DISTRIBUTION_ARN}",
+        ),
+    ],
+)
+def test_an_image_of_the_same_recipe_but_not_of_this_pipeline_is_refused_and_the_refusal_published(
+    notified: dict[str, Any], change: dict[str, Any], reason: str
+) -> None:
+    """Issue 28: an image someone built with CreateImage from the recipe never reaches the next channel."""
+    record = image_record(notified["new_ami"])
+    record["image"].update({k: v for k, v in change.items() if v is not None})
+    for key in [k for k, v in change.items() if v is None]:
+        del record["image"][key]
+    expect_image(notified, record)  # refused before the scan findings are read
+    result = run_notified(notified, event())
+    assert (result["promoted"], result["reason"]) == (False, reason)
+    assert [m["reason"] for m in published(notified)] == [reason]
+    assert promoted_tag(notified, notified["new_ami"]) is None
+
+
+def test_an_image_of_another_account_or_region_is_refused(notified: dict[str, Any]) -> None:
+    foreign = IMAGE_ARN.replace(ACCOUNT, "210987654321")
+    record = image_record(notified["new_ami"])
+    notified["stubber"].add_response("get_image", record, {"imageBuildVersionArn": foreign})
+    result = run_notified(notified, {**event(), "resources": [foreign]})
+    assert result["reason"] == f"the image is not in the pipeline's region and account ({REGION}:{ACCOUNT})"
+
+
+def test_the_image_the_stack_builds_on_deploy_has_no_pipeline_and_is_accepted_only_when_allowed(
+    notified: dict[str, Any],
+) -> None:
+    from dataclasses import replace
+
+    record = image_record(notified["new_ami"])
+    del record["image"]["sourcePipelineArn"]
+    expect_image(notified, record, findings())
+    notified["config"] = replace(notified["config"], allow_deploy_image=True)
+    assert run_notified(notified, event())["promoted"] is True
+
+
+def test_a_function_without_a_pipeline_promotes_nothing(notified: dict[str, Any]) -> None:
+    from dataclasses import replace
+
+    expect_image(notified, image_record(notified["new_ami"]))
+    notified["config"] = replace(notified["config"], pipeline_arn=None)
+    assert run_notified(notified, event())["reason"].startswith("the function knows no pipeline")
 
 
 def test_a_promotion_publishes_nothing_and_asks_inspector_nothing(notified: dict[str, Any]) -> None:

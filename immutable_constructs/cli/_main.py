@@ -14,11 +14,12 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from .._links import doc_url
 from .._version import __version__
 from ..nag.catalog import DOCS_URL, PLUGIN_NAME, docs_url
 from ._assembly import load
 from ._inputs import InputError, check_target, write_atomically
-from .explain import rule_ids, section
+from .explain import doc_names, document, rule_ids, section, title
 from .sarif import FailOn, failing, summary, to_sarif
 from .sarif_sources import SourceMap, entry_file
 
@@ -61,6 +62,22 @@ def _explain(args: argparse.Namespace) -> int:
         return NO_ASSEMBLY
     sys.stdout.write(text)
     sys.stdout.write(f"\nOnline: {docs_url(args.rule_id.rsplit('::', 1)[-1])}\n")
+    return 0
+
+
+def _docs(args: argparse.Namespace) -> int:
+    if args.name is None:
+        for name in doc_names():
+            sys.stdout.write(f"{name:18} {title(document(name) or '')}\n")
+        sys.stdout.write("\nRead one with: immutable-constructs docs <name>\n")
+        return 0
+    text = document(args.name)
+    if text is None:
+        sys.stderr.write(f"no document {args.name!r}; the documents are: {', '.join(doc_names())}\n")
+        return NO_ASSEMBLY
+    sys.stdout.write(text)
+    name = args.name.strip().removesuffix(".md").removeprefix("docs/")
+    sys.stdout.write(f"\nOnline: {doc_url(f'docs/{name}.md')}\n")
     return 0
 
 
@@ -107,6 +124,10 @@ def _parser() -> argparse.ArgumentParser:
     )
     explain = commands.add_parser("explain", help="print a rule's documentation (offline, from the installed package)")
     explain.add_argument("rule_id", help="a rule id, e.g. IMM-SSH1")
+    docs = commands.add_parser(
+        "docs", help="print a document of this release (offline, from the installed package); no name lists them"
+    )
+    docs.add_argument("name", nargs="?", help="e.g. getting-started, operations, costs, rules")
     return parser
 
 
@@ -114,6 +135,8 @@ def _run(args: argparse.Namespace) -> int:
     try:
         if args.command == "explain":
             return _explain(args)
+        if args.command == "docs":
+            return _docs(args)
         return _report(args)
     except InputError as error:
         no_sarif = " No SARIF written." if getattr(args, "sarif", None) else ""

@@ -1,7 +1,8 @@
-"""``immutable-constructs explain IMM-SSH1``: a rule's section of docs/rules.md, offline.
+"""``immutable-constructs explain IMM-SSH1`` and ``immutable-constructs docs <name>``: the docs, offline.
 
-docs/rules.md ships inside the wheel (``immutable_constructs/docs/rules.md``, package data),
-so the text is the one of the installed release. No aws_cdk import: no Node needed.
+Every ``docs/*.md`` ships inside the wheel (``immutable_constructs/docs/<name>.md``, package
+data), so the text is the one of the installed release, also where GitHub is out of reach.
+No aws_cdk import: no Node needed.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 import re
 from importlib import resources
 
-__all__ = ["rules_markdown", "section"]
+__all__ = ["doc_names", "document", "rule_ids", "rules_markdown", "section", "title"]
 
 
 def rules_markdown() -> str:
@@ -37,3 +38,22 @@ def rule_ids(markdown: str | None = None) -> list[str]:
     """Every rule id with a section in docs/rules.md."""
     text = rules_markdown() if markdown is None else markdown
     return re.findall(r"^##\s+(IMM-[A-Z]+\d+)\s*$", text, flags=re.MULTILINE)
+
+
+def doc_names() -> list[str]:
+    """The documents shipped in the package (``docs/<name>.md``), by name without ``.md``."""
+    folder = resources.files("immutable_constructs").joinpath("docs")
+    return sorted(entry.name[: -len(".md")] for entry in folder.iterdir() if entry.name.endswith(".md"))
+
+
+def document(name: str) -> str | None:
+    """The text of ``docs/<name>.md`` as shipped with the installed package, or None when there is none."""
+    wanted = name.strip().removesuffix(".md").removeprefix("docs/")
+    if wanted not in doc_names():
+        return None
+    return resources.files("immutable_constructs").joinpath("docs", f"{wanted}.md").read_text(encoding="utf-8")
+
+
+def title(markdown: str) -> str:
+    """A document's first heading, without the ``#``."""
+    return next((line.lstrip("#").strip() for line in markdown.splitlines() if line.startswith("# ")), "")

@@ -100,7 +100,9 @@ class ImmutableFleet(Construct):
         :param vpc: the VPC to launch into.
         :param machine_image: the AMI. Prefer :class:`PinnedSsmImage` (or an AMI catalog
             channel) so a new image is an explicit template diff. Images resolved at launch
-            time are refused; ``MachineImage.from_ssm_parameter`` gets a warning.
+            time are refused; ``MachineImage.from_ssm_parameter`` and ``latest_amazon_linux2023()`` are
+            re-resolved on every deploy: a construct warning, and an error of the rule pack (IMM-IMG3).
+            No image yet: :class:`TrialImage` (the agent installed at boot; IMM-IMG4 warns).
         :param instance_type: the EC2 instance type.
         :param vpc_subnets: where to launch; public subnets are refused. Default: the VPC's
             private subnets with egress, else its isolated ones.

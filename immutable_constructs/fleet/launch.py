@@ -103,6 +103,8 @@ def build_launch(
     )
     namespace = metrics_namespace or default_namespace(scope)
     user_data = user_data or image_config.user_data or ec2.UserData.for_linux()
+    # A TrialImage (images/trial.py): the stock AMI has no agent, so install it before it is started.
+    user_data.add_commands(*getattr(machine_image, "agent_install_commands", lambda: [])())
     agent_config = add_agent(
         scope,
         user_data,
@@ -319,9 +321,14 @@ def check_image(scope: Construct, problems: Problems, machine_image: ec2.IMachin
                 f"can roll the fleet to a different AMI. Pin a version in the template: {pin}.",
             )
             _warn_if_stock_image(scope, name if isinstance(name, str) else "")
-    if isinstance(image_id, str) and not is_unresolved(image_id):
+    if isinstance(image_id, str) and not is_unresolved(image_id) and not _installs_agent(machine_image):
         _warn_if_stock_image(scope, image_id)
     return config
+
+
+def _installs_agent(machine_image: ec2.IMachineImage) -> bool:
+    """A TrialImage: the fleet installs the agent at boot, so the stock image's lack of it is no failure."""
+    return getattr(machine_image, "installs_cloudwatch_agent_at_boot", False) is True
 
 
 def _warn_if_stock_image(scope: Construct, source: str) -> None:
@@ -335,6 +342,7 @@ def _warn_if_stock_image(scope: Construct, source: str) -> None:
         f"machine_image comes from AWS's public parameter ({source}); AWS's Amazon Linux AMIs do not include "
         "the CloudWatch agent, and the fleet's user data fails the boot without it, so every launch fails. "
         "Build the image with GoldenImagePipeline (it installs amazon-cloudwatch-agent-linux by default) or "
-        "bake the agent into your image.",
+        "bake the agent into your image; to try a fleet first, TrialImage.amazon_linux_2023(version=N) installs it "
+        "at boot.",
         fails="launch",
     )

@@ -8,6 +8,7 @@ module                   what it holds
 ``catalog``              :class:`AmiCatalog`: the SSM parameters an image line's channels live in
 ``pinned``               :class:`PinnedSsmImage`: a machine image pinned to a parameter version
 ``first_image``          :class:`FirstImage`: the first image of each pipeline, promoted during the deploy
+``trial``                :class:`TrialImage`: AWS's stock AL2023 image, the agent installed at boot (trials)
 ``pipeline``             :class:`GoldenImagePipeline`, composed of one private builder per Image
                          Builder concern (``_recipe``, ``_infrastructure``, ``_distribution``,
                          ``_notifications``, ``_promotion``, ``_lifecycle``)
@@ -30,6 +31,7 @@ if TYPE_CHECKING:
     from .pinned import PinnedSsmImage
     from .pipeline import GoldenImagePipeline
     from .sources import ImageComponent, ParentImage
+    from .trial import TrialImage
 
 #: public name -> the module of this package that defines it
 _MODULES = {
@@ -40,6 +42,7 @@ _MODULES = {
     "ImageComponent": ".sources",
     "ParentImage": ".sources",
     "PinnedSsmImage": ".pinned",
+    "TrialImage": ".trial",
 }
 
 __all__ = [
@@ -50,6 +53,7 @@ __all__ = [
     "ImageComponent",
     "ParentImage",
     "PinnedSsmImage",
+    "TrialImage",
 ]
 
 

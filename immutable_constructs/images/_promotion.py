@@ -5,7 +5,7 @@ image's AVAILABLE event, with a dead-letter queue for what it failed on.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -48,6 +48,7 @@ def build_promotion(
     severity_threshold: str,
     max_findings: int,
     image_tests: bool,
+    source: Mapping[str, str],
 ) -> Promotion:
     """The function, its role, log group and dead-letter queue, and the rule that triggers it."""
     role = iam.Role(
@@ -87,6 +88,9 @@ def build_promotion(
             "KEEP_TAG_KEY": tags.PROMOTED,
             "KEEP_TAG_VALUE": channel,
             "NOTIFICATION_TOPIC": topic.topic_arn,
+            # Issue 28: only this pipeline's images (PIPELINE_ARN, INFRASTRUCTURE_ARN, DISTRIBUTION_ARN and,
+            # when the stack builds one image while it deploys, ALLOW_DEPLOY_IMAGE): promotion_handler/index.py.
+            **source,
         },
     )
     events.Rule(
@@ -139,7 +143,8 @@ def _promotion_policy(
     image_arns = f"{image_prefix}*"
     target_arns = [catalog.parameter_arn(line, channel, region=r) for r in regions]
     source_arns = [catalog.parameter_arn(line, catalog.first_channel, region=r) for r in regions]
-    ami_arns = f"arn:{Aws.PARTITION}:ec2:*::image/*"
+    # Issue 28: only in the regions the pipeline distributes to (EC2 image ARNs have no account).
+    ami_arns = [f"arn:{Aws.PARTITION}:ec2:{region}::image/*" for region in regions]
     topic_key = topic.master_key
     policy = iam.Policy(
         scope,
@@ -158,7 +163,7 @@ def _promotion_policy(
             iam.PolicyStatement(
                 sid="KeepPromoted",
                 actions=["ec2:CreateTags"],
-                resources=[ami_arns],
+                resources=ami_arns,
                 conditions={"ForAllValues:StringEquals": {"aws:TagKeys": [tags.PROMOTED]}},
             ),
             iam.PolicyStatement(
@@ -190,8 +195,11 @@ def _promotion_policy(
             "are readable.",
             "*": "ListImageScanFindings, ec2:DescribeImages and inspector2:BatchGetAccountStatus have no "
             "resource-level permissions.",
-            ami_arns: f"The AMI ids are only known after each build; CreateTags is limited to the '{tags.PROMOTED}' "
-            "tag key.",
+            **dict.fromkeys(
+                ami_arns,
+                f"The AMI ids are only known after each build; CreateTags is limited to the '{tags.PROMOTED}' "
+                "tag key and to the regions the pipeline distributes to.",
+            ),
             log_group.log_group_arn: "Log streams of the function's own log group are created per container.",
         },
     )

@@ -279,6 +279,12 @@ class GoldenImagePipeline(Construct):
                 severity_threshold=str(FindingSeverity(severity_threshold).value),
                 max_findings=max_findings,
                 image_tests=image_tests,
+                source={
+                    "PIPELINE_ARN": self.pipeline.attr_arn,
+                    "INFRASTRUCTURE_ARN": self.infrastructure.attr_arn,
+                    "DISTRIBUTION_ARN": self.distribution.attr_arn,
+                    "ALLOW_DEPLOY_IMAGE": "true" if self.image is not None else "false",
+                },
             )
             self.promotion_function = promotion.function
             self.promotion_dead_letters = promotion.dead_letters

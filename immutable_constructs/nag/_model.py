@@ -87,7 +87,12 @@ class Template:
     def app_memo(self, key: str, compute: Callable[[Sequence[Template]], _T]) -> _T:
         """``compute(self.assembly)``, computed once per app (memoized on its first template): for
         the rules about pairs of resources that may sit in different stacks."""
-        return self.assembly[0].memo("app:" + key, lambda first: compute(self.assembly))
+        memo = self.app[0]._memo if self.app else self._memo
+        full_key = "app:" + key
+        if full_key not in memo:
+            memo[full_key] = compute(self.assembly)
+        value: _T = memo[full_key]
+        return value
 
     @property
     def resources(self) -> Mapping[str, Mapping[str, Any]]:

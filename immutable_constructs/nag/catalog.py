@@ -39,6 +39,7 @@ from .rules import (
     ssh_rdp_ingress,
     standalone_instance,
     tainted_hosts,
+    trial_image,
     unversioned_ami,
     user_data_secrets,
 )
@@ -133,14 +134,7 @@ class Rule:
 
 
 def _rule(module: ModuleType, id: str, severity: Severity, title: str, fix: str) -> Rule:
-    return Rule(
-        id=id,
-        severity=severity,
-        title=title,
-        fix=fix,
-        resource_types=module.RESOURCE_TYPES,
-        evaluate=module.evaluate,
-    )
+    return Rule(id, severity, title, fix, module.RESOURCE_TYPES, module.evaluate)  # the fields' order
 
 
 E, W = Severity.ERROR, Severity.WARNING
@@ -246,6 +240,7 @@ RULES: tuple[Rule, ...] = (
         "AMI resolved from an unversioned SSM parameter",
         "Pin the parameter version: PinnedSsmImage('/images/web/stable', version=N).",
     ),
+    _rule(trial_image, trial_image.ID, W, trial_image.TITLE, trial_image.FIX),
     _rule(
         user_data_secrets,
         "IMM-SEC1",

@@ -22,7 +22,10 @@ ACCOUNT = "123456789012"
 REGIONS = ("us-east-1", "eu-west-1")
 TARGET = "/images/web/stable"
 SOURCE = "/images/web/candidate"
-CONFIG = index.Config(target_parameter=TARGET, source_parameter=SOURCE, line="web", channel="stable")
+PIPELINE = f"arn:aws:imagebuilder:{REGIONS[0]}:{ACCOUNT}:image-pipeline/web"  # issue 28: only its images
+CONFIG = index.Config(
+    target_parameter=TARGET, source_parameter=SOURCE, line="web", channel="stable", pipeline_arn=PIPELINE
+)
 SESSION = boto3.Session(region_name=REGIONS[0], aws_access_key_id="testing", aws_secret_access_key="testing")
 
 
@@ -75,6 +78,7 @@ class Images:
             "imageScanningConfiguration": {"imageScanningEnabled": True},
             "scanState": {"status": scan},
             "outputResources": {"amis": [{"region": r, "image": a, "accountId": ACCOUNT} for r, a in amis.items()]},
+            "sourcePipelineArn": PIPELINE,
         }
         self.imagebuilder.findings[arn] = [{"severity": s, "title": f"CVE-{i}"} for i, s in enumerate(severities)]
         return arn

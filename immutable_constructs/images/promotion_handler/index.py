@@ -10,6 +10,14 @@ account, it writes the AMI id to the next channel's SSM parameter in that AMI's 
 it. Re-delivery of the same event changes nothing: a parameter already holding the AMI id
 gets no new version.
 
+Only an image of this pipeline is promoted (issue 28): ``GetImage``'s ``sourcePipelineArn`` must be
+``PIPELINE_ARN``, the image must be in the pipeline's account and region, and it must have been built
+with this pipeline's infrastructure and distribution configurations (``INFRASTRUCTURE_ARN``,
+``DISTRIBUTION_ARN``). An image someone built with ``CreateImage`` from the same recipe is refused. The
+one exception is the image the stack itself builds while it deploys (``ALLOW_DEPLOY_IMAGE``): it has
+no source pipeline, so it is accepted only with this pipeline's infrastructure and distribution
+configurations. A function without ``PIPELINE_ARN`` promotes nothing.
+
 Every refusal is published to the pipeline's SNS topic (``NOTIFICATION_TOPIC``), never only
 logged: an image that is not promoted is a decision an operator must see. When the scan did not
 complete, the message says why it could not: Image Builder's test-instance scan
@@ -57,6 +65,10 @@ class Config:
     keep_tag_key: str = "immutable-constructs:promoted"
     keep_tag_value: str = "stable"
     notification_topic: str | None = None
+    pipeline_arn: str | None = None  # None: nothing is promoted (fail closed)
+    infrastructure_arn: str | None = None
+    distribution_arn: str | None = None
+    allow_deploy_image: bool = False
 
     @classmethod
     def from_environment(cls, env: Mapping[str, str]) -> Config:
@@ -72,6 +84,10 @@ class Config:
             keep_tag_key=env.get("KEEP_TAG_KEY", "immutable-constructs:promoted"),
             keep_tag_value=env.get("KEEP_TAG_VALUE", "stable"),
             notification_topic=env.get("NOTIFICATION_TOPIC") or None,
+            pipeline_arn=env.get("PIPELINE_ARN") or None,
+            infrastructure_arn=env.get("INFRASTRUCTURE_ARN") or None,
+            distribution_arn=env.get("DISTRIBUTION_ARN") or None,
+            allow_deploy_image=env.get("ALLOW_DEPLOY_IMAGE", "false").lower() == "true",
         )
 
 
@@ -127,10 +143,38 @@ def inspector_explanation(inspector: Any, account: str, region: str) -> str:
     )
 
 
+def _arn_of(value: Any) -> str | None:
+    """The ARN of a GetImage sub-record (``{"arn": ...}``), or None."""
+    return str(value["arn"]) if isinstance(value, Mapping) and value.get("arn") else None
+
+
+def source_refusal(image: Mapping[str, Any], image_arn: str, config: Config) -> str | None:
+    """Why ``image`` is not this pipeline's (Image Builder API Reference, ``GetImage``: ``sourcePipelineArn``,
+    ``infrastructureConfiguration``, ``distributionConfiguration``), or ``None`` when it is."""
+    if not config.pipeline_arn:
+        return "the function knows no pipeline (PIPELINE_ARN is not set): nothing is promoted"
+    pipeline_place = config.pipeline_arn.split(":")[3:5]
+    if image_arn.split(":")[3:5] != pipeline_place:
+        return f"the image is not in the pipeline's region and account ({':'.join(pipeline_place)})"
+    source = image.get("sourcePipelineArn")
+    if source != config.pipeline_arn and not (config.allow_deploy_image and not source):
+        return f"the image was built by {source or 'no pipeline (CreateImage)'}, not by {config.pipeline_arn}"
+    for what, expected, actual in (
+        ("infrastructure", config.infrastructure_arn, _arn_of(image.get("infrastructureConfiguration"))),
+        ("distribution", config.distribution_arn, _arn_of(image.get("distributionConfiguration"))),
+    ):
+        if expected and actual != expected:
+            return f"the image was built with the {what} configuration {actual}, not {expected}"
+    return None
+
+
 def refusal(
     image: Mapping[str, Any], image_arn: str, config: Config, imagebuilder: Any, inspector: Any = None
 ) -> str | None:
     """Why ``image`` must not be promoted, or ``None`` when it may."""
+    foreign = source_refusal(image, image_arn, config)
+    if foreign is not None:
+        return foreign
     status = image.get("state", {}).get("status")
     if status != "AVAILABLE":
         return f"image state is {status}, not AVAILABLE"

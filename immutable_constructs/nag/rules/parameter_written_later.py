@@ -14,6 +14,7 @@ others): without it, ``cdk deploy --all`` may deploy the service stack first or 
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator, Sequence
 from typing import Any
@@ -92,10 +93,17 @@ def _in_other_stacks(template: Template, name: str) -> list[Offence]:
     ]
 
 
+def _has_references(template: Template) -> bool:
+    """Whether any resource of the template has a dynamic SSM reference (one scan, not one per resource)."""
+    return "{{resolve:ssm:" in json.dumps(template.resources, default=str)
+
+
 def evaluate(resource: Resource, template: Template) -> Result:
     writers = template.memo("dep4.writers", _writers)
-    app_wide = len(template.assembly) > 1
+    app_wide = len(template.assembly) > 1 and bool(template.app_memo("dep4.writers", _app_writers))
     if not writers and not app_wide:
+        return Result.not_applicable()
+    if not template.memo("dep4.references", _has_references):
         return Result.not_applicable()
     offences: list[Offence] = []
     for path, value in _strings(resource.properties, "Properties"):
