@@ -12,73 +12,43 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ._private.lazy import lazy_exports
-from ._version import __version__
+from . import access, drift, fleet, images
+from ._private.lazy import lazy_exports, merged, public_names
+from ._version import __version__ as __version__
 
+# Type checkers read these (a computed __all__ re-exports nothing to them); tests/test_exports.py checks
+# that they name exactly the table's names.
 if TYPE_CHECKING:
-    from .access.session_manager import SessionManagerAccess, SessionTarget
-    from .drift.stack_drift import StackDriftAlarm
-    from .drift.tainted_hosts import TaintedHostReplacement
-    from .errors import Problem, ValidationError
-    from .fleet.alarms import FleetAlarmOptions
-    from .fleet.blue_green import BlueGreenFleet
-    from .fleet.health import FleetHealthCheck
-    from .fleet.immutable_fleet import ImmutableFleet
-    from .fleet.update import FleetUpdate
-    from .images._names import FindingSeverity
-    from .images.catalog import AmiCatalog
-    from .images.first_image import FirstImage
-    from .images.pinned import PinnedSsmImage
-    from .images.pipeline import GoldenImagePipeline
-    from .images.sources import ImageComponent, ParentImage
-    from .images.trial import TrialImage
+    from .access import SessionManagerAccess as SessionManagerAccess
+    from .access import SessionTarget as SessionTarget
+    from .drift import StackDriftAlarm as StackDriftAlarm
+    from .drift import TaintedHostReplacement as TaintedHostReplacement
+    from .errors import Problem as Problem
+    from .errors import ValidationError as ValidationError
+    from .fleet import BlueGreenFleet as BlueGreenFleet
+    from .fleet import FleetAlarmOptions as FleetAlarmOptions
+    from .fleet import FleetHealthCheck as FleetHealthCheck
+    from .fleet import FleetUpdate as FleetUpdate
+    from .fleet import ImmutableFleet as ImmutableFleet
+    from .images import AmiCatalog as AmiCatalog
+    from .images import FindingSeverity as FindingSeverity
+    from .images import FirstImage as FirstImage
+    from .images import GoldenImagePipeline as GoldenImagePipeline
+    from .images import ImageComponent as ImageComponent
+    from .images import ParentImage as ParentImage
+    from .images import PinnedSsmImage as PinnedSsmImage
+    from .images import TrialImage as TrialImage
 
-#: public name -> the module that defines it
-_MODULES = {
-    "AmiCatalog": ".images.catalog",
-    "BlueGreenFleet": ".fleet.blue_green",
-    "FindingSeverity": ".images._names",
-    "FirstImage": ".images.first_image",
-    "FleetAlarmOptions": ".fleet.alarms",
-    "FleetHealthCheck": ".fleet.health",
-    "FleetUpdate": ".fleet.update",
-    "GoldenImagePipeline": ".images.pipeline",
-    "ImageComponent": ".images.sources",
-    "ImmutableFleet": ".fleet.immutable_fleet",
-    "ParentImage": ".images.sources",
-    "PinnedSsmImage": ".images.pinned",
-    "Problem": ".errors",
-    "SessionManagerAccess": ".access.session_manager",
-    "SessionTarget": ".access.session_manager",
-    "StackDriftAlarm": ".drift.stack_drift",
-    "TaintedHostReplacement": ".drift.tainted_hosts",
-    "TrialImage": ".images.trial",
-    "ValidationError": ".errors",
-}
+#: public name -> the module that defines it: the subpackages' tables, and the errors.
+_MODULES = merged(
+    ("access", access._MODULES),
+    ("drift", drift._MODULES),
+    ("fleet", fleet._MODULES),
+    ("images", images._MODULES),
+    own={"Problem": ".errors", "ValidationError": ".errors"},
+)
 
-
-__all__ = [
-    "AmiCatalog",
-    "BlueGreenFleet",
-    "FindingSeverity",
-    "FirstImage",
-    "FleetAlarmOptions",
-    "FleetHealthCheck",
-    "FleetUpdate",
-    "GoldenImagePipeline",
-    "ImageComponent",
-    "ImmutableFleet",
-    "ParentImage",
-    "PinnedSsmImage",
-    "Problem",
-    "SessionManagerAccess",
-    "SessionTarget",
-    "StackDriftAlarm",
-    "TaintedHostReplacement",
-    "TrialImage",
-    "ValidationError",
-    "__version__",
-]
+__all__ = public_names(_MODULES, "__version__")
 
 
 __getattr__, __dir__ = lazy_exports(globals(), _MODULES)

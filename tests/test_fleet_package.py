@@ -4,6 +4,7 @@ imports, the old module paths, and the layout rules (sizes, no imports between t
 from __future__ import annotations
 
 import ast
+import importlib
 import json
 import subprocess
 import sys
@@ -178,14 +179,15 @@ def test_importing_immutable_fleet_loads_neither_codedeploy_nor_image_builder_no
     assert "aws_cdk.aws_codedeploy" in result.stdout.strip().splitlines()[-1]
 
 
-def test_old_and_new_module_paths_name_the_same_classes() -> None:
-    from immutable_constructs import blue_green, fleet
+def test_the_package_and_the_top_level_name_the_same_classes() -> None:
+    from immutable_constructs import fleet
 
-    assert blue_green.BlueGreenFleet is immutable_constructs.BlueGreenFleet
-    assert blue_green.__all__ == ["BlueGreenFleet"]
     for name in ("ImmutableFleet", "FleetUpdate", "FleetHealthCheck", "BlueGreenFleet"):
         assert getattr(fleet, name) is getattr(immutable_constructs, name), name
     assert fleet.FLEET_TAG_KEY == "immutable-constructs:fleet"
+    assert "FLEET_TAG_KEY" not in fleet.__all__
+    with pytest.raises(ModuleNotFoundError):
+        importlib.import_module("immutable_constructs.blue_green")
     with pytest.raises(AttributeError, match="no attribute 'Nope'"):
         fleet.Nope  # noqa: B018
 

@@ -277,8 +277,8 @@ COMPONENTS = st.lists(
             ImageComponent.from_dict("install_web", WEB),
             ImageComponent.from_yaml("harden", HARDEN),
             ImageComponent.from_yaml("broken", "phases: [unclosed"),
-            ImageComponent.aws_managed("update-linux", "1.0.2"),
-            ImageComponent.aws_managed("update-linux", "latest"),
+            ImageComponent.from_aws_managed("update-linux", "1.0.2"),
+            ImageComponent.from_aws_managed("update-linux", "latest"),
         ]
     ),
     max_size=3,
@@ -296,12 +296,12 @@ COMPONENTS = st.lists(
             "parent_image": maybe(
                 st.sampled_from(
                     [
-                        ParentImage.ssm_parameter(
+                        ParentImage.from_ssm_parameter(
                             "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64"
                         ),
-                        ParentImage.ami("ami-0123456789abcdef0"),
-                        ParentImage.ami("not-an-ami"),
-                        ParentImage.managed("amazon-linux-2023-x86"),
+                        ParentImage.from_ami("ami-0123456789abcdef0"),
+                        ParentImage.from_ami("not-an-ami"),
+                        ParentImage.from_managed("amazon-linux-2023-x86"),
                     ]
                 )
             ),
@@ -330,7 +330,7 @@ def test_golden_image_pipeline(props: dict[str, Any]) -> None:
     app, stack, vpc = fresh()
     catalog = AmiCatalog(stack, "Catalog")
     props = {
-        "parent_image": ParentImage.ssm_parameter(
+        "parent_image": ParentImage.from_ssm_parameter(
             "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64"
         ),
         "components": [ImageComponent.from_yaml("harden", HARDEN)],
@@ -426,13 +426,13 @@ def test_component_and_parent_factories(name: Any, text: Any, parameters: Any) -
     # The factories never raise: a problem is carried to the pipeline, which reports it with its path.
     for component in (
         ImageComponent.from_yaml(name, text, parameters=parameters),
-        ImageComponent.aws_managed(name, text, parameters=parameters),
+        ImageComponent.from_aws_managed(name, text, parameters=parameters),
         ImageComponent.from_file(text),
     ):
         assert component._problem is None or component._problem[3]
     if isinstance(text, dict):
         assert ImageComponent.from_dict(name, text, parameters=parameters) is not None
-    for parent in (ParentImage.ami(text), ParentImage.ssm_parameter(text), ParentImage.managed(text)):
+    for parent in (ParentImage.from_ami(text), ParentImage.from_ssm_parameter(text), ParentImage.from_managed(text)):
         assert parent._problem is None or parent._problem[3]
     pinned = factory_outcome(lambda: PinnedSsmImage(text, version=name))
     if pinned is not None:

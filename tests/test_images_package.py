@@ -1,7 +1,8 @@
-"""The images package (issue 11): lazy exports, the old module paths, the ``from_*`` factory names."""
+"""The images package: lazy exports and the ``from_*`` factory names."""
 
 from __future__ import annotations
 
+import importlib
 import json
 import subprocess
 import sys
@@ -10,7 +11,7 @@ import pytest
 from aws_cdk import App, Stack
 
 import immutable_constructs
-from immutable_constructs import AmiCatalog, ImageComponent, ParentImage
+from immutable_constructs import ImageComponent, ParentImage
 
 from .conftest import ROOT
 
@@ -44,48 +45,36 @@ def test_the_pipeline_does_load_image_builder() -> None:
     assert "aws_cdk.aws_imagebuilder" in loaded
 
 
-def test_old_module_paths_still_import_the_same_classes() -> None:
-    from immutable_constructs import ami_catalog, image_pipeline, images
+def test_the_package_and_the_top_level_name_the_same_classes() -> None:
+    from immutable_constructs import images
 
-    assert image_pipeline.GoldenImagePipeline is immutable_constructs.GoldenImagePipeline
-    assert image_pipeline.ImageComponent is ImageComponent
-    assert image_pipeline.ParentImage is ParentImage
-    assert ami_catalog.AmiCatalog is AmiCatalog
     assert images.PinnedSsmImage is immutable_constructs.PinnedSsmImage
-    assert sorted(images.__all__) == sorted(images._MODULES)
     for name in images.__all__:
         assert getattr(images, name) is getattr(immutable_constructs, name)
     with pytest.raises(AttributeError, match="no attribute 'Nope'"):
         images.Nope  # noqa: B018
 
 
-def test_from_names_and_their_aliases_make_the_same_parent_images() -> None:
+def test_the_old_module_paths_and_factory_names_are_gone() -> None:
+    for old in ("image_pipeline", "ami_catalog"):
+        with pytest.raises(ModuleNotFoundError):
+            importlib.import_module(f"immutable_constructs.{old}")
+    for factory in ("ssm_parameter", "managed", "ami"):
+        assert not hasattr(ParentImage, factory), factory
+    assert not hasattr(ImageComponent, "aws_managed")
+
+
+def test_parent_image_factories() -> None:
     name = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64"
     stack = Stack(App(), "Parents")
-    pairs = [
-        (ParentImage.from_ssm_parameter(name), ParentImage.ssm_parameter(name)),
-        (ParentImage.from_ami("ami-0123456789abcdef0"), ParentImage.ami("ami-0123456789abcdef0")),
-        (
-            ParentImage.from_managed("amazon-linux-2023-x86", "1.x.x"),
-            ParentImage.managed("amazon-linux-2023-x86", "1.x.x"),
-        ),
-        (ParentImage.from_ami("not-an-ami"), ParentImage.ami("not-an-ami")),
-    ]
-    for new, old in pairs:
-        assert stack.resolve(new.reference) == stack.resolve(old.reference)
-        assert (new.description, new.parameter_name, new._problem) == (
-            old.description,
-            old.parameter_name,
-            old._problem,
-        )
-    assert pairs[0][0].parameter_name == name
-    assert pairs[3][0]._problem is not None, "a bad AMI id is reported either way"
+    assert ParentImage.from_ssm_parameter(name).parameter_name == name
+    assert stack.resolve(ParentImage.from_ssm_parameter(name).reference) == f"ssm:{name}"
+    assert ParentImage.from_ami("ami-0123456789abcdef0")._problem is None
+    assert ParentImage.from_ami("not-an-ami")._problem is not None, "a bad AMI id is reported"
+    managed = stack.resolve(ParentImage.from_managed("amazon-linux-2023-x86", "1.x.x").reference)
+    assert "image/amazon-linux-2023-x86/1.x.x" in json.dumps(managed)
 
 
-def test_from_aws_managed_and_its_alias_make_the_same_component() -> None:
-    for version in ("1.0.2", "latest"):
-        new = ImageComponent.from_aws_managed("update-linux", version, parameters={"exclude": ["kernel"]})
-        old = ImageComponent.aws_managed("update-linux", version, parameters={"exclude": ["kernel"]})
-        assert vars(new) == vars(old)
+def test_from_aws_managed() -> None:
     assert ImageComponent.from_aws_managed("update-linux", "1.0.2").is_managed
     assert ImageComponent.from_aws_managed("update-linux", "latest")._problem is not None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from typing import Any
@@ -332,3 +333,162 @@ def test_every_promotion_function_knows_its_pipeline_and_tags_images_only_in_its
                 for arn in _listed(statement["Resource"]):
                     assert ":ec2:*:" not in str(arn), f"{name}: {logical}"
     assert checked >= 3
+
+
+# -- 8. confused deputy: service principals act only for this account ---------------------------------------
+
+#: Services whose trust takes aws:SourceAccount (each service's "Cross-service confused deputy prevention").
+#: vpc-flow-logs.amazonaws.com is not checked: the CDK's FlowLog creates its role with no way to condition it
+#: (docs/security.md, "What is left").
+SOURCE_CONDITIONED = ("imagebuilder.amazonaws.com", "codedeploy.amazonaws.com", "states.amazonaws.com")
+
+
+def test_service_trusts_keys_and_topics_name_their_source_account(
+    reference_app: Synthesized, examples: dict[str, Synthesized]
+) -> None:
+    trusts = keys = topics = 0
+    for name, synthesized in _apps(reference_app, examples).items():
+        for logical, role in synthesized.resources("AWS::IAM::Role").items():
+            for statement in _listed(role["Properties"]["AssumeRolePolicyDocument"]["Statement"]):
+                service = statement.get("Principal", {}).get("Service")
+                if service in SOURCE_CONDITIONED:
+                    assert "aws:SourceAccount" in str(statement.get("Condition")), f"{name}: {logical} {service}"
+                    trusts += 1
+        for logical, key in synthesized.resources("AWS::KMS::Key").items():
+            for statement in _listed(key["Properties"]["KeyPolicy"]["Statement"]):
+                service = str(statement.get("Principal", {}).get("Service", ""))
+                if service in ("events.amazonaws.com", "cloudwatch.amazonaws.com"):
+                    assert "aws:SourceAccount" in str(statement.get("Condition")), f"{name}: {logical} {service}"
+                    keys += 1
+        for logical, policy in synthesized.resources("AWS::SNS::TopicPolicy").items():
+            statements = _statements(policy)
+            for service in ("events.amazonaws.com", "cloudwatch.amazonaws.com"):
+                allowed = [s for s in statements if s["Effect"] == "Allow" and service in str(s.get("Principal"))]
+                if not allowed:
+                    continue
+                conditioned = all("aws:SourceAccount" in str(s.get("Condition")) for s in allowed) or any(
+                    s["Effect"] == "Deny"
+                    and service in str(s.get("Principal"))
+                    and "aws:SourceAccount" in str(s.get("Condition", {}).get("StringNotEquals"))
+                    for s in statements
+                )
+                assert conditioned, f"{name}: {logical} {service}"
+                topics += 1
+    assert (trusts >= 8, keys >= 4, topics >= 4) == (True, True, True), (trusts, keys, topics)
+
+
+# -- 6. what a host's cfn-signal can do is bounded (docs/security.md, "Signals") -----------------------------
+
+
+def test_signals_are_bounded_to_the_own_stack_and_never_replace_the_health_check(
+    reference_app: Synthesized, examples: dict[str, Synthesized]
+) -> None:
+    signalling = 0
+    for name, synthesized in _apps(reference_app, examples).items():
+        for stack_name, template in synthesized.templates.items():
+            resources = template["Resources"]
+            for logical, policy in resources.items():
+                if policy["Type"] not in ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy"):
+                    continue
+                for statement in _statements(policy):
+                    if "cloudformation:signalresource" not in str(statement["Action"]).lower():
+                        continue
+                    signalling += 1
+                    where = f"{name}/{stack_name}: {logical}"
+                    # its own stack only, and only as the single action of the statement
+                    assert statement["Resource"] == {"Ref": "AWS::StackId"}, where
+                    assert statement["Action"] == "cloudformation:SignalResource", where
+                    # only fleet instance roles (never a build instance, a function or a blue/green host)
+                    roles = [r["Ref"] for r in policy["Properties"].get("Roles", [])]
+                    for role in roles:
+                        trust = str(resources[role]["Properties"]["AssumeRolePolicyDocument"])
+                        assert "ec2.amazonaws.com" in trust and "Api" not in role, where
+            for logical, group in resources.items():
+                if group["Type"] == "AWS::AutoScaling::AutoScalingGroup" and group["Properties"].get("TargetGroupARNs"):
+                    # a forged success signal cannot keep an instance the load balancer finds unhealthy
+                    assert group["Properties"]["HealthCheckType"] == "ELB", f"{name}/{stack_name}: {logical}"
+    assert signalling >= 3  # the reference web fleet, minimal_fleet and golden_ami
+
+
+# -- 9. smaller scopes ---------------------------------------------------------------------------------------
+
+
+def test_operators_open_data_channels_of_their_own_sessions_only(
+    reference_app: Synthesized, examples: dict[str, Synthesized]
+) -> None:
+    checked = 0
+    for name, synthesized in _apps(reference_app, examples).items():
+        for _logical, statement in _all_statements(synthesized):
+            if "ssmmessages:OpenDataChannel" in _listed(statement["Action"]) and statement.get("Sid") == (
+                "OpenSessionDataChannel"
+            ):
+                condition = statement["Condition"]["StringLike"]
+                assert condition == {"ssm:resourceTag/aws:ssmmessages:session-id": "${aws:userid}"}, name
+                checked += 1
+    assert checked >= 2  # the reference app and one example grant operators a session policy
+
+
+# -- 7. the endpoints are a data perimeter -------------------------------------------------------------------
+
+
+def test_the_session_endpoints_reach_only_this_accounts_resources_and_the_aws_buckets_hosts_need(
+    reference_app: Synthesized, examples: dict[str, Synthesized]
+) -> None:
+    limited = 0
+    for name, synthesized in _apps(reference_app, examples).items():
+        for logical, endpoint in synthesized.resources("AWS::EC2::VPCEndpoint").items():
+            service = str(endpoint["Properties"]["ServiceName"])
+            if not any(s in service for s in (".s3", ".kms", ".logs")) or "Session" not in logical:
+                continue
+            statements = {s["Sid"]: s for s in endpoint["Properties"]["PolicyDocument"]["Statement"]}
+            mine = statements["ThisAccountsResources"]
+            assert list(mine["Condition"]["StringEquals"]) == ["aws:ResourceAccount"], f"{name}: {logical}"
+            if ".s3" in service:
+                aws = statements["AwsOwnedBucketsHostsRead"]
+                assert aws["Action"] == "s3:GetObject"
+                assert any("amazon-ssm-" in str(r) for r in aws["Resource"]), f"{name}: {logical}"
+                assert sorted(statements) == ["AwsOwnedBucketsHostsRead", "ThisAccountsResources"]
+            else:
+                assert sorted(statements) == ["ThisAccountsResources"], f"{name}: {logical}"
+            limited += 1
+    assert limited >= 3
+
+
+# -- 4. sessions run as a user without sudo -------------------------------------------------------------------
+
+
+def test_sessions_run_as_a_user_the_fleet_creates_without_sudo(
+    reference_app: Synthesized, examples: dict[str, Synthesized]
+) -> None:
+    documents = 0
+    for name, synthesized in _apps(reference_app, examples).items():
+        users = set()
+        for logical, document in synthesized.resources("AWS::SSM::Document").items():
+            if document["Properties"].get("DocumentType") != "Session":
+                continue
+            inputs = document["Properties"]["Content"]["inputs"]
+            assert inputs["runAsEnabled"] is True and inputs["runAsDefaultUser"] == "session-user", f"{name}: {logical}"
+            users.add(inputs["runAsDefaultUser"])
+            documents += 1
+        if not users:
+            continue
+        user_data = [json.dumps(t["Properties"]["LaunchTemplateData"].get("UserData", "")) for t in
+                     synthesized.resources("AWS::EC2::LaunchTemplate").values()]  # fmt: skip
+        created = [u for u in user_data if "useradd --create-home --shell /bin/bash session-user" in u]
+        assert created, f"{name}: no fleet creates session-user"
+        assert not any("session-user" in u and ("sudoers" in u or "wheel" in u) for u in user_data), name
+    assert documents >= 2
+
+
+def test_break_glass_runs_sessions_as_ssm_user_and_both_at_once_is_refused() -> None:
+    from aws_cdk import App, Stack
+
+    from immutable_constructs import SessionManagerAccess
+    from immutable_constructs.errors import ValidationError
+
+    stack = Stack(App(), "S")
+    SessionManagerAccess(stack, "Glass", run_as_ssm_user=True, endpoints=False)
+    (document,) = [r for r in template_json(stack)["Resources"].values() if r["Type"] == "AWS::SSM::Document"]
+    assert document["Properties"]["Content"]["inputs"]["runAsEnabled"] is False
+    with pytest.raises(ValidationError, match="run_as_ssm_user"):
+        SessionManagerAccess(stack, "Both", run_as_ssm_user=True, run_as_user="ops", endpoints=False)

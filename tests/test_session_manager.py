@@ -7,6 +7,7 @@ rule packs are registered per app. Validation tests only construct, they never s
 
 from __future__ import annotations
 
+import importlib
 import inspect
 import json
 import os
@@ -195,8 +196,9 @@ def test_document_is_a_logged_encrypted_session_document(built: Built) -> None:
     assert inputs["cloudWatchLogGroupName"] == {"Ref": logical_id(stack, built.access.log_group)}
     assert inputs["idleSessionTimeout"] == "20"
     assert inputs["maxSessionDuration"] == "60"
-    assert inputs["runAsEnabled"] is False
-    assert inputs["runAsDefaultUser"] == ""
+    # issue 28: sessions run as a user without sudo by default, not as the agent's ssm-user
+    assert inputs["runAsEnabled"] is True
+    assert inputs["runAsDefaultUser"] == "session-user"
 
 
 def test_session_log_bucket_is_encrypted_versioned_private_ssl_only_and_retained(built: Built) -> None:
@@ -636,14 +638,14 @@ def test_cfn_lint_finds_no_errors(built: Built) -> None:
 def test_every_public_path_names_the_same_classes() -> None:
     import immutable_constructs
     import immutable_constructs.access
-    import immutable_constructs.session_manager as old_path
 
     for name in ("SessionManagerAccess", "SessionTarget"):
         defined = getattr(immutable_constructs.access.session_manager, name)
         assert getattr(immutable_constructs, name) is defined, name
         assert getattr(immutable_constructs.access, name) is defined, name
-        assert getattr(old_path, name) is defined, name
     assert inspect.signature(immutable_constructs.access.SessionManagerAccess).parameters.keys() >= {"vpc", "log_to_s3"}
+    with pytest.raises(ModuleNotFoundError):
+        importlib.import_module("immutable_constructs.session_manager")
 
 
 def _env() -> dict[str, str]:

@@ -109,7 +109,12 @@ def test_topic_is_encrypted_ssl_only_and_cloudwatch_may_publish_and_use_the_key(
     publish = by_sid["CloudWatchAlarmsPublish"]
     assert publish["Principal"] == {"Service": "cloudwatch.amazonaws.com"}
     assert publish["Action"] == "sns:Publish"
-    assert publish["Condition"] == {"StringEquals": {"aws:SourceAccount": "123456789012"}}
+    assert publish["Condition"]["StringEquals"] == {"aws:SourceAccount": "123456789012"}
+    assert (
+        publish["Condition"]["ArnLike"]["aws:SourceArn"]["Fn::Join"][1][-1]
+        == ":cloudwatch:eu-west-1:123456789012:alarm:*"
+    )
+    assert cloudwatch_on_key["Condition"] == {"StringEquals": {"aws:SourceAccount": "123456789012"}}
     ssl = [s for s in policy if s["Effect"] == "Deny"]
     assert ssl and ssl[0]["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
 

@@ -201,8 +201,8 @@ def test_component_content(component: ImageComponent, message: str) -> None:
         ({"schedule": "cron(99 99 ? * FOO *)"}, "schedule", "the minutes field '99' is out of range"),
         ({"schedule_timezone": "Mars/Olympus"}, "schedule_timezone", "is not an IANA time zone"),
         ({"distribution_regions": ["eu-nowhere-1"]}, "distribution_regions[0]", "is not a region name"),
-        ({"parent_image": ParentImage.ami("not-an-ami")}, "parent_image", "is not an AMI id"),
-        ({"parent_image": ParentImage.ssm_parameter("my images")}, "parent_image", "is not an SSM parameter name"),
+        ({"parent_image": ParentImage.from_ami("not-an-ami")}, "parent_image", "is not an AMI id"),
+        ({"parent_image": ParentImage.from_ssm_parameter("my images")}, "parent_image", "is not an SSM parameter name"),
     ],
 )
 def test_pipeline_content(overrides: dict[str, Any], prop: str, message: str) -> None:
@@ -348,6 +348,7 @@ def test_components_whose_names_pascal_case_alike() -> None:
     stack, pipeline, _ = build_pipeline(
         components=[ImageComponent.from_dict("install-web", WEB), ImageComponent.from_dict("install_web", WEB)]
     )
-    assert set(pipeline.components) == {"install-web", "install_web"}
-    assert len(Template.from_stack(stack).find_resources("AWS::ImageBuilder::Component")) == 2
+    # and the journal component every pipeline with the CloudWatch agent adds (issue 23)
+    assert set(pipeline.components) == {"install-web", "install_web", "system-journal-to-messages"}
+    assert len(Template.from_stack(stack).find_resources("AWS::ImageBuilder::Component")) == 3
     assert pipeline.components["install-web"].node.id == "ComponentInstallWeb"  # the first keeps its id

@@ -6,10 +6,18 @@ built here once, so every construct that encrypts the same kind of resource gran
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+import jsii
 from aws_cdk import ArnFormat, Stack
+from aws_cdk import aws_events as events
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
+from aws_cdk import aws_sns as sns
 from constructs import IConstruct
+
+if TYPE_CHECKING:  # only for the annotation: aws_cdk.interfaces is newer than some supported aws-cdk-lib versions
+    from aws_cdk.interfaces import aws_events as events_refs
 
 #: What CloudWatch Logs needs on the key of an encrypted log group.
 CLOUDWATCH_LOGS_ACTIONS = ("kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*")
@@ -52,7 +60,9 @@ def allow_eventbridge_to_publish(key: kms.IKey) -> None:
 
     SNS Developer Guide, "Encryption at rest", "Enable compatibility between event sources from AWS
     services and encrypted topics": the source service (``events.amazonaws.com``) needs
-    ``kms:GenerateDataKey*`` and ``kms:Decrypt`` in the key policy.
+    ``kms:GenerateDataKey*`` and ``kms:Decrypt`` in the key policy. Issue 28: only for this account's
+    rules (``aws:SourceAccount``; the same page's example key policy conditions the service principal on
+    its source, and the IAM User Guide, "The confused deputy problem", names the key).
     """
     key.add_to_resource_policy(
         iam.PolicyStatement(
@@ -60,5 +70,38 @@ def allow_eventbridge_to_publish(key: kms.IKey) -> None:
             actions=["kms:Decrypt", "kms:GenerateDataKey*"],
             principals=[iam.ServicePrincipal("events.amazonaws.com")],
             resources=["*"],
+            conditions={"StringEquals": {"aws:SourceAccount": Stack.of(key).account}},
         )
     )
+
+
+def allow_service_to_publish(topic: sns.ITopic, service: str) -> None:
+    """Let ``service`` publish to ``topic`` for this account only (the confused deputy).
+
+    EventBridge User Guide, "Amazon SNS permissions" (the topic policy names ``events.amazonaws.com``)
+    and SNS Developer Guide, "Cross-service confused deputy prevention" (``aws:SourceAccount``/
+    ``aws:SourceArn`` on a service principal's statement). Issue 28: the CDK's ``targets.SnsTopic``
+    grants ``events.amazonaws.com`` on the topic and its key with no condition; :func:`topic_target`
+    replaces it.
+    """
+    topic.add_to_resource_policy(
+        iam.PolicyStatement(
+            sid=f"{service.split('.')[0].capitalize()}PublishesForThisAccount",
+            actions=["sns:Publish"],
+            principals=[iam.ServicePrincipal(service)],
+            resources=[topic.topic_arn],
+            conditions={"StringEquals": {"aws:SourceAccount": Stack.of(topic).account}},
+        )
+    )
+
+
+@jsii.implements(events.IRuleTarget)
+class topic_target:  # reads like the CDK's targets.SnsTopic it replaces
+    """An EventBridge rule target publishing to ``topic``, with no grant of its own: the topic's policy
+    comes from :func:`allow_service_to_publish`, its key's from :func:`allow_eventbridge_to_publish`."""
+
+    def __init__(self, topic: sns.ITopic) -> None:
+        self._topic = topic
+
+    def bind(self, rule: events_refs.IRuleRef, id: str | None = None) -> events.RuleTargetConfig:
+        return events.RuleTargetConfig(arn=self._topic.topic_arn)

@@ -43,6 +43,14 @@ def acknowledge_provider(provider: cr.Provider, handlers: Sequence[lambda_.IFunc
     cfn_machine.tracing_configuration = sfn.CfnStateMachine.TracingConfigurationProperty(enabled=True)
     waiter_role = waiter.node.find_child("Role")
     assert isinstance(waiter_role, iam.Role)
+    # Issue 28: Step Functions Developer Guide, "Cross-service confused deputy prevention": the trust names the
+    # source account (the state machine's own ARN would be a cycle: the state machine references the role).
+    cfn_role = waiter_role.node.default_child
+    assert isinstance(cfn_role, CfnResource)
+    cfn_role.add_property_override(
+        "AssumeRolePolicyDocument.Statement.0.Condition",
+        {"StringEquals": {"aws:SourceAccount": Stack.of(provider).account}},
+    )
     waiter_role.add_to_principal_policy(
         iam.PolicyStatement(
             actions=[

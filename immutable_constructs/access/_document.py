@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
@@ -13,6 +14,8 @@ from .._private.warnings import warn
 #: The account and region's default session document (console, ``start-session`` without ``--document-name``).
 ACCOUNT_DEFAULT_DOCUMENT = "SSM-SessionManagerRunShell"
 DEFAULT_IDLE_MINUTES = 20
+#: The OS user sessions run as by default: created without sudo in each added fleet's user data (issue 28).
+DEFAULT_RUN_AS_USER = "session-user"
 DEFAULT_MAX_MINUTES = 60
 WARN_ACCOUNT_DEFAULT = "immutable-constructs:accountDefaultSessionDocument"
 #: the id before 0.2.0; acknowledging it still works
@@ -75,4 +78,21 @@ def session_document(
             "sessionType": "Standard_Stream",
             "inputs": inputs,
         },
+    )
+
+
+def create_run_as_user(fleet: object, user: str | None) -> None:
+    """Create ``user`` (no password, no sudo, not in wheel) at boot on the hosts of ``fleet``.
+
+    Session Manager's Run As (Systems Manager User Guide, "Turn on Run As support for Linux and macOS
+    managed nodes"): the agent starts the session as ``runAsDefaultUser``, which must exist on the host.
+    ``useradd`` adds no group with sudo rights, so the session cannot become root. A fleet without Linux
+    ``user_data`` (not an ``ImmutableFleet``/``BlueGreenFleet``) is left alone: the user must exist there.
+    """
+    user_data = getattr(fleet, "user_data", None)
+    if user is None or not isinstance(user_data, ec2.UserData) or "<powershell>" in user_data.render():
+        return
+    user_data.add_commands(
+        f"# immutable-constructs: Session Manager sessions run as {user}, without sudo (issue 28)",
+        f"id -u {user} >/dev/null 2>&1 || useradd --create-home --shell /bin/bash {user}",
     )

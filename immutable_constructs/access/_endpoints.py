@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import TypeAlias
 
-from aws_cdk import Acknowledgment, Validations
+from aws_cdk import Acknowledgment, Stack, Validations
 from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 from .._private.warnings import warn
@@ -96,4 +97,59 @@ def _create(
                 subnets=[subnets] if subnets is not None else None,
             )
         )
+    _limit_to_this_account(scope, created)
     return created
+
+
+#: AWS-owned buckets hosts read through the S3 gateway endpoint, by region: Systems Manager User Guide, "SSM
+#: Agent communications with AWS managed S3 buckets" (agent updates, documents, Distributor packages, patch
+#: baselines); Amazon Linux 2023 User Guide, "Package repositories" (al2023-repos-<region>-*) and the Amazon
+#: Linux 2 FAQ (amazonlinux-2-repos-<region>); CloudWatch agent and CodeDeploy agent downloads.
+AWS_BUCKETS = (
+    "aws-ssm-{region}",
+    "aws-windows-downloads-{region}",
+    "amazon-ssm-{region}",
+    "amazon-ssm-packages-{region}",
+    "{region}-birdwatcher-prod",
+    "aws-ssm-distributor-file-{region}",
+    "aws-ssm-document-attachments-{region}",
+    "patch-baseline-snapshot-{region}",
+    "al2023-repos-{region}-*",
+    "amazonlinux-2-repos-{region}",
+    "amazoncloudwatch-agent-{region}",
+    "aws-codedeploy-{region}",
+)
+#: Interface endpoints whose policy is limited here; the Session Manager ones (ssm, ssmmessages, ec2messages)
+#: keep the default policy: they carry the agent's own calls, which name no resource of another account.
+_LIMITED = ("KmsEndpoint", "LogsEndpoint")
+
+
+def _limit_to_this_account(scope: Construct, endpoints: list[Endpoint]) -> None:
+    """Issue 28: the endpoints are a data perimeter. Through them a host reaches this account's keys, log
+    groups and buckets (``aws:ResourceAccount``; IAM User Guide, "AWS global condition context keys"; VPC
+    User Guide, "Control access to VPC endpoints using endpoint policies"), and through the S3 gateway also
+    the AWS-owned buckets above, read-only. Nothing of another account."""
+    stack = Stack.of(scope)
+    this_account = {"StringEquals": {"aws:ResourceAccount": stack.account}}
+    for endpoint in endpoints:
+        name = endpoint.node.id
+        if isinstance(endpoint, ec2.GatewayVpcEndpoint) or name in _LIMITED:
+            endpoint.add_to_policy(
+                iam.PolicyStatement(
+                    sid="ThisAccountsResources",
+                    principals=[iam.AnyPrincipal()],
+                    actions=["*"],
+                    resources=["*"],
+                    conditions=this_account,
+                )
+            )
+        if isinstance(endpoint, ec2.GatewayVpcEndpoint):
+            buckets = [f"arn:{stack.partition}:s3:::{b.format(region=stack.region)}" for b in AWS_BUCKETS]
+            endpoint.add_to_policy(
+                iam.PolicyStatement(
+                    sid="AwsOwnedBucketsHostsRead",
+                    principals=[iam.AnyPrincipal()],
+                    actions=["s3:GetObject"],
+                    resources=[f"{b}/*" for b in buckets],
+                )
+            )

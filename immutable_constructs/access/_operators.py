@@ -111,10 +111,13 @@ def operator_policy(
                 resources=[sessions],
                 conditions={"StringLike": {"ssm:resourceTag/aws:ssmmessages:session-id": "${aws:userid}"}},
             ),
+            # Issue 28: only the caller's own sessions, as for Terminate/ResumeSession (Systems Manager User
+            # Guide, "Sample IAM policies for Session Manager", quickstart end user policies).
             iam.PolicyStatement(
                 sid="OpenSessionDataChannel",
                 actions=["ssmmessages:OpenDataChannel"],
                 resources=[sessions],
+                conditions={"StringLike": {"ssm:resourceTag/aws:ssmmessages:session-id": "${aws:userid}"}},
             ),
             iam.PolicyStatement(
                 sid="DescribeSessions",
@@ -135,8 +138,8 @@ def operator_policy(
             "ssm:SessionDocumentAccessCheck to this construct's logged document; instance ids are not known "
             "at synth time.",
             sessions: "Terminate/ResumeSession are limited by condition to the caller's own sessions "
-            "(ssm:resourceTag/aws:ssmmessages:session-id = aws:userid); ssmmessages:OpenDataChannel also needs "
-            "the token of a session the caller started. Session ids are generated per session.",
+            "(ssm:resourceTag/aws:ssmmessages:session-id = aws:userid), and so is ssmmessages:OpenDataChannel. "
+            "Session ids are generated per session.",
             "*": "Only ssm:DescribeSessions, ssm:GetConnectionStatus and ssm:DescribeInstanceInformation, which "
             "have no resource-level scope and are read-only.",
         },

@@ -34,7 +34,7 @@ from .._private import tags
 from .._private.origin import record_origin
 from .._private.validation import Problems
 from ._checks import check_session_props, claim_document_name
-from ._document import ACCOUNT_DEFAULT_DOCUMENT, session_document
+from ._document import ACCOUNT_DEFAULT_DOCUMENT, DEFAULT_RUN_AS_USER, create_run_as_user, session_document
 from ._endpoints import Endpoint, session_endpoints
 from ._logging import (
     S3_ACCESS_LOGS_USE_BUCKET_POLICY,
@@ -121,8 +121,13 @@ class SessionManagerAccess(Construct):
         minutes.
     :param max_session_duration: sessions end after this. Default 60 minutes; 1-1440 whole minutes,
         not shorter than the idle timeout.
-    :param run_as_user: OS user sessions run as on Linux (turns on Run As). Default: off, sessions
-        run as ``ssm-user``. Must match ``^[a-z_][a-z0-9_-]{0,31}$``.
+    :param run_as_user: OS user sessions run as on Linux (Run As). Default: ``session-user``, a user
+        without sudo that :meth:`add_fleet` creates in each fleet's user data (issue 28: the agent's own
+        ``ssm-user`` is in sudoers, so every operator was root). A user you name must exist on the hosts
+        of fleets you do not add. Must match ``^[a-z_][a-z0-9_-]{0,31}$``.
+    :param run_as_ssm_user: break glass: sessions run as the agent's ``ssm-user``, which can ``sudo``
+        (Systems Manager User Guide, "Turn on or turn off ssm-user account administrative
+        permissions"). Default ``False``. Not together with ``run_as_user``.
     :param document_name: name of the Session document. Default: CloudFormation generates one.
         Must match ``^[a-zA-Z0-9_\\-.]{3,128}$`` and not start with ``aws``/``amazon`` (any case).
         Content changes update the document in place (``UpdateMethod: NewVersion``).
@@ -159,6 +164,7 @@ class SessionManagerAccess(Construct):
         idle_session_timeout: Duration | None = None,
         max_session_duration: Duration | None = None,
         run_as_user: str | None = None,
+        run_as_ssm_user: bool = False,
         document_name: str | None = None,
         use_account_default_document: bool = False,
         shell_profile_linux: str | None = None,
@@ -194,7 +200,16 @@ class SessionManagerAccess(Construct):
             from ..drift.tainted_hosts import check_grace_period
 
             check_grace_period(problems, "tainted_host_grace_period", tainted_host_grace_period)
+        problems.flag("run_as_ssm_user", run_as_ssm_user)
+        problems.require(
+            not (run_as_ssm_user is True and run_as_user is not None),
+            "run_as_user",
+            run_as_user,
+            "is set together with run_as_ssm_user=True",
+            "pass one of them: run_as_user for a named user, run_as_ssm_user=True to break glass",
+        )
         problems.raise_if_any()
+        self._run_as_user = None if run_as_ssm_user is True else (run_as_user or DEFAULT_RUN_AS_USER)
 
         if log_to_s3 and log_bucket is None:
             self.node.set_context(S3_ACCESS_LOGS_USE_BUCKET_POLICY, True)  # before any child exists
@@ -224,7 +239,7 @@ class SessionManagerAccess(Construct):
             log_group=self.log_group,
             idle=idle,
             maximum=maximum,
-            run_as_user=run_as_user,
+            run_as_user=self._run_as_user,
             shell_profile_linux=shell_profile_linux,
         )
         self.document_name: str = name if name is not None else self.document.ref
@@ -307,6 +322,7 @@ class SessionManagerAccess(Construct):
         self.grant_instance_logging(Grantable(fleet.grant_principal))
         key, value = self._access_tag
         Tags.of(cast(IConstruct, fleet)).add(key, value, apply_to_launched_instances=True)
+        create_run_as_user(fleet, self._run_as_user)
 
     def grant_instance_logging(self, grantee: iam.IGrantable) -> iam.Grant | None:
         """Grant an instance role exactly what the SSM agent needs to log sessions and decrypt them.

@@ -7,19 +7,20 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .._private.lazy import lazy_exports
+from .._private.lazy import lazy_exports, public_names
 
+# Type checkers read these; tests/test_exports.py checks that they name exactly the table's names.
 if TYPE_CHECKING:
-    from .stack_drift import StackDriftAlarm
-    from .tainted_hosts import TaintedHostReplacement
+    from .stack_drift import StackDriftAlarm as StackDriftAlarm
+    from .tainted_hosts import TaintedHostReplacement as TaintedHostReplacement
 
-#: public name -> the module that defines it
+#: public name -> the module that defines it (the package's one list of public names)
 _MODULES = {
     "StackDriftAlarm": ".stack_drift",
     "TaintedHostReplacement": ".tainted_hosts",
 }
 
-__all__ = ["StackDriftAlarm", "TaintedHostReplacement"]
+__all__ = public_names(_MODULES)
 
 
 __getattr__, __dir__ = lazy_exports(globals(), _MODULES)

@@ -27,7 +27,7 @@ import json
 from collections.abc import Sequence
 from pathlib import Path
 
-from aws_cdk import Annotations, Aspects, Duration, RemovalPolicy, Stack
+from aws_cdk import Annotations, ArnFormat, Aspects, Duration, RemovalPolicy, Stack
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as cw_actions
 from aws_cdk import aws_events as events
@@ -114,6 +114,8 @@ class StackDriftAlarm(Construct):
                     actions=["kms:Decrypt", "kms:GenerateDataKey*"],
                     principals=[iam.ServicePrincipal("cloudwatch.amazonaws.com")],
                     resources=["*"],
+                    # Issue 28: only this account's alarms (the confused deputy; as on the topic below).
+                    conditions={"StringEquals": {"aws:SourceAccount": own.account}},
                 )
             )
             self.key = key
@@ -126,7 +128,17 @@ class StackDriftAlarm(Construct):
                     actions=["sns:Publish"],
                     principals=[iam.ServicePrincipal("cloudwatch.amazonaws.com")],
                     resources=[new_topic.topic_arn],
-                    conditions={"StringEquals": {"aws:SourceAccount": own.account}},
+                    conditions={
+                        "StringEquals": {"aws:SourceAccount": own.account},
+                        "ArnLike": {
+                            "aws:SourceArn": own.format_arn(
+                                service="cloudwatch",
+                                resource="alarm",
+                                resource_name="*",
+                                arn_format=ArnFormat.COLON_RESOURCE_NAME,
+                            )
+                        },
+                    },
                 )
             )
             topic = new_topic

@@ -17,27 +17,30 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .._private.lazy import lazy_exports
+from .._private import tags as _tags
+from .._private.lazy import lazy_exports, public_names
 
+# Type checkers read these; tests/test_exports.py checks that they name exactly the table's names.
 if TYPE_CHECKING:
-    from .alarms import FleetAlarmOptions
-    from .blue_green import BlueGreenFleet
-    from .health import FleetHealthCheck
-    from .immutable_fleet import ImmutableFleet
-    from .launch import FLEET_TAG_KEY as FLEET_TAG_KEY
-    from .update import FleetUpdate
+    from .alarms import FleetAlarmOptions as FleetAlarmOptions
+    from .blue_green import BlueGreenFleet as BlueGreenFleet
+    from .health import FleetHealthCheck as FleetHealthCheck
+    from .immutable_fleet import ImmutableFleet as ImmutableFleet
+    from .update import FleetUpdate as FleetUpdate
 
-#: public name -> the module that defines it
+#: public name -> the module that defines it (the package's one list of public names)
 _MODULES = {
     "BlueGreenFleet": ".blue_green",
-    "FLEET_TAG_KEY": ".launch",
     "FleetAlarmOptions": ".alarms",
     "FleetHealthCheck": ".health",
     "FleetUpdate": ".update",
     "ImmutableFleet": ".immutable_fleet",
 }
 
-__all__ = ["BlueGreenFleet", "FleetAlarmOptions", "FleetHealthCheck", "FleetUpdate", "ImmutableFleet"]
+__all__ = public_names(_MODULES)
+
+#: The tag key of every fleet instance (its value: the fleet's unique id); not in ``__all__``.
+FLEET_TAG_KEY: str = _tags.FLEET
 
 
 __getattr__, __dir__ = lazy_exports(globals(), _MODULES)

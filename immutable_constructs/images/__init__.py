@@ -22,18 +22,20 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .._private.lazy import lazy_exports
+from .._private.lazy import lazy_exports, public_names
 
+# Type checkers read these; tests/test_exports.py checks that they name exactly the table's names.
 if TYPE_CHECKING:
-    from ._names import FindingSeverity
-    from .catalog import AmiCatalog
-    from .first_image import FirstImage
-    from .pinned import PinnedSsmImage
-    from .pipeline import GoldenImagePipeline
-    from .sources import ImageComponent, ParentImage
-    from .trial import TrialImage
+    from ._names import FindingSeverity as FindingSeverity
+    from .catalog import AmiCatalog as AmiCatalog
+    from .first_image import FirstImage as FirstImage
+    from .pinned import PinnedSsmImage as PinnedSsmImage
+    from .pipeline import GoldenImagePipeline as GoldenImagePipeline
+    from .sources import ImageComponent as ImageComponent
+    from .sources import ParentImage as ParentImage
+    from .trial import TrialImage as TrialImage
 
-#: public name -> the module of this package that defines it
+#: public name -> the module that defines it (the package's one list of public names)
 _MODULES = {
     "AmiCatalog": ".catalog",
     "FindingSeverity": "._names",
@@ -45,16 +47,7 @@ _MODULES = {
     "TrialImage": ".trial",
 }
 
-__all__ = [
-    "AmiCatalog",
-    "FindingSeverity",
-    "FirstImage",
-    "GoldenImagePipeline",
-    "ImageComponent",
-    "ParentImage",
-    "PinnedSsmImage",
-    "TrialImage",
-]
+__all__ = public_names(_MODULES)
 
 
 __getattr__, __dir__ = lazy_exports(globals(), _MODULES)

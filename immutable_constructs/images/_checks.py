@@ -1,6 +1,6 @@
 """The values GoldenImagePipeline accepts, checked before anything is built.
 
-The props' types come first (``_private/pipeline_checks.py``: wrong types raise at once); then
+The props' types come first (``_pipeline_checks.py``: wrong types raise at once); then
 every value problem is collected and raised as one ValidationError naming the construct path.
 """
 
@@ -14,10 +14,10 @@ from aws_cdk import aws_ec2 as ec2
 from constructs import Construct
 
 from .._private.content_hash import BASE_VERSION
-from .._private.pipeline_checks import MAX_COMPONENT_DATA, check_pipeline_types, check_pipeline_values
 from .._private.subnets import select as select_subnets
 from .._private.validation import Problems
 from ._names import SEVERITIES
+from ._pipeline_checks import MAX_COMPONENT_DATA, check_pipeline_types, check_pipeline_values
 from .catalog import AmiCatalog
 from .sources import ImageComponent, ParentImage
 

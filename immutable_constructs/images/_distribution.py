@@ -1,5 +1,5 @@
 """Where AMIs go: the distribution (AMI id -> catalog parameter, copies, launch permissions) and the
-execution role Image Builder distributes with (``_private/image_builder_roles.py`` has the documents).
+execution role Image Builder distributes with (``_image_builder_roles.py`` has the documents).
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from aws_cdk import aws_kms as kms
 from constructs import Construct
 
 from .._private import tags
-from .._private.image_builder_roles import create_execution_role, execution_statements, grant_execution
 from .._private.nag import acknowledge_wildcards
+from ._image_builder_roles import create_execution_role, execution_statements, grant_execution
 from ._volume_key import volume_key_statements
 
 

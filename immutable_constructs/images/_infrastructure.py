@@ -2,7 +2,7 @@
 
 The instances' role gets what the SSM agent needs to be driven by Image Builder (Run Command), to
 read the components, to write build logs and to report the inventory Amazon Inspector scans from
-(``_private/image_builder_roles.py`` has the documents), all scoped where IAM allows.
+(``_image_builder_roles.py`` has the documents), all scoped where IAM allows.
 """
 
 from __future__ import annotations
@@ -21,9 +21,9 @@ from constructs import Construct
 
 from .._private import tags
 from .._private.arns import instance_arn
-from .._private.image_builder_roles import inventory_statements, inventory_wildcard_reasons
 from .._private.nag import acknowledge_wildcards
 from .._private.secure_bucket import secure_bucket
+from ._image_builder_roles import inventory_statements, inventory_wildcard_reasons
 
 WARN_KEPT_ON_FAILURE = "immutable-constructs:buildInstanceKeptOnFailure"
 

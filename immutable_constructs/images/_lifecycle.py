@@ -7,7 +7,7 @@ the AWS-managed ``EC2ImageBuilderLifecycleExecutionPolicy`` acts only on resourc
 
 from __future__ import annotations
 
-from aws_cdk import Acknowledgment, Validations
+from aws_cdk import Acknowledgment, Stack, Validations
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_imagebuilder as imagebuilder
 from constructs import Construct
@@ -34,7 +34,10 @@ def build_lifecycle(
     role = iam.Role(
         scope,
         "LifecycleRole",
-        assumed_by=iam.ServicePrincipal("imagebuilder.amazonaws.com"),
+        # Issue 28: Image Builder User Guide, "Cross-service confused deputy prevention" (aws:SourceAccount).
+        assumed_by=iam.ServicePrincipal(
+            "imagebuilder.amazonaws.com", conditions={"StringEquals": {"aws:SourceAccount": Stack.of(scope).account}}
+        ),
         managed_policies=[iam.ManagedPolicy.from_aws_managed_policy_name(MANAGED_POLICY)],
         description="Image Builder lifecycle: deprecate and delete old images of this pipeline",
     )

@@ -12,10 +12,11 @@ from collections.abc import Sequence
 
 from aws_cdk import Aws
 from aws_cdk import aws_events as events
-from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sns as sns
 from constructs import Construct
+
+from .._private.key_policies import allow_service_to_publish, topic_target
 
 STATE_CHANGE = "EC2 Image Builder Image State Change"
 CVE_DETECTED = "EC2 Image Builder CVE Detected"
@@ -50,12 +51,13 @@ def notify_builds(scope: Construct, *, topic: sns.ITopic, line: str, image_prefi
             rule_id,
             description=f"{line} image build {state.lower()}",
             event_pattern=image_events(image_prefix, STATE_CHANGE, [state]),
-            targets=[targets.SnsTopic(topic)],
+            targets=[topic_target(topic)],
         )
     events.Rule(
         scope,
         "CveDetected",
         description=f"{line} image scan found vulnerabilities",
         event_pattern=image_events(image_prefix, CVE_DETECTED),
-        targets=[targets.SnsTopic(topic)],
+        targets=[topic_target(topic)],
     )
+    allow_service_to_publish(topic, "events.amazonaws.com")

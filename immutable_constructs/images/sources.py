@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from aws_cdk import Aws
 
-from .._private.pipeline_checks import component_problem, file_problem, managed_problem, parent_problem
+from ._pipeline_checks import component_problem, file_problem, managed_problem, parent_problem
 
 if TYPE_CHECKING:
     from .catalog import AmiCatalog
@@ -171,14 +171,6 @@ class ImageComponent:
             problem = ("components", name, "is not an AWS-managed component name", "use e.g. 'update-linux'")
         return cls(name=name, managed_version=version, parameters=_parameters(parameters))._with_problem(problem)
 
-    @classmethod
-    def aws_managed(cls, name: str, version: str = "x.x.x", *, parameters: Parameters | None = None) -> ImageComponent:
-        """Alias of :meth:`from_aws_managed` (its name before the ``from_*`` convention; kept, not deprecated).
-
-        :param parameters: as for :meth:`from_aws_managed`. Default: none.
-        """
-        return cls.from_aws_managed(name, version, parameters=parameters)
-
     @property
     def is_managed(self) -> bool:
         return self.managed_version is not None
@@ -240,21 +232,6 @@ class ParentImage:
     def from_ami(cls, ami_id: str) -> ParentImage:
         """A fixed AMI id (``ami-...``): fully pinned, never updated."""
         return cls(str(ami_id), description=str(ami_id))._with_problem(parent_problem("ami", ami_id))
-
-    @classmethod
-    def ssm_parameter(cls, name: str) -> ParentImage:
-        """Alias of :meth:`from_ssm_parameter` (its name before the ``from_*`` convention; kept, not deprecated)."""
-        return cls.from_ssm_parameter(name)
-
-    @classmethod
-    def managed(cls, name: str, version: str = "x.x.x") -> ParentImage:
-        """Alias of :meth:`from_managed` (its name before the ``from_*`` convention; kept, not deprecated)."""
-        return cls.from_managed(name, version)
-
-    @classmethod
-    def ami(cls, ami_id: str) -> ParentImage:
-        """Alias of :meth:`from_ami` (its name before the ``from_*`` convention; kept, not deprecated)."""
-        return cls.from_ami(ami_id)
 
     def __repr__(self) -> str:
         return f"ParentImage({self.reference!r})"

@@ -33,6 +33,7 @@ from .rules import (
     login_enablers,
     parameter_written_later,
     predicted_failures,
+    read_everything_role,
     rollback_alarm_missing_data,
     service_linked_role_principal,
     shell_association,
@@ -40,6 +41,7 @@ from .rules import (
     standalone_instance,
     tainted_hosts,
     trial_image,
+    unbound_run_instances,
     unversioned_ami,
     user_data_secrets,
 )
@@ -338,6 +340,22 @@ RULES: tuple[Rule, ...] = (
         "The library predicts that the deploy or every launch fails",
         "Do what the finding says; if the prediction does not hold here (the imported key's policy already "
         "allows it), acknowledge IMM-FAIL1 on the construct with the reason.",
+    ),
+    _rule(
+        read_everything_role,
+        "IMM-PRIV1",
+        E,
+        "Role a service assumes has an AWS managed policy that reads or does everything",
+        "Replace ReadOnlyAccess/AdministratorAccess/PowerUserAccess with statements for what the job needs "
+        "(for drift detection, StackDriftAlarm's own role).",
+    ),
+    _rule(
+        unbound_run_instances,
+        "IMM-PRIV2",
+        E,
+        "ec2:RunInstances not bound to a launch template",
+        "Allow RunInstances on the launch template's ARN and on every other resource only with an "
+        "ec2:LaunchTemplate condition naming that template.",
     ),
 )
 

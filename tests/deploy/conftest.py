@@ -28,6 +28,8 @@ import boto3
 import pytest
 from aws_cdk import App, Stack
 
+from .codedeploy_server import CodeDeployServer
+
 ROOT = Path(__file__).resolve().parents[2]
 CDK = ROOT / "node_modules" / ".bin" / "cdk"
 ACCOUNT = "000000000000"
@@ -45,6 +47,7 @@ class Emulator:
     endpoint: str
     workdir: Path
     log: Path
+    codedeploy: CodeDeployServer
     env: dict[str, str] = field(default_factory=dict)
 
     def client(self, service: str) -> Any:
@@ -132,10 +135,20 @@ def emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Emulator]:
         PERSIST_STATE="0",
         LOG_LEVEL="WARNING",
         MINISTACK_REGION=REGION,
-        # Lambda workers: few, and not kept warm (2 cores shared with the rest of the machine).
+        # Lambda workers: not kept warm long (2 cores shared with the rest of the machine).
         LAMBDA_WARM_TTL_SECONDS="5",
+        # Step Functions Wait states and retry intervals at a tenth: the blue/green Provider's waiter
+        # polls every 3 s instead of 30 s (its total timeout shrinks alike, to 5 minutes).
+        SFN_WAIT_SCALE="0.1",
     )
     endpoint = f"http://127.0.0.1:{port}"
+    autoscaling = boto3.client(
+        "autoscaling", endpoint_url=endpoint, region_name=REGION, aws_access_key_id="test", aws_secret_access_key="test"
+    )
+    codedeploy = CodeDeployServer(autoscaling, region=REGION)
+    # ministack has no CodeDeploy: its CloudFormation handler and the Lambda functions it runs (which
+    # inherit its environment) reach the fake through the SDKs' per-service endpoint variable.
+    env["AWS_ENDPOINT_URL_CODEDEPLOY"] = codedeploy.endpoint
     with log.open("w") as out:
         process = subprocess.Popen(
             [python, str(Path(__file__).with_name("emulator.py"))],
@@ -145,7 +158,9 @@ def emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Emulator]:
             cwd=workdir,
             start_new_session=True,
         )
-    emulator = Emulator(endpoint=endpoint, workdir=workdir, log=log, env=_cli_env(endpoint, workdir))
+    emulator = Emulator(
+        endpoint=endpoint, workdir=workdir, log=log, codedeploy=codedeploy, env=_cli_env(endpoint, workdir)
+    )
     try:
         deadline = time.monotonic() + 60
         while True:
@@ -163,8 +178,13 @@ def emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Emulator]:
         yield emulator
     finally:
         # The emulator and the Lambda workers it spawned share its process group.
-        try:
-            os.killpg(process.pid, signal.SIGTERM)
-            process.wait(timeout=10)
-        except (ProcessLookupError, subprocess.TimeoutExpired):
-            os.killpg(process.pid, signal.SIGKILL)
+        for sig in (signal.SIGTERM, signal.SIGKILL):
+            try:
+                os.killpg(process.pid, sig)
+                process.wait(timeout=10)
+                break
+            except ProcessLookupError:
+                break
+            except subprocess.TimeoutExpired:
+                continue
+        codedeploy.close()

@@ -97,7 +97,7 @@ def check_tainted_host_function(emulator: Emulator, stack: str) -> None:
     # fleet tag its environment names, then needs Session Manager's DescribeSessions, which ministack lacks.
     ec2 = emulator.client("ec2")
     subnet = next(p for t, p in physical_ids(emulator.client, stack).values() if t == "AWS::EC2::Subnet")
-    (fleet,) = json.loads(variables["FLEET_TAG_VALUES"])
+    fleet = json.loads(variables["FLEET_TAG_VALUES"])[0]
     instance = ec2.run_instances(
         ImageId="ami-0123456789abcdef0",
         MinCount=1,
@@ -123,7 +123,7 @@ def check_drift_function(emulator: Emulator, stack: str) -> None:
 
     # A change made outside CloudFormation: the fleet's agent configuration edited by hand.
     ssm = emulator.client("ssm")
-    (parameter,) = [p for t, p in physical_ids(emulator.client, stack).values() if t == "AWS::SSM::Parameter"]
+    parameter = min(p for t, p in physical_ids(emulator.client, stack).values() if t == "AWS::SSM::Parameter")
     original = ssm.get_parameter(Name=parameter)["Parameter"]["Value"]
     ssm.put_parameter(Name=parameter, Value=json.dumps({"edited": "by hand"}), Type="String", Overwrite=True)
     try:

@@ -31,19 +31,33 @@ def ensure_versions(emulator: Emulator, parameter: str, newest: int) -> dict[int
     return {v: ssm.get_parameter(Name=f"{parameter}:{v}")["Parameter"]["Value"] for v in range(1, newest + 1)}
 
 
+BLUE_GREEN_OWNER_TAG = "immutable-constructs:blue-green"  # on every group a BlueGreenFleet's handler owns
+
+
 def group_images(emulator: Emulator, stack: str) -> dict[str, str]:
-    """Auto Scaling group logical id -> the AMI its launch template version resolves to."""
+    """Each Auto Scaling group of the stack -> the AMI its launch template version resolves to.
+
+    The stack's groups are CloudFormation's and those a blue/green custom resource of the stack owns
+    (tagged with its physical id by its handler, outside CloudFormation).
+    """
     autoscaling, ec2 = emulator.client("autoscaling"), emulator.client("ec2")
+    resources = physical_ids(emulator.client, stack).values()
+    cloudformation_groups = {physical for kind, physical in resources if kind == "AWS::AutoScaling::AutoScalingGroup"}
+    owners = {physical for kind, physical in resources if kind.startswith("Custom::")}
+    groups = autoscaling.describe_auto_scaling_groups()["AutoScalingGroups"]
+    found = {group["AutoScalingGroupName"] for group in groups}
+    assert cloudformation_groups <= found, f"CloudFormation's groups {cloudformation_groups - found} are gone"
     images: dict[str, str] = {}
-    for logical_id, (resource_type, physical_id) in physical_ids(emulator.client, stack).items():
-        if resource_type != "AWS::AutoScaling::AutoScalingGroup":
+    for group in groups:
+        name = group["AutoScalingGroupName"]
+        tags = {tag["Key"]: tag["Value"] for tag in group.get("Tags", [])}
+        if name not in cloudformation_groups and tags.get(BLUE_GREEN_OWNER_TAG) not in owners:
             continue
-        (group,) = autoscaling.describe_auto_scaling_groups(AutoScalingGroupNames=[physical_id])["AutoScalingGroups"]
         spec = group["LaunchTemplate"]
         (version,) = ec2.describe_launch_template_versions(
             LaunchTemplateId=spec["LaunchTemplateId"], Versions=[spec["Version"]]
         )["LaunchTemplateVersions"]
-        images[logical_id] = version["LaunchTemplateData"]["ImageId"]
+        images[name] = version["LaunchTemplateData"]["ImageId"]
     return images
 
 
@@ -67,7 +81,7 @@ def documented_retained() -> set[tuple[str, str]]:
     for line in section.splitlines():
         cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
         if len(cells) >= 2 and cells[0].startswith("`") and cells[1].startswith("`"):
-            for owner in re.findall(r"`([A-Za-z]+)`", cells[0]):
+            for owner in re.findall(r"`([A-Za-z.]+)`", cells[0]):
                 rows.add((owner, cells[1].strip("`")))
     return rows
 
@@ -87,14 +101,12 @@ def retained_resources(stack: Stack, template: dict[str, Any]) -> dict[str, tupl
             if type(scope).__module__.startswith("immutable_constructs"):
                 owner = scope  # the outermost library construct wins
             scope = scope.node.scope
-        parts = node.node.path.split("/")
-        if owner is None:
-            found[stack.get_logical_id(node)] = ("(app)", "/".join(parts[1:]))
-            continue
-        below = node.node.path[len(owner.node.path) + 1 :].split("/")
+        # Outside the library's constructs: the reference app's own resources (row "app.py").
+        base = owner.node.path if owner is not None else stack.node.path
+        below = node.node.path[len(base) + 1 :].split("/")
         if below[-1] == "Resource":
             below = below[:-1]
-        found[stack.get_logical_id(node)] = (type(owner).__name__, "/".join(below))
+        found[stack.get_logical_id(node)] = (type(owner).__name__ if owner else "app.py", "/".join(below))
     return found
 
 
@@ -105,24 +117,31 @@ class Lifecycle:
     emulator: Emulator
     stack: str
     build: Callable[[int], Callable[[App], Stack]]  # image version -> the app's build function
-    parameter: str
+    parameters: tuple[str, ...]  # the SSM parameters the stack pins (all at the same version here)
     first: int
     # Logical ids a release may give a new physical id (none: the launch template gets a new version).
     may_replace: frozenset[str] = frozenset()
     # Checks that need the first deployment (the functions invoked on it): stack name -> None.
     on_deployed: Callable[[Emulator, str], None] | None = None
+    # More releases after the failed one: (emulator, stack, a version that exists and was never deployed,
+    # version -> AMI ids) -> None. The stack must end as it was (on version first + 1).
+    on_rolled_back: Callable[[Emulator, str, int, Callable[[int], set[str]]], None] | None = None
 
     def run(self) -> dict[str, Any]:
         emulator, stack = self.emulator, self.stack
-        amis = ensure_versions(emulator, self.parameter, self.first + 1)
+        amis = [ensure_versions(emulator, parameter, self.first + 2) for parameter in self.parameters]
         missing = self.first + 1000
 
+        def images_of(version: int) -> set[str]:
+            return {by_version[version] for by_version in amis}
+
         assembly, built = emulator.synth(f"{stack}-v{self.first}", self.build(self.first))
-        assert not unchecked_types(template_of(assembly, stack)), "give these types a check in resources.py"
+        unchecked = unchecked_types(template_of(assembly, stack))
+        assert not unchecked, f"give these types a check in tests/deploy/resources.py: {sorted(unchecked)}"
         emulator.deploy(assembly, stack)
         assert stack_status(emulator, stack) == "CREATE_COMPLETE"
         images = group_images(emulator, stack)
-        assert images and set(images.values()) == {amis[self.first]}, images
+        assert len(images) == len(self.parameters) and set(images.values()) == images_of(self.first), images
         if self.on_deployed is not None:
             self.on_deployed(emulator, stack)
         first_ids = physical_ids(emulator.client, stack)
@@ -130,7 +149,7 @@ class Lifecycle:
         release, _ = emulator.synth(f"{stack}-v{self.first + 1}", self.build(self.first + 1))
         emulator.deploy(release, stack)
         assert stack_status(emulator, stack) == "UPDATE_COMPLETE"
-        assert set(group_images(emulator, stack).values()) == {amis[self.first + 1]}
+        assert set(group_images(emulator, stack).values()) == images_of(self.first + 1)
         released_ids = physical_ids(emulator.client, stack)
         assert released_ids.keys() == first_ids.keys()
         replaced = {lid for lid in first_ids if first_ids[lid] != released_ids[lid]}
@@ -140,10 +159,12 @@ class Lifecycle:
         failed = emulator.deploy(broken, stack, check=False)
         assert failed.returncode != 0, "deploying a pin whose version does not exist succeeded"
         assert stack_status(emulator, stack) == "UPDATE_ROLLBACK_COMPLETE"
-        assert set(group_images(emulator, stack).values()) == {amis[self.first + 1]}
+        assert set(group_images(emulator, stack).values()) == images_of(self.first + 1)
         assert physical_ids(emulator.client, stack) == released_ids, "the rollback changed resources"
         output = failed.stdout + failed.stderr
-        assert f"{self.parameter}:{missing}" in output or "resolve" in output.lower(), output[-2000:]
+        assert any(f"{p}:{missing}" in output for p in self.parameters), output[-2000:]
+        if self.on_rolled_back is not None:
+            self.on_rolled_back(emulator, stack, self.first + 2, images_of)
 
         template = template_of(release, stack)
         retained = retained_resources(built, template)

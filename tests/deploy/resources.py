@@ -30,6 +30,10 @@ PARTS = frozenset(
         "AWS::SNS::Subscription",
         "AWS::SSM::Document",
         "AWS::KMS::Alias",
+        "AWS::ElasticLoadBalancingV2::Listener",
+        "AWS::ElasticLoadBalancingV2::ListenerRule",
+        # ministack has no CodeDeploy: the test reads the fake (tests/deploy/codedeploy_server.py).
+        "AWS::CodeDeploy::Application",
     }
 )
 
@@ -42,6 +46,15 @@ def _missing(error: ClientError) -> bool:
 def _ec2(client: Client, call: str, key: str, **kwargs: Any) -> bool:
     try:
         return bool(getattr(client("ec2"), call)(**kwargs)[key])
+    except ClientError as error:
+        if _missing(error):
+            return False
+        raise
+
+
+def _ec2_like(client: Client, service: str, call: str, key: str, **kwargs: Any) -> bool:
+    try:
+        return bool(getattr(client(service), call)(**kwargs)[key])
     except ClientError as error:
         if _missing(error):
             return False
@@ -102,6 +115,14 @@ CHECKS: dict[str, Callable[[Client, str], bool]] = {
     "AWS::KMS::Key": _key_usable,
     "AWS::S3::Bucket": lambda c, i: _call(c, "s3", "head_bucket", Bucket=i) is not None,
     "AWS::Logs::LogGroup": _log_group,
+    "AWS::ElasticLoadBalancingV2::LoadBalancer": lambda c, i: _ec2_like(
+        c, "elbv2", "describe_load_balancers", "LoadBalancers", LoadBalancerArns=[i]
+    ),
+    "AWS::ElasticLoadBalancingV2::TargetGroup": lambda c, i: _ec2_like(
+        c, "elbv2", "describe_target_groups", "TargetGroups", TargetGroupArns=[i]
+    ),
+    "AWS::EC2::FlowLog": lambda c, i: _ec2(c, "describe_flow_logs", "FlowLogs", FlowLogIds=[i]),
+    "AWS::CloudWatch::Dashboard": lambda c, i: _call(c, "cloudwatch", "get_dashboard", DashboardName=i) is not None,
     "AWS::StepFunctions::StateMachine": lambda c, i: (
         _call(c, "stepfunctions", "describe_state_machine", stateMachineArn=i) is not None
     ),

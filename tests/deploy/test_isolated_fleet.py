@@ -15,7 +15,7 @@ def test_isolated_fleet_deploys_releases_rolls_back_and_destroys(emulator: Emula
         emulator,
         stack="IsolatedFleet",
         build=load_build(ROOT / "examples" / "isolated_fleet" / "app.py", "isolated_fleet"),
-        parameter="/images/worker/stable",
+        parameters=("/images/worker/stable",),
         first=4,
     )
     lifecycle.run()

@@ -19,7 +19,7 @@ def test_minimal_fleet_deploys_releases_rolls_back_and_destroys(emulator: Emulat
         emulator,
         stack="MinimalFleet",
         build=load_build(ROOT / "examples" / "minimal_fleet" / "app.py", "minimal_fleet"),
-        parameter="/images/web/stable",
+        parameters=("/images/web/stable",),
         first=17,
         on_deployed=check_functions,
     )

@@ -48,3 +48,8 @@ def synth_report(app: App) -> tuple[str | None, list[dict[str, Any]]]:
 
 def rule_violations(violations: list[dict[str, Any]], rule_id: str) -> list[dict[str, Any]]:
     return [v for v in violations if v["ruleName"] == rule_id]
+
+
+def reported(resources: dict[str, Any], rule_id: str, **body: Any) -> set[str]:
+    """The logical ids ``rule_id`` reports in a template made of ``resources`` (plain Python, no synth)."""
+    return {str(f.logical_id) for f in PACK.check_template({"Resources": resources, **body}) if f.rule_id == rule_id}

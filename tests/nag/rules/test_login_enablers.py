@@ -93,3 +93,20 @@ def test_component_from_a_file_asset_is_read(tmp_path: Path) -> None:
 
     found = synth_app_findings(stack.node.root, "IMM-SSH4")  # type: ignore[arg-type]
     assert len(found) == 1 and "chpasswd" in found[0]["description"] and ".yml>" in found[0]["description"]
+
+
+def test_script_asset_the_user_data_downloads_is_read(tmp_path: Path) -> None:
+    script = tmp_path / "configure.sh"
+    script.write_text("#!/bin/bash\necho 'ssh-ed25519 AAAA ops' >> /home/ec2-user/.ssh/authorized_keys\n")
+    clean = tmp_path / "clean.sh"
+    clean.write_text("#!/bin/bash\ndnf -y install httpd\n")
+    _, stack, vpc = new_stack()
+    for name, path in (("Keys", script), ("Clean", clean)):
+        host = ec2.Instance(stack, name, vpc=vpc, instance_type=ec2.InstanceType("t3.micro"), machine_image=IMAGE)
+        asset = s3_assets.Asset(stack, f"{name}Script", path=str(path))
+        local = host.user_data.add_s3_download_command(bucket=asset.bucket, bucket_key=asset.s3_object_key)
+        host.user_data.add_execute_file_command(file_path=local)
+    from .._pack_app import synth_app_findings
+
+    found = synth_app_findings(stack.node.root, "IMM-SSH4")  # type: ignore[arg-type]
+    assert [c["constructPath"] for f in found for c in f["violatingConstructs"]] == ["Test/Keys/Resource"]

@@ -13,11 +13,11 @@ from aws_cdk import Acknowledgment, App, Stack, Validations
 from immutable_constructs import SessionManagerAccess
 from immutable_constructs.nag import ImmutableInfrastructureChecks
 
-from .test_tainted_hosts import fleets
+from ...test_tainted_hosts import fleets
 
 PACK = ImmutableInfrastructureChecks()
 KEY = "immutable-constructs:fleet"
-REFERENCE = Path(__file__).parent / "data" / "reference-2026-11-29" / "ImmutableReference.template.json"
+REFERENCE = Path(__file__).parent.parent.parent / "data" / "reference-2026-11-29" / "ImmutableReference.template.json"
 REASON = "Break-glass fleet: the incident team replaces its hosts by hand after each incident (RUN-42)."
 
 

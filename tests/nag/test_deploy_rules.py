@@ -18,7 +18,7 @@ from immutable_constructs.nag import ImmutableInfrastructureChecks
 from immutable_constructs.nag.rules import custom_resource_timeout
 
 PACK = ImmutableInfrastructureChecks()
-REFERENCE = Path(__file__).parent / "data" / "reference-2026-11-29" / "ImmutableReference.template.json"
+REFERENCE = Path(__file__).parent.parent / "data" / "reference-2026-11-29" / "ImmutableReference.template.json"
 ACCOUNT = {"Ref": "AWS::AccountId"}
 PARTITION = {"Ref": "AWS::Partition"}
 AUTO_SCALING_ROLE = {

@@ -18,7 +18,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sns as sns
 
-from .validation import Problems, is_unresolved
+from .._private.validation import Problems, is_unresolved
 
 ProblemTuple = tuple[str, object, str, str]
 MAX_COMPONENT_DATA = 16000  # characters of a component document (Image Builder's limit)

@@ -663,6 +663,15 @@ def build_bad_deploy_readiness(stack: Stack) -> None:
     )  # fmt: skip
     refresh_group(stack, "RefreshOnSilence", silent)
     expect(silent, bad={"IMM-DEP7"})
+    # IMM-PRIV1, IMM-PRIV2 (issue 28): a function role that reads everything; RunInstances on anything
+    read_only = iam.ManagedPolicy.from_aws_managed_policy_name("ReadOnlyAccess")
+    reads_all = iam.Role(stack, "ReadsAll", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+                         managed_policies=[read_only])  # fmt: skip
+    expect(reads_all, bad={"IMM-PRIV1"})
+    launches_anything = iam.Policy(stack, "LaunchesAnything", statements=[
+        iam.PolicyStatement(actions=["ec2:RunInstances"], resources=["*"])])  # fmt: skip
+    launches_anything.attach_to_role(reads_all)
+    expect(launches_anything, bad={"IMM-PRIV2"})
 
 
 def build_good_deploy_readiness(stack: Stack) -> None:
@@ -732,6 +741,15 @@ def build_good_deploy_readiness(stack: Stack) -> None:
         treat_missing_data=cloudwatch.TreatMissingData.BREACHING,
     )  # fmt: skip
     expect(paging, good={"IMM-DEP7"})
+    scoped = iam.Role(stack, "ReadsItsStack", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"))
+    expect(scoped, good={"IMM-PRIV1"})
+    template = "arn:aws:ec2:us-east-1:111122223333:launch-template/lt-0abc"
+    bound = iam.Policy(stack, "LaunchesFromTemplate", statements=[
+        iam.PolicyStatement(actions=["ec2:RunInstances"], resources=[template]),
+        iam.PolicyStatement(actions=["ec2:RunInstances"], resources=["arn:aws:ec2:us-east-1:111122223333:instance/*"],
+                            conditions={"ArnLike": {"ec2:LaunchTemplate": template}})])  # fmt: skip
+    bound.attach_to_role(scoped)
+    expect(bound, good={"IMM-PRIV2"})
 
 
 @pytest.fixture(scope="module")
@@ -761,8 +779,9 @@ def test_every_rule_has_a_bad_and_a_good_case(judged: dict[tuple[str, str], set[
 
 
 EXISTENCE_RULES = {"IMM-SSH3", "IMM-REP2"}
-#: Judged from construct metadata, not from a template: tested in tests/nag/rules/test_predicted_failures.py.
-METADATA_RULES = {"IMM-FAIL1"}
+#: Rules whose failing and passing cases live only in their own tests/nag/rules module: IMM-FAIL1 is
+#: judged from construct metadata, not from a template; IMM-IMG4 (issue 24) from the trial image's tags.
+METADATA_RULES = {"IMM-FAIL1", "IMM-IMG4"}
 
 
 def test_non_compliant_resources_are_reported(judged: dict[tuple[str, str], set[str]]) -> None:
