@@ -119,7 +119,7 @@ def test_factories_refuse_wrong_types_at_once() -> None:
         FleetUpdate.rolling(max_batch_size="2")  # type: ignore[arg-type]
     with pytest.raises(ValidationError, match=r"(?s)FleetUpdate.instance_refresh: .*checkpoint_percentages\[1\]=200"):
         FleetUpdate.instance_refresh(checkpoint_percentages=[50, 200])
-    with pytest.raises(ValidationError, match=r"alarms\[0\]='alarm'"):
+    with pytest.raises(ValidationError, match=r"alarms=\['alarm'\]: must be a list of a cloudwatch.IAlarm"):
         FleetUpdate.instance_refresh(alarms=["alarm"])  # type: ignore[list-item]
     with pytest.raises(ValidationError, match=r"bake_time=5"):
         FleetUpdate.instance_refresh(bake_time=5)  # type: ignore[arg-type]

@@ -99,7 +99,7 @@ def test_fleet_wrong_types(overrides: dict[str, Any], prop: str, message: str) -
 def test_health_check_factory_refuses_a_missing_url() -> None:
     with pytest.raises(ValidationError) as raised:
         FleetHealthCheck.http(None)  # type: ignore[arg-type]
-    assert one_problem(raised, "FleetHealthCheck.http", "url").startswith("url=None: is not a string")
+    assert one_problem(raised, "FleetHealthCheck.http", "url").startswith("url=None: must be a string")
 
 
 def test_update_factory_refuses_a_string_for_a_list() -> None:

@@ -9,6 +9,7 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
+from .._private.validation import Problems
 from .._private.warnings import warn
 
 #: The account and region's default session document (console, ``start-session`` without ``--document-name``).
@@ -96,3 +97,16 @@ def create_run_as_user(fleet: object, user: str | None) -> None:
         f"# immutable-constructs: Session Manager sessions run as {user}, without sudo (issue 28)",
         f"id -u {user} >/dev/null 2>&1 || useradd --create-home --shell /bin/bash {user}",
     )
+
+
+def check_run_as(problems: Problems, run_as_user: str | None, run_as_ssm_user: object) -> str | None:
+    """The OS user sessions run as (``None``: the agent's ``ssm-user``, break glass); both props at once is refused."""
+    problems.flag("run_as_ssm_user", run_as_ssm_user)
+    problems.require(
+        not (run_as_ssm_user is True and run_as_user is not None),
+        "run_as_user",
+        run_as_user,
+        "is set together with run_as_ssm_user=True",
+        "pass one of them: run_as_user for a named user, run_as_ssm_user=True to break glass",
+    )
+    return None if run_as_ssm_user is True else (run_as_user or DEFAULT_RUN_AS_USER)

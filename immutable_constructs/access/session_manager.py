@@ -34,7 +34,7 @@ from .._private import tags
 from .._private.origin import record_origin
 from .._private.validation import Problems
 from ._checks import check_session_props, claim_document_name
-from ._document import ACCOUNT_DEFAULT_DOCUMENT, DEFAULT_RUN_AS_USER, create_run_as_user, session_document
+from ._document import ACCOUNT_DEFAULT_DOCUMENT, check_run_as, create_run_as_user, session_document
 from ._endpoints import Endpoint, session_endpoints
 from ._logging import (
     S3_ACCESS_LOGS_USE_BUCKET_POLICY,
@@ -126,8 +126,7 @@ class SessionManagerAccess(Construct):
         ``ssm-user`` is in sudoers, so every operator was root). A user you name must exist on the hosts
         of fleets you do not add. Must match ``^[a-z_][a-z0-9_-]{0,31}$``.
     :param run_as_ssm_user: break glass: sessions run as the agent's ``ssm-user``, which can ``sudo``
-        (Systems Manager User Guide, "Turn on or turn off ssm-user account administrative
-        permissions"). Default ``False``. Not together with ``run_as_user``.
+        (SSM User Guide, "Turn on or turn off ssm-user account administrative permissions"). Default ``False``.
     :param document_name: name of the Session document. Default: CloudFormation generates one.
         Must match ``^[a-zA-Z0-9_\\-.]{3,128}$`` and not start with ``aws``/``amazon`` (any case).
         Content changes update the document in place (``UpdateMethod: NewVersion``).
@@ -200,16 +199,9 @@ class SessionManagerAccess(Construct):
             from ..drift.tainted_hosts import check_grace_period
 
             check_grace_period(problems, "tainted_host_grace_period", tainted_host_grace_period)
-        problems.flag("run_as_ssm_user", run_as_ssm_user)
-        problems.require(
-            not (run_as_ssm_user is True and run_as_user is not None),
-            "run_as_user",
-            run_as_user,
-            "is set together with run_as_ssm_user=True",
-            "pass one of them: run_as_user for a named user, run_as_ssm_user=True to break glass",
-        )
+        run_as = check_run_as(problems, run_as_user, run_as_ssm_user)
         problems.raise_if_any()
-        self._run_as_user = None if run_as_ssm_user is True else (run_as_user or DEFAULT_RUN_AS_USER)
+        self._run_as_user = run_as
 
         if log_to_s3 and log_bucket is None:
             self.node.set_context(S3_ACCESS_LOGS_USE_BUCKET_POLICY, True)  # before any child exists

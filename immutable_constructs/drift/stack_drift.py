@@ -27,20 +27,19 @@ import json
 from collections.abc import Sequence
 from pathlib import Path
 
-from aws_cdk import Annotations, ArnFormat, Aspects, Duration, RemovalPolicy, Stack
+from aws_cdk import Annotations, ArnFormat, Aspects, Duration, Stack
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as cw_actions
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
-from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
 from .._links import doc_url
-from .._private.checkov import skip_checkov
+from .._private.handler_function import handler_code, handler_function, handler_log_group
 from .._private.limits import alarm_description, lambda_description
 from .._private.nag import acknowledge_wildcards
 from .._private.origin import record_origin
@@ -146,7 +145,7 @@ class StackDriftAlarm(Construct):
 
         # --- the function ------------------------------------------------------------------
         self.role: iam.IRole = role or self._new_role(stacks if stacks is not None else [own])
-        log_group = logs.LogGroup(self, "Logs", retention=log_retention, removal_policy=RemovalPolicy.RETAIN)
+        log_group = handler_log_group(self, "Logs", log_retention)
         stack_arns = [own.format_arn(service="cloudformation", resource="stack", resource_name=f"{n}/*") for n in names]
         statements = [
             # Service Authorization Reference, AWS CloudFormation: DetectStackDrift and DetectStackResourceDrift
@@ -196,27 +195,19 @@ class StackDriftAlarm(Construct):
             },
         )
         environment = {"STACK_NAMES": json.dumps(list(names)), "NAMESPACE": NAMESPACE}
-        self.function = lambda_.Function(
+        self.function = handler_function(
             self,
             "Function",
-            runtime=lambda_.Runtime.PYTHON_3_14,
-            handler="index.handler",
-            code=lambda_.Code.from_asset(str(_HANDLER), exclude=["__pycache__", "*.pyc", "__init__.py"]),
-            # Referenced by ARN: lambda_.Function would otherwise add a DependsOn on the role that its
-            # GetAtt already implies (cfn-lint W3005).
-            role=iam.Role.from_role_arn(self, "RoleRef", self.role.role_arn, mutable=False),
+            code=handler_code(_HANDLER),
+            entry="handler",
+            role=self.role,
             log_group=log_group,
             timeout=timeout,
-            memory_size=256,
             retry_attempts=0,  # the next scheduled run is the retry; a failure alarms through Errors
             description=lambda_description(f"Detect CloudFormation drift on {', '.join(names)}"),
             environment=environment,
-        )
-        skip_checkov(
-            self.function.node.default_child,  # type: ignore[arg-type]  # a Function's default child is its CfnFunction
-            "CKV_AWS_116",
-            "Invoked by a schedule: a failed run has no event worth replaying, the next run is the retry, and a "
-            "failure raises the construct's CheckFailed alarm.",
+            no_dead_letter_queue="Invoked by a schedule: a failed run has no event worth replaying, the next run "
+            "is the retry, and a failure raises the construct's CheckFailed alarm.",
         )
         self.rule = events.Rule(
             self,

@@ -16,27 +16,25 @@ from typing import Protocol, runtime_checkable
 
 import jsii
 from aws_cdk import (
-    CfnResource,
     Duration,
     IStableListProducer,
     IStableStringProducer,
     Lazy,
     Names,
-    RemovalPolicy,
     Stack,
 )
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
-from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
-from .._private.checkov import skip_checkov
+from .._private.handler_function import handler_code, handler_function, handler_log_group, handler_role
 from .._private.limits import alarm_description, iam_description, lambda_description
 from .._private.nag import acknowledge_wildcards
 from .._private.origin import record_origin
+from .._private.props_text import whole_text
 from .._private.tags import FLEET as FLEET_TAG_KEY
 from .._private.validation import Problems
 from ._tainted_hosts_checks import check_fleet, check_grace_period, check_session_deadline, fleet_path
@@ -191,18 +189,10 @@ class TaintedHostReplacement(Construct):
         self._stack = stack
         self._replace_values = values
 
-        self.log_group = logs.LogGroup(
-            self,
-            "Logs",
-            retention=log_retention or logs.RetentionDays.ONE_YEAR,
-            removal_policy=RemovalPolicy.RETAIN,
-        )
+        self.log_group = handler_log_group(self, "Logs", log_retention or logs.RetentionDays.ONE_YEAR)
         """The function's log group: one JSON line per decision (which host, whose session, when)."""
-        role = iam.Role(
-            self,
-            "Role",
-            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
-            description=iam_description(f"Tags and replaces hosts with Session Manager sessions: {self.node.path}"),
+        role = handler_role(
+            self, "Role", iam_description(f"Tags and replaces hosts with Session Manager sessions: {self.node.path}")
         )
         # SetInstanceHealth is granted once a fleet is replaced (an empty list of groups is no condition).
         self._replacing = bool(fleets)
@@ -227,18 +217,14 @@ class TaintedHostReplacement(Construct):
                 "its own log group.",
             },
         )
-        self.function = lambda_.Function(
+        self.function = handler_function(
             self,
             "Function",
-            runtime=lambda_.Runtime.PYTHON_3_14,
-            handler="index.handler",
-            code=lambda_.Code.from_asset(str(_HANDLER_DIR), exclude=["__pycache__", "*.pyc"]),
-            # Referenced by ARN: lambda_.Function would otherwise add a DependsOn on the role that its
-            # GetAtt already implies (cfn-lint W3005); the DependsOn on the policy is added below.
-            role=iam.Role.from_role_arn(self, "RoleRef", role.role_arn, mutable=False),
+            code=handler_code(_HANDLER_DIR),
+            entry="handler",
+            role=role,
             log_group=self.log_group,
             timeout=Duration.minutes(3),
-            memory_size=256,
             # The next scheduled run is the retry; a failed run raises the errors alarm.
             retry_attempts=0,
             description=lambda_description(f"Tainted-host replacement {self.node.path}: tag, then replace"),
@@ -246,29 +232,22 @@ class TaintedHostReplacement(Construct):
                 "FLEET_TAG_KEY": FLEET_TAG_KEY,
                 "FLEET_TAG_VALUES": Lazy.string(_Text(lambda: json.dumps(self._tag_values()))),
                 "TAG_ONLY_FLEET_TAG_VALUES": Lazy.string(_Text(lambda: json.dumps(sorted(self._tag_only)))),
-                "GRACE_SECONDS": str(int(grace.to_seconds())),
-                "DEADLINE_SECONDS": str(int(deadline.to_seconds())),
+                "GRACE_SECONDS": whole_text(grace),
+                "DEADLINE_SECONDS": whole_text(deadline),
                 "MARGIN_SECONDS": str(int(_REPLACEMENT_MARGIN.to_seconds())),
                 "NAMESPACE": NAMESPACE,
                 "WATCHER": self.watcher,
             },
+            no_dead_letter_queue="A scheduled function with no payload: the next run is the retry, and a failed "
+            "run raises the construct's errors alarm; a dead-letter queue would only hold empty schedule events.",
+            checkov={
+                "CKV_AWS_45": "The environment holds fleet tag values and construct ids (generated names with a "
+                "hash suffix), which checkov's entropy test takes for secrets; no secret is ever put there "
+                "(rule IMM-SEC3).",
+            },
         )
         """The scheduled function (``.function.metric_errors()`` and the like)."""
         self.function.node.add_dependency(self.policy)
-        cfn_function = self.function.node.default_child
-        assert isinstance(cfn_function, CfnResource)
-        skip_checkov(
-            cfn_function,
-            "CKV_AWS_116",
-            "A scheduled function with no payload: the next run is the retry, and a failed run raises the "
-            "construct's errors alarm; a dead-letter queue would only hold empty schedule events.",
-        )
-        skip_checkov(
-            cfn_function,
-            "CKV_AWS_45",
-            "The environment holds fleet tag values and construct ids (generated names with a hash suffix), "
-            "which checkov's entropy test takes for secrets; no secret is ever put there (rule IMM-SEC3).",
-        )
         self.rule = events.Rule(
             self,
             "Schedule",

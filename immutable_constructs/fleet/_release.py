@@ -24,9 +24,10 @@ from aws_cdk import aws_stepfunctions as sfn
 from aws_cdk import custom_resources as cr
 from constructs import Construct
 
+from .._private.handler_function import handler_code, handler_function, handler_log_group, handler_role
 from .._private.limits import iam_description, lambda_description
 from .._private.nag import acknowledge_wildcards
-from .._private.provider_framework import acknowledge_provider, depend_only_on_policies
+from ._provider_framework import NO_DEAD_LETTER_QUEUE, acknowledge_provider, depend_only_on_policies
 from ._release_policies import (
     ReleaseParts,
     acknowledge_launch,
@@ -95,17 +96,12 @@ def deployment_provider(
     """The handler (ids HandlerRole, HandlerLogs, HandlerPolicy, OnEvent, IsComplete) and its Provider."""
     stack = Stack.of(scope)
     path = scope.node.path
-    handler_role = iam.Role(
-        scope,
-        "HandlerRole",
-        assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
-        description=iam_description(f"Deploys the blue/green fleet {path}"),
-    )
-    handler_log_group = logs.LogGroup(scope, "HandlerLogs", retention=logs.RetentionDays.ONE_MONTH)
+    role = handler_role(scope, "HandlerRole", iam_description(f"Deploys the blue/green fleet {path}"))
+    log_group = handler_log_group(scope, "HandlerLogs", logs.RetentionDays.ONE_MONTH)
     handler_policy = iam.Policy(
-        scope, "HandlerPolicy", statements=_handler_statements(stack, parts, service_role, handler_log_group)
+        scope, "HandlerPolicy", statements=_handler_statements(stack, parts, service_role, log_group)
     )
-    handler_policy.attach_to_role(handler_role)
+    handler_policy.attach_to_role(role)
     acknowledge_launch(handler_policy, stack, "the handler creates the first Auto Scaling group")
     group = parts.deployment_group_name
     acknowledge_wildcards(
@@ -117,24 +113,23 @@ def deployment_provider(
             "is named after the deployment group; its ARN contains a generated UUID.",
             group_arn(stack, f"CodeDeploy_{group}_*"): "CodeDeploy names each "
             "green Auto Scaling group after the deployment group and the deployment id it creates.",
-            f"{handler_log_group.log_group_arn}:*": "the handler writes log streams Lambda names at run time "
+            f"{log_group.log_group_arn}:*": "the handler writes log streams Lambda names at run time "
             "into its own log group.",
         },
     )
-    code = lambda_.Code.from_asset(str(HANDLER_DIR), exclude=["__pycache__", "*.pyc"])
+    code = handler_code(HANDLER_DIR)
 
     def handler(name: str, entry: str) -> lambda_.Function:
-        return lambda_.Function(
+        return handler_function(
             scope,
             name,
-            runtime=lambda_.Runtime.PYTHON_3_14,
-            handler=f"index.{entry}",
             code=code,
-            role=handler_role,
+            entry=entry,
+            role=role,
+            log_group=log_group,
             timeout=Duration.minutes(5),
-            memory_size=256,
-            log_group=handler_log_group,
             description=lambda_description(f"blue/green fleet {path}: {entry}"),
+            no_dead_letter_queue=NO_DEAD_LETTER_QUEUE,
         )
 
     on_event = handler("OnEvent", "on_event")

@@ -36,12 +36,14 @@ from aws_cdk import aws_elasticloadbalancingv2 as elbv2
 from constructs import Construct
 
 from .._private.limits import alarm_description
+from .._private.props import checked_class
 from .._private.validation import Problems
 from ._agent import CPU_METRIC, DISK_METRIC, MEMORY_METRIC, check_log_paths, check_namespace
 
 __all__ = ["FleetAlarmOptions"]
 
 
+@checked_class()
 @dataclass(frozen=True)
 class FleetAlarmOptions:
     """Thresholds and periods of a fleet's standard alarms, and whether releases roll back on them.

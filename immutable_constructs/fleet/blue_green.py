@@ -24,9 +24,12 @@ from aws_cdk import aws_s3_assets as s3_assets
 from constructs import Construct
 
 from .._private.origin import record_origin
+from .._private.props import checked
+from .._private.props_text import whole_text
 from .._private.subnets import select as select_subnets
 from ._agent import CODEDEPLOY_LOGS
 from ._checks import check_capacity, check_fleet, check_lifetime
+from ._props import BLUE_GREEN_FLEET
 from ._release import codedeploy_service_role, deployment_provider
 from ._release_checks import MAX_DEPLOYMENT_TIMEOUT, check_release
 from ._release_policies import ReleaseParts
@@ -80,6 +83,7 @@ class BlueGreenFleet(Construct):
     Each prop's default is described with the prop below.
     """
 
+    @checked(**BLUE_GREEN_FLEET)
     def __init__(
         self,
         scope: Construct,
@@ -320,14 +324,14 @@ class BlueGreenFleet(Construct):
                 "MinSize": str(min_cap),
                 "MaxSize": str(max_cap),
                 "DesiredCapacity": "" if desired_capacity is None else str(desired_capacity),
-                "HealthCheckGracePeriod": str(int(grace.to_seconds())),
-                "MaxInstanceLifetime": str(int(lifetime.to_seconds())),
+                "HealthCheckGracePeriod": whole_text(grace),
+                "MaxInstanceLifetime": whole_text(lifetime),
                 "FleetTagKey": self.instance_tag[0],
                 "FleetTagValue": self.instance_tag[1],
                 "AlarmNames": [alarm.alarm_name for alarm in all_alarms],
                 "KeepBlue": "true" if keep_old_fleet else "false",
-                "TerminationWaitMinutes": str(int(termination_wait.to_minutes())),
-                "ReadyWaitMinutes": str(int(manual_reroute_wait.to_minutes())) if manual_reroute_wait else "0",
+                "TerminationWaitMinutes": whole_text(termination_wait, "minutes"),
+                "ReadyWaitMinutes": whole_text(manual_reroute_wait, "minutes") if manual_reroute_wait else "0",
                 "RevisionBucket": revision.s3_bucket_name,
                 "RevisionKey": revision.s3_object_key,
             },

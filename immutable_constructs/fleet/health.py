@@ -8,11 +8,14 @@ user data lines. Both fleets use it: :class:`ImmutableFleet` runs it before ``cf
 from __future__ import annotations
 
 import shlex
+import urllib.parse
 from dataclasses import dataclass
 
 from aws_cdk import Duration
 
-from .._private.validation import Problems
+from .._private.props import Rule, checked_types, duration_problem
+from .._private.props_text import whole_text
+from .._private.validation import Problems, is_unresolved
 
 __all__ = ["FleetHealthCheck"]
 
@@ -46,6 +49,7 @@ class FleetHealthCheck:
     interval: Duration
 
     @classmethod
+    @checked_types()
     def http(cls, url: str, *, timeout: Duration | None = None, interval: Duration | None = None) -> FleetHealthCheck:
         """Pass when ``curl -fsS URL`` succeeds (any 2xx/3xx status), e.g. ``http://localhost:8080/health``.
 
@@ -55,6 +59,7 @@ class FleetHealthCheck:
         return cls._checked("http", url, timeout, interval)
 
     @classmethod
+    @checked_types()
     def command(
         cls, command: str, *, timeout: Duration | None = None, interval: Duration | None = None
     ) -> FleetHealthCheck:
@@ -90,6 +95,10 @@ class FleetHealthCheck:
             interval_s: float | None = float(self.interval.to_milliseconds()) / 1000
         except Exception:  # a token duration: skip the check
             interval_s = None
+        for name, duration in (("timeout", self.timeout), ("interval", self.interval)):
+            problem = duration_problem(duration, Rule(low=1))  # the script counts whole seconds
+            if problem is not None and not (name == "interval" and interval_s is not None and interval_s < 1):
+                problems.add(f"{prefix}{name}", duration, problem, "use whole seconds, e.g. Duration.seconds(5)")
         if interval_s is not None:
             problems.require(
                 interval_s >= 1,
@@ -99,20 +108,25 @@ class FleetHealthCheck:
                 "e.g. Duration.seconds(5)",
             )
         if self.kind == "http":
-            problems.text(
+            if problems.text(
                 f"{prefix}url",
                 self.target,
                 pattern=_URL,
                 what="an http(s) URL",
                 fix="use e.g. 'http://localhost:8080/health'",
-            )
-        else:
-            problems.text(
-                f"{prefix}command",
-                self.target,
-                what="a shell command",
-                fix="pass a shell command that exits 0 when the application is healthy",
-            )
+            ) and not is_unresolved(self.target):
+                problems.require(
+                    _port_ok(self.target), f"{prefix}url", self.target, "has a port outside 1-65535", "fix the port"
+                )
+        elif problems.text(
+            f"{prefix}command",
+            self.target,
+            what="a shell command",
+            fix="pass a shell command that exits 0 when the application is healthy",
+        ) and not is_unresolved(self.target):
+            reason = _command_problem(self.target)
+            if reason is not None:
+                problems.add(f"{prefix}command", self.target, reason, "pass one shell command line that parses alone")
 
     def __repr__(self) -> str:
         return (
@@ -126,8 +140,8 @@ class FleetHealthCheck:
         When the check passes, the script goes on: commands added to the user data later run
         after the check, and the signal reports the script's final exit code.
         """
-        timeout = int(self.timeout.to_seconds())
-        interval = int(self.interval.to_seconds())
+        timeout = whole_text(self.timeout)
+        interval = whole_text(self.interval)
         if self.kind == "http":
             probe = f"curl -fsS -o /dev/null --max-time 5 {shlex.quote(self.target)}"
         else:
@@ -143,3 +157,27 @@ class FleetHealthCheck:
             f"  sleep {interval}",
             "done",
         ]
+
+
+def _port_ok(url: str) -> bool:
+    """curl refuses a port outside 1-65535 (``http://localhost:99999/``), so the check could never pass."""
+    try:
+        port = urllib.parse.urlsplit(url).port
+    except ValueError:
+        return False
+    return port is None or 1 <= port <= 65535
+
+
+def _command_problem(command: str) -> str | None:
+    """What breaks the generated ``until ( <command> ); do`` line: an unbalanced quote, a comment
+    (it swallows the closing parenthesis), a line break."""
+    try:
+        words = shlex.split(command)
+        without_comments = shlex.split(command, comments=True)
+    except ValueError as error:
+        return f"is not one shell command line ({error})"
+    if words != without_comments:
+        return "ends in a '#' comment, which would swallow the generated script's closing parenthesis"
+    if "\n" in command.strip() or "\r" in command:
+        return "spans several lines; the check runs it inside one line of user data"
+    return None

@@ -23,8 +23,11 @@ from aws_cdk import aws_sns as sns
 from constructs import Construct
 
 from .._private.origin import record_origin
+from .._private.props import checked
+from .._private.props_text import whole
 from .._private.validation import Problems
 from ._checks import check_capacity, check_fleet, check_lifetime, seconds
+from ._props import IMMUTABLE_FLEET, TARGET_GROUP
 from .alarms import FleetAlarmOptions, check_observability, observe
 from .health import FleetHealthCheck
 from .launch import (
@@ -61,6 +64,7 @@ class ImmutableFleet(Construct):
     described with the prop below.
     """
 
+    @checked(**IMMUTABLE_FLEET)
     def __init__(
         self,
         scope: Construct,
@@ -330,6 +334,7 @@ class ImmutableFleet(Construct):
         """The fleet's security group connections, e.g. ``fleet.connections.allow_from(alb, Port.tcp(80))``."""
         return self.auto_scaling_group.connections
 
+    @checked(target_group=TARGET_GROUP)
     def attach_to_target_group(self, target_group: elbv2.IApplicationTargetGroup) -> None:
         """Register the fleet with an ALB target group and switch to ELB health checks.
 
@@ -341,7 +346,7 @@ class ImmutableFleet(Construct):
         cfn_group = self.auto_scaling_group.node.default_child
         assert isinstance(cfn_group, autoscaling.CfnAutoScalingGroup)
         cfn_group.health_check_type = "ELB"
-        cfn_group.health_check_grace_period = int(self._grace_period.to_seconds())
+        cfn_group.health_check_grace_period = whole(self._grace_period)
 
 
 # -- the checks only this fleet has ---------------------------------------------------------

@@ -17,6 +17,7 @@ from aws_cdk import Duration
 from aws_cdk import aws_autoscaling as autoscaling
 from aws_cdk import aws_cloudwatch as cloudwatch
 
+from .._private.props import checked_types
 from .._private.validation import Problems
 from ._checks import seconds
 from .health import human
@@ -49,6 +50,7 @@ class FleetUpdate(ABC):
         return f"FleetUpdate.{self.kind}({given})"
 
     @classmethod
+    @checked_types()
     def replacing(cls) -> FleetUpdate:
         """Replace the whole fleet in one batch (the default).
 
@@ -63,6 +65,7 @@ class FleetUpdate(ABC):
         return _Replacing()
 
     @classmethod
+    @checked_types()
     def rolling(
         cls,
         *,
@@ -95,6 +98,7 @@ class FleetUpdate(ABC):
         )
 
     @classmethod
+    @checked_types()
     def instance_refresh(
         cls,
         *,

@@ -9,7 +9,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from aws_cdk import Acknowledgment, Aws, Duration, RemovalPolicy, Validations
+from aws_cdk import Acknowledgment, Aws, Duration, Validations
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
@@ -21,6 +21,7 @@ from constructs import Construct
 
 from .._private import tags
 from .._private.checkov import skip_checkov
+from .._private.handler_function import handler_code, handler_function, handler_log_group, handler_role
 from .._private.nag import acknowledge_wildcards
 from ._notifications import STATE_CHANGE, image_events
 from .catalog import AmiCatalog
@@ -51,30 +52,19 @@ def build_promotion(
     source: Mapping[str, str],
 ) -> Promotion:
     """The function, its role, log group and dead-letter queue, and the rule that triggers it."""
-    role = iam.Role(
-        scope,
-        "PromotionRole",
-        assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
-        description=f"Promote {line} images from {catalog.first_channel} to {channel}",
-    )
-    log_group = logs.LogGroup(
-        scope, "PromotionLogs", retention=logs.RetentionDays.ONE_YEAR, removal_policy=RemovalPolicy.RETAIN
-    )
+    role = handler_role(scope, "PromotionRole", f"Promote {line} images from {catalog.first_channel} to {channel}")
+    log_group = handler_log_group(scope, "PromotionLogs", logs.RetentionDays.ONE_YEAR)
     dead_letters = _dead_letter_queue(scope)
     _promotion_policy(scope, role, catalog, line, channel, image_prefix, regions, topic, log_group, dead_letters)
-    function = lambda_.Function(
+    function = handler_function(
         scope,
         "Promotion",
-        runtime=lambda_.Runtime.PYTHON_3_14,
-        handler="index.handler",
-        code=lambda_.Code.from_asset(str(HANDLER), exclude=["__pycache__", "*.pyc"]),
-        # Referenced by ARN: lambda_.Function would otherwise add a DependsOn on the role that its
-        # GetAtt already implies (cfn-lint W3005).
-        role=iam.Role.from_role_arn(scope, "PromotionRoleRef", role.role_arn, mutable=False),
+        code=handler_code(HANDLER),
+        entry="handler",
+        role=role,
         log_group=log_group,
         dead_letter_queue=dead_letters,
         timeout=Duration.minutes(1),
-        memory_size=256,
         description=f"Promote {line} images from {catalog.first_channel} to {channel} when tests and scans pass",
         environment={
             "TARGET_PARAMETER": catalog.parameter_name(line, channel),

@@ -11,8 +11,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from ._ack_rules import ACK_NOT_ALLOWED, ACK_REASON_TOO_SHORT, ACK_STALE, ACKNOWLEDGEMENT_RULES
 from ._finding import Finding, about_acknowledgement
-from .catalog import ACK_NOT_ALLOWED, ACK_REASON_TOO_SHORT, ACK_STALE, ACKNOWLEDGEMENT_RULES, PLUGIN_NAME
+from .catalog import PLUGIN_NAME
 
 __all__ = ["ACK_METADATA", "ACK_PREFIX", "Acknowledgement", "acknowledgements", "check_acknowledgements"]
 

@@ -9,42 +9,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
+from importlib import import_module
 from types import ModuleType
 
 from .._links import doc_url
 from ._model import Resource, Result, Template
-from .rules import (
-    agent_endpoints,
-    asg_update_policy,
-    auto_scaling_key_policy,
-    component_secrets,
-    container_image_tag,
-    custom_resource_timeout,
-    ebs_encryption,
-    ecr_tag_mutability,
-    ecs_exec,
-    environment_secrets,
-    image_builder_parameter_writer,
-    imdsv2,
-    in_place_deployment,
-    instance_connect,
-    instance_lifetime,
-    key_pairs,
-    login_enablers,
-    parameter_written_later,
-    predicted_failures,
-    read_everything_role,
-    rollback_alarm_missing_data,
-    service_linked_role_principal,
-    shell_association,
-    ssh_rdp_ingress,
-    standalone_instance,
-    tainted_hosts,
-    trial_image,
-    unbound_run_instances,
-    unversioned_ami,
-    user_data_secrets,
-)
 
 __all__ = [
     "ACKNOWLEDGEMENT_RULES",
@@ -135,36 +104,46 @@ class Rule:
         return docs_url(self.id)
 
 
-def _rule(module: ModuleType, id: str, severity: Severity, title: str, fix: str) -> Rule:
-    return Rule(id, severity, title, fix, module.RESOURCE_TYPES, module.evaluate)  # the fields' order
+def _rule(name: str, id: str, severity: Severity, title: str, fix: str) -> Rule:
+    """The rule of ``rules/<name>.py`` (each judges one concern; imported here, by name)."""
+    module: ModuleType = import_module(f"{__package__}.rules.{name}")
+    return Rule(
+        id=id,
+        severity=severity,
+        title=title,
+        fix=fix,
+        resource_types=module.RESOURCE_TYPES,
+        evaluate=module.evaluate,
+    )
 
 
 E, W = Severity.ERROR, Severity.WARNING
+_trial = import_module(f"{__package__}.rules.trial_image")
 
 RULES: tuple[Rule, ...] = (
     _rule(
-        ssh_rdp_ingress,
+        "ssh_rdp_ingress",
         "IMM-SSH1",
         E,
         "Ingress reaches SSH (22) or RDP (3389)",
         "Remove the ingress rule; open sessions with Session Manager (SessionManagerAccess) instead.",
     ),
     _rule(
-        key_pairs,
+        "key_pairs",
         "IMM-SSH2",
         E,
         "EC2 key pair",
         "Remove the key pair; nobody logs in to change an immutable server.",
     ),
     _rule(
-        instance_connect,
+        "instance_connect",
         "IMM-SSH3",
         E,
         "EC2 Instance Connect endpoint",
         "Remove the endpoint; use Session Manager (logged, no inbound ports).",
     ),
     _rule(
-        login_enablers,
+        "login_enablers",
         "IMM-SSH4",
         E,
         "Image or boot script opens a login",
@@ -172,42 +151,42 @@ RULES: tuple[Rule, ...] = (
         "password; open sessions with Session Manager (SessionManagerAccess) instead.",
     ),
     _rule(
-        asg_update_policy,
+        "asg_update_policy",
         "IMM-REP1",
         E,
         "Auto Scaling group without a replacing update policy",
         "Use ImmutableFleet, or set UpdatePolicy.replacing_update(), rolling_update(...) or instance_refresh(...).",
     ),
     _rule(
-        standalone_instance,
+        "standalone_instance",
         "IMM-REP2",
         E,
         "Standalone EC2 instance (a pet)",
         "Run the server in an Auto Scaling group (ImmutableFleet) so a new image replaces it.",
     ),
     _rule(
-        in_place_deployment,
+        "in_place_deployment",
         "IMM-REP3",
         E,
         "CodeDeploy deployment group deploys in place",
         "Deploy by replacing the fleet (a new image rolled out by the group's update policy) or use BLUE_GREEN.",
     ),
     _rule(
-        shell_association,
+        "shell_association",
         "IMM-REP4",
         E,
         "SSM association runs shell commands on live instances",
         "Bake the change into a new image and replace the instances.",
     ),
     _rule(
-        ecs_exec,
+        "ecs_exec",
         "IMM-REP5",
         E,
         "ECS Exec enabled",
         "Set enable_execute_command=False; ship a new task definition revision instead.",
     ),
     _rule(
-        tainted_hosts,
+        "tainted_hosts",
         "IMM-REP6",
         W,
         "Fleet whose tainted hosts are not replaced",
@@ -215,71 +194,71 @@ RULES: tuple[Rule, ...] = (
         "stack of the app; for a break-glass fleet, acknowledge IMM-REP6 on it with the reason.",
     ),
     _rule(
-        instance_lifetime,
+        "instance_lifetime",
         "IMM-REP7",
         E,
         "Auto Scaling group without a maximum instance lifetime of at most 365 days",
         "Use ImmutableFleet (14 days by default) or set max_instance_lifetime=Duration.days(N), 1 <= N <= 365.",
     ),
     _rule(
-        container_image_tag,
+        "container_image_tag",
         "IMM-IMG1",
         E,
         "Container image tagged `latest` or untagged",
         "Name the image by a version tag or digest (ContainerImage.from_ecr_repository(repo, tag='1.4.2')).",
     ),
     _rule(
-        ecr_tag_mutability,
+        "ecr_tag_mutability",
         "IMM-IMG2",
         W,
         "ECR repository with mutable tags",
         "Set image_tag_mutability=ecr.TagMutability.IMMUTABLE.",
     ),
     _rule(
-        unversioned_ami,
+        "unversioned_ami",
         "IMM-IMG3",
         E,
         "AMI resolved from an unversioned SSM parameter",
         "Pin the parameter version: PinnedSsmImage('/images/web/stable', version=N).",
     ),
-    _rule(trial_image, trial_image.ID, W, trial_image.TITLE, trial_image.FIX),
+    _rule("trial_image", _trial.ID, W, _trial.TITLE, _trial.FIX),
     _rule(
-        user_data_secrets,
+        "user_data_secrets",
         "IMM-SEC1",
         E,
         "Secret in user data",
         "Read the secret at run time (Secrets Manager or SSM SecureString) and grant the instance role access.",
     ),
     _rule(
-        component_secrets,
+        "component_secrets",
         "IMM-SEC2",
         E,
         "Secret in an Image Builder component document",
         "Read the secret at build time from Secrets Manager; never write it into the document or the image.",
     ),
     _rule(
-        environment_secrets,
+        "environment_secrets",
         "IMM-SEC3",
         E,
         "Secret in a plain environment variable",
         "Pass it through `secrets` (ecs.Secret.from_secrets_manager) or read it from SSM/Secrets Manager.",
     ),
     _rule(
-        imdsv2,
+        "imdsv2",
         "IMM-HYG1",
         E,
         "IMDSv2 not required",
         "Set MetadataOptions.HttpTokens to required (require_imdsv2=True).",
     ),
     _rule(
-        ebs_encryption,
+        "ebs_encryption",
         "IMM-HYG2",
         E,
         "Unencrypted EBS volume",
         "Map every EBS volume, the root volume included, with encrypted=True.",
     ),
     _rule(
-        auto_scaling_key_policy,
+        "auto_scaling_key_policy",
         "IMM-DEP1",
         E,
         "Key encrypts volumes Auto Scaling launches, without a grant for its service-linked role",
@@ -287,7 +266,7 @@ RULES: tuple[Rule, ...] = (
         "kms:GrantIsForAWSResource), by ARN or as principal * narrowed by an aws:PrincipalArn condition.",
     ),
     _rule(
-        service_linked_role_principal,
+        "service_linked_role_principal",
         "IMM-DEP2",
         E,
         "Policy names a service-linked role that may not exist yet",
@@ -295,7 +274,7 @@ RULES: tuple[Rule, ...] = (
         "it (AWS::IAM::ServiceLinkedRole) and make the resource DependsOn it.",
     ),
     _rule(
-        image_builder_parameter_writer,
+        "image_builder_parameter_writer",
         "IMM-DEP3",
         E,
         "Image Builder pipeline writes SSM parameters without an execution role allowed to",
@@ -303,14 +282,14 @@ RULES: tuple[Rule, ...] = (
         "distribution writes.",
     ),
     _rule(
-        parameter_written_later,
+        "parameter_written_later",
         "IMM-DEP4",
         E,
         "Dynamic reference to an SSM parameter the same stack writes only after an image build",
         "Deploy the image pipeline in its own stack first; pin the parameter in a stack deployed after a build.",
     ),
     _rule(
-        custom_resource_timeout,
+        "custom_resource_timeout",
         "IMM-DEP5",
         E,
         "Custom resource provider can wait as long as CloudFormation's timeout",
@@ -318,7 +297,7 @@ RULES: tuple[Rule, ...] = (
         "ServiceTimeout (default 3600 s), with margin.",
     ),
     _rule(
-        agent_endpoints,
+        "agent_endpoints",
         "IMM-DEP6",
         E,
         "CloudWatch agent on hosts without a route to an API it calls",
@@ -326,7 +305,7 @@ RULES: tuple[Rule, ...] = (
         "VPC, or drop ${aws:AutoScalingGroupName} from the agent's append_dimensions.",
     ),
     _rule(
-        rollback_alarm_missing_data,
+        "rollback_alarm_missing_data",
         "IMM-DEP7",
         E,
         "Release rolls back on an alarm that treats missing data as breaching",
@@ -334,7 +313,7 @@ RULES: tuple[Rule, ...] = (
         "alarm on silence for paging only.",
     ),
     _rule(
-        predicted_failures,
+        "predicted_failures",
         "IMM-FAIL1",
         E,
         "The library predicts that the deploy or every launch fails",
@@ -342,7 +321,7 @@ RULES: tuple[Rule, ...] = (
         "allows it), acknowledge IMM-FAIL1 on the construct with the reason.",
     ),
     _rule(
-        read_everything_role,
+        "read_everything_role",
         "IMM-PRIV1",
         E,
         "Role a service assumes has an AWS managed policy that reads or does everything",
@@ -350,7 +329,7 @@ RULES: tuple[Rule, ...] = (
         "(for drift detection, StackDriftAlarm's own role).",
     ),
     _rule(
-        unbound_run_instances,
+        "unbound_run_instances",
         "IMM-PRIV2",
         E,
         "ec2:RunInstances not bound to a launch template",
@@ -360,47 +339,11 @@ RULES: tuple[Rule, ...] = (
 )
 
 
-@dataclass(frozen=True)
-class AcknowledgementRule:
-    """A check of the acknowledgements themselves (reported on the acknowledging construct,
-    not on a resource): its stable id, severity, title and generic fix."""
-
-    id: str
-    severity: Severity
-    title: str
-    fix: str
-
-    @property
-    def docs(self) -> str:
-        """The absolute, versioned URL of the rule's section of docs/rules.md."""
-        return docs_url(self.id)
-
-
-#: Findings about acknowledgements themselves (not about resources).
-ACK_REASON_TOO_SHORT = "IMM-ACK1"
-ACK_NOT_ALLOWED = "IMM-ACK2"
-ACK_STALE = "IMM-ACK3"
-ACKNOWLEDGEMENT_RULES: tuple[AcknowledgementRule, ...] = (
-    AcknowledgementRule(
-        ACK_REASON_TOO_SHORT,
-        Severity.FATAL,
-        "Acknowledgement reason too short",
-        "Say why the finding is acceptable here.",
-    ),
-    AcknowledgementRule(
-        ACK_NOT_ALLOWED,
-        Severity.FATAL,
-        "Acknowledgement of a rule that is not acknowledgeable",
-        "Fix the finding instead.",
-    ),
-    AcknowledgementRule(
-        ACK_STALE,
-        Severity.WARNING,
-        "Acknowledgement that matches no finding",
-        "Remove it, or fix its rule id or construct path.",
-    ),
+# Defined after Severity and docs_url, which they use (a module of their own keeps this one small).
+from ._ack_rules import (  # noqa: E402
+    ACKNOWLEDGEMENT_RULES,
+    AcknowledgementRule,
 )
-ACKNOWLEDGEMENT_RULE_IDS = tuple(r.id for r in ACKNOWLEDGEMENT_RULES)
 
 _BY_ID = {r.id: r for r in RULES}
 _DESCRIBED: dict[str, Rule | AcknowledgementRule] = {**_BY_ID, **{r.id: r for r in ACKNOWLEDGEMENT_RULES}}

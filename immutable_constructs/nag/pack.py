@@ -26,13 +26,14 @@ from constructs import IConstruct
 
 from .._version import __version__
 from ..errors import Problem, ValidationError
+from ._ack_rules import ACKNOWLEDGEMENT_RULE_IDS
 from ._acknowledgements import Acknowledgement, acknowledgements, check_acknowledgements
 from ._assembly import StackArtifact, deployed_after, stack_artifacts
 from ._finding import Finding, finding
 from ._model import Compliance, Resource, Template
 from ._report import plugin_report
 from ._run_record import record_run
-from .catalog import ACKNOWLEDGEMENT_RULE_IDS, PLUGIN_NAME, RULES, Rule, rule
+from .catalog import PLUGIN_NAME, RULES, Rule, rule
 from .rules.predicted_failures import predictions
 
 FAILURE = rule("IMM-FAIL1")

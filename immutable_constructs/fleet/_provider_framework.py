@@ -15,8 +15,15 @@ from aws_cdk import aws_stepfunctions as sfn
 from aws_cdk import custom_resources as cr
 from constructs import IConstruct
 
-from .checkov import skip_checkov
-from .nag import acknowledge_wildcards
+from .._private.checkov import skip_checkov
+from .._private.nag import acknowledge_wildcards
+
+#: Why the functions of a custom resource have no dead-letter queue (checkov CKV_AWS_116).
+NO_DEAD_LETTER_QUEUE = (
+    "Part of a CloudFormation custom resource: the Provider framework reports every failure to "
+    "CloudFormation (the stack update fails and rolls back); a dead-letter queue would hold events "
+    "nobody can answer any more."
+)
 
 
 def acknowledge_provider(provider: cr.Provider, handlers: Sequence[lambda_.IFunction]) -> None:
@@ -72,13 +79,7 @@ def acknowledge_provider(provider: cr.Provider, handlers: Sequence[lambda_.IFunc
         )
     for fn in [*handlers, *(c for c in provider.node.find_all() if isinstance(c, lambda_.Function))]:
         if isinstance(fn.node.default_child, CfnResource):
-            skip_checkov(
-                fn.node.default_child,
-                "CKV_AWS_116",
-                "Part of a CloudFormation custom resource: the Provider framework reports every failure to "
-                "CloudFormation (the stack update fails and rolls back); a dead-letter queue would hold events "
-                "nobody can answer any more.",
-            )
+            skip_checkov(fn.node.default_child, "CKV_AWS_116", NO_DEAD_LETTER_QUEUE)
     Validations.of(provider).acknowledge(
         Acknowledgment(
             id="AwsSolutions::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"

@@ -1,0 +1,46 @@
+"""The fleets' declared props: what their types do not say (``_private/props.py`` checks them).
+
+``FLEET`` holds the props both fleets share, so ``ImmutableFleet`` and ``BlueGreenFleet`` cannot
+disagree; each fleet adds its own.
+"""
+
+from __future__ import annotations
+
+from .._private.props import Rule
+
+#: CloudWatch Logs stream names are at most 512 characters; the agent names them ``{instance_id}/<path>``
+#: (an instance id is at most 19 characters).
+_LOG_PATH_MAX = 512 - 20
+
+FLEET = {
+    "imds_hop_limit": Rule(low=1, high=64, fix="use 1 (the default) for hosts, 2 when containers call IMDS"),
+    "root_volume_size": Rule(low=1, high=16384, unit="GiB", fix="pass the size in GiB, at least the AMI's"),
+    "root_device_name": Rule(blank=False, fix="e.g. '/dev/xvda' (Amazon Linux) or '/dev/sda1' (Ubuntu)"),
+    "log_paths": Rule(
+        blank=False,
+        max_length=_LOG_PATH_MAX,
+        fix=f"log stream names ({{instance_id}}/<path>) are limited to 512 characters: keep under {_LOG_PATH_MAX}",
+    ),
+    "metrics_namespace": Rule(blank=False, max_length=255, fix="a CloudWatch namespace of at most 255 characters"),
+    # EBS, CloudWatch Logs and Auto Scaling notifications use a key or topic of the fleet's own region.
+    "volume_key": Rule(same_region=True, fix="use a KMS key of the fleet's region"),
+}
+
+TARGET_GROUP = Rule(same_region=True, fix="use a target group of the fleet's region")
+
+IMMUTABLE_FLEET = {
+    **FLEET,
+    "target_groups": Rule(same_region=True, fix="list target groups of the fleet's region once"),
+}
+
+BLUE_GREEN_FLEET = {
+    **FLEET,
+    "target_group": TARGET_GROUP,
+    "termination_wait": Rule(whole="minutes", low=0, high=2880 * 60, fix="use whole minutes, up to 2 days"),
+    "manual_reroute_wait": Rule(whole="minutes", low=0, high=2880 * 60, fix="use whole minutes, up to 2 days"),
+    # CodeDeploy's deployment group takes at most 10 alarms, of its own region.
+    "alarms": Rule(same_region=True, max_items=10, fix="at most 10 alarms of the fleet's region, each once"),
+}
+
+# The value objects (FleetHealthCheck, FleetUpdate, FleetAlarmOptions) check their types when made and their
+# values in the fleet, which names its construct path (health_check.interval, update.max_batch_size...).
