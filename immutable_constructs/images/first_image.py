@@ -32,8 +32,8 @@ from constructs import Construct
 
 from .._private.limits import lambda_description
 from .._private.nag import acknowledge_wildcards
-from .._private.provider_framework import acknowledge_provider, depend_only_on_policies
 from .._private.validation import Problems, is_unresolved
+from ..fleet._provider_framework import acknowledge_provider, depend_only_on_policies
 from .pipeline import GoldenImagePipeline
 
 __all__ = ["FirstImage"]
