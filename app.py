@@ -33,7 +33,6 @@ import sys
 from typing import Any
 
 from aws_cdk import Acknowledgment, App, CfnOutput, CfnResource, Duration, Environment, Stack, Validations
-from aws_cdk import aws_cloudwatch_actions as cw_actions
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_elasticloadbalancingv2 as elbv2
 from aws_cdk import aws_iam as iam
@@ -373,13 +372,10 @@ class ReferenceStack(Stack):
             log_paths=NGINX_LOGS,
         )
         access.add_fleet(api)
-        # Daily drift detection on this stack; its encrypted topic (which CloudWatch alarms may publish to)
-        # also gets the tainted-host alarms: a touched host still serving after its grace period, a failed run.
-        drift = StackDriftAlarm(self, "Drift")
-        tainted = access.tainted_hosts  # created by add_fleet, watching both fleets
-        if tainted is not None:
-            for alarm in (tainted.alarm, tainted.errors_alarm):
-                alarm.add_alarm_action(cw_actions.SnsAction(drift.topic))
+        # Daily drift detection on this stack. Its alarms, the fleets' and the tainted-host function's (a
+        # touched host still serving after its grace period, a failed run) all notify the stack's one
+        # encrypted alarm topic (AlarmTopic.of(self)): subscribe the on-call there.
+        StackDriftAlarm(self, "Drift")
         CfnOutput(self, "ApiImageParameter", value=f"{API_IMAGE_PARAMETER}:{api_image.version}")
 
         CfnOutput(self, "Url", value=f"http://{alb.load_balancer_dns_name}/")

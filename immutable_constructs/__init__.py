@@ -19,6 +19,7 @@ from ._version import __version__ as __version__
 # Type checkers read these (a computed __all__ re-exports nothing to them); tests/test_exports.py checks
 # that they name exactly the table's names.
 if TYPE_CHECKING:
+    from ._private.alarm_topic import AlarmTopic as AlarmTopic
     from .access import SessionManagerAccess as SessionManagerAccess
     from .access import SessionTarget as SessionTarget
     from .drift import StackDriftAlarm as StackDriftAlarm
@@ -45,7 +46,7 @@ _MODULES = merged(
     ("drift", drift._MODULES),
     ("fleet", fleet._MODULES),
     ("images", images._MODULES),
-    own={"Problem": ".errors", "ValidationError": ".errors"},
+    own={"AlarmTopic": "._private.alarm_topic", "Problem": ".errors", "ValidationError": ".errors"},
 )
 
 __all__ = public_names(_MODULES, "__version__")

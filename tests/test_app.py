@@ -313,9 +313,9 @@ def test_every_stack_of_every_app_alarms_on_its_own_drift(
             assert own in watched, f"{app.name}/{stack_name}: no StackDriftAlarm on its own stack ({watched})"
 
 
-def test_the_tainted_host_alarms_of_the_reference_app_notify_the_drift_topic(reference_app: Synthesized) -> None:
+def test_the_tainted_host_alarms_of_the_reference_app_notify_the_alarm_topic(reference_app: Synthesized) -> None:
     service = reference_app.templates["ImmutableReference"]["Resources"]
-    (topic,) = [k for k, r in service.items() if r["Type"] == "AWS::SNS::Topic" and k.startswith("Drift")]
+    (topic,) = [k for k, r in service.items() if r["Type"] == "AWS::SNS::Topic" and k.startswith("ImmutableAlarmTopic")]
     tainted = {k: r for k, r in service.items() if k.startswith("SessionAccessTaintedHosts") and "Alarm" in k}
     assert len(tainted) == 2, sorted(tainted)  # the overdue alarm and the errors alarm
     for alarm in tainted.values():

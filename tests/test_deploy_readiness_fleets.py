@@ -31,7 +31,7 @@ USE_ACTIONS = ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateData
 
 
 def key_statements(template: Template) -> list[dict[str, Any]]:
-    (key,) = template.find_resources("AWS::KMS::Key").values()
+    (key,) = [k for i, k in template.find_resources("AWS::KMS::Key").items() if not i.startswith("ImmutableAlarmTopic")]
     return list(key["Properties"]["KeyPolicy"]["Statement"])
 
 
@@ -66,7 +66,9 @@ def test_immutable_fleet_volume_key_lets_auto_scaling_launch() -> None:
         )
     template = Template.from_stack(stack)
     assert_autoscaling_may_use(key_statements(template))
-    (key_resource,) = template.find_resources("AWS::KMS::Key").values()
+    (key_resource,) = [
+        k for i, k in template.find_resources("AWS::KMS::Key").items() if not i.startswith("ImmutableAlarmTopic")
+    ]
     assert "CKV_AWS_33" in json.dumps(key_resource["Metadata"]["checkov"])
 
 
@@ -97,7 +99,8 @@ def test_without_volume_key_no_key_policy_is_touched() -> None:
         machine_image=PinnedSsmImage("/images/web/stable", version=3),
         instance_type=ec2.InstanceType("t3.micro"),
     )
-    assert Template.from_stack(stack).find_resources("AWS::KMS::Key") == {}
+    keys = Template.from_stack(stack).find_resources("AWS::KMS::Key")
+    assert [i for i in keys if not i.startswith("ImmutableAlarmTopic")] == []  # the alarm topic's key aside
 
 
 def test_imported_volume_key_warns_what_to_add() -> None:

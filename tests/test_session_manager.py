@@ -262,7 +262,7 @@ def test_log_group_is_encrypted_retained_for_one_year(built: Built) -> None:
 
 
 def test_key_rotates_is_retained_and_lets_cloudwatch_logs_use_it(built: Built) -> None:
-    key = only(built.templates["Isolated"], "AWS::KMS::Key")
+    key = only(built.templates["Isolated"], "AWS::KMS::Key", "Sessions")  # not the stack's alarm topic key
     assert key["DeletionPolicy"] == "Retain"
     assert key["Properties"]["EnableKeyRotation"] is True
     logs_statement = next(s for s in key["Properties"]["KeyPolicy"]["Statement"] if "Service" in s["Principal"])

@@ -30,6 +30,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
+from .._private.alarm_topic import notify
 from .._private.handler_function import handler_code, handler_function, handler_log_group, handler_role
 from .._private.limits import alarm_description, iam_description, lambda_description
 from .._private.nag import acknowledge_wildcards
@@ -112,7 +113,8 @@ class TaintedHostReplacement(Construct):
       still there) and ``ReplacementsRequested``, every run.
     * :attr:`alarm`: a host is still there 30 minutes after its grace period. :attr:`errors_alarm`:
       a run failed (e.g. throttling outlasted the retries, a permission is missing). Neither has an
-      action: add one (``alarm.add_alarm_action(SnsAction(topic))``).
+      action beyond the stack's alarm topic (``AlarmTopic.of(stack)``, which it notifies): add one
+      (``alarm.add_alarm_action(SnsAction(topic))``).
     * The function's log group keeps one year of decisions (which host, whose session, when).
 
     ``SessionManagerAccess`` creates one (``.tainted_hosts``) with its first fleet and adds each further
@@ -292,6 +294,7 @@ class TaintedHostReplacement(Construct):
             treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
         )
         """In alarm when a run of the function failed."""
+        notify(self, self.alarm, self.errors_alarm)  # the stack's alarm topic (_private/alarm_topic.py)
         for fleet in fleets:
             self.add_fleet(fleet)
         for fleet in tag_only_fleets:

@@ -35,6 +35,7 @@ from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_elasticloadbalancingv2 as elbv2
 from constructs import Construct
 
+from .._private.alarm_topic import notify
 from .._private.limits import alarm_description
 from .._private.props import checked_class
 from .._private.validation import Problems
@@ -145,14 +146,29 @@ def agent_metric(namespace: str, name: str, statistic: str = "Average") -> cloud
     return cloudwatch.Metric(namespace=namespace, metric_name=name, statistic=statistic, period=Duration.minutes(1))
 
 
+def release_effect(update_kind: str, *, rollback: bool) -> str:
+    """What an ImmutableFleet's unhealthy-hosts and 5xx alarms do to a release, for their descriptions:
+    only an instance refresh reads alarms (``AlarmSpecification``); rolling and replacing updates are
+    gated by each host's cfn-signal and never look at them."""
+    if rollback and update_kind == "instance_refresh":
+        return "rolls an instance refresh back"
+    return f"notifies only: a {update_kind} update does not watch alarms (FleetUpdate.instance_refresh does)"
+
+
 def build_alarms(
     scope: Construct,
     *,
     namespace: str,
     target_groups: Sequence[elbv2.IApplicationTargetGroup],
     options: FleetAlarmOptions,
+    release: str,
 ) -> FleetAlarms:
-    """The standard alarms; the target group alarms of the n-th (n > 0) group get the id suffix ``n``."""
+    """The standard alarms; the target group alarms of the n-th (n > 0) group get the id suffix ``n``.
+
+    ``release`` says what the unhealthy-hosts and 5xx alarms do to a release (the fleet knows: an
+    instance refresh or a blue/green deployment rolls back on them, a rolling or replacing update
+    does not watch alarms). Every alarm notifies the stack's alarm topic (_private/alarm_topic.py).
+    """
     path = scope.node.path
     unhealthy: list[cloudwatch.Alarm] = []
     server_errors: list[cloudwatch.Alarm] = []
@@ -172,9 +188,7 @@ def build_alarms(
             cloudwatch.Alarm(
                 scope,
                 f"UnhealthyHostsAlarm{suffix}",
-                alarm_description=alarm_description(
-                    f"{path}: a target of the fleet is unhealthy; rolls a release back"
-                ),
+                alarm_description=alarm_description(f"{path}: a target of the fleet is unhealthy; {release}"),
                 metric=group.metrics.unhealthy_host_count(period=Duration.minutes(1), statistic="Maximum"),
                 threshold=options.unhealthy_hosts,
                 evaluation_periods=options.unhealthy_minutes,
@@ -186,7 +200,7 @@ def build_alarms(
             cloudwatch.Alarm(
                 scope,
                 f"ServerErrorsAlarm{suffix}",
-                alarm_description=alarm_description(f"{path}: the fleet answers 5xx; rolls a release back"),
+                alarm_description=alarm_description(f"{path}: the fleet answers 5xx; {release}"),
                 metric=group.metrics.http_code_target(
                     elbv2.HttpCodeTarget.TARGET_5XX_COUNT, period=Duration.minutes(1), statistic="Sum"
                 ),
@@ -223,7 +237,9 @@ def build_alarms(
         comparison_operator=cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
         treat_missing_data=cloudwatch.TreatMissingData.BREACHING,
     )
-    return FleetAlarms(unhealthy, server_errors, cpu, silence)
+    alarms = FleetAlarms(unhealthy, server_errors, cpu, silence)
+    notify(scope, *alarms.all)
+    return alarms
 
 
 def observe(
@@ -232,9 +248,10 @@ def observe(
     target_groups: Sequence[elbv2.IApplicationTargetGroup],
     options: FleetAlarmOptions,
     dashboard: bool | None,
+    release: str,
 ) -> tuple[FleetAlarms, cloudwatch.Dashboard | None]:
     """The fleet's standard alarms, and its dashboard when ``dashboard`` is true."""
-    alarms = build_alarms(scope, namespace=namespace, target_groups=target_groups, options=options)
+    alarms = build_alarms(scope, namespace=namespace, target_groups=target_groups, options=options, release=release)
     return alarms, (build_dashboard(scope, namespace=namespace, alarms=alarms) if dashboard else None)
 
 

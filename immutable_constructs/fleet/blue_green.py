@@ -284,7 +284,10 @@ class BlueGreenFleet(Construct):
         # -- alarms that roll a deployment back, CodeDeploy, the handler ------------------------
         self.agent_config, self.metrics_namespace = launch.agent_config, launch.metrics_namespace
         """The CloudWatch agent configuration's SSM parameter and the agent metrics' namespace."""
-        standard, self.dashboard = observe(self, launch.metrics_namespace, [target_group], alarm_options, dashboard)
+        release = "rolls a blue/green deployment back" if alarm_options.rollback else "notifies only (rollback=False)"
+        standard, self.dashboard = observe(
+            self, launch.metrics_namespace, [target_group], alarm_options, dashboard, release=release
+        )
         self.alarms: list[cloudwatch.Alarm] = standard.all
         """The standard alarms: the target group's unhealthy hosts and 5xx, CPU, agent silence."""
         self.unhealthy_hosts_alarm, self.server_errors_alarm = standard.first_target_group

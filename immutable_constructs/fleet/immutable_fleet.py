@@ -28,7 +28,7 @@ from .._private.props_text import whole
 from .._private.validation import Problems
 from ._checks import check_capacity, check_fleet, check_lifetime, seconds
 from ._props import IMMUTABLE_FLEET, TARGET_GROUP
-from .alarms import FleetAlarmOptions, check_observability, observe
+from .alarms import FleetAlarmOptions, check_observability, observe, release_effect
 from .health import FleetHealthCheck
 from .launch import (
     DEFAULT_GRACE_PERIOD,
@@ -275,8 +275,8 @@ class ImmutableFleet(Construct):
         self.metrics_namespace: str = launch.metrics_namespace
         """The CloudWatch namespace of the agent's metrics (memory, disk, CPU)."""
 
-        groups = list(target_groups or ())
-        standard, self.dashboard = observe(self, self.metrics_namespace, groups, alarm_options, dashboard)
+        groups, release = list(target_groups or ()), release_effect(update.kind, rollback=alarm_options.rollback)
+        standard, self.dashboard = observe(self, self.metrics_namespace, groups, alarm_options, dashboard, release)
         self.alarms: list[cloudwatch.Alarm] = standard.all
         """The standard alarms: unhealthy hosts and 5xx per target group, CPU, agent silence."""
         rollback_alarms = standard.rollback if alarm_options.rollback else []

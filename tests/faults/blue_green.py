@@ -452,10 +452,14 @@ def recover(w: World, intent: dict[str, Any], failure: Outcome, how: Recovery) -
                 state += f", left {len(leftovers)} until the next create"
         w.physical_id = None
         return state
-    if request_type == "Delete":  # DELETE_FAILED: the user deletes again
+    if request_type == "Delete":  # DELETE_FAILED: the user deletes again (and again, if a second fault hits it)
         again = operate(w, intent)
-        assert again.ok, f"the retried delete failed: {again}"
-        return "DELETE_COMPLETE"
+        if again.ok:
+            return "DELETE_COMPLETE"
+        w.plan.armed = False
+        third = operate(w, intent)
+        assert third.ok, f"the retried delete failed twice: {again}; {third}"
+        return "DELETE_FAILED twice, DELETE_COMPLETE"
     # UPDATE_ROLLBACK_IN_PROGRESS: an Update back to the old properties, while the release may still run.
     rollback = event("Update", intent["OldResourceProperties"], old=intent["ResourceProperties"])
     back = operate(w, rollback, foreign=how.foreign, foreign_after=how.after)

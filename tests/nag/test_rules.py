@@ -155,6 +155,13 @@ def build_bad(stack: Stack, vpc: ec2.IVpc) -> None:
         bad={"IMM-IMG3", "IMM-HYG1", "IMM-HYG2"},
     )
     expect(ec2.KeyPair(stack, "NewKeyPair"), bad={"IMM-SSH2"})
+    expect(  # IMM-IMG4: a TrialImage's user data (the agent installed at boot)
+        ec2.LaunchTemplate(
+            stack, "TrialTemplate", machine_image=ec2.MachineImage.generic_linux({"us-east-1": "ami-12345678"}),
+            user_data=user_data("# immutable-constructs: trial image, CloudWatch agent installed at boot", "dnf -y x"),
+        ),
+        bad={"IMM-IMG4"},
+    )  # fmt: skip
     # L1 forms
     expect(
         ec2.CfnLaunchTemplate(
@@ -365,7 +372,7 @@ def build_good(stack: Stack, vpc: ec2.IVpc) -> None:
         ),
         block_devices=[ec2.BlockDevice(device_name="/dev/xvda", volume=ec2.BlockDeviceVolume.ebs(8, encrypted=True))],
     )
-    expect(template, good={"IMM-SSH2", "IMM-HYG1", "IMM-HYG2", "IMM-IMG3", "IMM-SEC1"})
+    expect(template, good={"IMM-SSH2", "IMM-HYG1", "IMM-HYG2", "IMM-IMG3", "IMM-SEC1", "IMM-IMG4"})
     expect(
         ec2.CfnLaunchTemplate(
             stack,
