@@ -45,6 +45,7 @@ from constructs import Construct
 from immutable_constructs import (
     AmiCatalog,
     BlueGreenFleet,
+    FirstImage,
     FleetHealthCheck,
     GoldenImagePipeline,
     ImageComponent,
@@ -186,11 +187,12 @@ class ReferenceImagesStack(Stack):
         )
         self.catalog = AmiCatalog(self, "Images", lines=IMAGE_LINES)
         parent = ParentImage.from_ssm_parameter("/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64")
+        pipelines = []
         for construct_id, line, name, component in (
             ("WebImage", "web", "web-server", WEB_SERVER_COMPONENT),
             ("ApiImage", "api", "api-server", API_SERVER_COMPONENT),
         ):
-            GoldenImagePipeline(
+            pipeline = GoldenImagePipeline(
                 self,
                 construct_id,
                 catalog=self.catalog,
@@ -203,6 +205,11 @@ class ReferenceImagesStack(Stack):
                 ],
                 source_revision=source_revision,
             )
+            pipelines.append(pipeline)
+        # A fresh account: this stack's deploy builds, tests, scans and promotes each line's first image
+        # (turning on Amazon Inspector's EC2 scanning if it is off), so the service stack's pins
+        # /images/<line>/stable:1 exist when it deploys. An account that has them skips this in seconds.
+        FirstImage(self, "FirstImages", pipelines=pipelines)
         # Daily drift detection on this stack: a console change to a pipeline or the catalog alarms.
         StackDriftAlarm(self, "Drift")
 

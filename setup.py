@@ -18,6 +18,7 @@ kwargs = json.loads(
         "immutable_constructs.fleet",
         "immutable_constructs.fleet.blue_green_handler",
         "immutable_constructs.images",
+        "immutable_constructs.images.first_image_handler",
         "immutable_constructs.images.promotion_handler",
         "immutable_constructs.nag",
         "immutable_constructs.nag.rules"

@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from .fleet import ImmutableFleet as ImmutableFleet
     from .images import AmiCatalog as AmiCatalog
     from .images import FindingSeverity as FindingSeverity
+    from .images import FirstImage as FirstImage
     from .images import GoldenImagePipeline as GoldenImagePipeline
     from .images import ImageComponent as ImageComponent
     from .images import ParentImage as ParentImage

@@ -288,3 +288,98 @@ def test_the_pipeline_writes_the_journal_to_the_log_the_fleets_ship(reference_ap
     configs = [p["Properties"]["Value"] for p in of_type(web, "AWS::SSM::Parameter").values()
                if "collect_list" in json.dumps(p["Properties"]["Value"])]  # fmt: skip
     assert configs and all('\\"file_path\\":\\"/var/log/messages\\"' in json.dumps(c) for c in configs)
+
+
+# -- 5. the first deploy in a fresh account ------------------------------------------------------
+
+
+def test_the_images_stack_waits_for_each_lines_first_promotion(reference_app: Synthesized) -> None:
+    images = reference_app.templates["ImmutableReferenceImages"]
+    first = of_type(images, "Custom::ImmutableFirstImage")
+    pipelines = of_type(images, "AWS::ImageBuilder::ImagePipeline")
+    for line in ("web", "api"):
+        chain = sorted(
+            ((k, v) for k, v in first.items() if v["Properties"]["Line"] == line),
+            key=lambda item: (item[1]["Properties"]["Phase"] != "start", item[0]),
+        )
+        assert [v["Properties"]["Phase"] for _, v in chain] == ["start", "wait", "wait", "wait"]
+        assert [v["Properties"]["Last"] for _, v in chain] == ["false", "false", "false", "true"]
+        (pipeline_id,) = [k for k in pipelines if k.lower().startswith(line)]
+        for index, (_, resource) in enumerate(chain):
+            props = resource["Properties"]
+            assert props["PipelineArn"] == {"Fn::GetAtt": [pipeline_id, "Arn"]}
+            assert props["TargetParameter"] == f"/images/{line}/stable"
+            assert (props["RequireInspector"], props["EnableInspector"], props["WaitSeconds"]) == (
+                "true",
+                "true",
+                "2700",
+            )
+            depends = set(resource["DependsOn"])
+            assert pipeline_id in depends and any(d.startswith(f"{line.capitalize()}ImagePromotion") for d in depends)
+            if index:
+                assert chain[index - 1][0] in depends, "each waiter starts when the previous one handed over"
+    # Each waiter resource stays within CloudFormation's hour (the Provider gives up after 50 minutes).
+    assert findings(images, "IMM-DEP5") == []
+
+
+def test_the_first_image_handler_has_least_privilege(reference_app: Synthesized) -> None:
+    images = reference_app.templates["ImmutableReferenceImages"]
+    (policy,) = [p for k, p in of_type(images, "AWS::IAM::Policy").items() if k.startswith("FirstImagesHandlerPolicy")]
+    found = statements_by_sid(policy)
+    pipelines = sorted(of_type(images, "AWS::ImageBuilder::ImagePipeline"))
+    start = found["StartFirstBuild"]
+    assert sorted(start["Action"]) == [
+        "imagebuilder:ListImagePipelineImages",
+        "imagebuilder:StartImagePipelineExecution",
+    ]
+    assert sorted(r["Fn::GetAtt"][0] for r in start["Resource"]) == pipelines
+    read = found["ReadPromotedParameter"]
+    assert read["Action"] == "ssm:GetParameter"
+    assert sorted(json.dumps(r).rsplit(":parameter/", 1)[1] for r in read["Resource"]) == [
+        'images/api/stable"]]}',
+        'images/web/stable"]]}',
+    ]
+    assert found["ActivateInspector"]["Action"] == "inspector2:Enable"
+    role = found["InspectorServiceLinkedRole"]
+    assert role["Condition"] == {"StringEquals": {"iam:AWSServiceName": "inspector2.amazonaws.com"}}
+    assert "AWSServiceRoleForAmazonInspector2" in json.dumps(role["Resource"])
+    everything = {a for s in found.values() for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])}
+    assert not any(a.endswith("*") for a in everything)
+
+
+def _first_image(**props: Any) -> Any:
+    from aws_cdk import App, Stack
+    from aws_cdk import aws_ec2 as ec2
+
+    from immutable_constructs import AmiCatalog, FirstImage, GoldenImagePipeline, ImageComponent, ParentImage
+
+    stack = Stack(App(), "Images")
+    pipeline = GoldenImagePipeline(
+        stack, "Web", catalog=AmiCatalog(stack, "Catalog"), vpc=ec2.Vpc(stack, "Vpc", max_azs=2, nat_gateways=1),
+        parent_image=ParentImage.from_ssm_parameter("/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64"),
+        components=[ImageComponent.from_yaml("noop", "name: n\nschemaVersion: 1.0\nphases: []\n")],
+    )  # fmt: skip
+    return stack, FirstImage(stack, "First", **{"pipelines": [pipeline], **props})
+
+
+def test_first_image_props_are_checked() -> None:
+    from aws_cdk import Duration
+
+    from immutable_constructs import ValidationError
+
+    with pytest.raises(ValidationError, match=r"max_wait='10 minutes': must be from 45 minutes to 6 hours"):
+        _first_image(max_wait=Duration.minutes(10))
+    with pytest.raises(ValidationError, match=r"pipelines"):
+        _first_image(pipelines=[])
+    with pytest.raises(ValidationError, match=r"enable_inspector='yes'"):
+        _first_image(enable_inspector="yes")
+
+
+def test_without_enable_inspector_the_handler_may_not_activate_it() -> None:
+    from aws_cdk import Duration
+
+    stack, first = _first_image(enable_inspector=False, max_wait=Duration.minutes(45))
+    template = Template.from_stack(stack).to_json()
+    assert len(first.resources["web"]) == 2, "a start and one waiter"
+    (policy,) = [p for k, p in of_type(template, "AWS::IAM::Policy").items() if k.startswith("FirstHandlerPolicy")]
+    assert not {"ActivateInspector", "InspectorServiceLinkedRole"} & set(statements_by_sid(policy))

@@ -144,8 +144,7 @@ NOT_YET = {
     "TrialImage.agent_install_commands", "TrialImage.get_image",
     "SessionManagerAccess.__init__", "SessionManagerAccess.add_fleet", "SessionManagerAccess.grant_instance_logging",
     "SessionManagerAccess.grant_start_session", "SessionManagerAccess.start_session_command",
-    "StackDriftAlarm.__init__", "StackDriftAlarm.metric_drifted", "StackDriftAlarm.metric_drifted_resources",
-    "StackDriftAlarm.add_alarm_action", "TaintedHostReplacement.__init__", "TaintedHostReplacement.add_fleet",
+    "TaintedHostReplacement.__init__", "TaintedHostReplacement.add_fleet",
     "TaintedHostReplacement.replaces", "FleetHealthCheck.render", "FleetHealthCheck.__init__",
     "SessionTarget.instance_tag", "SessionTarget.grant_principal", "SessionTarget.__init__",
 }  # fmt: skip

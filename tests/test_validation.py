@@ -348,6 +348,7 @@ def test_components_whose_names_pascal_case_alike() -> None:
     stack, pipeline, _ = build_pipeline(
         components=[ImageComponent.from_dict("install-web", WEB), ImageComponent.from_dict("install_web", WEB)]
     )
-    assert set(pipeline.components) == {"install-web", "install_web"}
-    assert len(Template.from_stack(stack).find_resources("AWS::ImageBuilder::Component")) == 2
+    # and the journal component every pipeline with the CloudWatch agent adds (issue 23)
+    assert set(pipeline.components) == {"install-web", "install_web", "system-journal-to-messages"}
+    assert len(Template.from_stack(stack).find_resources("AWS::ImageBuilder::Component")) == 3
     assert pipeline.components["install-web"].node.id == "ComponentInstallWeb"  # the first keeps its id

@@ -34,6 +34,7 @@ REQUIRED_IN_PACKAGE = (
     "drift/stack_drift_handler/index.py",
     "drift/tainted_hosts_handler/index.py",
     "images/promotion_handler/index.py",
+    "images/first_image_handler/index.py",
     "drift/_read_permissions.json",
 )
 SDIST_TOP_LEVEL = ("README.md", "LICENSE", "CHANGELOG.md", "setup.py", "setup.cfg", "PKG-INFO")

@@ -17,9 +17,8 @@ What every field gets from its type alone:
 * a jsii interface (``ec2.IVpc``...): an object implementing it, from the same ``App`` as the construct.
 * an enum or class: an instance of it.
 
-Checks that depend on each other's values (min <= desired <= max...) stay in each construct's
-``_checks`` module, which runs after these on well-typed values. :data:`SPECS` lists every decorated
-callable, so a test can generate bad input for every field of every construct (``tests/test_props.py``).
+Checks across props (min <= desired <= max...) stay in each construct's ``_checks`` module. :data:`SPECS`
+lists every decorated callable; ``tests/test_props.py`` generates bad input for their fields.
 """
 
 from __future__ import annotations
@@ -128,15 +127,17 @@ def _checked(rules: Mapping[str, Rule], *, types_only: bool) -> Callable[[F], F]
                 return func(*args, **kwargs)
             if path is None:  # a method or a factory: nothing else would check its arguments
                 raise ValidationError(spec.owner, problems)
-            # A constructor runs its own checks, which report together with the spec's (theirs win for a prop
-            # both judged); whatever the body does with a value the spec refused, the spec's problems are raised.
+            # A constructor's own checks report together with the spec's; whatever it does, the spec's are raised.
             try:
                 func(*args, **kwargs)
             except ValidationError as error:
-                said = {p.prop for p in error.problems}
-                raise ValidationError(
-                    error.construct_path, [*error.problems, *(p for p in problems if p.prop not in said)]
-                ) from None
+                said = [p.prop for p in error.problems]  # the body's word wins for a prop (and its items)
+                unsaid = [
+                    p
+                    for p in problems
+                    if not any(s == p.prop or s.startswith((p.prop + "[", p.prop + ".")) for s in said)
+                ]
+                raise ValidationError(error.construct_path, [*error.problems, *unsaid]) from None
             except Exception as error:
                 raise ValidationError(path, problems) from error
             raise ValidationError(path, problems)
@@ -339,7 +340,7 @@ def _rule_problem(value: Any, rule: Rule) -> str | None:
 
 
 def duration_problem(value: Duration, rule: Rule) -> str | None:
-    """What is wrong with ``value`` under ``rule`` (a fraction of its whole unit, out of range), or None."""
+    """What is wrong with ``value`` under ``rule`` (a fraction of its unit, out of range), or None."""
     try:
         milliseconds = value.to_milliseconds()
     except Exception:
@@ -348,7 +349,7 @@ def duration_problem(value: Duration, rule: Rule) -> str | None:
         return None
     unit = rule.whole
     if unit is not None and milliseconds % (_WHOLE[unit] * 1000):
-        return f"is {value.to_human_string()}, not a whole number of {unit}"
+        return f"is {milliseconds / 1000:g} seconds, not a whole number of {unit}"
     seconds = milliseconds / 1000
     if (rule.low is not None and seconds < rule.low) or (rule.high is not None and seconds > rule.high):
         return f"is {value.to_human_string()}, must be {_range(rule.low, rule.high)} seconds"

@@ -43,6 +43,7 @@ from .._private.handler_function import handler_code, handler_function, handler_
 from .._private.limits import alarm_description, lambda_description
 from .._private.nag import acknowledge_wildcards
 from .._private.origin import record_origin
+from .._private.props import Rule, checked
 from ._read_policy import ReadPolicyWriter
 from ._stack_drift_checks import check_props
 
@@ -82,6 +83,10 @@ class StackDriftAlarm(Construct):
 
     NAMESPACE = NAMESPACE
 
+    @checked(
+        topic=Rule(same_region=True, fix="use a topic of this stack's region (CloudWatch alarm actions)"),
+        stacks=Rule(fix="list each stack (or stack name) once"),
+    )
     def __init__(
         self,
         scope: Construct,
@@ -255,6 +260,7 @@ class StackDriftAlarm(Construct):
         )
         self.check_failed_alarm.add_alarm_action(action)
 
+    @checked()
     def metric_drifted(self, stack_name: str, *, period: Duration | None = None) -> cloudwatch.Metric:
         """``StackDrifted`` of ``stack_name`` (1 drifted, 0 in sync), Maximum per hour by default."""
         return cloudwatch.Metric(
@@ -265,6 +271,7 @@ class StackDriftAlarm(Construct):
             period=period or Duration.hours(1),
         )
 
+    @checked()
     def metric_drifted_resources(self, stack_name: str, *, period: Duration | None = None) -> cloudwatch.Metric:
         """``DriftedResources`` of ``stack_name``, Maximum per hour by default."""
         return cloudwatch.Metric(
@@ -275,6 +282,7 @@ class StackDriftAlarm(Construct):
             period=period or Duration.hours(1),
         )
 
+    @checked()
     def add_alarm_action(self, *actions: cloudwatch.IAlarmAction) -> None:
         """Add actions (a pager topic, an incident tool...) to every drift alarm and to the check-failed alarm."""
         for alarm in (*self.alarms.values(), self.check_failed_alarm):

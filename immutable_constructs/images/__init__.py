@@ -7,6 +7,7 @@ module                   what it holds
 ``sources``              :class:`ParentImage` and :class:`ImageComponent`: what a recipe is made of
 ``catalog``              :class:`AmiCatalog`: the SSM parameters an image line's channels live in
 ``pinned``               :class:`PinnedSsmImage`: a machine image pinned to a parameter version
+``first_image``          :class:`FirstImage`: the first image of each pipeline, promoted during the deploy
 ``trial``                :class:`TrialImage`: AWS's stock AL2023 image, the agent installed at boot (trials)
 ``pipeline``             :class:`GoldenImagePipeline`, composed of one private builder per Image
                          Builder concern (``_recipe``, ``_infrastructure``, ``_distribution``,
@@ -27,6 +28,7 @@ from .._private.lazy import lazy_exports, public_names
 if TYPE_CHECKING:
     from ._names import FindingSeverity as FindingSeverity
     from .catalog import AmiCatalog as AmiCatalog
+    from .first_image import FirstImage as FirstImage
     from .pinned import PinnedSsmImage as PinnedSsmImage
     from .pipeline import GoldenImagePipeline as GoldenImagePipeline
     from .sources import ImageComponent as ImageComponent
@@ -37,6 +39,7 @@ if TYPE_CHECKING:
 _MODULES = {
     "AmiCatalog": ".catalog",
     "FindingSeverity": "._names",
+    "FirstImage": ".first_image",
     "GoldenImagePipeline": ".pipeline",
     "ImageComponent": ".sources",
     "ParentImage": ".sources",
