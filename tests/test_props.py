@@ -142,6 +142,7 @@ NOT_YET = {
     "ParentImage.from_ssm_parameter", "ParentImage.from_catalog", "ParentImage.from_managed", "ParentImage.from_ami",
     "PinnedSsmImage.__init__", "PinnedSsmImage.get_image", "TrialImage.__init__", "TrialImage.amazon_linux_2023",
     "TrialImage.agent_install_commands", "TrialImage.get_image",
+    "AlarmTopic.__init__", "AlarmTopic.of", "AlarmTopic.use",
     "SessionManagerAccess.__init__", "SessionManagerAccess.add_fleet", "SessionManagerAccess.grant_instance_logging",
     "SessionManagerAccess.grant_start_session", "SessionManagerAccess.start_session_command",
     "TaintedHostReplacement.__init__", "TaintedHostReplacement.add_fleet",
