@@ -32,6 +32,7 @@ from constructs import Construct
 
 from .._private.limits import lambda_description
 from .._private.nag import acknowledge_wildcards
+from .._private.props import checked
 from .._private.validation import Problems, is_unresolved
 from ..fleet._provider_framework import acknowledge_provider, depend_only_on_policies
 from .pipeline import GoldenImagePipeline
@@ -58,6 +59,7 @@ class FirstImage(Construct):
         6 hours, in 45-minute waiters. Default: 2 hours 15 minutes (three waiters).
     """
 
+    @checked()
     def __init__(
         self,
         scope: Construct,
