@@ -75,6 +75,13 @@ def check_pipeline(scope: Construct, props: Mapping[str, Any]) -> Checked:
             what="an Image Builder cron expression",
             fix="use e.g. 'cron(0 4 ? * MON *)', or '' for manual runs",
         )
+    problems.require(
+        bool(schedule) or props["schedule_timezone"] is None,
+        "schedule_timezone",
+        props["schedule_timezone"],
+        "has no effect: schedule='' runs the pipeline manually only",
+        "drop schedule_timezone, or give a schedule, e.g. schedule='cron(0 4 ? * MON *)'",
+    )
     _check_sharing(problems, props)
     _check_promotion_and_lifecycle(problems, props)
     subnet_ids = _check_subnets(problems, props["vpc"], props["vpc_subnets"])
