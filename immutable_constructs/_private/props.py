@@ -52,7 +52,8 @@ _WHOLE = {"milliseconds": 0.001, "seconds": 1, "minutes": 60, "hours": 3600, "da
 class Rule:
     """What a prop's type does not say. Numbers: ``low``/``high`` in ``unit``; durations: ``whole``
     (the unit the service counts in) and ``low``/``high`` in seconds; strings: ``max_length`` (an AWS
-    limit), ``pattern`` (matched in full), ``blank`` (whether empty or whitespace-only text is allowed);
+    limit, in UTF-8 bytes or, with ``unit="characters"``, in characters), ``pattern`` (matched in full),
+    ``blank`` (whether empty or whitespace-only text is allowed);
     sequences: ``unique``, ``max_items``; objects: ``same_region``/``same_account`` where AWS requires it.
     ``fix`` is said when the rule is broken."""
 
@@ -269,8 +270,10 @@ def _rule_problem(value: Any, rule: Rule) -> str | None:
     if isinstance(value, str):
         if not rule.blank and not value.strip():
             return "is empty"
-        if rule.max_length is not None and len(value.encode("utf-8")) > rule.max_length:
-            return f"is {len(value.encode('utf-8'))} bytes, longer than AWS's limit of {rule.max_length}"
+        unit = "characters" if rule.unit == "characters" else "bytes"  # AWS counts some limits in characters
+        size = len(value) if unit == "characters" else len(value.encode("utf-8"))
+        if rule.max_length is not None and size > rule.max_length:
+            return f"is {size} {unit}, longer than AWS's limit of {rule.max_length}"
         if rule.pattern is not None and re.fullmatch(rule.pattern, value) is None:
             return f"does not match {rule.pattern}"
         return None
@@ -285,7 +288,9 @@ def _rule_problem(value: Any, rule: Rule) -> str | None:
                 seen.append(item)
         for item in value:
             if isinstance(item, str):
-                problem = _rule_problem(item, Rule(blank=rule.blank, max_length=rule.max_length, pattern=rule.pattern))
+                problem = _rule_problem(
+                    item, Rule(blank=rule.blank, max_length=rule.max_length, pattern=rule.pattern, unit=rule.unit)
+                )
                 if problem is not None:
                     return f"item {item[:40]!r}{'...' if len(item) > 40 else ''} {problem}"
     return None

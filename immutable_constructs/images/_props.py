@@ -16,7 +16,9 @@ _ACCOUNT = r"[0-9]{12}"
 _CHANNEL = Rule(blank=False, fix="use one of the catalog's lines and channels, e.g. 'web' and 'stable'")
 
 #: A component's description (``AWS::ImageBuilder::Component.Description``: 1 to 1024 characters).
-DESCRIPTION = Rule(blank=False, max_length=1024, fix="shorten the description to at most 1024 characters")
+DESCRIPTION = Rule(
+    blank=False, max_length=1024, unit="characters", fix="shorten the description to at most 1024 characters"
+)
 
 PIPELINE: dict[str, Rule] = {
     # Build instances run in the VPC; the key, the topic and the VPC must be the pipeline's region and account.
@@ -27,8 +29,10 @@ PIPELINE: dict[str, Rule] = {
     "instance_types": Rule(blank=False, fix="list each instance type once, e.g. ['t3.medium']"),
     "root_volume_size": Rule(low=1, high=16000, unit="GiB", fix="use e.g. 30"),
     "root_device_name": Rule(blank=False, fix="e.g. '/dev/xvda' (Amazon Linux) or '/dev/sda1' (Ubuntu)"),
-    "working_directory": Rule(blank=False, max_length=1024, fix="an absolute path of at most 1024 characters"),
-    "schedule_timezone": Rule(blank=False, max_length=100, fix="an IANA time zone, e.g. 'Europe/Paris'"),
+    "working_directory": Rule(
+        blank=False, max_length=1024, unit="characters", fix="an absolute path of at most 1024 characters"
+    ),
+    "schedule_timezone": Rule(blank=False, max_length=100, unit="characters", fix="an IANA time zone, e.g. 'UTC'"),
     "distribution_regions": Rule(
         blank=False, pattern=_REGION, fix="list each region once, e.g. ['eu-west-1', 'us-east-1']"
     ),
@@ -40,7 +44,9 @@ PIPELINE: dict[str, Rule] = {
     "delete_after_days": Rule(low=1, high=1000, unit="days", fix="e.g. 90"),
     "keep_launched_within_days": Rule(low=1, high=365, unit="days", fix="e.g. 30"),
     # Tagged on every AMI: tag values are at most 256 characters.
-    "source_revision": Rule(blank=False, max_length=256, fix="a tag value of at most 256 characters, e.g. the git SHA"),
+    "source_revision": Rule(
+        blank=False, max_length=256, unit="characters", fix="a tag value of at most 256 characters, e.g. the git SHA"
+    ),
 }
 
 CATALOG: dict[str, Rule] = {

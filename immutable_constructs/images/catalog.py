@@ -29,7 +29,7 @@ from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 from .._private.origin import record_origin
-from .._private.props import Rule, checked
+from .._private.props import checked
 from .._private.validation import SSM_PARAMETER_NAME_MAX, Problems, is_unresolved
 from ._props import ARN_PLACE, CATALOG, LINE_AND_CHANNEL
 from .pinned import PinnedSsmImage
@@ -165,7 +165,7 @@ class AmiCatalog(Construct):
         """The CDK context key that carries a pin: ``images.<line>.<channel>``."""
         return f"{CONTEXT_KEY_PREFIX}.{line}.{channel}"
 
-    @checked(**LINE_AND_CHANNEL, version=Rule(low=1, fix="pin a parameter version, e.g. version=17"))
+    @checked(**LINE_AND_CHANNEL)  # the version: checked below (a context value may give it)
     def machine_image(self, line: str, *, channel: str = "stable", version: int | None = None) -> PinnedSsmImage:
         """The AMI that version ``version`` of ``<prefix>/<line>/<channel>`` holds, pinned.
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, cast
 
@@ -31,7 +31,7 @@ Parameters = Mapping[str, str | Sequence[str]]
 _NAME = Rule(blank=False, fix="e.g. 'install-web'")
 
 
-def _component(owner: str) -> Any:
+def _component(owner: str) -> Callable[[Mapping[str, Any], list[Problem]], ImageComponent]:
     """What a component factory returns for input its spec refuses: a component carrying the first problem."""
 
     def defer(arguments: Mapping[str, Any], problems: list[Problem]) -> ImageComponent:
@@ -43,7 +43,7 @@ def _component(owner: str) -> Any:
     return defer
 
 
-def _parent(owner: str) -> Any:
+def _parent(owner: str) -> Callable[[Mapping[str, Any], list[Problem]], ParentImage]:
     """What a parent image factory returns for input its spec refuses: a parent carrying the first problem."""
 
     def defer(arguments: Mapping[str, Any], problems: list[Problem]) -> ParentImage:
