@@ -40,6 +40,7 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
+from .._private.alarm_topic import notify
 from ._logging import instance_logging_statements
 from ._operators import Grantable, grant_through, instance_logging_policy
 
@@ -155,7 +156,7 @@ def _alarm(scope: Construct, fleet: Construct) -> cloudwatch.Alarm | None:
         metric_name=METRIC_NAME,
         metric_value="1",
     )
-    return cloudwatch.Alarm(
+    alarm = cloudwatch.Alarm(
         scope,
         "SessionLoggingAlarm",
         alarm_description=(
@@ -172,3 +173,5 @@ def _alarm(scope: Construct, fleet: Construct) -> cloudwatch.Alarm | None:
         # no failure, no data: a fleet nobody opens sessions on is fine
         treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
     )
+    notify(scope, alarm)  # the stack's alarm topic (_private/alarm_topic.py), like every library alarm
+    return alarm
