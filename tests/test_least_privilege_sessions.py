@@ -155,5 +155,5 @@ def test_the_lock_retention_is_the_users_and_checked_at_synth() -> None:
         with pytest.raises(ValidationError, match="log_lock_retention"):
             SessionManagerAccess(stack, f"Bad{bad}", endpoints=False, log_lock_retention=bad)  # type: ignore[arg-type]
     own = s3.Bucket.from_bucket_name(stack, "Own", "own-bucket")
-    with pytest.raises(ValidationError, match="log_lock_retention.*log_bucket"):
+    with pytest.raises(ValidationError, match=r"log_lock_retention.*log_bucket"):
         SessionManagerAccess(stack, "Own2", endpoints=False, log_bucket=own, log_lock_retention=Duration.days(7))
