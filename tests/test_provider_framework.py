@@ -137,7 +137,7 @@ def test_the_waiter_model_matches_the_state_machine_the_fleet_synthesizes(refere
         text = "".join(p if isinstance(p, str) else "ARN" for p in parts)
         definition = json.loads(text)
         # The blue/green fleet's waiter (FirstImage's polls once a minute for 50 minutes: tested in
-        # tests/test_deploy_readiness_issue23.py).
+        # tests/test_deploy_readiness_contracts.py).
         if "framework-isComplete-task" in definition["States"] and "FirstImages" not in json.dumps(parts):
             definitions.append(definition)
     assert definitions, "the reference app has a blue/green fleet with a waiter"

@@ -1,4 +1,4 @@
-"""The run-time contracts of issue 23, read off synthesized templates.
+"""Run-time contracts of the first deploy in a fresh account, read off synthesized templates.
 
 1. The CloudWatch agent appends no EC2-tag dimension (it would call ec2:DescribeTags and publish
    nothing until that succeeds), and IMM-DEP6 flags an agent whose subnets cannot reach an API it calls.
