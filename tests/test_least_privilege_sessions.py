@@ -157,3 +157,64 @@ def test_the_lock_retention_is_the_users_and_checked_at_synth() -> None:
     own = s3.Bucket.from_bucket_name(stack, "Own", "own-bucket")
     with pytest.raises(ValidationError, match=r"log_lock_retention.*log_bucket"):
         SessionManagerAccess(stack, "Own2", endpoints=False, log_bucket=own, log_lock_retention=Duration.days(7))
+
+
+# -- 7. every endpoint of the reference app and the examples has a policy --------------------------------------
+
+SYSTEMS_MANAGER = (".ssm", ".ssmmessages", ".ec2messages")
+
+
+def _service(endpoint: dict[str, Any]) -> str:
+    name = endpoint["Properties"]["ServiceName"]
+    return str(name["Fn::Join"][1][-1] if isinstance(name, dict) else name)
+
+
+def _check_systems_manager_endpoint(where: str, endpoint: dict[str, Any]) -> None:
+    (statement,) = endpoint["Properties"]["PolicyDocument"]["Statement"]
+    assert statement["Sid"] == "ThisAccountsPrincipals", where
+    assert statement["Condition"] == {"StringEquals": {"aws:PrincipalAccount": {"Ref": "AWS::AccountId"}}}, where
+    assert statement["Effect"] == "Allow" and statement["Principal"] == {"AWS": "*"}, where
+
+
+def test_no_endpoint_keeps_the_default_policy_and_the_systems_manager_ones_serve_this_account_only(
+    reference_app: Synthesized, examples: dict[str, Synthesized]
+) -> None:
+    endpoints = systems_manager = 0
+    for name, synthesized in _apps(reference_app, examples).items():
+        for logical, endpoint in synthesized.resources("AWS::EC2::VPCEndpoint").items():
+            where = f"{name}: {logical}"
+            assert endpoint["Properties"].get("PolicyDocument"), f"{where} has the default (full access) policy"
+            endpoints += 1
+            if _service(endpoint).endswith(SYSTEMS_MANAGER):
+                _check_systems_manager_endpoint(where, endpoint)
+                systems_manager += 1
+            if _service(endpoint).endswith(".monitoring"):  # the isolated example's own endpoint
+                (statement,) = endpoint["Properties"]["PolicyDocument"]["Statement"]
+                assert statement["Action"] == "cloudwatch:PutMetricData", where
+                assert "aws:PrincipalAccount" in statement["Condition"]["StringEquals"], where
+    assert (endpoints, systems_manager) == (6, 2)  # the isolated example: ssm, ssmmessages, kms, logs, s3, monitoring
+
+
+def test_the_legacy_ec2messages_endpoint_serves_this_account_only() -> None:
+    from aws_cdk import aws_ec2 as ec2
+
+    from immutable_constructs import SessionManagerAccess
+
+    stack = Stack(App(), "S")
+    vpc = ec2.Vpc(
+        stack,
+        "Vpc",
+        max_azs=1,
+        nat_gateways=0,
+        subnet_configuration=[ec2.SubnetConfiguration(name="i", subnet_type=ec2.SubnetType.PRIVATE_ISOLATED)],
+    )
+    SessionManagerAccess(stack, "Sessions", vpc=vpc, legacy_agent_endpoints=True)
+    resources = template_json(stack)["Resources"]
+    found = [
+        (k, r)
+        for k, r in resources.items()
+        if r["Type"] == "AWS::EC2::VPCEndpoint" and _service(r).endswith(SYSTEMS_MANAGER)
+    ]
+    assert sorted(_service(r).rsplit(".", 1)[-1] for _k, r in found) == ["ec2messages", "ssm", "ssmmessages"]
+    for logical, endpoint in found:
+        _check_systems_manager_endpoint(logical, endpoint)
