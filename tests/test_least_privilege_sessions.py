@@ -218,3 +218,27 @@ def test_the_legacy_ec2messages_endpoint_serves_this_account_only() -> None:
     assert sorted(_service(r).rsplit(".", 1)[-1] for _k, r in found) == ["ec2messages", "ssm", "ssmmessages"]
     for logical, endpoint in found:
         _check_systems_manager_endpoint(logical, endpoint)
+
+
+# -- 8. flow logs: only VPC Flow Logs of this account may assume their role -------------------------------------
+
+
+def test_every_flow_log_role_names_its_source_account_and_flow_logs(
+    reference_app: Synthesized, examples: dict[str, Synthesized]
+) -> None:
+    roles = 0
+    for name, synthesized in _apps(reference_app, examples).items():
+        for stack_name, template in synthesized.templates.items():
+            resources = template["Resources"]
+            for logical, flow_log in resources.items():
+                if flow_log["Type"] != "AWS::EC2::FlowLog":
+                    continue
+                role_id = flow_log["Properties"]["DeliverLogsPermissionArn"]["Fn::GetAtt"][0]
+                (statement,) = resources[role_id]["Properties"]["AssumeRolePolicyDocument"]["Statement"]
+                where = f"{name}/{stack_name}: {logical}"
+                assert statement["Principal"] == {"Service": "vpc-flow-logs.amazonaws.com"}, where
+                assert statement["Condition"]["StringEquals"] == {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}
+                source = json.dumps(statement["Condition"]["ArnLike"]["aws:SourceArn"])
+                assert ":vpc-flow-log/*" in source and "AWS::AccountId" in source, where
+                roles += 1
+    assert roles == 5  # app.py's two VPCs, blue_green's one, golden_ami's two
