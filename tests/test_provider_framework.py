@@ -27,6 +27,7 @@ from .faults.blue_green import (
     APP,
     GROUP,
     PHYSICAL_ID,
+    UNOWNED,
     World,
     cancel_update,
     event,
@@ -215,6 +216,32 @@ def test_a_create_that_fails_leaves_nothing_after_cloudformations_delete() -> No
         assert owned_leftovers(w), "the group is still there before CloudFormation's Delete"
         assert operate(w, event("Delete", w.props)).ok
         assert owned_leftovers(w) == []
+
+
+@pytest.mark.parametrize("application", ["regenerated", "kept"])
+def test_a_create_whose_lambda_died_after_making_the_group_is_cleaned_by_the_next_create(application: str) -> None:
+    """The Lambda dies inside the create's on_event right after CreateAutoScalingGroup: nothing can report, so
+    the framework answers FAILED with its CREATE_FAILED marker and answers CloudFormation's rollback Delete
+    itself; the group keeps running. The rollback deletes the stack's CodeDeploy application, so the next
+    deploy (after the user deletes the ROLLBACK_COMPLETE stack) is a Create under a new application name
+    (``regenerated``, the default: CloudFormation names the application) or the same one (``kept``: an
+    application passed in). Either way that Create leaves only its own fleet, and the stack's Delete nothing."""
+    with world() as w:
+        first = {**w.props, "ApplicationName": "app-first-deploy"} if application == "regenerated" else w.props
+        with dies_after(index, "create_group"):
+            died = operate(w, event("Create", first))
+        assert not died.ok and w.physical_id == CREATE_FAILED_MARKER
+        rollback = send(w, event("Delete", first))
+        assert rollback.status == "SUCCESS" and rollback.waiter is None, "answered by the framework itself"
+        leftover = [n for n, g in w.groups().items() if index.CREATE_TAG in {t["Key"] for t in g["Tags"]}]
+        assert len(leftover) == 1 and w.groups()[leftover[0]]["DesiredCapacity"] == 2, "it keeps running"
+        w.physical_id = None  # ROLLBACK_COMPLETE, deleted by the user; the next deploy creates the resource anew
+        assert operate(w, event("Create", w.props)).ok
+        assert sorted(w.owned()) == [w.serving()], "the next create left only its own fleet"
+        tags = {t["Key"]: t["Value"] for t in w.groups()[w.serving() or ""]["Tags"]}
+        assert tags[index.CREATE_TAG] == index.CREATE_DONE, "its create reported: not an abandoned create's group"
+        assert operate(w, event("Delete", w.props)).ok
+        assert owned_leftovers(w) == [] and sorted(w.groups()) == sorted(UNOWNED)
 
 
 def test_a_rollback_converges_whatever_the_release_deployment_does_later() -> None:
