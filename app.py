@@ -363,7 +363,9 @@ class ReferenceStack(Stack):
         operators = iam.Role(
             self,
             "Operators",
-            assumed_by=iam.AccountRootPrincipal(),
+            # people of this account, and only with MFA (IAM User Guide, "Configuring MFA-protected API access":
+            # aws:MultiFactorAuthPresent in the role's trust policy)
+            assumed_by=iam.AccountRootPrincipal().with_conditions({"Bool": {"aws:MultiFactorAuthPresent": "true"}}),
             description="Operators who may open logged Session Manager sessions on the web fleet",
         )
         access.grant_start_session(operators, fleet=fleet)

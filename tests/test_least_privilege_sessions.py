@@ -242,3 +242,43 @@ def test_every_flow_log_role_names_its_source_account_and_flow_logs(
                 assert ":vpc-flow-log/*" in source and "AWS::AccountId" in source, where
                 roles += 1
     assert roles == 5  # app.py's two VPCs, blue_green's one, golden_ami's two
+
+
+# -- 9. smaller scopes ------------------------------------------------------------------------------------------
+
+
+def test_cloudwatch_logs_encrypts_with_a_session_key_for_its_session_log_group_only(
+    reference_app: Synthesized, examples: dict[str, Synthesized]
+) -> None:
+    keys = 0
+    for name, synthesized in _apps(reference_app, examples).items():
+        for logical, key in synthesized.resources("AWS::KMS::Key").items():
+            if "SessionAccessKey" not in logical and "SessionsKey" not in logical:
+                continue
+            logs_statements = [
+                s
+                for s in _listed(key["Properties"]["KeyPolicy"]["Statement"])
+                if "logs." in json.dumps(s.get("Principal", {}))
+            ]
+            by_sid = {s.get("Sid"): s for s in logs_statements}
+            assert sorted(by_sid) == ["CloudWatchLogsEncryptsTheLogGroup", "CloudWatchLogsReadsEarlierLogGroups"], name
+            one = by_sid["CloudWatchLogsEncryptsTheLogGroup"]["Condition"]
+            assert list(one) == ["ArnEquals"], f"{name}: {logical}"
+            assert "/immutable-constructs/sessions/" in json.dumps(one), f"{name}: {logical}"
+            assert by_sid["CloudWatchLogsReadsEarlierLogGroups"]["Action"] == ["kms:Decrypt*", "kms:Describe*"]
+            keys += 1
+    assert keys == 5  # one SessionManagerAccess in the reference app and in each example
+
+
+def test_people_assume_the_operator_roles_only_with_mfa(
+    reference_app: Synthesized, examples: dict[str, Synthesized]
+) -> None:
+    roles = 0
+    for name, synthesized in _apps(reference_app, examples).items():
+        for logical, role in synthesized.resources("AWS::IAM::Role").items():
+            for statement in _listed(role["Properties"]["AssumeRolePolicyDocument"]["Statement"]):
+                if ":root" not in json.dumps(statement.get("Principal", {})):
+                    continue
+                assert statement["Condition"] == {"Bool": {"aws:MultiFactorAuthPresent": "true"}}, f"{name}: {logical}"
+                roles += 1
+    assert roles == 2  # the reference app's Operators, the isolated example's OnCall

@@ -273,7 +273,19 @@ def test_key_rotates_is_retained_and_lets_cloudwatch_logs_use_it(built: Built) -
     assert logs_statement["Principal"]["Service"] == {
         "Fn::Join": ["", ["logs.", {"Ref": "AWS::Region"}, ".amazonaws.com"]]
     }
-    assert "kms:EncryptionContext:aws:logs:arn" in logs_statement["Condition"]["ArnLike"]
+    # issue 28: every action for the session log group only (its name is set, so its ARN is known)
+    group = only(built.templates["Isolated"], "AWS::Logs::LogGroup", "SessionsLogGroup")
+    name = group["Properties"]["LogGroupName"]
+    assert name["Fn::Join"][1][:2] == ["/immutable-constructs/sessions/", {"Ref": "AWS::StackName"}]
+    this_group = logs_statement["Condition"]["ArnEquals"]["kms:EncryptionContext:aws:logs:arn"]
+    assert {"Ref": "AWS::StackName"} in this_group["Fn::Join"][1] and "/immutable-constructs/sessions/" in str(
+        this_group
+    )
+    # other log groups of the account: read only (those encrypted before the scoping stay readable)
+    earlier = next(
+        s for s in key["Properties"]["KeyPolicy"]["Statement"] if s.get("Sid") == "CloudWatchLogsReadsEarlierLogGroups"
+    )
+    assert earlier["Action"] == ["kms:Decrypt*", "kms:Describe*"]
 
 
 def test_endpoints_are_created_for_an_isolated_only_vpc(built: Built) -> None:

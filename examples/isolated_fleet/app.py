@@ -66,7 +66,9 @@ def build(app: App) -> Stack:
             conditions={"StringEquals": {"aws:PrincipalAccount": stack.account}},
         )
     )
-    on_call = iam.Role(stack, "OnCall", assumed_by=iam.AccountRootPrincipal())
+    # people of this account, only with MFA (IAM User Guide, "Configuring MFA-protected API access")
+    with_mfa = iam.AccountRootPrincipal().with_conditions({"Bool": {"aws:MultiFactorAuthPresent": "true"}})
+    on_call = iam.Role(stack, "OnCall", assumed_by=with_mfa)
     access.grant_start_session(on_call)
     StackDriftAlarm(stack, "Drift")  # daily drift detection on this stack, an alarm when it drifted
     return stack

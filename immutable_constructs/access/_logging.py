@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TypeAlias
 
-from aws_cdk import Duration, RemovalPolicy, Token
+from aws_cdk import Aws, Duration, Names, RemovalPolicy, Token
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
@@ -106,9 +106,22 @@ def session_buckets(scope: Construct, key: kms.IKey, lock_retention: Duration = 
     )
 
 
+def session_log_group_name(scope: Construct) -> str:
+    """``/immutable-constructs/sessions/<stack name>/<construct unique id>``: a name the template sets, so the key
+    policy can name the group's ARN without referencing the group (which references the key)."""
+    return f"/immutable-constructs/sessions/{Aws.STACK_NAME}/{Names.unique_id(scope)}"
+
+
 def session_log_group(scope: Construct, key: kms.IKey, retention: logs.RetentionDays) -> logs.LogGroup:
-    """``LogGroup`` encrypted with ``key`` (whose policy must let CloudWatch Logs use it), retained."""
-    if not allow_cloudwatch_logs(key, scope):
+    """``LogGroup`` encrypted with ``key`` (whose policy lets CloudWatch Logs use it for this group only), retained.
+
+    Issue 28: the group has a name of its own so that the key's CloudWatch Logs statement names this group
+    (``kms:EncryptionContext:aws:logs:arn``; CloudWatch Logs User Guide, "Encrypt log data in CloudWatch Logs
+    using AWS Key Management Service", whose example key policy names one log group's ARN) instead of every
+    log group of the account and region.
+    """
+    name = session_log_group_name(scope)
+    if not allow_cloudwatch_logs(key, scope, log_group_name=name):
         warn(
             scope,
             WARN_KEY_POLICY,
@@ -121,6 +134,7 @@ def session_log_group(scope: Construct, key: kms.IKey, retention: logs.Retention
     return logs.LogGroup(
         scope,
         "LogGroup",
+        log_group_name=name,
         encryption_key=key,
         retention=retention,
         removal_policy=RemovalPolicy.RETAIN,
