@@ -27,6 +27,7 @@ from .faults.blue_green import (
     APP,
     GROUP,
     PHYSICAL_ID,
+    SESSION,
     UNOWNED,
     World,
     cancel_update,
@@ -305,6 +306,40 @@ def test_a_serving_group_deleted_by_hand_is_repaired(then: str) -> None:
         serving = w.groups()[w.serving() or ""]
         assert {str(i["LaunchTemplate"]["Version"]) for i in serving["Instances"]} == {want}
         assert len(serving["Instances"]) == 2
+
+
+@pytest.mark.parametrize("keep_blue", ["false", "true"])
+def test_a_deployment_group_deleted_by_hand_is_made_again_for_the_group_that_served(keep_blue: str) -> None:
+    """After releases, the serving group is CodeDeploy's green group. The deployment group is deleted by hand, then
+    an update comes: before the fix it made a new first group and a deployment group for it, and the old green
+    group kept running, registered in the target group beside it (with a kept blue group too). Now the deployment
+    group is made for the group that served last, and once the fleet is healthy no other group of it is left."""
+    with world() as w:
+        w.props["KeepBlue"] = keep_blue
+        created(w)
+        assert operate(w, event("Update", version(w, 2), old=version(w, 1))).ok
+        green = w.serving()
+        assert green is not None and green.startswith(f"CodeDeploy_{GROUP}_")
+        w.aws.codedeploy.delete_deployment_group(applicationName=APP, deploymentGroupName=GROUP)
+        outcome = operate(w, event("Update", version(w, 2, MaxSize="5"), old=version(w, 2)))
+        assert outcome.ok, outcome
+        assert w.serving() == green, "the deployment group is made again for the group that served"
+        assert sorted(w.owned()) == [green], "no other group of the fleet is left running or registered"
+        groups = w.groups()
+        assert groups[green]["MaxSize"] == 5
+        assert {str(i["LaunchTemplate"]["Version"]) for i in groups[green]["Instances"]} == {"2"}
+        health = w.elbv2.describe_target_health(TargetGroupArn=w.props["TargetGroupArn"])["TargetHealthDescriptions"]
+        running = {  # moto leaves terminated instances registered; AWS deregisters them
+            i["InstanceId"]
+            for r in SESSION.client("ec2").describe_instances(
+                Filters=[{"Name": "instance-state-name", "Values": ["pending", "running"]}]
+            )["Reservations"]
+            for i in r["Instances"]
+        }
+        registered = {d["Target"]["Id"] for d in health} & running
+        assert registered == {i["InstanceId"] for i in groups[green]["Instances"]}, "only the serving group's"
+        assert operate(w, event("Delete", version(w, 2, MaxSize="5"))).ok
+        assert owned_leftovers(w) == []
 
 
 def test_delete_after_update_rollback_failed_removes_everything() -> None:

@@ -270,13 +270,16 @@ def _poll(aws: Aws, props: Props, data: Mapping[str, Any], token: str) -> dict[s
     group, started = converge(aws, props, token, release=not succeeded_since(aws, props, since, token))
     if started is not None or not fleet_healthy(aws, props, group):
         return {"IsComplete": False}
+    if data.get("Recreated"):  # the deployment group was made again: no other group of the fleet stays
+        ensure_current(aws, props, token)
+        delete_kept_groups(aws, props, keep=group)
     return {"IsComplete": True, "Data": {"AutoScalingGroupName": group}}
 
 
 # -- create / update / delete ---------------------------------------------------
 
 
-def create(aws: Aws, props: Props, token: str) -> dict[str, Any]:
+def create(aws: Aws, props: Props, token: str, *, group: str | None = None) -> dict[str, Any]:
     """Create the first group and the deployment group; undo both if either fails, so nothing is half made.
 
     A failure is not raised here but handed to is_complete (``Data.Failed``), which raises it: the Provider
@@ -286,25 +289,26 @@ def create(aws: Aws, props: Props, token: str) -> dict[str, Any]:
     not remove would stay forever. Failed from is_complete, the answer carries this resource's physical id
     and CloudFormation's Delete reaches :func:`delete`.
     """
+    first = group or props.initial_group  # ``group``: an existing group the deployment group is made for
     marker = start_marker(token)
     created_group = False
     created_deployment_group = False
     try:
         delete_abandoned_creates(aws, props)
-        existing = describe_groups(aws, [props.initial_group])
+        existing = describe_groups(aws, [first])
         if not existing:
             # Set before the call: a create whose response was lost may have made it, and a failure in the next
             # call (EnableMetricsCollection) must still delete it.
             created_group = True
-            create_group(aws, props, props.initial_group, create_request=token)
+            create_group(aws, props, first, create_request=token)
         if get_deployment_group(aws, props) is None:
             # Set before the call: a create whose response was lost (a timeout) may still have made it, and a
             # deployment group left pointing at the group deleted below is worse than none (issue 15, lost@6).
             created_deployment_group = True
-            create_deployment_group(aws, props, props.initial_group)
+            create_deployment_group(aws, props, first)
         else:  # a retried create: bring the existing one to the desired settings
-            put_deployment_group(aws, props, props.initial_group)
-        verify_deployment_group(aws, props, props.initial_group)
+            put_deployment_group(aws, props, first)
+        verify_deployment_group(aws, props, first)
         claim(aws, props, token)
     except Exception as error:
         runtime.log("error", "create-failed", f"create failed, cleaning up what it made: {error!r}")
@@ -312,7 +316,7 @@ def create(aws: Aws, props: Props, token: str) -> dict[str, Any]:
             if created_deployment_group:
                 delete_deployment_group(aws, props)
             if created_group:
-                _ignore_missing(lambda: delete_group(aws, props.initial_group))
+                _ignore_missing(lambda: delete_group(aws, first))
         except Exception:
             runtime.log("error", "cleanup-failed", "clean-up failed; CloudFormation's Delete finishes it")
         return {
@@ -367,8 +371,14 @@ def create_deployment_group(aws: Aws, props: Props, group: str) -> None:
 def update(aws: Aws, props: Props, token: str) -> dict[str, Any]:
     """Converge at once unless a deployment is running (then is_complete converges after it)."""
     if get_deployment_group(aws, props) is None:  # deleted behind CloudFormation's back: make it again
-        runtime.log("warning", "repair", f"deployment group {props.physical_id} is missing; creating it")
-        return create(aws, props, token)
+        serving = newest_owned_group(aws, props)
+        runtime.log("warning", "repair", f"deployment group {props.physical_id} is missing; creating it for "
+                    f"{serving or 'a new group'}", group=serving)  # fmt: skip
+        made = create(aws, props, token, group=serving)
+        # Once the fleet is healthy, is_complete deletes every other group of the fleet (issue 20): a group that
+        # served or was kept before cannot stay registered beside the one the new deployment group knows.
+        made["Data"]["Recreated"] = "true"
+        return made
     marker = start_marker(token)
     claim(aws, props, token)
     active = active_deployment(aws, props)
@@ -900,6 +910,15 @@ def owned_groups(aws: Aws, props: Props, *, include_deployment_group: bool = Tru
         else:
             names.add(group["AutoScalingGroupName"])
     return sorted(names)
+
+
+def newest_owned_group(aws: Aws, props: Props) -> str | None:
+    """The fleet's most recently created group that is not being deleted: the one that served last (CodeDeploy's
+    newest green group, or the first group when nothing was released), or None when the fleet has none."""
+    groups = [g for g in describe_groups(aws, owned_groups(aws, props, include_deployment_group=False))
+              if g.get("Status") != "Delete in progress"]  # fmt: skip
+    newest = max(groups, key=lambda g: g.get("CreatedTime") or datetime.min.replace(tzinfo=UTC), default=None)
+    return str(newest["AutoScalingGroupName"]) if newest else None
 
 
 def delete_kept_groups(aws: Aws, props: Props, *, keep: str) -> None:
