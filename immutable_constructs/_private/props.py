@@ -236,7 +236,7 @@ def check_value(
         fix = fix or f"use whole {rule.whole or 'seconds'}, e.g. Duration.{rule.whole or 'seconds'}(N)"
     if reason is None and scope is not None:
         reason = _origin_problem(value, rule, scope)
-        fix = "create it in the construct's App (and region or account where said)" if reason else fix
+        fix = "create it in the construct's App" if reason and reason.endswith("another App") else fix
     if reason is not None:
         problems.add(prop, value, reason, fix or "see the prop's documentation")
         return False
@@ -360,17 +360,17 @@ def _origin_problem(value: Any, rule: Rule, scope: Construct) -> str | None:
     """An object of another ``App`` cannot be referenced; another region or account only where AWS allows."""
     items = value if isinstance(value, (list, tuple)) else [value]
     for item in items:
-        try:
-            node = item.node if isinstance(item, Construct) else None
+        try:  # constructs, and imported resources (jsii proxies: Role.from_role_arn...)
+            node = getattr(item, "node", None) if not isinstance(item, (str, Duration)) else None
         except Exception:  # a jsii object typed as a construct but detached (deployment configs...)
             node = None
-        if node is None:
+        if node is None or not hasattr(node, "root"):
             continue
         if node.root is not scope.node.root:
             return f"{_name(item)} belongs to another App"
         if not (rule.same_region or rule.same_account):
             continue
-        theirs, ours = Stack.of(item), Stack.of(scope)
+        theirs, ours = getattr(item, "env", None) or Stack.of(item), Stack.of(scope)  # an imported ARN's own env
         for wanted, attribute in ((rule.same_region, "region"), (rule.same_account, "account")):
             a, b = getattr(theirs, attribute), getattr(ours, attribute)
             if wanted and not Token.is_unresolved(a) and not Token.is_unresolved(b) and a != b:
