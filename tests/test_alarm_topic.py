@@ -36,7 +36,7 @@ def everything() -> tuple[Stack, dict[str, Any]]:
     lb.add_listener("Http", port=80, default_target_groups=[group])
     fleet = ImmutableFleet(stack, "Web", vpc=vpc, instance_type=SMALL, machine_image=IMAGE, target_groups=[group])
     SessionManagerAccess(stack, "Sessions", vpc=vpc).add_fleet(fleet)
-    StackDriftAlarm(stack, "Drift", topic=AlarmTopic.of(stack).topic)  # drift keeps its own topic unless told
+    StackDriftAlarm(stack, "Drift")  # by default, the stack's alarm topic too
     return stack, template_json(stack)
 
 

@@ -9,40 +9,23 @@ naming the prop, or in a construct: never in another exception.
 from __future__ import annotations
 
 import inspect
-import itertools
 import math
+import re
 import typing
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from aws_cdk import App, Duration, Stack
-from aws_cdk import aws_ec2 as ec2
-from aws_cdk import aws_elasticloadbalancingv2 as elbv2
+from aws_cdk import Duration
 from aws_cdk import aws_kms as kms
 
 import immutable_constructs
-from immutable_constructs import BlueGreenFleet, ImmutableFleet, PinnedSsmImage, ValidationError
+from immutable_constructs import Problem, ValidationError
 from immutable_constructs._private.props import SPECS, spec_of
 
-_COUNTER = itertools.count()
+from .props_builders import BUILDERS, World, load_specs
 
-
-class World:
-    """One App with a VPC and a target group, and a second App whose objects must be refused."""
-
-    def __init__(self) -> None:
-        self.app = App(context={"@aws-cdk/core:validation": False})
-        self.stack = Stack(self.app, "Props", env={"account": "111111111111", "region": "eu-west-1"})
-        self.vpc = ec2.Vpc(self.stack, "Vpc", max_azs=2, nat_gateways=1)
-        self.target_group = elbv2.ApplicationTargetGroup(self.stack, "Tg", vpc=self.vpc, port=80)
-        elbv2.ApplicationLoadBalancer(self.stack, "Alb", vpc=self.vpc).add_listener(
-            "Http", port=80, default_target_groups=[self.target_group]
-        )
-        other = Stack(App(), "Other", env={"account": "222222222222", "region": "us-east-1"})
-        self.other_app_vpc = ec2.Vpc(other, "Vpc", max_azs=1)
-        other_region = Stack(self.app, "OtherRegion", env={"account": "111111111111", "region": "us-east-1"})
-        self.other_region_key = kms.Key(other_region, "Key")
+load_specs()
 
 
 @pytest.fixture(scope="module")
@@ -50,10 +33,10 @@ def world() -> World:
     return World()
 
 
-def bad_values(kind: Any, world: World) -> Iterator[tuple[str, Any]]:
-    """Values that do not belong in a field of type ``kind``, by name."""
+def bad_values(kind: Any, world: World | None) -> Iterator[tuple[str, Any]]:
+    """Values that do not belong in a field of type ``kind``, by name (without a world: only their names)."""
     yield "object()", object()
-    yield "an object of another App", world.other_app_vpc
+    yield "an object of another App", world and world.other_app_vpc
     text = {"": "", "blank": "  ", "newline": "x\n"}
     members = typing.get_args(kind) or (kind,)
     if any(m in (int, float) for m in members):
@@ -71,40 +54,59 @@ def bad_values(kind: Any, world: World) -> Iterator[tuple[str, Any]]:
         yield "[None]", [None]
         yield "[]", []
     if any(m is kms.IKey for m in members):
-        yield "a key of another region", world.other_region_key
+        yield "a key of another region", world and world.other_region_key
 
 
-FLEETS: dict[str, Callable[[World, dict[str, Any]], Any]] = {
-    "ImmutableFleet.__init__": lambda w, props: ImmutableFleet(
-        w.stack,
-        f"Fleet{next(_COUNTER)}",
-        **{
-            "vpc": w.vpc,
-            "machine_image": PinnedSsmImage("/images/web/stable", version=3),
-            "instance_type": ec2.InstanceType("t3.small"),
-            **props,
-        },
+#: Generated cases that fail today (another exception, or no ValidationError naming the prop), by test id, with
+#: the reason. Shrink-only: they run as strict xfails, so a fix makes them fail until removed from here.
+KNOWN_FAILURES = {
+    **dict.fromkeys(
+        [
+            "FleetUpdate.instance_refresh-instance_warmup-1500 ms",
+            "FleetUpdate.instance_refresh-instance_warmup-2999.5 s",
+            "FleetUpdate.instance_refresh-checkpoint_delay-1500 ms",
+            "FleetUpdate.instance_refresh-checkpoint_delay-2999.5 s",
+            "FleetUpdate.instance_refresh-checkpoint_delay-0 s",
+            "FleetUpdate.instance_refresh-checkpoint_delay-10 years",
+            "FleetUpdate.instance_refresh-bake_time-1500 ms",
+            "FleetUpdate.instance_refresh-bake_time-2999.5 s",
+            "FleetUpdate.instance_refresh-bake_time-10 years",
+        ],
+        "the fleet does not check instance_refresh's durations: CDK raises RuntimeError (whole seconds, ranges)",
     ),
-    "BlueGreenFleet.__init__": lambda w, props: BlueGreenFleet(
-        w.stack,
-        f"BlueGreen{next(_COUNTER)}",
-        **{
-            "vpc": w.vpc,
-            "machine_image": PinnedSsmImage("/images/web/stable", version=3),
-            "instance_type": ec2.InstanceType("t3.small"),
-            "target_group": w.target_group,
-            **props,
-        },
+    **dict.fromkeys(
+        [
+            "StackDriftAlarm.metric_drifted-stack_name-",
+            "StackDriftAlarm.metric_drifted-stack_name-70,000 characters",
+            "StackDriftAlarm.metric_drifted_resources-stack_name-",
+            "StackDriftAlarm.metric_drifted_resources-stack_name-70,000 characters",
+        ],
+        "stack_name has no rule: CloudWatch dimension values are 1 to 255 characters (CDK raises RuntimeError)",
     ),
 }
 
 
 def cases() -> Iterator[Any]:
-    world = World()  # only to name the generated values; the tests build in the module's world
-    for owner in FLEETS:
+    for owner in sorted(SPECS):
+        if owner not in BUILDERS:
+            continue  # test_every_spec_has_a_builder says so
         for field in spec_of(SPECS[owner]).fields:
-            for name, _ in bad_values(field.type, world):
-                yield pytest.param(owner, field.name, name, id=f"{owner.split('.')[0]}-{field.name}-{name}")
+            for name, _ in bad_values(field.type, None):
+                case = f"{owner.removesuffix('.__init__')}-{field.name}-{name}"
+                known = KNOWN_FAILURES.get(case)
+                marks = [pytest.mark.xfail(strict=True, reason=known)] if known else []
+                yield pytest.param(owner, field.name, name, id=case, marks=marks)
+
+
+def test_known_failures_are_generated() -> None:
+    generated = {param.id for param in cases()}
+    assert not set(KNOWN_FAILURES) - generated, "KNOWN_FAILURES lists cases no longer generated: remove them"
+
+
+def names_prop(problem: Problem, prop: str) -> bool:
+    """Whether a problem is about ``prop``: ``prop``, ``prop[2]``, ``health_check.prop``, ``method(prop)``, or
+    a check across props that names it in its reason (``max_healthy_percentage`` minus ``min_healthy_percentage``)."""
+    return prop in re.findall(r"\w+", problem.prop) or prop in re.findall(r"\w+", problem.reason)
 
 
 @pytest.mark.parametrize(("owner", "prop", "value_name"), list(cases()))
@@ -114,11 +116,18 @@ def test_bad_input_is_one_validation_error_naming_the_prop(
     field = next(f for f in spec_of(SPECS[owner]).fields if f.name == prop)
     value = dict(bad_values(field.type, world))[value_name]
     try:
-        FLEETS[owner](world, {prop: value})
+        BUILDERS[owner](world, {prop: value})
     except ValidationError as error:
-        named = {p.prop.split("[")[0].split(".")[0] for p in error.problems}
-        assert prop in named or any(p.prop.startswith(prop) for p in error.problems), str(error)
+        assert any(names_prop(p, prop) for p in error.problems), str(error)
+        assert error.construct_path and all(p.reason and p.fix for p in error.problems), str(error)
     # else: accepted, and built (the spec and the constructor's checks judged it deployable)
+
+
+def test_every_spec_has_a_builder() -> None:
+    missing = sorted(set(SPECS) - set(BUILDERS))
+    assert not missing, f"specs without a builder in tests/props_builders.py (add one): {missing}"
+    stale = sorted(set(BUILDERS) - set(SPECS))
+    assert not stale, f"builders without a spec (remove them): {stale}"
 
 
 def _public_callables() -> Iterator[tuple[str, Callable[..., Any]]]:

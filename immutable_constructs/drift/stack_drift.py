@@ -27,7 +27,7 @@ import json
 from collections.abc import Sequence
 from pathlib import Path
 
-from aws_cdk import Annotations, ArnFormat, Aspects, Duration, Stack
+from aws_cdk import Annotations, Aspects, Duration, Stack
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as cw_actions
 from aws_cdk import aws_events as events
@@ -39,6 +39,7 @@ from aws_cdk import aws_sns as sns
 from constructs import Construct
 
 from .._links import doc_url
+from .._private.alarm_topic import AlarmTopic
 from .._private.handler_function import handler_code, handler_function, handler_log_group
 from .._private.limits import alarm_description, lambda_description
 from .._private.nag import acknowledge_wildcards
@@ -62,10 +63,11 @@ class StackDriftAlarm(Construct):
     :param schedule: when to check: an EventBridge ``cron(...)``/``rate(...)`` expression or an
         ``events.Schedule``. Default ``"rate(1 day)"``. A rate must be at least one hour (drift
         detection takes minutes and reads every resource).
-    :param topic: the SNS topic the alarms notify. Default: a new SSL-only topic encrypted with a
-        new KMS key (rotated) whose policy lets CloudWatch alarms publish (SNS Developer Guide,
-        "Enable compatibility between event sources from AWS services and encrypted topics"). A
-        topic you pass must allow that itself (``cloudwatch.amazonaws.com``: ``sns:Publish`` and,
+    :param topic: the SNS topic the alarms notify. Default: the stack's alarm topic
+        (``AlarmTopic.of(stack)``, the one every library alarm of the stack notifies: SSL-only,
+        encrypted with its own rotated KMS key, whose policy lets this account's CloudWatch alarms
+        publish; SNS Developer Guide, "Enable compatibility between event sources from AWS services and
+        encrypted topics"). A topic you pass must allow that itself (``cloudwatch.amazonaws.com``: ``sns:Publish`` and,
         when encrypted, ``kms:Decrypt`` and ``kms:GenerateDataKey*`` on its key).
     :param role: the role the function runs as. Default: a new role that may read what drift detection
         reads for the resource types of the watched stacks (their schemas' read-handler permissions),
@@ -77,8 +79,8 @@ class StackDriftAlarm(Construct):
     :param log_retention: how long the function's logs are kept. Default one year.
 
     Attributes: ``alarms`` (stack name -> alarm), ``alarm`` (the first stack's alarm, the only one
-    by default), ``check_failed_alarm``, ``topic``, ``function``, ``role``, ``rule``, ``key`` (None
-    for a topic you pass). ``add_alarm_action`` adds actions to every alarm of this construct.
+    by default), ``check_failed_alarm``, ``topic``, ``function``, ``role``, ``rule``, ``key`` (the stack
+    alarm topic's key; None for a topic you pass). ``add_alarm_action`` adds actions to every alarm of this construct.
     """
 
     NAMESPACE = NAMESPACE
@@ -107,45 +109,12 @@ class StackDriftAlarm(Construct):
         self.stack_names: tuple[str, ...] = names
 
         # --- notifications -----------------------------------------------------------------
+        # Every library alarm of a stack notifies one topic (issue 24): the stack's alarm topic, whose
+        # key and policy let this account's CloudWatch alarms publish (_private/alarm_topic.py).
         self.key: kms.IKey | None = None
         if topic is None:
-            key = kms.Key(self, "Key", enable_key_rotation=True, description=f"{self.node.path} drift notifications")
-            # SNS Developer Guide, "Enable compatibility between event sources from AWS services and encrypted
-            # topics": a service that publishes to an encrypted topic needs these on the topic's key.
-            key.add_to_resource_policy(
-                iam.PolicyStatement(
-                    sid="CloudWatchAlarmsPublish",
-                    actions=["kms:Decrypt", "kms:GenerateDataKey*"],
-                    principals=[iam.ServicePrincipal("cloudwatch.amazonaws.com")],
-                    resources=["*"],
-                    # Issue 28: only this account's alarms (the confused deputy; as on the topic below).
-                    conditions={"StringEquals": {"aws:SourceAccount": own.account}},
-                )
-            )
-            self.key = key
-            new_topic = sns.Topic(self, "Topic", master_key=key, enforce_ssl=True, display_name="Stack drift")
-            # The SSL-only topic policy replaces SNS's default one, so CloudWatch must be named in it;
-            # aws:SourceAccount keeps other accounts' alarms out (SNS Developer Guide, confused deputy prevention).
-            new_topic.add_to_resource_policy(
-                iam.PolicyStatement(
-                    sid="CloudWatchAlarmsPublish",
-                    actions=["sns:Publish"],
-                    principals=[iam.ServicePrincipal("cloudwatch.amazonaws.com")],
-                    resources=[new_topic.topic_arn],
-                    conditions={
-                        "StringEquals": {"aws:SourceAccount": own.account},
-                        "ArnLike": {
-                            "aws:SourceArn": own.format_arn(
-                                service="cloudwatch",
-                                resource="alarm",
-                                resource_name="*",
-                                arn_format=ArnFormat.COLON_RESOURCE_NAME,
-                            )
-                        },
-                    },
-                )
-            )
-            topic = new_topic
+            stack_topic = AlarmTopic.of(self)
+            topic, self.key = stack_topic.topic, stack_topic.key
         self.topic: sns.ITopic = topic
 
         # --- the function ------------------------------------------------------------------

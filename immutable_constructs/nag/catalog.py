@@ -313,6 +313,14 @@ RULES: tuple[Rule, ...] = (
         "alarm on silence for paging only.",
     ),
     _rule(
+        "image_builder_volume_key",
+        "IMM-DEP8",
+        E,
+        "Image Builder recipe encrypts volumes with a key its pipeline's execution role may not use",
+        "Allow the execution role kms:CreateGrant (with kms:GrantIsForAWSResource), Decrypt, DescribeKey, "
+        "GenerateDataKeyWithoutPlaintext and ReEncrypt* on the key, through ec2.<region>.amazonaws.com.",
+    ),
+    _rule(
         "predicted_failures",
         "IMM-FAIL1",
         E,

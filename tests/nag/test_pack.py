@@ -48,6 +48,7 @@ PINNED_RULE_IDS = [
     "IMM-DEP5",
     "IMM-DEP6",
     "IMM-DEP7",
+    "IMM-DEP8",
     "IMM-FAIL1",
     "IMM-PRIV1",
     "IMM-PRIV2",

@@ -532,6 +532,24 @@ def pipeline(stack: Stack, id: str, distribution_configuration: Any, role: iam.I
     )  # fmt: skip
 
 
+def recipe_pipeline(stack: Stack, id: str, key: kms.IKey, role: iam.IRole) -> Any:
+    """A pipeline whose recipe encrypts the root volume with ``key``, run as ``role`` (IMM-DEP8)."""
+    recipe = imagebuilder.CfnImageRecipe(
+        stack, f"{id}Recipe", name=id.lower(), version="1.0.0", parent_image="ami-12345678",
+        components=[imagebuilder.CfnImageRecipe.ComponentConfigurationProperty(component_arn="arn:aws:c")],
+        block_device_mappings=[imagebuilder.CfnImageRecipe.InstanceBlockDeviceMappingProperty(
+            device_name="/dev/xvda",
+            ebs=imagebuilder.CfnImageRecipe.EbsInstanceBlockDeviceSpecificationProperty(
+                encrypted=True, kms_key_id=key.key_arn
+            ),
+        )],
+    )  # fmt: skip
+    return imagebuilder.CfnImagePipeline(
+        stack, id, name=id.lower(), image_recipe_arn=recipe.attr_arn, execution_role=role.role_arn,
+        infrastructure_configuration_arn="arn:aws:imagebuilder:us-east-1:123456789012:infrastructure-configuration/web",
+    )  # fmt: skip
+
+
 def waiting_provider(stack: Stack, id: str, total: Duration, interval: Duration) -> cr.Provider:
     code = lambda_.Code.from_inline("def handler(event, context):\n    return {'IsComplete': True}\n")
     on_event, is_complete = (
@@ -679,6 +697,11 @@ def build_bad_deploy_readiness(stack: Stack) -> None:
         iam.PolicyStatement(actions=["ec2:RunInstances"], resources=["*"])])  # fmt: skip
     launches_anything.attach_to_role(reads_all)
     expect(launches_anything, bad={"IMM-PRIV2"})
+    # IMM-DEP8: the execution role may only encrypt and decrypt with the recipe's key (no CreateGrant...)
+    build_key = kms.Key(stack, "BuildKeyNoGrant")
+    weak = iam.Role(stack, "EncryptDecryptOnly", assumed_by=iam.ServicePrincipal("imagebuilder.amazonaws.com"))
+    build_key.grant_encrypt_decrypt(weak)
+    expect(recipe_pipeline(stack, "BuildsWithoutGrant", build_key, weak), bad={"IMM-DEP8"})
 
 
 def build_good_deploy_readiness(stack: Stack) -> None:
@@ -757,6 +780,16 @@ def build_good_deploy_readiness(stack: Stack) -> None:
                             conditions={"ArnLike": {"ec2:LaunchTemplate": template}})])  # fmt: skip
     bound.attach_to_role(scoped)
     expect(bound, good={"IMM-PRIV2"})
+    # IMM-DEP8: the execution role may do what EBS needs with the recipe's key, through EC2 only
+    build_key = stack.node.find_child("VolumeKey")  # its policy lets Auto Scaling use it (IMM-DEP1)
+    assert isinstance(build_key, kms.Key)
+    builder = iam.Role(stack, "BuildsWithKey", assumed_by=iam.ServicePrincipal("imagebuilder.amazonaws.com"))
+    builder.add_to_policy(iam.PolicyStatement(
+        actions=["kms:CreateGrant", "kms:Decrypt", "kms:DescribeKey", "kms:GenerateDataKeyWithoutPlaintext",
+                 "kms:ReEncrypt*"],
+        resources=[build_key.key_arn], conditions={"StringEquals": {"kms:ViaService": "ec2.us-east-1.amazonaws.com"}},
+    ))  # fmt: skip
+    expect(recipe_pipeline(stack, "BuildsWithGrant", build_key, builder), good={"IMM-DEP8"})
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,165 @@
+"""How to build each callable that has a props spec, for the generated bad-input tests (``test_props.py``).
+
+``BUILDERS`` maps a spec's owner (``"ImmutableFleet.__init__"``, ``"StackDriftAlarm.metric_drifted"``) to a
+function ``(world, props) -> anything`` that builds it in the module's one :class:`World` with valid
+required props, ``props`` overriding them. A method is called on an object the world builds once; a value
+object's factory (``FleetHealthCheck.http``) is built and then given to the construct that checks its
+values, so a wrong value is judged where it has a construct path.
+
+Add a builder with every new spec: ``test_every_spec_has_a_builder`` fails without one.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib
+import itertools
+from collections.abc import Callable
+from typing import Any
+
+from aws_cdk import App, Stack
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_elasticloadbalancingv2 as elbv2
+from aws_cdk import aws_kms as kms
+
+import immutable_constructs
+from immutable_constructs import (
+    AmiCatalog,
+    BlueGreenFleet,
+    FirstImage,
+    FleetAlarmOptions,
+    FleetHealthCheck,
+    FleetUpdate,
+    GoldenImagePipeline,
+    ImageComponent,
+    ImmutableFleet,
+    ParentImage,
+    PinnedSsmImage,
+    StackDriftAlarm,
+)
+
+_COUNTER = itertools.count()
+PARENT = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64"
+
+#: A component document that Image Builder accepts.
+COMPONENT = {
+    "schemaVersion": 1.0,
+    "phases": [{"name": "build", "steps": [{"name": "Ok", "action": "ExecuteBash", "inputs": {"commands": ["true"]}}]}],
+}
+
+
+def load_specs() -> None:
+    """Import every public name (the package exports lazily), so each ``@checked`` callable is in ``SPECS``."""
+    for name in immutable_constructs.__all__:
+        getattr(immutable_constructs, name)
+    importlib.import_module("immutable_constructs.images.first_image")
+
+
+def unique(prefix: str) -> str:
+    """A construct id not used yet in the world's stack."""
+    return f"{prefix}{next(_COUNTER)}"
+
+
+class World:
+    """One App with a VPC, a target group, a catalog and a pipeline; objects of another App and region."""
+
+    def __init__(self) -> None:
+        self.app = App(context={"@aws-cdk/core:validation": False})
+        self.stack = Stack(self.app, "Props", env={"account": "111111111111", "region": "eu-west-1"})
+        self.vpc = ec2.Vpc(self.stack, "Vpc", max_azs=2, nat_gateways=1)
+        self.target_group = elbv2.ApplicationTargetGroup(self.stack, "Tg", vpc=self.vpc, port=80)
+        elbv2.ApplicationLoadBalancer(self.stack, "Alb", vpc=self.vpc).add_listener(
+            "Http", port=80, default_target_groups=[self.target_group]
+        )
+        other = Stack(App(), "Other", env={"account": "222222222222", "region": "us-east-1"})
+        self.other_app_vpc = ec2.Vpc(other, "Vpc", max_azs=1)
+        other_region = Stack(self.app, "OtherRegion", env={"account": "111111111111", "region": "us-east-1"})
+        self.other_region_key = kms.Key(other_region, "Key")
+
+    @functools.cached_property
+    def catalog(self) -> AmiCatalog:
+        return AmiCatalog(self.stack, "Catalog")
+
+    @functools.cached_property
+    def pipeline(self) -> GoldenImagePipeline:
+        return GoldenImagePipeline(self.stack, "Pipeline", **pipeline_props(self))
+
+    @functools.cached_property
+    def drift(self) -> StackDriftAlarm:
+        return StackDriftAlarm(self.stack, "Drift")
+
+    @functools.cached_property
+    def fleet(self) -> ImmutableFleet:
+        return ImmutableFleet(self.stack, "Fleet", **fleet_props(self))
+
+
+def fleet_props(world: World) -> dict[str, Any]:
+    """The required props of both fleets (and of ImmutableFleet alone)."""
+    return {
+        "vpc": world.vpc,
+        "machine_image": PinnedSsmImage("/images/web/stable", version=3),
+        "instance_type": ec2.InstanceType("t3.small"),
+    }
+
+
+def pipeline_props(world: World) -> dict[str, Any]:
+    """The required props of a GoldenImagePipeline."""
+    return {
+        "catalog": world.catalog,
+        "vpc": world.vpc,
+        "parent_image": ParentImage.from_ssm_parameter(PARENT),
+        "components": [ImageComponent.from_dict(unique("hello-"), COMPONENT)],
+    }
+
+
+def _immutable(world: World, **props: Any) -> ImmutableFleet:
+    return ImmutableFleet(world.stack, unique("Fleet"), **{**fleet_props(world), **props})
+
+
+def _blue_green(world: World, **props: Any) -> BlueGreenFleet:
+    return BlueGreenFleet(
+        world.stack, unique("BlueGreen"), **{**fleet_props(world), "target_group": world.target_group, **props}
+    )
+
+
+def _varargs(method: Callable[..., Any], name: str) -> Callable[[World, dict[str, Any]], Any]:
+    """A builder for a ``*name`` method: a list or tuple is spread, anything else passed as the one argument."""
+
+    def build(world: World, props: dict[str, Any]) -> Any:
+        value = props.get(name, ())
+        return method(world, *(value if isinstance(value, (list, tuple)) else (value,)))
+
+    return build
+
+
+Builder = Callable[[World, dict[str, Any]], Any]
+
+BUILDERS: dict[str, Builder] = {
+    # -- fleet/ ---------------------------------------------------------------------------------------
+    "ImmutableFleet.__init__": lambda w, p: _immutable(w, **p),
+    "ImmutableFleet.attach_to_target_group": lambda w, p: w.fleet.attach_to_target_group(
+        **{"target_group": w.target_group, **p}
+    ),
+    "BlueGreenFleet.__init__": lambda w, p: _blue_green(w, **p),
+    "FleetHealthCheck.http": lambda w, p: _immutable(
+        w, health_check=FleetHealthCheck.http(**{"url": "http://localhost:8080/health", **p})
+    ),
+    "FleetHealthCheck.command": lambda w, p: _immutable(
+        w, health_check=FleetHealthCheck.command(**{"command": "systemctl is-active --quiet app", **p})
+    ),
+    "FleetUpdate.replacing": lambda w, p: _immutable(w, update=FleetUpdate.replacing(**p)),
+    "FleetUpdate.rolling": lambda w, p: _immutable(w, update=FleetUpdate.rolling(**p)),
+    "FleetUpdate.instance_refresh": lambda w, p: _immutable(w, update=FleetUpdate.instance_refresh(**p)),
+    "FleetAlarmOptions.__init__": lambda w, p: _immutable(
+        w, target_groups=[w.target_group], alarm_options=FleetAlarmOptions(**p)
+    ),
+    # -- drift/ ---------------------------------------------------------------------------------------
+    "StackDriftAlarm.__init__": lambda w, p: StackDriftAlarm(w.stack, unique("Drift"), **p),
+    "StackDriftAlarm.metric_drifted": lambda w, p: w.drift.metric_drifted(**{"stack_name": "Props", **p}),
+    "StackDriftAlarm.metric_drifted_resources": lambda w, p: w.drift.metric_drifted_resources(
+        **{"stack_name": "Props", **p}
+    ),
+    "StackDriftAlarm.add_alarm_action": _varargs(lambda w, *a: w.drift.add_alarm_action(*a), "actions"),
+    # -- images/ --------------------------------------------------------------------------------------
+    "FirstImage.__init__": lambda w, p: FirstImage(w.stack, unique("FirstImage"), **{"pipelines": [w.pipeline], **p}),
+}
