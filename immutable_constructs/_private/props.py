@@ -352,7 +352,7 @@ def duration_problem(value: Duration, rule: Rule) -> str | None:
         return f"is {milliseconds / 1000:g} seconds, not a whole number of {unit}"
     seconds = milliseconds / 1000
     if (rule.low is not None and seconds < rule.low) or (rule.high is not None and seconds > rule.high):
-        return f"is {value.to_human_string()}, must be {_range(rule.low, rule.high)} seconds"
+        return f"is {value.to_human_string()}, must be {_range(rule.low, rule.high, _human)}"
     return None
 
 
@@ -394,7 +394,11 @@ def _name(value: Any) -> str:
     return node.path if node is not None else repr(value)
 
 
-def _range(low: float | None, high: float | None) -> str:
+def _range(low: float | None, high: float | None, text: Callable[[float], str] = "{:g}".format) -> str:
     if low is not None and high is not None:
-        return f"from {low:g} to {high:g}"
-    return f"at least {low:g}" if low is not None else f"at most {high:g}"
+        return f"from {text(low)} to {text(high)}"
+    return f"at least {text(low)}" if low is not None else f"at most {text(high)}"  # type: ignore[arg-type]
+
+
+def _human(seconds: float) -> str:
+    return str(Duration.seconds(seconds).to_human_string())

@@ -31,6 +31,10 @@ def check_fleet(problems: Problems, prop: str, fleet: object) -> bool:
 
 def check_fleet_lists(problems: Problems, fleets: Sequence[object], tag_only_fleets: Sequence[object]) -> None:
     """Each listed fleet is ours, at least one is listed, and none is in both lists (replaced or not: one choice)."""
+    lists = [problems.sequence(prop, given, item="fleets (ImmutableFleet or BlueGreenFleet)")
+             for prop, given in (("fleets", fleets), ("tag_only_fleets", tag_only_fleets))]  # fmt: skip
+    if not all(lists):
+        return  # the constructor stops here: nothing is built from a value that is not a list
     for prop, given in (("fleets", fleets), ("tag_only_fleets", tag_only_fleets)):
         for index, fleet in enumerate(given):
             check_fleet(problems, f"{prop}[{index}]", fleet)

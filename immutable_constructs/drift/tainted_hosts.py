@@ -52,7 +52,11 @@ _DEFAULT_SCHEDULE_MINUTES = 5
 #: launches the replacement, waits for it to pass its health checks, then terminates the host.
 _REPLACEMENT_MARGIN = Duration.minutes(30)
 #: The function tags and replaces instances of its own account and region (EC2 and Auto Scaling APIs are regional).
-_FLEET = Rule(same_region=True, same_account=True, fix="watch fleets of this construct's account and region, each once")
+_FLEET = Rule(
+    same_region=True,
+    same_account=True,
+    fix="pass ImmutableFleets or BlueGreenFleets of this construct's account and region",
+)
 _WEEK = 7 * 86400
 
 
