@@ -343,16 +343,17 @@ def duration_problem(value: Duration, rule: Rule) -> str | None:
     """What is wrong with ``value`` under ``rule`` (a fraction of its unit, out of range), or None."""
     try:
         milliseconds = value.to_milliseconds()
-    except Exception:
-        return None  # a token duration
-    if is_unresolved(milliseconds):
+    except Exception:  # a token duration
+        return None
+    if is_unresolved(milliseconds):  # a token duration
         return None
     unit = rule.whole
     if unit is not None and milliseconds % (_WHOLE[unit] * 1000):
         return f"is {milliseconds / 1000:g} seconds, not a whole number of {unit}"
     seconds = milliseconds / 1000
     if (rule.low is not None and seconds < rule.low) or (rule.high is not None and seconds > rule.high):
-        return f"is {value.to_human_string()}, must be {_range(rule.low, rule.high, _human)}"
+        human = lambda s: str(Duration.seconds(s).to_human_string())  # noqa: E731
+        return f"is {value.to_human_string()}, must be {_range(rule.low, rule.high, human)}"
     return None
 
 
@@ -361,12 +362,10 @@ def _origin_problem(value: Any, rule: Rule, scope: Construct) -> str | None:
     items = value if isinstance(value, (list, tuple)) else [value]
     for item in items:
         try:  # constructs, and imported resources (jsii proxies: Role.from_role_arn...)
-            node = getattr(item, "node", None) if not isinstance(item, (str, Duration)) else None
-        except Exception:  # a jsii object typed as a construct but detached (deployment configs...)
-            node = None
-        if node is None or not hasattr(node, "root"):
+            root = item.node.root
+        except Exception:  # not a construct, or a jsii object typed as one but detached (deployment configs...)
             continue
-        if node.root is not scope.node.root:
+        if root is not scope.node.root:
             return f"{_name(item)} belongs to another App"
         if not (rule.same_region or rule.same_account):
             continue
@@ -398,7 +397,3 @@ def _range(low: float | None, high: float | None, text: Callable[[float], str] =
     if low is not None and high is not None:
         return f"from {text(low)} to {text(high)}"
     return f"at least {text(low)}" if low is not None else f"at most {text(high)}"  # type: ignore[arg-type]
-
-
-def _human(seconds: float) -> str:
-    return str(Duration.seconds(seconds).to_human_string())

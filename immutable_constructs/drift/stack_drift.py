@@ -46,7 +46,7 @@ from .._private.nag import acknowledge_wildcards
 from .._private.origin import record_origin
 from .._private.props import Rule, checked
 from ._read_policy import ReadPolicyWriter
-from ._stack_drift_checks import check_props
+from ._stack_drift_checks import check_alarm_actions, check_props
 
 __all__ = ["StackDriftAlarm"]
 
@@ -262,6 +262,7 @@ class StackDriftAlarm(Construct):
     @checked()
     def add_alarm_action(self, *actions: cloudwatch.IAlarmAction) -> None:
         """Add actions (a pager topic, an incident tool...) to every drift alarm and to the check-failed alarm."""
+        check_alarm_actions(self, self.check_failed_alarm, actions)
         for alarm in (*self.alarms.values(), self.check_failed_alarm):
             alarm.add_alarm_action(*actions)
 
