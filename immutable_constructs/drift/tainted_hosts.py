@@ -292,10 +292,10 @@ class TaintedHostReplacement(Construct):
         )
         """In alarm when a run of the function failed."""
         notify(self, self.alarm, self.errors_alarm)  # the stack's alarm topic (_private/alarm_topic.py)
-        for fleet in fleets:
-            self.add_fleet(fleet)
+        for fleet in fleets:  # checked above, with the constructor's path
+            self._add_fleet(fleet, replace=True)
         for fleet in tag_only_fleets:
-            self.add_fleet(fleet, replace=False)
+            self._add_fleet(fleet, replace=False)
 
     # -- public API -------------------------------------------------------------
 
@@ -306,6 +306,9 @@ class TaintedHostReplacement(Construct):
         Adding the same fleet again with the same ``replace`` does nothing; with the other one it is a
         ``ValidationError`` (the choice is made once per fleet).
         """
+        self._add_fleet(fleet, replace=replace)
+
+    def _add_fleet(self, fleet: TaintableFleet, *, replace: bool) -> None:
         problems = Problems(self)
         if check_fleet(problems, "fleet", fleet):
             value = fleet.instance_tag[1]
