@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import subprocess
 from typing import Any
 
 import pytest
@@ -96,3 +97,13 @@ def test_user_data_decodes() -> None:
     from immutable_constructs.nag._model import Template
 
     assert TRIAL_MARKER in decode(encoded.decode(), Template({}))
+
+
+def test_the_system_journal_reaches_var_log_messages_on_a_trial_host() -> None:
+    # Amazon Linux 2023 has no rsyslog, so /var/log/messages (a log every fleet ships) would never be written.
+    image = TrialImage.amazon_linux_2023(version=5, release="2023.9.20251110")
+    (line,) = [c for c in image.agent_install_commands() if "rsyslog" in c and not c.startswith("#")]
+    assert line.startswith("dnf install -y --releasever=2023.9.20251110 rsyslog && systemctl enable --now rsyslog")
+    assert "exit" not in line, "a host without rsyslog still serves: the install is not fatal"
+    proc = subprocess.run(["bash", "-n", "-c", "\n".join(image.agent_install_commands())], capture_output=True)
+    assert proc.returncode == 0, proc.stderr

@@ -50,7 +50,8 @@ _PACKAGE_VERSION = re.compile(r"^\d+\.\d+(\.\d+)?(-[0-9A-Za-z._]+)?$")
 class TrialImage:
     """AWS's stock Amazon Linux 2023 AMI at a pinned parameter version, for trying a fleet
     without a golden image. The fleet installs the CloudWatch agent at boot (pinned package,
-    pinned repository release) before starting it; the rule pack reports ``IMM-IMG4``.
+    pinned repository release) before starting it, and rsyslog from the same release so the system
+    journal reaches ``/var/log/messages`` (not fatal when it fails); the rule pack reports ``IMM-IMG4``.
 
     Use :meth:`amazon_linux_2023`.
     """
@@ -112,6 +113,11 @@ class TrialImage:
             f"dnf install -y --releasever={self.release} amazon-cloudwatch-agent-{self.agent_version} || {{ "
             "echo 'immutable-constructs: could not install the CloudWatch agent from the Amazon Linux repository "
             "(the subnet needs a NAT gateway or an S3 gateway endpoint)' >&2; exit 1; }",
+            # Amazon Linux 2023 logs to the journal only; rsyslog writes it to /var/log/messages, the system log
+            # every fleet ships (what the pipeline's system-journal-to-messages component bakes; images/_recipe.py).
+            # Not fatal: without it the host works and ships its other logs.
+            f"dnf install -y --releasever={self.release} rsyslog && systemctl enable --now rsyslog || "
+            "echo 'immutable-constructs: rsyslog not installed: /var/log/messages stays empty' >&2",
         ]
 
     @jsii.member(jsii_name="getImage")
