@@ -89,6 +89,33 @@ API_PORT = 8081
 HEALTH_PATH = "/health"
 
 
+def flow_logs(stack: Stack) -> dict[str, ec2.FlowLogOptions]:
+    """All traffic to CloudWatch Logs, delivered through a role only VPC Flow Logs of this account may assume.
+
+    CDK's default flow-log role trusts ``vpc-flow-logs.amazonaws.com`` with no condition; the VPC User Guide
+    ("IAM role for publishing flow logs to CloudWatch Logs") recommends ``aws:SourceAccount`` and
+    ``aws:SourceArn`` (the flow log's ARN; its id is not known before it exists, hence ``vpc-flow-log/*``)
+    against the confused deputy. The rule pack's IMM-PRIV3 reports the unconditioned trust.
+    """
+    role = stack.node.try_find_child("FlowLogRole")
+    if not isinstance(role, iam.Role):
+        role = iam.Role(
+            stack,
+            "FlowLogRole",
+            assumed_by=iam.ServicePrincipal(
+                "vpc-flow-logs.amazonaws.com",
+                conditions={
+                    "StringEquals": {"aws:SourceAccount": stack.account},
+                    "ArnLike": {
+                        "aws:SourceArn": stack.format_arn(service="ec2", resource="vpc-flow-log", resource_name="*")
+                    },
+                },
+            ),
+        )
+    destination = ec2.FlowLogDestination.to_cloud_watch_logs(iam_role=role)
+    return {"All": ec2.FlowLogOptions(traffic_type=ec2.FlowLogTrafficType.ALL, destination=destination)}
+
+
 def nginx_site(port: int) -> str:
     """The shell command that makes nginx serve ``HEALTH_PATH`` (200 ok) and static files on ``port``."""
     lines = [
@@ -183,7 +210,7 @@ class ReferenceImagesStack(Stack):
             "BuildVpc",
             max_azs=2,
             nat_gateways=1,
-            flow_logs={"All": ec2.FlowLogOptions(traffic_type=ec2.FlowLogTrafficType.ALL)},
+            flow_logs=flow_logs(self),
         )
         self.catalog = AmiCatalog(self, "Images", lines=IMAGE_LINES)
         parent = ParentImage.from_ssm_parameter("/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64")
@@ -240,7 +267,7 @@ class ReferenceStack(Stack):
             "Vpc",
             max_azs=2,
             nat_gateways=1,
-            flow_logs={"All": ec2.FlowLogOptions(traffic_type=ec2.FlowLogTrafficType.ALL)},
+            flow_logs=flow_logs(self),
         )
 
         # Names and pins only (an AmiCatalog creates no resources): the pipelines live in the images stack.
@@ -336,7 +363,9 @@ class ReferenceStack(Stack):
         operators = iam.Role(
             self,
             "Operators",
-            assumed_by=iam.AccountRootPrincipal(),
+            # people of this account, and only with MFA (IAM User Guide, "Configuring MFA-protected API access":
+            # aws:MultiFactorAuthPresent in the role's trust policy)
+            assumed_by=iam.AccountRootPrincipal().with_conditions({"Bool": {"aws:MultiFactorAuthPresent": "true"}}),
             description="Operators who may open logged Session Manager sessions on the web fleet",
         )
         access.grant_start_session(operators, fleet=fleet)

@@ -184,12 +184,14 @@ def test_sessions_are_logged_encrypted(reference_app: Synthesized, examples: dic
         documents = [
             d for d in app.resources("AWS::SSM::Document").values() if d["Properties"]["DocumentType"] == "Session"
         ]
-        assert len(documents) == 1, app.name
-        inputs = documents[0]["Properties"]["Content"]["inputs"]
-        assert inputs["s3EncryptionEnabled"] is True
-        assert inputs["cloudWatchEncryptionEnabled"] is True
-        assert inputs["kmsKeyId"], "session data is encrypted with a KMS key"
-        assert inputs["s3BucketName"] and inputs["cloudWatchLogGroupName"]
+        # the construct's own document, and one per fleet added (issue 28: a prefix per fleet)
+        assert len(documents) == 1 + (2 if app is reference_app else 1), app.name
+        for document in documents:
+            inputs = document["Properties"]["Content"]["inputs"]
+            assert inputs["s3EncryptionEnabled"] is True
+            assert inputs["cloudWatchEncryptionEnabled"] is True
+            assert inputs["kmsKeyId"], "session data is encrypted with a KMS key"
+            assert inputs["s3BucketName"] and inputs["cloudWatchLogGroupName"]
 
 
 def test_isolated_example_gets_session_manager_endpoints(examples: dict[str, Synthesized]) -> None:

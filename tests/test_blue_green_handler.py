@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
+import json
+import logging
 import os
 import sys
 import uuid
@@ -173,7 +175,8 @@ def test_create_makes_the_first_group_and_a_blue_green_deployment_group(world: W
     assert (group["MinSize"], group["MaxSize"], group["HealthCheckType"]) == (2, 4, "ELB")
     assert group["TargetGroupARNs"] == [world.props["TargetGroupArn"]]
     tags = {t["Key"]: t["Value"] for t in group["Tags"]}
-    assert tags == {index.OWNER_TAG: PHYSICAL_ID, "immutable-constructs:fleet": "StackApi0123ABCD"}
+    fleet = {index.OWNER_TAG: PHYSICAL_ID, "immutable-constructs:fleet": "StackApi0123ABCD"}
+    assert tags == {**fleet, index.CREATE_TAG: evt["RequestId"]}, "the create's request, until its waiter polls"
 
     settings = world.codedeploy.groups[(APP, GROUP)]
     assert settings["deploymentStyle"] == {"deploymentType": "BLUE_GREEN", "deploymentOption": "WITH_TRAFFIC_CONTROL"}
@@ -195,6 +198,7 @@ def test_create_makes_the_first_group_and_a_blue_green_deployment_group(world: W
 
     done = complete(world, evt, started)
     assert done == {"IsComplete": True, "Data": {"AutoScalingGroupName": INITIAL}}
+    assert {t["Key"]: t["Value"] for t in world.groups()[INITIAL]["Tags"]}[index.CREATE_TAG] == index.CREATE_DONE
     assert world.codedeploy.deployments == {}, "the first fleet is launched, not deployed"
 
 
@@ -535,6 +539,88 @@ def test_delete_finds_green_groups_codedeploy_made_but_nobody_tagged(world: Worl
     index.on_event(evt, None, world.aws)
     assert index.is_complete(evt, None, world.aws) == {"IsComplete": True}
     assert list(world.groups()) == [f"CodeDeploy_{GROUP}_d-OTHERAPP1"]
+
+
+def unrelated_group(world: World, name: str, tags: dict[str, str] | None = None) -> None:
+    world.aws.autoscaling.create_auto_scaling_group(
+        AutoScalingGroupName=name,
+        LaunchTemplate={"LaunchTemplateId": world.launch_template, "Version": "1"},
+        MinSize=0,
+        MaxSize=1,
+        VPCZoneIdentifier=world.props["SubnetIds"][0],
+        Tags=[{"ResourceId": name, "ResourceType": "auto-scaling-group", "Key": k, "Value": v,
+               "PropagateAtLaunch": False} for k, v in (tags or {}).items()],
+    )  # fmt: skip
+
+
+def test_a_group_the_tag_filter_returns_without_the_owner_tag_is_left_alone_and_logged(
+    world: World, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """DescribeAutoScalingGroups' tag filter is not trusted: before a delete, each group it returned is checked
+    for the owner tag on the group itself (here the API answers the filter with a group of someone else's)."""
+    world.props["KeepBlue"] = "true"
+    create(world)
+    release(world, 2, old=world.props)
+    world.codedeploy.succeed(only_deployment(world))
+    unrelated_group(world, "someone-elses-group", {"team": "payments"})
+    real = world.aws.autoscaling.describe_auto_scaling_groups
+
+    def filter_that_lies(**kwargs: Any) -> Any:
+        page = real(**kwargs)
+        if "Filters" in kwargs:  # the tag filter: the answer also holds a group without the tag
+            page["AutoScalingGroups"] += real(AutoScalingGroupNames=["someone-elses-group"])["AutoScalingGroups"]
+        return page
+
+    monkeypatch.setattr(world.aws.autoscaling, "describe_auto_scaling_groups", filter_that_lies)
+    evt = event("Delete", world.with_version(2))
+    with caplog.at_level(logging.INFO, logger="immutable_constructs.handler"):
+        index.on_event(evt, None, world.aws)
+        assert index.is_complete(evt, None, world.aws) == {"IsComplete": True}
+    assert list(world.groups()) == ["someone-elses-group"], "every group of the fleet is gone, the other one stays"
+    logged = [json.loads(r.getMessage()) for r in caplog.records if r.name == "immutable_constructs.handler"]
+    left = [line for line in logged if line["event"] == "not-owned"]
+    assert left and all(line["fields"]["group"] == "someone-elses-group" for line in left)
+    assert left[0]["level"] == "warning" and "without the tag" in left[0]["message"]
+
+
+def test_kept_blue_groups_are_deleted_only_when_they_carry_the_owner_tag(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Before the next release the kept blue groups go (delete_kept_groups): the same per-group check."""
+    world.props["KeepBlue"] = "true"
+    create(world)
+    evt, started = release(world, 2, old=world.props)
+    world.codedeploy.succeed(only_deployment(world))
+    assert complete(world, evt, started)["IsComplete"] is True
+    v2 = world.with_version(2)
+    unrelated_group(world, "someone-elses-group")
+    real = world.aws.autoscaling.describe_auto_scaling_groups
+
+    def filter_that_lies(**kwargs: Any) -> Any:
+        page = real(**kwargs)
+        if "Filters" in kwargs:
+            page["AutoScalingGroups"] += real(AutoScalingGroupNames=["someone-elses-group"])["AutoScalingGroups"]
+        return page
+
+    monkeypatch.setattr(world.aws.autoscaling, "describe_auto_scaling_groups", filter_that_lies)
+    release(world, 3, old=v2)
+    assert INITIAL not in world.groups(), "the kept blue group of the first release was deleted"
+    assert "someone-elses-group" in world.groups()
+
+
+def test_the_deployment_group_pointed_at_another_resources_group_changes_nothing(world: World) -> None:
+    create(world)
+    other = "other-fleet-group"
+    unrelated_group(world, other, {index.OWNER_TAG: "other-app/OtherGroup"})
+    world.aws.codedeploy.update_deployment_group(
+        applicationName=APP, currentDeploymentGroupName=GROUP, autoScalingGroups=[other]
+    )
+    before = world.groups()[other]
+    with pytest.raises(RuntimeError, match="another resource's group is never changed"):
+        release(world, 2, old=world.props)
+    after = world.groups()[other]
+    assert (after["LaunchTemplate"], after["Tags"]) == (before["LaunchTemplate"], before["Tags"])
+    assert world.codedeploy.deployments == {}
 
 
 def test_delete_of_something_never_created_succeeds(world: World) -> None:

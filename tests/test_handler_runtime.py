@@ -4,6 +4,7 @@ one JSON key set in the logs."""
 
 from __future__ import annotations
 
+import ast
 import json
 import logging
 from pathlib import Path
@@ -101,3 +102,155 @@ def test_logs_are_json_with_one_key_set(caplog: pytest.LogCaptureFixture) -> Non
     record = json.loads(line)
     assert tuple(sorted(record)) == tuple(sorted(runtime.LOG_KEYS))
     assert record["fields"] == {"operation": "DescribeAutoScalingGroups", "delay": 1.5}
+
+
+# -- every handler uses the runtime, none carries retry machinery of its own --------------------------------
+
+RETRY_CODES = runtime.THROTTLING_CODES | runtime.TRANSIENT_CODES
+
+
+def own_retry_machinery(source: str) -> list[str]:
+    """What in a handler's ``index.py`` retries, backs off or configures retries without the runtime."""
+    tree = ast.parse(source)
+    found: list[str] = []
+    aliases = {"runtime.RETRY_CONFIG"}  # a module-level alias of the runtime's configuration is the runtime's
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and ast.unparse(node.value) == "runtime.RETRY_CONFIG":
+            aliases.update(ast.unparse(target) for target in node.targets)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found += [f"imports {a.name}" for a in node.names if a.name == "random"]
+        elif isinstance(node, ast.ImportFrom):
+            if node.module in ("random", "botocore.config") or (
+                node.module == "time" and any(a.name == "sleep" for a in node.names)
+            ):
+                found.append(f"imports from {node.module}")
+        elif isinstance(node, ast.Attribute) and node.attr == "sleep" and ast.unparse(node.value) != "runtime":
+            found.append(f"line {node.lineno}: {ast.unparse(node)} (sleeps outside the runtime)")
+        elif isinstance(node, ast.Constant) and node.value in RETRY_CODES:
+            found.append(f"line {node.lineno}: names the retryable error code {node.value!r}")
+        elif isinstance(node, ast.Call) and ast.unparse(node.func) == "boto3.client":
+            config = [k for k in node.keywords if k.arg == "config"]
+            if not config or ast.unparse(config[0].value) not in aliases:
+                found.append(f"line {node.lineno}: a client without the runtime's retry configuration")
+    return found
+
+
+def imports_the_runtime(source: str) -> bool:
+    """``import handler_runtime as runtime`` (in the Lambda asset) with ``from . import handler_runtime as
+    runtime`` as the package fallback."""
+    imported = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            imported |= {(getattr(node, "level", 0), a.name, a.asname) for a in node.names}
+    return {(0, "handler_runtime", "runtime"), (1, "handler_runtime", "runtime")} <= imported
+
+
+@pytest.mark.parametrize("folder", HANDLERS)
+def test_every_handler_uses_the_runtime_and_no_retry_of_its_own(folder: str) -> None:
+    source = (PACKAGE / folder / "index.py").read_text()
+    assert imports_the_runtime(source), f"{folder}/index.py does not import its copy of handler_runtime"
+    assert own_retry_machinery(source) == [], f"{folder}/index.py: use handler_runtime.call instead"
+
+
+def test_no_other_handler_backs_off_on_its_own() -> None:
+    """Handlers outside the four (e.g. images/first_image_handler) carry no retry loop either."""
+    others = [p for p in PACKAGE.glob("*/*_handler/index.py") if str(p.parent.relative_to(PACKAGE)) not in HANDLERS]
+    assert others, "the glob finds the handler folders"
+    for path in others:
+        assert own_retry_machinery(path.read_text()) == [], path
+
+
+def test_the_guard_finds_a_retry_loop_of_its_own() -> None:
+    """The check above can fail: it finds each piece of a handler-made retry (the tainted-host function's
+    before it moved onto the runtime)."""
+    homegrown = """
+import random
+import time
+import boto3
+from botocore.config import Config as BotoConfig
+RETRY = BotoConfig(retries={"max_attempts": 10, "mode": "adaptive"})
+_THROTTLING = frozenset({"Throttling", "RequestLimitExceeded"})
+def call(client, operation, **kwargs):
+    for attempt in range(5):
+        try:
+            return getattr(client, operation)(**kwargs)
+        except Exception as error:
+            time.sleep(min(20.0, 2.0 ** attempt) * random.random())
+ec2 = boto3.client("ec2")
+"""
+    found = own_retry_machinery(homegrown)
+    assert found[:2] == ["imports random", "imports from botocore.config"]
+    assert {"line 7: names the retryable error code 'Throttling'", "line 13: time.sleep (sleeps outside the runtime)",
+            "line 14: a client without the runtime's retry configuration"} <= set(found)  # fmt: skip
+    assert not imports_the_runtime(homegrown)
+
+
+# -- what tests/faults stands in for: botocore's own retries ---------------------------------------------
+
+
+def test_botocore_retries_a_lost_response_and_answers_with_the_retry(monkeypatch: pytest.MonkeyPatch) -> None:
+    """tests/faults' ``retried`` kind (the call took effect, its response was lost, the handler gets the retry's
+    answer) mirrors botocore/retries/standard.py: ``TransientRetryableChecker`` retries ``HTTPClientError``,
+    of which ``ReadTimeoutError`` is one, and botocore/endpoint.py ``_needs_retry`` sends the request again.
+    Checked here on a real client with the runtime's configuration: the first send times out, the retry is
+    answered AlreadyExists, and that is what the caller sees."""
+    from botocore import endpoint
+    from botocore.awsrequest import AWSResponse
+    from botocore.retries import standard
+
+    assert issubclass(ReadTimeoutError, standard.TransientRetryableChecker._TRANSIENT_EXCEPTION_CLS)
+    monkeypatch.setattr(endpoint.time, "sleep", lambda seconds: None)
+    c = boto3.client("autoscaling", region_name="us-east-1", aws_access_key_id="a", aws_secret_access_key="b",
+                     config=runtime.RETRY_CONFIG)  # fmt: skip
+    sends: list[str] = []
+
+    class Raw:
+        def stream(self, **_: object) -> list[bytes]:
+            return [b"<ErrorResponse><Error><Type>Sender</Type><Code>AlreadyExists</Code><Message>group exists"
+                    b"</Message></Error><RequestId>1</RequestId></ErrorResponse>"]  # fmt: skip
+
+    def send(request: object, **_: object) -> AWSResponse:
+        sends.append("sent")
+        if len(sends) == 1:
+            raise ReadTimeoutError(endpoint_url="https://autoscaling.us-east-1.amazonaws.com/")
+        return AWSResponse("https://autoscaling.us-east-1.amazonaws.com/", 400, {}, Raw())
+
+    c.meta.events.register("before-send.auto-scaling", send)
+    with pytest.raises(ClientError, match="AlreadyExists"):
+        c.create_auto_scaling_group(AutoScalingGroupName="g", MinSize=1, MaxSize=1)
+    assert sends == ["sent", "sent"], "botocore sent it twice: the lost response's retry is the answer"
+
+
+@pytest.mark.parametrize(
+    ("kind", "error"),
+    [
+        (
+            "server",
+            ClientError({"Error": {"Code": "InternalFailure"}, "ResponseMetadata": {"HTTPStatusCode": 500}}, "X"),
+        ),
+        ("connection", EndpointConnectionError(endpoint_url="https://x")),
+        ("lost", ReadTimeoutError(endpoint_url="https://x")),
+        ("throttle", ClientError({"Error": {"Code": "Throttling"}}, "X")),
+    ],
+)
+def test_the_injected_faults_are_errors_botocore_itself_retries(kind: str, error: BaseException) -> None:
+    """tests/faults injects each of these as if botocore's retries had given up on it (the worst case); that
+    botocore retries them at all is botocore/retries/standard.py's ``TransientRetryableChecker`` (500-504,
+    ``ConnectionError``, ``HTTPClientError``) and ``ThrottledRetryableChecker`` (``Throttling``). The runtime
+    retries the same errors once more."""
+    from botocore.retries import standard
+
+    context = standard.RetryContext(
+        attempt_number=1, caught_exception=None if isinstance(error, ClientError) else error
+    )
+    if isinstance(error, ClientError):
+        context.parsed_response = error.response
+
+        class Http:
+            status_code = int(error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 400))
+
+        context.http_response = Http()
+    checkers = (standard.TransientRetryableChecker(), standard.ThrottledRetryableChecker())
+    assert any(c.is_retryable(context) for c in checkers), kind
+    assert runtime.is_transient(error)

@@ -14,6 +14,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from immutable_constructs.images.promotion_handler import handler_runtime as runtime
+
 from .faults import KINDS, SURFACING, Fault, FaultPlan, LambdaDied
 from .faults.promotion import REGIONS, TARGET, Images, images
 
@@ -121,20 +123,28 @@ def test_a_late_scan_is_refused_then_promoted_once_when_it_completes() -> None:
         assert w.stable(REGIONS[0]) == [w.images["a"][REGIONS[0]]]
 
 
-def test_a_failed_put_parameter_after_the_first_region_was_tagged_converges_on_redelivery() -> None:
+def put_parameter_calls() -> list[int]:
+    """The call indices of PutParameter in a first promotion (one per region)."""
     plan = FaultPlan()
     with images(plan) as w:
         arn = w.add_image("a")
         plan.armed = True
         w.promote(arn)
-        second_put = [i for i, (s, op) in enumerate(plan.calls, 1) if op == "put_parameter"][1]
-    plan = FaultPlan(Fault("server", second_put))
+        return [i for i, (s, op) in enumerate(plan.calls, 1) if op == "put_parameter"]
+
+
+def test_a_failed_put_parameter_after_the_first_region_was_tagged_converges_on_redelivery() -> None:
+    second_put = put_parameter_calls()[1]
+    # A storm of 500s that outlasts the handler runtime's five attempts (each retry is the next call).
+    storm = [Fault("server", second_put + n) for n in range(runtime.ATTEMPTS)]
+    plan = FaultPlan(storm[0], more=tuple(storm[1:]))
     with images(plan) as w:
         arn = w.add_image("a")
         plan.armed = True
         with pytest.raises(Exception, match="InternalFailure"):
             w.promote(arn)
         assert plan.fired == (f"ssm:{REGIONS[1]}", "put_parameter")
+        assert len(w.backoffs) == runtime.ATTEMPTS - 1
         assert w.images["a"][REGIONS[0]] in w.kept(REGIONS[0]), "the first region was done, tag included"
         plan.armed = False
         assert w.promote(arn)["promoted"] is True
@@ -184,3 +194,20 @@ def test_random_event_sequences_never_promote_a_bad_image_or_one_image_twice(seq
                 assert set(history) <= passing | hand_values, f"an image that did not pass was promoted: {history}"
                 promoted = [v for v in history if v not in hand_values]
                 assert len(promoted) == len(set(promoted)), f"an image was promoted twice: {history}"
+
+
+@pytest.mark.parametrize("kind", ["lost", "retried"])
+def test_a_created_channel_whose_response_was_lost_is_promoted_in_one_run(kind: str) -> None:
+    """PutParameter created the channel, then its response was lost: the retry (the runtime's, after a
+    ReadTimeoutError; or botocore's own, ``retried``) answers ParameterAlreadyExists. The parameter holds
+    this image's AMI, so the run promotes, with one version, instead of failing until the re-delivery."""
+    first_put = put_parameter_calls()[0]
+    plan = FaultPlan(Fault(kind, first_put))
+    with images(plan) as w:
+        arn = w.add_image("a")
+        plan.armed = True
+        result = w.promote(arn)
+        assert plan.fired == (f"ssm:{REGIONS[0]}", "put_parameter")
+        assert result["promoted"] is True and set(result["changes"].values()) == {"created"}
+        plan.armed = False
+        assert [w.stable(r) for r in REGIONS] == [[w.images["a"][r]] for r in REGIONS]

@@ -167,7 +167,7 @@ def test_findings_over_the_threshold_refuse_promotion_and_log_why(
         result = run(aws, event())
     assert result["promoted"] is False
     assert result["reason"] == "2 scan findings at or above HIGH (at most 0 allowed)"
-    assert "2 scan findings at or above HIGH" in caplog.text and '"decision": "refused"' in caplog.text
+    assert "2 scan findings at or above HIGH" in caplog.text and '"event": "refused"' in caplog.text
     assert stable_value(aws) == (aws["old_ami"], 1), "stable is untouched"
     assert promoted_tag(aws, aws["new_ami"]) is None
 
@@ -470,6 +470,9 @@ def test_handler_wires_the_topic_sns_and_inspector(monkeypatch: pytest.MonkeyPat
     assert seen["config"].notification_topic == topic
     assert seen["clients"]["sns"].meta.service_model.service_name == "sns"
     assert seen["clients"]["inspector"].meta.service_model.service_name == "inspector2"
+    for client in (seen["clients"]["sns"], seen["clients"]["inspector"], seen["clients"]["imagebuilder"]):
+        assert client.meta.config.retries["mode"] == "adaptive", "the handler runtime's retry configuration"
+    assert seen["clients"]["ssm_client"](REGION).meta.config.retries["mode"] == "adaptive"
 
 
 def test_the_function_may_read_the_channel_history_it_checks_before_promoting() -> None:

@@ -27,6 +27,8 @@ from .faults.blue_green import (
     APP,
     GROUP,
     PHYSICAL_ID,
+    SESSION,
+    UNOWNED,
     World,
     cancel_update,
     event,
@@ -217,6 +219,32 @@ def test_a_create_that_fails_leaves_nothing_after_cloudformations_delete() -> No
         assert owned_leftovers(w) == []
 
 
+@pytest.mark.parametrize("application", ["regenerated", "kept"])
+def test_a_create_whose_lambda_died_after_making_the_group_is_cleaned_by_the_next_create(application: str) -> None:
+    """The Lambda dies inside the create's on_event right after CreateAutoScalingGroup: nothing can report, so
+    the framework answers FAILED with its CREATE_FAILED marker and answers CloudFormation's rollback Delete
+    itself; the group keeps running. The rollback deletes the stack's CodeDeploy application, so the next
+    deploy (after the user deletes the ROLLBACK_COMPLETE stack) is a Create under a new application name
+    (``regenerated``, the default: CloudFormation names the application) or the same one (``kept``: an
+    application passed in). Either way that Create leaves only its own fleet, and the stack's Delete nothing."""
+    with world() as w:
+        first = {**w.props, "ApplicationName": "app-first-deploy"} if application == "regenerated" else w.props
+        with dies_after(index, "create_group"):
+            died = operate(w, event("Create", first))
+        assert not died.ok and w.physical_id == CREATE_FAILED_MARKER
+        rollback = send(w, event("Delete", first))
+        assert rollback.status == "SUCCESS" and rollback.waiter is None, "answered by the framework itself"
+        leftover = [n for n, g in w.groups().items() if index.CREATE_TAG in {t["Key"] for t in g["Tags"]}]
+        assert len(leftover) == 1 and w.groups()[leftover[0]]["DesiredCapacity"] == 2, "it keeps running"
+        w.physical_id = None  # ROLLBACK_COMPLETE, deleted by the user; the next deploy creates the resource anew
+        assert operate(w, event("Create", w.props)).ok
+        assert sorted(w.owned()) == [w.serving()], "the next create left only its own fleet"
+        tags = {t["Key"]: t["Value"] for t in w.groups()[w.serving() or ""]["Tags"]}
+        assert tags[index.CREATE_TAG] == index.CREATE_DONE, "its create reported: not an abandoned create's group"
+        assert operate(w, event("Delete", w.props)).ok
+        assert owned_leftovers(w) == [] and sorted(w.groups()) == sorted(UNOWNED)
+
+
 def test_a_rollback_converges_whatever_the_release_deployment_does_later() -> None:
     """Issue 20 defect 2: the release's Lambda died right after CreateDeployment; CloudFormation rolled back
     while that deployment ran; it failed later and the rollback blamed it on itself (UPDATE_ROLLBACK_FAILED)."""
@@ -278,6 +306,40 @@ def test_a_serving_group_deleted_by_hand_is_repaired(then: str) -> None:
         serving = w.groups()[w.serving() or ""]
         assert {str(i["LaunchTemplate"]["Version"]) for i in serving["Instances"]} == {want}
         assert len(serving["Instances"]) == 2
+
+
+@pytest.mark.parametrize("keep_blue", ["false", "true"])
+def test_a_deployment_group_deleted_by_hand_is_made_again_for_the_group_that_served(keep_blue: str) -> None:
+    """After releases, the serving group is CodeDeploy's green group. The deployment group is deleted by hand, then
+    an update comes: before the fix it made a new first group and a deployment group for it, and the old green
+    group kept running, registered in the target group beside it (with a kept blue group too). Now the deployment
+    group is made for the group that served last, and once the fleet is healthy no other group of it is left."""
+    with world() as w:
+        w.props["KeepBlue"] = keep_blue
+        created(w)
+        assert operate(w, event("Update", version(w, 2), old=version(w, 1))).ok
+        green = w.serving()
+        assert green is not None and green.startswith(f"CodeDeploy_{GROUP}_")
+        w.aws.codedeploy.delete_deployment_group(applicationName=APP, deploymentGroupName=GROUP)
+        outcome = operate(w, event("Update", version(w, 2, MaxSize="5"), old=version(w, 2)))
+        assert outcome.ok, outcome
+        assert w.serving() == green, "the deployment group is made again for the group that served"
+        assert sorted(w.owned()) == [green], "no other group of the fleet is left running or registered"
+        groups = w.groups()
+        assert groups[green]["MaxSize"] == 5
+        assert {str(i["LaunchTemplate"]["Version"]) for i in groups[green]["Instances"]} == {"2"}
+        health = w.elbv2.describe_target_health(TargetGroupArn=w.props["TargetGroupArn"])["TargetHealthDescriptions"]
+        running = {  # moto leaves terminated instances registered; AWS deregisters them
+            i["InstanceId"]
+            for r in SESSION.client("ec2").describe_instances(
+                Filters=[{"Name": "instance-state-name", "Values": ["pending", "running"]}]
+            )["Reservations"]
+            for i in r["Instances"]
+        }
+        registered = {d["Target"]["Id"] for d in health} & running
+        assert registered == {i["InstanceId"] for i in groups[green]["Instances"]}, "only the serving group's"
+        assert operate(w, event("Delete", version(w, 2, MaxSize="5"))).ok
+        assert owned_leftovers(w) == []
 
 
 def test_delete_after_update_rollback_failed_removes_everything() -> None:

@@ -160,13 +160,17 @@ def policy_documents(template: dict[str, Any]) -> Iterator[tuple[str, dict[str, 
                 yield logical, inline["PolicyDocument"]
 
 
+def _listed(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
 def actions_of(statement: dict[str, Any]) -> list[str]:
     action = statement["Action"]
     return action if isinstance(action, list) else [action]
 
 
 def document_inputs(template: dict[str, Any]) -> dict[str, Any]:
-    document = only(template, "AWS::SSM::Document")
+    document = only(template, "AWS::SSM::Document", "SessionsDocument")
     inputs: dict[str, Any] = document["Properties"]["Content"]["inputs"]
     return inputs
 
@@ -176,7 +180,7 @@ def document_inputs(template: dict[str, Any]) -> dict[str, Any]:
 
 def test_document_is_a_logged_encrypted_session_document(built: Built) -> None:
     template = built.templates["Isolated"]
-    document = only(template, "AWS::SSM::Document")
+    document = only(template, "AWS::SSM::Document", "SessionsDocument")
     props = document["Properties"]
     assert props["DocumentType"] == "Session"
     assert props["UpdateMethod"] == "NewVersion"
@@ -269,7 +273,19 @@ def test_key_rotates_is_retained_and_lets_cloudwatch_logs_use_it(built: Built) -
     assert logs_statement["Principal"]["Service"] == {
         "Fn::Join": ["", ["logs.", {"Ref": "AWS::Region"}, ".amazonaws.com"]]
     }
-    assert "kms:EncryptionContext:aws:logs:arn" in logs_statement["Condition"]["ArnLike"]
+    # issue 28: every action for the session log group only (its name is set, so its ARN is known)
+    group = only(built.templates["Isolated"], "AWS::Logs::LogGroup", "SessionsLogGroup")
+    name = group["Properties"]["LogGroupName"]
+    assert name["Fn::Join"][1][:2] == ["/immutable-constructs/sessions/", {"Ref": "AWS::StackName"}]
+    this_group = logs_statement["Condition"]["ArnEquals"]["kms:EncryptionContext:aws:logs:arn"]
+    assert {"Ref": "AWS::StackName"} in this_group["Fn::Join"][1] and "/immutable-constructs/sessions/" in str(
+        this_group
+    )
+    # other log groups of the account: read only (those encrypted before the scoping stay readable)
+    earlier = next(
+        s for s in key["Properties"]["KeyPolicy"]["Statement"] if s.get("Sid") == "CloudWatchLogsReadsEarlierLogGroups"
+    )
+    assert earlier["Action"] == ["kms:Decrypt*", "kms:Describe*"]
 
 
 def test_endpoints_are_created_for_an_isolated_only_vpc(built: Built) -> None:
@@ -358,8 +374,12 @@ def test_grant_start_session_is_limited_to_tagged_instances_and_this_document(
         "BoolIfExists": document_check,
     }
     on_document = next(s for s in start if s is not on_instances)
-    document_id = str(built.isolated.resolve(built.access.document.logical_id))
-    assert {"Ref": document_id} in on_document["Resource"]["Fn::Join"][1]
+    shared = str(built.isolated.resolve(built.access.document.logical_id))
+    (fleet_logging,) = built.access.fleet_logging.values()
+    own = str(built.isolated.resolve(fleet_logging.document.logical_id))
+    named = [r["Fn::Join"][1][-1] for r in _listed(on_document["Resource"])]
+    # a fleet's operators: its own document only; the access tag's: the shared one and every fleet's (issue 28)
+    assert named == ([{"Ref": own}] if tag_value == "fleet" else [{"Ref": shared}, {"Ref": own}])
     assert on_document["Condition"] == {"BoolIfExists": document_check}
 
     own_sessions = next(s for s in statements if "ssm:TerminateSession" in actions_of(s))
@@ -403,8 +423,14 @@ def test_add_fleet_grants_the_role_exactly_the_logging_permissions(built: Built)
     assert len(attached) == 1
     assert attached[0]["Roles"] == [{"Ref": role_id}]  # add_fleet twice attached it once
     granted = {tuple(actions_of(s)): s["Resource"] for s in attached[0]["PolicyDocument"]["Statement"]}
+    # issue 28: under the fleet's own prefix only, which its own document names
+    prefix = f"sessions/{Names.unique_id(built.fleet)}/"
+    (fleet_logging,) = built.access.fleet_logging.values()
+    assert fleet_logging.prefix == prefix
+    inputs = template["Resources"][logical_id(stack, fleet_logging.document)]["Properties"]["Content"]["inputs"]
+    assert inputs["s3KeyPrefix"] == prefix
     assert granted == {
-        ("s3:PutObject",): {"Fn::Join": ["", [{"Fn::GetAtt": [bucket_id, "Arn"]}, "/sessions/*"]]},
+        ("s3:PutObject",): {"Fn::Join": ["", [{"Fn::GetAtt": [bucket_id, "Arn"]}, f"/{prefix}*"]]},
         ("s3:GetEncryptionConfiguration",): {"Fn::GetAtt": [bucket_id, "Arn"]},
         ("logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"): {"Fn::GetAtt": [group_id, "Arn"]},
         ("logs:DescribeLogGroups",): "*",

@@ -34,7 +34,8 @@ class World:
         )
         self.cfn = Stubber(self.cloudformation)
         self.cw = Stubber(self.cloudwatch)
-        self.sleeps: list[float] = []
+        self.sleeps: list[float] = []  # waits between polls
+        self.backoffs: list[float] = []  # the runtime's back-off before a retry (handler_runtime.sleep)
         self.remaining = 300_000
 
     # -- what CloudFormation answers ---------------------------------------------------------
@@ -98,8 +99,9 @@ class World:
 
 
 @pytest.fixture
-def world() -> Iterator[World]:
+def world(monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
     w = World()
+    monkeypatch.setattr(index.runtime, "sleep", w.backoffs.append)
     with w.cfn, w.cw:
         yield w
         w.cfn.assert_no_pending_responses()
@@ -147,8 +149,11 @@ def test_stack_being_updated_is_skipped_without_detection_or_metric(
         result = world.run("shop")
     assert result["shop"]["result"] == "busy"
     logged = [json.loads(r.getMessage()) for r in caplog.records if r.getMessage().startswith("{")]
-    assert logged == [{"event": "drift-check", **result["shop"]}]
-    assert "UPDATE_IN_PROGRESS" in logged[0]["reason"]
+    assert logged == [
+        {"level": "info", "handler": "stack-drift", "event": "drift-check", "message": "shop: busy",
+         "fields": result["shop"]}
+    ]  # fmt: skip
+    assert "UPDATE_IN_PROGRESS" in logged[0]["fields"]["reason"]
 
 
 def test_update_starting_between_describe_and_detect_is_skipped_too(world: World) -> None:
@@ -193,7 +198,8 @@ def test_throttling_is_retried_with_backoff(world: World) -> None:
     world.status(world.detect("shop"), "DETECTION_COMPLETE", "IN_SYNC", 0)
     world.expect_metrics(("shop", 0, 0))
     assert world.run("shop")["shop"]["result"] == "in_sync"
-    assert world.sleeps == [1.0, 2.0]
+    assert world.sleeps == [], "no poll: the first status is final"
+    assert len(world.backoffs) == 2 and all(0 <= d <= bound for d, bound in zip(world.backoffs, (1, 2), strict=True))
 
 
 def test_throttling_past_the_retries_fails_loudly_after_checking_the_other_stacks(world: World) -> None:
@@ -204,7 +210,8 @@ def test_throttling_past_the_retries_fails_loudly_after_checking_the_other_stack
     world.expect_metrics(("shop", 1, 2))
     with pytest.raises(index.DriftCheckError, match=r"1 of 2 stacks: busy-api: error \(Throttling: Rate exceeded\)"):
         world.run("busy-api", "shop")
-    assert world.sleeps == [1.0, 2.0, 4.0, 8.0]
+    assert len(world.backoffs) == 4, "five attempts, four back-offs (full jitter below 1, 2, 4, 8 s)"
+    assert all(0 <= d <= bound for d, bound in zip(world.backoffs, (1, 2, 4, 8), strict=True))
 
 
 def test_deleted_stack_fails_loudly_and_names_the_fix(world: World) -> None:
@@ -245,7 +252,7 @@ def test_access_denied_is_not_retried_and_fails(world: World) -> None:
     world.refuse("shop", "AccessDenied", "not authorized to perform cloudformation:DetectStackDrift")
     with pytest.raises(index.DriftCheckError, match="AccessDenied"):
         world.run("shop")
-    assert world.sleeps == []
+    assert world.sleeps == [] and world.backoffs == []
 
 
 def test_metric_data_is_sent_in_requests_of_at_most_500_datapoints() -> None:

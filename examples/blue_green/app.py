@@ -13,6 +13,7 @@ from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_codedeploy as codedeploy
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_elasticloadbalancingv2 as elbv2
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
 from cdk_nag import AwsSolutionsChecks
 
@@ -28,6 +29,33 @@ from immutable_constructs import (
 VPC_CIDR = "10.20.0.0/16"
 
 
+def flow_logs(stack: Stack) -> dict[str, ec2.FlowLogOptions]:
+    """All traffic to CloudWatch Logs, delivered through a role only VPC Flow Logs of this account may assume.
+
+    CDK's default flow-log role trusts ``vpc-flow-logs.amazonaws.com`` with no condition; the VPC User Guide
+    ("IAM role for publishing flow logs to CloudWatch Logs") recommends ``aws:SourceAccount`` and
+    ``aws:SourceArn`` (the flow log's ARN; its id is not known before it exists, hence ``vpc-flow-log/*``)
+    against the confused deputy. The rule pack's IMM-PRIV3 reports the unconditioned trust.
+    """
+    role = stack.node.try_find_child("FlowLogRole")
+    if not isinstance(role, iam.Role):
+        role = iam.Role(
+            stack,
+            "FlowLogRole",
+            assumed_by=iam.ServicePrincipal(
+                "vpc-flow-logs.amazonaws.com",
+                conditions={
+                    "StringEquals": {"aws:SourceAccount": stack.account},
+                    "ArnLike": {
+                        "aws:SourceArn": stack.format_arn(service="ec2", resource="vpc-flow-log", resource_name="*")
+                    },
+                },
+            ),
+        )
+    destination = ec2.FlowLogDestination.to_cloud_watch_logs(iam_role=role)
+    return {"All": ec2.FlowLogOptions(traffic_type=ec2.FlowLogTrafficType.ALL, destination=destination)}
+
+
 def build(app: App) -> Stack:
     stack = Stack(app, "BlueGreenFleet", env=Environment(region="eu-west-1"))
     vpc = ec2.Vpc(
@@ -36,7 +64,7 @@ def build(app: App) -> Stack:
         ip_addresses=ec2.IpAddresses.cidr(VPC_CIDR),
         max_azs=2,
         nat_gateways=1,
-        flow_logs={"All": ec2.FlowLogOptions(traffic_type=ec2.FlowLogTrafficType.ALL)},
+        flow_logs=flow_logs(stack),
     )
     logs_bucket = s3.Bucket(
         stack,

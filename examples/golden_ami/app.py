@@ -33,6 +33,33 @@ from immutable_constructs import (
 COMPONENTS = Path(__file__).resolve().parent / "components"
 
 
+def flow_logs(stack: Stack) -> dict[str, ec2.FlowLogOptions]:
+    """All traffic to CloudWatch Logs, delivered through a role only VPC Flow Logs of this account may assume.
+
+    CDK's default flow-log role trusts ``vpc-flow-logs.amazonaws.com`` with no condition; the VPC User Guide
+    ("IAM role for publishing flow logs to CloudWatch Logs") recommends ``aws:SourceAccount`` and
+    ``aws:SourceArn`` (the flow log's ARN; its id is not known before it exists, hence ``vpc-flow-log/*``)
+    against the confused deputy. The rule pack's IMM-PRIV3 reports the unconditioned trust.
+    """
+    role = stack.node.try_find_child("FlowLogRole")
+    if not isinstance(role, iam.Role):
+        role = iam.Role(
+            stack,
+            "FlowLogRole",
+            assumed_by=iam.ServicePrincipal(
+                "vpc-flow-logs.amazonaws.com",
+                conditions={
+                    "StringEquals": {"aws:SourceAccount": stack.account},
+                    "ArnLike": {
+                        "aws:SourceArn": stack.format_arn(service="ec2", resource="vpc-flow-log", resource_name="*")
+                    },
+                },
+            ),
+        )
+    destination = ec2.FlowLogDestination.to_cloud_watch_logs(iam_role=role)
+    return {"All": ec2.FlowLogOptions(traffic_type=ec2.FlowLogTrafficType.ALL, destination=destination)}
+
+
 def build(app: App) -> Stack:
     images = Stack(app, "GoldenAmiImages", env=Environment(region="us-east-1"))
     build_vpc = ec2.Vpc(
@@ -40,7 +67,7 @@ def build(app: App) -> Stack:
         "BuildVpc",
         max_azs=2,
         nat_gateways=1,
-        flow_logs={"All": ec2.FlowLogOptions(traffic_type=ec2.FlowLogTrafficType.ALL)},
+        flow_logs=flow_logs(images),
     )
     GoldenImagePipeline(
         images,
@@ -68,7 +95,7 @@ def build(app: App) -> Stack:
         "Vpc",
         max_azs=2,
         nat_gateways=1,
-        flow_logs={"All": ec2.FlowLogOptions(traffic_type=ec2.FlowLogTrafficType.ALL)},
+        flow_logs=flow_logs(stack),
     )
     catalog = AmiCatalog(stack, "Images", lines=["web"])  # names and pins only: no resources
     # Scaling events (every replacement) go to an encrypted topic Auto Scaling may publish to.

@@ -49,13 +49,26 @@ def build(app: App) -> Stack:
         description="CloudWatch metrics endpoint: HTTPS from the VPC",
         allow_all_outbound=False,
     )
-    vpc.add_interface_endpoint(
+    monitoring = vpc.add_interface_endpoint(
         "MonitoringEndpoint",
         service=ec2.InterfaceVpcEndpointAwsService.CLOUDWATCH_MONITORING,
         private_dns_enabled=True,
         security_groups=[monitoring_group],
     )
-    on_call = iam.Role(stack, "OnCall", assumed_by=iam.AccountRootPrincipal())
+    # Only this account's principals may use it: cloudwatch:PutMetricData names no resource, so the way out is a
+    # host using another account's credentials (CloudWatch User Guide, "Using CloudWatch with interface VPC
+    # endpoints", endpoint policies; IAM User Guide, aws:PrincipalAccount).
+    monitoring.add_to_policy(
+        iam.PolicyStatement(
+            principals=[iam.AnyPrincipal()],
+            actions=["cloudwatch:PutMetricData"],
+            resources=["*"],
+            conditions={"StringEquals": {"aws:PrincipalAccount": stack.account}},
+        )
+    )
+    # people of this account, only with MFA (IAM User Guide, "Configuring MFA-protected API access")
+    with_mfa = iam.AccountRootPrincipal().with_conditions({"Bool": {"aws:MultiFactorAuthPresent": "true"}})
+    on_call = iam.Role(stack, "OnCall", assumed_by=with_mfa)
     access.grant_start_session(on_call)
     StackDriftAlarm(stack, "Drift")  # daily drift detection on this stack, an alarm when it drifted
     return stack

@@ -23,16 +23,22 @@ if TYPE_CHECKING:  # only for the annotation: aws_cdk.interfaces is newer than s
 CLOUDWATCH_LOGS_ACTIONS = ("kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*")
 
 
-def allow_cloudwatch_logs(key: kms.IKey, scope: IConstruct) -> bool:
-    """Let CloudWatch Logs use ``key`` for the log groups of ``scope``'s account and region.
+def allow_cloudwatch_logs(key: kms.IKey, scope: IConstruct, *, log_group_name: str | None = None) -> bool:
+    """Let CloudWatch Logs use ``key`` for the log groups of ``scope``'s account and region, or for one.
 
     CloudWatch Logs User Guide, "Encrypt log data in CloudWatch Logs using AWS Key Management
     Service", step 2: the key policy allows the service principal ``logs.<region>.amazonaws.com``
     ``kms:Encrypt*``, ``kms:Decrypt*``, ``kms:ReEncrypt*``, ``kms:GenerateDataKey*`` and
     ``kms:Describe*``, with ``ArnLike kms:EncryptionContext:aws:logs:arn``. Without it,
     creating a log group with this key fails. The condition is a pattern of this account and
-    region's log groups, not one group's ARN: the group references the key, so naming it in the
-    key policy would be a cycle.
+    region's log groups, not one group's ARN: the group references the key, so naming it by its
+    ``Arn`` attribute in the key policy would be a cycle.
+
+    ``log_group_name`` (a name the template sets, so the ARN is known without referencing the group):
+    issue 28, every action for that one group only, and for every other log group of this account
+    and region only ``kms:Decrypt*``/``kms:Describe*``, so log groups encrypted with the key before it was
+    scoped (a session log group with a generated name, retained when it was replaced) stay readable
+    while no other group can be encrypted with it.
 
     Returns ``False`` when the key's policy cannot be changed here (an imported key): the caller
     then tells the user what the key's owner must add.
@@ -44,14 +50,39 @@ def allow_cloudwatch_logs(key: kms.IKey, scope: IConstruct) -> bool:
         resource_name="*",
         arn_format=ArnFormat.COLON_RESOURCE_NAME,
     )
+    service = iam.ServicePrincipal(f"logs.{stack.region}.amazonaws.com")
+    if log_group_name is None:
+        result = key.add_to_resource_policy(
+            iam.PolicyStatement(
+                principals=[service],
+                actions=list(CLOUDWATCH_LOGS_ACTIONS),
+                resources=["*"],
+                conditions={"ArnLike": {"kms:EncryptionContext:aws:logs:arn": log_groups_here}},
+            )
+        )
+        return result.statement_added
+    this_group = stack.format_arn(
+        service="logs", resource="log-group", resource_name=log_group_name, arn_format=ArnFormat.COLON_RESOURCE_NAME
+    )
     result = key.add_to_resource_policy(
         iam.PolicyStatement(
-            principals=[iam.ServicePrincipal(f"logs.{stack.region}.amazonaws.com")],
+            sid="CloudWatchLogsEncryptsTheLogGroup",
+            principals=[service],
             actions=list(CLOUDWATCH_LOGS_ACTIONS),
             resources=["*"],
-            conditions={"ArnLike": {"kms:EncryptionContext:aws:logs:arn": log_groups_here}},
+            conditions={"ArnEquals": {"kms:EncryptionContext:aws:logs:arn": this_group}},
         )
     )
+    if result.statement_added:
+        key.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="CloudWatchLogsReadsEarlierLogGroups",
+                principals=[service],
+                actions=["kms:Decrypt*", "kms:Describe*"],
+                resources=["*"],
+                conditions={"ArnLike": {"kms:EncryptionContext:aws:logs:arn": log_groups_here}},
+            )
+        )
     return result.statement_added
 
 

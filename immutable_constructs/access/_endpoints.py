@@ -119,9 +119,10 @@ AWS_BUCKETS = (
     "amazoncloudwatch-agent-{region}",
     "aws-codedeploy-{region}",
 )
-#: Interface endpoints whose policy is limited here; the Session Manager ones (ssm, ssmmessages, ec2messages)
-#: keep the default policy: they carry the agent's own calls, which name no resource of another account.
+#: Interface endpoints limited to this account's resources (``aws:ResourceAccount``).
 _LIMITED = ("KmsEndpoint", "LogsEndpoint")
+#: Interface endpoints limited to this account's principals (``aws:PrincipalAccount``): the Systems Manager ones.
+_OWN_PRINCIPALS = ("SsmEndpoint", "SsmMessagesEndpoint", "Ec2MessagesEndpoint")
 
 
 def _limit_to_this_account(scope: Construct, endpoints: list[Endpoint]) -> None:
@@ -133,6 +134,27 @@ def _limit_to_this_account(scope: Construct, endpoints: list[Endpoint]) -> None:
     this_account = {"StringEquals": {"aws:ResourceAccount": stack.account}}
     for endpoint in endpoints:
         name = endpoint.node.id
+        if name in _OWN_PRINCIPALS:
+            # Issue 28, item 7. The agent's calls through these endpoints (Systems Manager User Guide, "Reference:
+            # ec2messages, ssmmessages, and other API operations": ssm:UpdateInstanceInformation, ListAssociations,
+            # ssmmessages:Create/OpenControlChannel, Create/OpenDataChannel, ec2messages:GetMessages...) are
+            # signed by the instance role, a principal of this account. Systems Manager has no cross-account
+            # writes, so the way out through these endpoints is a host using *another* account's credentials (a
+            # parameter, a document, a session or a hybrid activation of the attacker's account); aws:PrincipalAccount
+            # closes it (IAM User Guide, "AWS global condition context keys": present in every signed request;
+            # VPC User Guide, "Control access to VPC endpoints using endpoint policies"). A resource perimeter is not
+            # used here: many agent actions name no resource (ssm:ListAssociations, every ssmmessages action), and
+            # AWS's data-perimeter example for the ssm endpoint (aws-samples/data-perimeter-policy-examples,
+            # ssm_endpoint_policy.json) needs exceptions for AWS-owned documents and public parameters.
+            endpoint.add_to_policy(
+                iam.PolicyStatement(
+                    sid="ThisAccountsPrincipals",
+                    principals=[iam.AnyPrincipal()],
+                    actions=["*"],
+                    resources=["*"],
+                    conditions={"StringEquals": {"aws:PrincipalAccount": stack.account}},
+                )
+            )
         if isinstance(endpoint, ec2.GatewayVpcEndpoint) or name in _LIMITED:
             endpoint.add_to_policy(
                 iam.PolicyStatement(

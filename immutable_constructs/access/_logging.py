@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TypeAlias
 
-from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import Aws, Duration, Names, RemovalPolicy, Token
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
@@ -13,6 +13,7 @@ from constructs import Construct
 
 from .._private.key_policies import allow_cloudwatch_logs
 from .._private.secure_bucket import secure_bucket
+from .._private.validation import Problems
 from .._private.warnings import warn
 
 #: Deliver server access logs through a bucket policy, never ACLs (set before any child exists).
@@ -36,8 +37,50 @@ def session_key(scope: Construct) -> kms.Key:
     )
 
 
-def session_buckets(scope: Construct, key: kms.IKey) -> s3.Bucket:
-    """``SessionLogBucket`` (SSE-KMS with ``key``) whose server access logs go to ``AccessLogBucket``."""
+#: How long a transcript is locked (Object Lock, compliance mode) unless ``log_lock_retention`` says otherwise.
+DEFAULT_LOCK_RETENTION = Duration.days(365)
+
+
+def check_lock_retention(problems: Problems, retention: object, log_bucket: object) -> Duration:
+    """``log_lock_retention``: whole days from 1 to 36500 (100 years), and only for a bucket this construct creates."""
+    if retention is None:
+        return DEFAULT_LOCK_RETENTION
+    problems.require(
+        log_bucket is None,
+        "log_lock_retention",
+        retention,
+        "applies to the session-log bucket this construct creates, and log_bucket is given",
+        "turn Object Lock on for your own bucket yourself, or drop log_bucket",
+    )
+    if problems.duration("log_lock_retention", retention, fix="use e.g. Duration.days(365)"):
+        assert isinstance(retention, Duration)
+        try:
+            days: float = retention.to_days()
+        except Exception:  # not whole days, e.g. Duration.hours(36)
+            days = 0.5
+        problems.require(
+            Token.is_unresolved(days) or (days == int(days) and 1 <= days <= 36500),
+            "log_lock_retention",
+            retention.to_human_string(),
+            "must be whole days from 1 to 36500 (S3 Object Lock keeps whole days)",
+            "use e.g. Duration.days(365)",
+        )
+        return retention
+    return DEFAULT_LOCK_RETENTION
+
+
+def session_buckets(scope: Construct, key: kms.IKey, lock_retention: Duration = DEFAULT_LOCK_RETENTION) -> s3.Bucket:
+    """``SessionLogBucket`` (SSE-KMS with ``key``) whose server access logs go to ``AccessLogBucket``.
+
+    Issue 28: the session-log bucket has S3 Object Lock in compliance mode with ``lock_retention`` as its
+    default retention, so no one (a compromised host, an operator, an administrator, the root user) can delete
+    or overwrite a transcript version before it expires; an overwrite only adds a version (S3 User Guide,
+    "Locking objects with Object Lock": compliance mode; "Configuring S3 Object Lock": Object Lock needs
+    versioning, and the access-log bucket stays unlocked because "S3 buckets with Object Lock can't be used
+    as destination buckets for server access logs"). CloudFormation ``AWS::S3::Bucket``
+    ``ObjectLockEnabled``/``ObjectLockConfiguration`` update without replacement (the resource schema lists
+    neither as create-only; S3 turns Object Lock on for an existing versioned bucket, and never off).
+    """
     access_logs = secure_bucket(
         scope,
         "AccessLogBucket",
@@ -52,6 +95,7 @@ def session_buckets(scope: Construct, key: kms.IKey) -> s3.Bucket:
         minimum_tls_version=1.2,
         server_access_logs_bucket=access_logs,
         server_access_logs_prefix="session-log-bucket/",
+        object_lock_retention=lock_retention,
         lifecycle_rules=[
             s3.LifecycleRule(
                 id="ExpireNoncurrentVersions",
@@ -62,9 +106,22 @@ def session_buckets(scope: Construct, key: kms.IKey) -> s3.Bucket:
     )
 
 
+def session_log_group_name(scope: Construct) -> str:
+    """``/immutable-constructs/sessions/<stack name>/<construct unique id>``: a name the template sets, so the key
+    policy can name the group's ARN without referencing the group (which references the key)."""
+    return f"/immutable-constructs/sessions/{Aws.STACK_NAME}/{Names.unique_id(scope)}"
+
+
 def session_log_group(scope: Construct, key: kms.IKey, retention: logs.RetentionDays) -> logs.LogGroup:
-    """``LogGroup`` encrypted with ``key`` (whose policy must let CloudWatch Logs use it), retained."""
-    if not allow_cloudwatch_logs(key, scope):
+    """``LogGroup`` encrypted with ``key`` (whose policy lets CloudWatch Logs use it for this group only), retained.
+
+    Issue 28: the group has a name of its own so that the key's CloudWatch Logs statement names this group
+    (``kms:EncryptionContext:aws:logs:arn``; CloudWatch Logs User Guide, "Encrypt log data in CloudWatch Logs
+    using AWS Key Management Service", whose example key policy names one log group's ARN) instead of every
+    log group of the account and region.
+    """
+    name = session_log_group_name(scope)
+    if not allow_cloudwatch_logs(key, scope, log_group_name=name):
         warn(
             scope,
             WARN_KEY_POLICY,
@@ -77,6 +134,7 @@ def session_log_group(scope: Construct, key: kms.IKey, retention: logs.Retention
     return logs.LogGroup(
         scope,
         "LogGroup",
+        log_group_name=name,
         encryption_key=key,
         retention=retention,
         removal_policy=RemovalPolicy.RETAIN,

@@ -80,14 +80,21 @@ def instance_logging_policy(scope: Construct, wildcard_reasons: Iterable[dict[st
 
 
 def operator_policy(
-    scope: Construct, policy_id: str, tag: tuple[str, str], *, document_arn: str, key_arn: str
-) -> iam.ManagedPolicy:
-    """The policy that lets an operator start logged sessions with one document on instances tagged ``tag``."""
+    scope: Construct, policy_id: str, tag: tuple[str, str], *, document_arns: list[str], key_arn: str
+) -> tuple[iam.ManagedPolicy, iam.PolicyStatement]:
+    """The policy that lets an operator start logged sessions with ``document_arns`` on instances tagged ``tag``,
+    and its statement naming the documents (more can be added until synth)."""
     key, value = tag
     stack = Stack.of(scope)
     instances = instance_arn(stack)
     sessions = stack.format_arn(service="ssm", resource="session", resource_name="*")
     document_check = {"BoolIfExists": {"ssm:SessionDocumentAccessCheck": "true"}}
+    documents = iam.PolicyStatement(
+        sid="StartSessionWithThisDocument",
+        actions=["ssm:StartSession"],
+        resources=document_arns,
+        conditions=document_check,
+    )
     policy = iam.ManagedPolicy(
         scope,
         policy_id,
@@ -99,12 +106,7 @@ def operator_policy(
                 resources=[instances],
                 conditions={"StringEquals": {f"ssm:resourceTag/{key}": value}, **document_check},
             ),
-            iam.PolicyStatement(
-                sid="StartSessionWithThisDocument",
-                actions=["ssm:StartSession"],
-                resources=[document_arn],
-                conditions=document_check,
-            ),
+            documents,
             iam.PolicyStatement(
                 sid="ManageOwnSessions",
                 actions=["ssm:TerminateSession", "ssm:ResumeSession"],
@@ -144,7 +146,7 @@ def operator_policy(
             "have no resource-level scope and are read-only.",
         },
     )
-    return policy
+    return policy, documents
 
 
 def operator_policy_id(fleet_path: str | None) -> str:
@@ -171,3 +173,20 @@ def attach(scope: Construct, policy: iam.ManagedPolicy, principal: iam.IPrincipa
             "pass the role (or user/group) itself, e.g. the fleet's instance role or an operator role",
         )
         problems.raise_if_any()
+
+
+def grant_through(
+    scope: Construct,
+    policy: iam.ManagedPolicy,
+    grantee: iam.IGrantable,
+    statements: Iterable[tuple[list[str], list[str], dict[str, str]]],
+) -> iam.Grant | None:
+    """Attach ``policy`` to ``grantee`` and put ``statements`` into it; the combined grant, or ``None`` if empty."""
+    principal = grantee.grant_principal
+    attach(scope, policy, principal, "grantee")
+    view = Grantable(cast(iam.IPrincipal, ManagedPolicyPrincipal(policy, principal)))
+    grant: iam.Grant | None = None
+    for actions, resources, _reasons in statements:
+        added = iam.Grant.add_to_principal(grantee=view, actions=actions, resource_arns=resources)
+        grant = added if grant is None else grant.combine(added)
+    return grant

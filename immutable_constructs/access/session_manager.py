@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Protocol, cast
 
-from aws_cdk import CfnOutput, Duration, Names, Stack, Tags
+from aws_cdk import CfnOutput, Duration, Names, Tags
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
@@ -32,25 +32,28 @@ from constructs import Construct, IConstruct
 
 from .._private import tags
 from .._private.origin import record_origin
+from .._private.props import checked
 from .._private.validation import Problems
 from ._checks import check_session_props, claim_document_name
 from ._document import ACCOUNT_DEFAULT_DOCUMENT, check_run_as, create_run_as_user, session_document
 from ._endpoints import Endpoint, session_endpoints
+from ._fleet_logging import FleetDocuments, FleetLogging, document_arn
 from ._logging import (
     S3_ACCESS_LOGS_USE_BUCKET_POLICY,
+    check_lock_retention,
     instance_logging_statements,
     session_buckets,
     session_key,
     session_log_group,
 )
 from ._operators import (
-    Grantable,
-    ManagedPolicyPrincipal,
     attach,
+    grant_through,
     instance_logging_policy,
     operator_policy,
     operator_policy_id,
 )
+from ._props import FLEET, INSTANCE_ID, PRINCIPAL, SESSION_MANAGER_ACCESS
 from ._tainted import check_added_again, watch
 
 if TYPE_CHECKING:
@@ -105,7 +108,9 @@ class SessionManagerAccess(Construct):
         new bucket (SSE-S3, SSL-only, public access blocked, delivery by bucket policy, never ACLs).
         Both are RETAINED when the stack is deleted: audit logs outlive the servers they describe.
     :param s3_key_prefix: key prefix of the session logs. Default ``"sessions/"``; must not start
-        with ``/``.
+        with ``/``. Each fleet added logs under ``<s3_key_prefix><fleet unique id>/`` only (:meth:`add_fleet`).
+    :param log_lock_retention: S3 Object Lock (compliance mode: nobody can delete or overwrite a version sooner)
+        of the session-log bucket this construct creates. Default 365 days; whole days, 1-36500; not with log_bucket.
     :param log_to_cloudwatch: stream sessions to CloudWatch Logs while they run. Default ``True``.
         At least one of ``log_to_s3``/``log_to_cloudwatch`` must stay on: sessions are always logged.
     :param log_group: existing log group (must be KMS-encrypted). Default: a new log group
@@ -144,6 +149,7 @@ class SessionManagerAccess(Construct):
     endpoints, maybe empty), ``access_tag`` and ``tainted_hosts``.
     """
 
+    @checked(**SESSION_MANAGER_ACCESS)
     def __init__(
         self,
         scope: Construct,
@@ -168,6 +174,7 @@ class SessionManagerAccess(Construct):
         use_account_default_document: bool = False,
         shell_profile_linux: str | None = None,
         tainted_host_grace_period: Duration | None = None,
+        log_lock_retention: Duration | None = None,
     ) -> None:
         super().__init__(scope, id)
         record_origin(self)  # the user's line that created it, for the SARIF report
@@ -195,11 +202,8 @@ class SessionManagerAccess(Construct):
         )
         name = ACCOUNT_DEFAULT_DOCUMENT if use_account_default_document else document_name
         claim_document_name(self, problems, name, default_document=use_account_default_document)
-        if tainted_host_grace_period is not None:
-            from ..drift.tainted_hosts import check_grace_period
-
-            check_grace_period(problems, "tainted_host_grace_period", tainted_host_grace_period)
         run_as = check_run_as(problems, run_as_user, run_as_ssm_user)
+        lock_retention = check_lock_retention(problems, log_lock_retention, log_bucket)
         problems.raise_if_any()
         self._run_as_user = run_as
 
@@ -216,14 +220,13 @@ class SessionManagerAccess(Construct):
         self.key: kms.IKey = encryption_key if encryption_key is not None else session_key(self)
         self.bucket: s3.IBucket | None = None
         if log_to_s3:
-            self.bucket = log_bucket if log_bucket is not None else session_buckets(self, self.key)
+            self.bucket = log_bucket if log_bucket is not None else session_buckets(self, self.key, lock_retention)
         self.log_group: logs.ILogGroup | None = None
         if log_to_cloudwatch:
             retention = log_retention or logs.RetentionDays.ONE_YEAR
             self.log_group = log_group if log_group is not None else session_log_group(self, self.key, retention)
 
-        self.document = session_document(
-            self,
+        document_args = dict(
             name=name,
             key=self.key,
             bucket=self.bucket,
@@ -234,10 +237,10 @@ class SessionManagerAccess(Construct):
             run_as_user=self._run_as_user,
             shell_profile_linux=shell_profile_linux,
         )
+        self.document = session_document(self, **document_args)  # type: ignore[arg-type]
         self.document_name: str = name if name is not None else self.document.ref
-        self._document_arn = Stack.of(self).format_arn(
-            service="ssm", resource="document", resource_name=self.document_name
-        )
+        self._documents = FleetDocuments(self, document_args, shared_arn=document_arn(self, self.document))
+        self.fleet_logging: dict[str, FleetLogging] = self._documents.by_fleet
 
         self.endpoints: list[Endpoint] = []
         if vpc is not None:
@@ -273,10 +276,14 @@ class SessionManagerAccess(Construct):
         ``access.tainted_hosts.alarm.add_alarm_action(SnsAction(topic))``."""
         return self._tainted_hosts
 
+    @checked(fleet=FLEET)
     def add_fleet(self, fleet: SessionTarget, *, replace_tainted_hosts: bool = True) -> None:
         """Make ``fleet`` reachable: grant its role the logging permissions and tag its instances.
 
-        The fleet's role gets exactly what :meth:`grant_instance_logging` grants. Every taggable
+        The fleet gets its own Session document (:attr:`fleet_logging`; a ``StartSessionCommand`` output) logging
+        under ``<s3_key_prefix><fleet unique id>/``, and its role what :meth:`grant_instance_logging` grants for
+        that prefix only (a compromised host cannot overwrite other fleets' transcripts); a fleet with a log group
+        and metrics namespace, an alarm when a host's SSM agent reports a session it could not log. Every taggable
         resource of the fleet, including instances at launch, gets :attr:`access_tag`, so a
         :meth:`grant_start_session` without ``fleet`` covers it even if the grant came first.
         Instances launched before the tag existed match only once they are replaced. Calling it
@@ -301,7 +308,6 @@ class SessionManagerAccess(Construct):
             "the fleet is not a construct, so its instances cannot be tagged",
             "pass the fleet construct itself (e.g. an ImmutableFleet)",
         )
-        problems.flag("replace_tainted_hosts", replace_tainted_hosts)
         problems.raise_if_any()
         path = cast(Construct, fleet).node.path
         if path in self._fleets:
@@ -311,36 +317,28 @@ class SessionManagerAccess(Construct):
         self._tainted_hosts = watch(
             self, self._tainted_hosts, fleet, replace=replace_tainted_hosts, grace_period=self._tainted_grace
         )
-        self.grant_instance_logging(Grantable(fleet.grant_principal))
+        self._documents.add(cast(Construct, fleet), fleet.grant_principal)
         key, value = self._access_tag
         Tags.of(cast(IConstruct, fleet)).add(key, value, apply_to_launched_instances=True)
         create_run_as_user(fleet, self._run_as_user)
 
+    @checked(grantee=PRINCIPAL)
     def grant_instance_logging(self, grantee: iam.IGrantable) -> iam.Grant | None:
-        """Grant an instance role exactly what the SSM agent needs to log sessions and decrypt them.
+        """Grant an instance role what the SSM agent needs to log sessions of :attr:`document` and decrypt them.
 
-        ``s3:PutObject`` on ``<bucket>/<s3_key_prefix>*`` and ``s3:GetEncryptionConfiguration`` on the
-        bucket (when logging to S3); ``logs:CreateLogStream``, ``logs:PutLogEvents`` and
-        ``logs:DescribeLogStreams`` on the log group plus ``logs:DescribeLogGroups`` on ``*`` (the
-        action has no resource-level scope; when logging to CloudWatch); ``kms:Decrypt`` and
-        ``kms:GenerateDataKey`` on the key. The statements live in one customer managed policy of
-        this construct (``InstanceLoggingPolicy``) attached to the grantee's role, user or group.
+        ``s3:PutObject`` on ``<bucket>/<s3_key_prefix>*``, ``s3:GetEncryptionConfiguration`` on the bucket;
+        ``logs:CreateLogStream``/``PutLogEvents``/``DescribeLogStreams`` on the log group, ``logs:DescribeLogGroups``
+        on ``*`` (no resource-level scope); ``kms:Decrypt``/``GenerateDataKey`` on the key; in one customer managed
+        policy of this construct (``InstanceLoggingPolicy``) attached to the grantee's role, user or group.
 
-        :returns: the grant (``apply_before`` makes resources wait for the policy), or ``None``
-            when there is nothing to grant.
+        :returns: the grant (``apply_before`` makes resources wait for the policy), or ``None`` if nothing to grant.
         """
         statements = instance_logging_statements(self.key, self.bucket, self._s3_key_prefix, self.log_group)
         if self._instance_policy is None:
             self._instance_policy = instance_logging_policy(self, (reasons for _a, _r, reasons in statements))
-        principal = grantee.grant_principal
-        attach(self, self._instance_policy, principal, "grantee")
-        view = Grantable(cast(iam.IPrincipal, ManagedPolicyPrincipal(self._instance_policy, principal)))
-        grant: iam.Grant | None = None
-        for actions, resources, _reasons in statements:
-            added = iam.Grant.add_to_principal(grantee=view, actions=actions, resource_arns=resources)
-            grant = added if grant is None else grant.combine(added)
-        return grant
+        return grant_through(self, self._instance_policy, grantee, statements)
 
+    @checked(principal=PRINCIPAL, fleet=FLEET)
     def grant_start_session(self, principal: iam.IGrantable, *, fleet: SessionTarget | None = None) -> None:
         """Let ``principal`` start sessions with this document on tagged instances only.
 
@@ -364,16 +362,21 @@ class SessionManagerAccess(Construct):
         if fleet is not None:
             self.add_fleet(fleet)
             tag = fleet.instance_tag
-            policy_id = operator_policy_id(cast(Construct, fleet).node.path)
+            path: str | None = cast(Construct, fleet).node.path
+            policy_id = operator_policy_id(path)
         else:
-            tag = self._access_tag
+            tag, path = self._access_tag, None
             policy_id = operator_policy_id(None)
         policy = self._operator_policies.get(policy_id)
         if policy is None:
-            policy = operator_policy(self, policy_id, tag, document_arn=self._document_arn, key_arn=self.key.key_arn)
+            documents = self._documents.arns(path)  # without a fleet: every document, later fleets' too
+            policy, statement = operator_policy(self, policy_id, tag, document_arns=documents, key_arn=self.key.key_arn)
+            if fleet is None:
+                self._documents.follow(statement)
             self._operator_policies[policy_id] = policy
         attach(self, policy, principal.grant_principal, "principal")
 
+    @checked(instance_id=INSTANCE_ID)
     def start_session_command(self, instance_id: str = "<instance-id>") -> str:
         """The AWS CLI line that starts a logged session on ``instance_id`` with this document."""
         return f"aws ssm start-session --target {instance_id} --document-name {self.document_name}"

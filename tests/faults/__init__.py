@@ -15,8 +15,14 @@ lifecycle across all clients and, at the N-th, injects one ``Fault``:
   ``AlreadyExists`` or ``DeploymentLimitExceededException`` for a create that the first attempt made.
 
 The injected errors (but ``retried``) reach the handler as if botocore's own retries had given up,
-which is the worst case the handler must survive. A plan may hold several faults (``faults``), each at
-its own call index.
+which is the worst case the handler must survive; the handler runtime (``handler_runtime.call``) then
+retries them once more. What this stands in for is botocore's retry policy, botocore/retries/standard.py
+(also used by the adaptive mode the handlers configure): ``TransientRetryableChecker`` retries HTTP
+500-504, ``ConnectionError`` and ``HTTPClientError`` (``ReadTimeoutError`` is one: ``lost``, ``retried``),
+``ThrottledRetryableChecker`` retries ``Throttling``; botocore/endpoint.py ``_needs_retry`` re-sends the
+request. tests/test_handler_runtime.py checks these premises against the installed botocore.
+
+A plan may hold several faults (``faults``), each at its own call index.
 """
 
 from __future__ import annotations

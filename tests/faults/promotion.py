@@ -64,6 +64,7 @@ class Images:
     plan: FaultPlan
     clients: dict[str, Any] = field(default_factory=dict)
     images: dict[str, dict[str, str]] = field(default_factory=dict)  # name -> {region: ami}
+    backoffs: list[float] = field(default_factory=list)  # the handler runtime's back-off before a retry
 
     def add_image(self, name: str, *, scan: str = "COMPLETED", severities: tuple[str, ...] = ()) -> str:
         arn = f"arn:aws:imagebuilder:{REGIONS[0]}:{ACCOUNT}:image/web/1.0.{len(self.images) + 1}/1"
@@ -120,4 +121,5 @@ def images(plan: FaultPlan | None = None) -> Iterator[Images]:
         for r in REGIONS:
             world.clients[f"ssm:{r}"] = FaultyClient(ssm[r], f"ssm:{r}", plan)
             world.clients[f"ec2:{r}"] = FaultyClient(ec2[r], f"ec2:{r}", plan)
-        yield world
+        with mock.patch.object(index.runtime, "sleep", world.backoffs.append):
+            yield world

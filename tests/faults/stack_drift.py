@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
+from unittest import mock
 
 import boto3
 from botocore.awsrequest import AWSResponse
@@ -135,7 +136,8 @@ class Stacks:
     cloudwatch: FakeCloudWatch
     plan: FaultPlan
     clients: dict[str, Any] = field(default_factory=dict)
-    sleeps: list[float] = field(default_factory=list)
+    sleeps: list[float] = field(default_factory=list)  # waits between polls
+    backoffs: list[float] = field(default_factory=list)  # the handler runtime's back-off before a retry
 
     def add(self, name: str, drifted: int = 0, status: str = "UPDATE_COMPLETE") -> None:
         self.cloudformation.status[name] = status
@@ -162,4 +164,5 @@ def stacks(plan: FaultPlan | None = None) -> Iterator[Stacks]:
     world = Stacks(FakeCloudFormation(cloudformation), FakeCloudWatch(cloudwatch), plan)
     world.clients["cloudformation"] = FaultyClient(cloudformation, "cloudformation", plan)
     world.clients["cloudwatch"] = FaultyClient(cloudwatch, "cloudwatch", plan)
-    yield world
+    with mock.patch.object(index.runtime, "sleep", world.backoffs.append):
+        yield world

@@ -20,7 +20,8 @@ a false alarm:
 Each of those is logged as one JSON line. These end the run with an exception after every other
 stack was handled (Lambda's ``Errors`` metric, which the construct alarms on):
 
-* throttling that outlasted the retries with back-off;
+* throttling, server or connection errors that outlasted the retries (botocore's, then the handlers' one
+  runtime, ``handler_runtime.py`` beside this file: five attempts with full jitter);
 * the stack does not exist (deleted, or a wrong name in ``stacks``);
 * detection failed (``DETECTION_FAILED``: CloudFormation could not read some resource, usually a
   missing read permission; a ``DRIFTED`` verdict found before the failure is still published);
@@ -34,25 +35,23 @@ resource type in the stacks.
 from __future__ import annotations
 
 import json
-import logging
 import os
-import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 import boto3
-from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
-LOG = logging.getLogger()
-LOG.setLevel(logging.INFO)
+try:  # Lambda imports index.py from the asset root, where the runtime's copy sits beside it
+    import handler_runtime as runtime  # type: ignore[import-not-found,unused-ignore]
+except ModuleNotFoundError:  # imported as part of the package (tests, tools)
+    from . import handler_runtime as runtime
+
+runtime.HANDLER = "stack-drift"
 
 NAMESPACE = "ImmutableConstructs/StackDrift"
-THROTTLING = frozenset(
-    {"Throttling", "ThrottlingException", "TooManyRequestsException", "RequestLimitExceeded", "SlowDown"}
-)
 #: Stack statuses on which CloudFormation runs drift detection (User Guide, "What is drift?").
 DETECTABLE = frozenset(
     {
@@ -96,28 +95,9 @@ class Outcome:
         return entry
 
 
-class Retry:
-    """Calls an AWS API, retrying throttling with exponential back-off; then the error goes up."""
-
-    def __init__(self, *, attempts: int = 5, base: float = 1.0, cap: float = 20.0, sleep: Callable[[float], None]):
-        self.attempts = attempts
-        self.base = base
-        self.cap = cap
-        self.sleep = sleep
-
-    def __call__(self, method: Callable[..., Any], **kwargs: Any) -> Any:
-        for attempt in range(1, self.attempts + 1):
-            try:
-                return method(**kwargs)
-            except ClientError as error:
-                if error_code(error) not in THROTTLING or attempt == self.attempts:
-                    raise
-                self.sleep(min(self.cap, self.base * 2 ** (attempt - 1)))
-        raise AssertionError("unreachable")  # pragma: no cover
-
-
-def error_code(error: ClientError) -> str:
-    return str(error.response.get("Error", {}).get("Code", ""))
+#: Every AWS call: retried with full jitter on throttling, 5xx and connection errors (handler_runtime).
+call = runtime.call
+error_code = runtime.error_code
 
 
 def error_message(error: ClientError) -> str:
@@ -130,19 +110,15 @@ def describe_error(error: Exception) -> str:
     return f"{type(error).__name__}: {error}"
 
 
-def _log(event: str, **fields: Any) -> None:
-    LOG.info(json.dumps({"event": event, **fields}, default=str, sort_keys=True))
-
-
 def _missing(error: ClientError) -> bool:
     """DescribeStacks' answer for a stack that does not exist (ValidationError 'Stack with id X does not exist')."""
     return error_code(error) == "ValidationError" and "does not exist" in error_message(error)
 
 
-def stack_status(cloudformation: Any, call: Retry, name: str) -> str | None:
+def stack_status(cloudformation: Any, name: str) -> str | None:
     """The stack's status, or None when it does not exist."""
     try:
-        stacks = call(cloudformation.describe_stacks, StackName=name)["Stacks"]
+        stacks = call(cloudformation, "describe_stacks", StackName=name)["Stacks"]
     except ClientError as error:
         if _missing(error):
             return None
@@ -150,20 +126,20 @@ def stack_status(cloudformation: Any, call: Retry, name: str) -> str | None:
     return str(stacks[0]["StackStatus"]) if stacks else None
 
 
-def start(cloudformation: Any, call: Retry, name: str) -> Outcome:
+def start(cloudformation: Any, name: str) -> Outcome:
     """Start drift detection on ``name``: an outcome with ``detection_id`` (result 'started'), or why not."""
-    status = stack_status(cloudformation, call, name)
+    status = stack_status(cloudformation, name)
     if status is None:
         return Outcome(name, "deleted", f"stack {name} does not exist: remove it from the construct's stacks")
     if status.endswith("_IN_PROGRESS"):
         return Outcome(name, "busy", f"stack is {status}; CloudFormation detects drift only on a settled stack")
     try:
-        detection = call(cloudformation.detect_stack_drift, StackName=name)
+        detection = call(cloudformation, "detect_stack_drift", StackName=name)
     except ClientError as error:
         if error_code(error) != "ValidationError":
             raise
         # Refused: find out why from the stack itself rather than from the message's wording.
-        status = stack_status(cloudformation, call, name)
+        status = stack_status(cloudformation, name)
         if status is None:
             return Outcome(name, "deleted", f"stack {name} does not exist: remove it from the construct's stacks")
         if status.endswith("_IN_PROGRESS"):
@@ -233,18 +209,20 @@ def check_stacks(
     cloudwatch: Any,
     remaining_ms: Callable[[], int],
     namespace: str = NAMESPACE,
-    sleep: Callable[[float], None] = time.sleep,
+    sleep: Callable[[float], None] | None = None,
     poll_seconds: float = 5.0,
     margin_ms: int = 20_000,
     clock: Callable[[], datetime] = lambda: datetime.now(UTC),
 ) -> dict[str, Any]:
-    """Check every stack; publish what is known; raise DriftCheckError if a stack could not be checked."""
-    call = Retry(sleep=sleep)
+    """Check every stack; publish what is known; raise DriftCheckError if a stack could not be checked.
+
+    ``sleep`` waits between polls (default: the runtime's, which tests replace)."""
+    wait = sleep or runtime.sleep
     outcomes: dict[str, Outcome] = {}
     running: dict[str, str] = {}  # stack -> detection id
     for name in stack_names:
         try:
-            outcome = start(cloudformation, call, name)
+            outcome = start(cloudformation, name)
         except (ClientError, BotoCoreError) as error:  # one stack's failure does not stop the others' checks
             outcome = Outcome(name, "error", describe_error(error))
         if outcome.result == "started" and outcome.detection_id is not None:
@@ -255,7 +233,9 @@ def check_stacks(
     while running:
         for name, detection_id in list(running.items()):
             try:
-                status = call(cloudformation.describe_stack_drift_detection_status, StackDriftDetectionId=detection_id)
+                status = call(
+                    cloudformation, "describe_stack_drift_detection_status", StackDriftDetectionId=detection_id
+                )
             except (ClientError, BotoCoreError) as error:
                 outcomes[name] = Outcome(name, "error", describe_error(error), detection_id=detection_id)
                 del running[name]
@@ -276,14 +256,14 @@ def check_stacks(
                     detection_id=detection_id,
                 )
             break
-        sleep(poll_seconds)
+        wait(poll_seconds)
 
     ordered = [outcomes[name] for name in stack_names if name in outcomes]
     data = metric_data(ordered, clock())
     for index in range(0, len(data), 500):  # PutMetricData takes at most 1000 datapoints per request
-        call(cloudwatch.put_metric_data, Namespace=namespace, MetricData=data[index : index + 500])
+        call(cloudwatch, "put_metric_data", Namespace=namespace, MetricData=data[index : index + 500])
     for outcome in ordered:
-        _log("drift-check", **outcome.as_log())
+        runtime.log("info", "drift-check", f"{outcome.stack}: {outcome.result}", **outcome.as_log())
     summary = {o.stack: o.as_log() for o in ordered}
     failed = [o for o in ordered if o.result in FAILED]
     if failed:
@@ -297,12 +277,10 @@ def check_stacks(
 def handler(event: Mapping[str, Any], context: Any = None) -> dict[str, Any]:
     """Lambda entry point (EventBridge scheduled event)."""
     names = json.loads(os.environ["STACK_NAMES"])
-    # botocore's own retries first (standard mode), then this module's back-off around them.
-    config = Config(retries={"mode": "standard", "max_attempts": 5})
     return check_stacks(
         names,
-        cloudformation=boto3.client("cloudformation", config=config),
-        cloudwatch=boto3.client("cloudwatch", config=config),
+        cloudformation=boto3.client("cloudformation", config=runtime.RETRY_CONFIG),
+        cloudwatch=boto3.client("cloudwatch", config=runtime.RETRY_CONFIG),
         remaining_ms=context.get_remaining_time_in_millis if context is not None else (lambda: 60_000),
         namespace=os.environ.get("NAMESPACE", NAMESPACE),
     )

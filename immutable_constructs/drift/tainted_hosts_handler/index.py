@@ -26,29 +26,30 @@ Runs on a schedule. Each run:
    deadline, for more than ``MARGIN_SECONDS`` and still there) and ``ReplacementsRequested`` to CloudWatch
    (``NAMESPACE``, dimension ``Watcher`` = ``WATCHER``).
 
-Throttled calls are retried with exponential back-off (botocore's adaptive retries, then five more
-attempts here); when a call still fails the run fails (the function's error alarm), after doing and
-publishing what it could for the other instances.
+Every AWS call goes through the handlers' one runtime (``handler_runtime.py``, shipped beside this file):
+botocore's adaptive retries, then up to five attempts with full jitter on throttling, server and
+connection errors; when a call still fails the run fails (the function's error alarm), after doing and
+publishing what it could for the other instances. Logs are the runtime's JSON lines.
 """
 
 from __future__ import annotations
 
 import json
-import logging
 import os
-import random
-import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import boto3
-from botocore.config import Config as BotoConfig
 from botocore.exceptions import ClientError
 
-LOG = logging.getLogger()
-LOG.setLevel(logging.INFO)
+try:  # Lambda imports index.py from the asset root, where the runtime's copy sits beside it
+    import handler_runtime as runtime  # type: ignore[import-not-found,unused-ignore]
+except ModuleNotFoundError:  # imported as part of the package (tests, tools)
+    from . import handler_runtime as runtime
+
+runtime.HANDLER = "tainted-hosts"
 
 #: Who opened the first session on the host (the session's Owner, an IAM ARN).
 TAG_BY = "immutable-constructs:tainted-by"
@@ -60,16 +61,11 @@ TAINT_TAG_KEYS = (TAG_BY, TAG_AT)
 SERVING_STATES = ("pending", "running", "stopping", "stopped")
 METRICS = ("TaintedHosts", "OverdueTaintedHosts", "ReplacementsRequested")
 
-RETRY_CONFIG = BotoConfig(retries={"max_attempts": 10, "mode": "adaptive"})
-_THROTTLING = frozenset(
-    {"Throttling", "ThrottlingException", "ThrottledException", "RequestLimitExceeded", "TooManyRequestsException"}
-)
-_EXPLICIT_ATTEMPTS = 5
 _TAG_VALUE_MAX = 256
 _ASG_BATCH = 50  # DescribeAutoScalingInstances takes at most 50 instance ids
 
-#: Replaced in tests so back-off does not sleep.
-sleep: Callable[[float], None] = time.sleep
+#: Every AWS call: retried with full jitter on throttling, 5xx and connection errors (handler_runtime).
+call = runtime.call
 
 
 @dataclass(frozen=True)
@@ -130,37 +126,11 @@ class Aws:
     @classmethod
     def from_environment(cls) -> Aws:
         return cls(
-            ec2=boto3.client("ec2", config=RETRY_CONFIG),
-            ssm=boto3.client("ssm", config=RETRY_CONFIG),
-            autoscaling=boto3.client("autoscaling", config=RETRY_CONFIG),
-            cloudwatch=boto3.client("cloudwatch", config=RETRY_CONFIG),
+            ec2=boto3.client("ec2", config=runtime.RETRY_CONFIG),
+            ssm=boto3.client("ssm", config=runtime.RETRY_CONFIG),
+            autoscaling=boto3.client("autoscaling", config=runtime.RETRY_CONFIG),
+            cloudwatch=boto3.client("cloudwatch", config=runtime.RETRY_CONFIG),
         )
-
-
-def call(client: Any, operation: str, **kwargs: Any) -> Any:
-    """``client.operation(**kwargs)``, backing off exponentially (with jitter) on throttling, then raising.
-
-    botocore already retries throttled calls; this outer loop covers a storm that outlasts it.
-    """
-    for attempt in range(_EXPLICIT_ATTEMPTS):
-        try:
-            return getattr(client, operation)(**kwargs)
-        except ClientError as error:
-            code = _code(error)
-            if code not in _THROTTLING or attempt == _EXPLICIT_ATTEMPTS - 1:
-                raise
-            delay = min(20.0, 2.0 ** (attempt + 1)) * (0.5 + random.random() / 2)
-            LOG.warning("%s throttled (%s); retrying in %.1fs", operation, code, delay)
-            sleep(delay)
-    raise AssertionError("unreachable")  # pragma: no cover
-
-
-def _code(error: ClientError) -> str:
-    return str(error.response.get("Error", {}).get("Code", ""))
-
-
-def _log(decision: str, **fields: Any) -> None:
-    LOG.info(json.dumps({"decision": decision, **fields}, default=str, sort_keys=True))
 
 
 def _utc(value: datetime) -> datetime:
@@ -313,7 +283,15 @@ def _tag(aws: Aws, host: Host) -> None:
     tags = {TAG_BY: (host.first_owner or "unknown")[:_TAG_VALUE_MAX], TAG_AT: _iso(started)}
     call(aws.ec2, "create_tags", Resources=[host.instance_id], Tags=[{"Key": k, "Value": v} for k, v in tags.items()])
     host.tags.update(tags)
-    _log("tainted", instance=host.instance_id, fleet=host.fleet, by=tags[TAG_BY], at=tags[TAG_AT])
+    runtime.log(
+        "info",
+        "tainted",
+        "tagged a host someone opened a session on",
+        instance=host.instance_id,
+        fleet=host.fleet,
+        by=tags[TAG_BY],
+        at=tags[TAG_AT],
+    )
 
 
 def _replace(aws: Aws, host: Host, group: Mapping[str, Any] | None, outcome: Outcome) -> None:
@@ -337,14 +315,21 @@ def _replace(aws: Aws, host: Host, group: Mapping[str, Any] | None, outcome: Out
         )
     except ClientError as error:
         # Auto Scaling answers ValidationError "Instance Id not found" for an instance that left its group.
-        code = _code(error)
+        code = runtime.error_code(error)
         if code.startswith("InvalidInstanceID") or (code == "ValidationError" and "not found" in str(error).lower()):
             outcome.decisions[host.instance_id] = "skipped: gone"
             return
         raise
     outcome.replaced += 1
     outcome.decisions[host.instance_id] = "replacement requested"
-    _log("replace", instance=host.instance_id, fleet=host.fleet, group=group.get("AutoScalingGroupName"))
+    runtime.log(
+        "info",
+        "replace",
+        "reported a tainted host unhealthy",
+        instance=host.instance_id,
+        fleet=host.fleet,
+        group=group.get("AutoScalingGroupName"),
+    )
 
 
 def run(config: Config, aws: Aws, now: datetime | None = None) -> dict[str, Any]:
@@ -373,7 +358,15 @@ def run(config: Config, aws: Aws, now: datetime | None = None) -> dict[str, Any]
         if not config.replaces(host.fleet):
             outcome.decisions[host.instance_id] = "tainted: replacement off for this fleet"
         elif since is not None and now - since >= deadline:
-            _log("deadline", instance=host.instance_id, fleet=host.fleet, since=_iso(since), active=host.active)
+            runtime.log(
+                "info",
+                "deadline",
+                "tainted past its deadline",
+                instance=host.instance_id,
+                fleet=host.fleet,
+                since=_iso(since),
+                active=host.active,
+            )
             due.append(host)
         elif host.active:
             outcome.decisions[host.instance_id] = "tainted: a session is active"
@@ -407,7 +400,7 @@ def run(config: Config, aws: Aws, now: datetime | None = None) -> dict[str, Any]
             outcome.overdue += 1
     publish(aws.cloudwatch, config, outcome, now)
     result = outcome.as_dict()
-    _log("run", **result)
+    runtime.log("info", "run", "run finished", **result)
     if outcome.errors:
         raise RuntimeError(f"{len(outcome.errors)} host(s) could not be handled: " + "; ".join(outcome.errors))
     return result

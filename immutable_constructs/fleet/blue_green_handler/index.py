@@ -44,6 +44,13 @@ OWNER_TAG = "immutable-constructs:blue-green"
 #: Tag on the deployment group: the CloudFormation request that owns the resource now (its RequestId).
 REQUEST_TAG = "immutable-constructs:blue-green:request"
 
+#: Tag on the first group: the Create request that made it (its RequestId), until a poll of that Create's waiter
+#: runs (:func:`converge` then writes :data:`CREATE_DONE`). A group whose create never got that far was made by an
+#: ``onEvent`` that died: the Provider framework answered with its CREATE_FAILED marker and CloudFormation's Delete
+#: never reached the handler. The next Create of the same deployment group name deletes it (:func:`create`).
+CREATE_TAG = "immutable-constructs:blue-green:create"
+CREATE_DONE = "done"
+
 #: botocore's own retries (adaptive mode backs off and rate-limits on throttling).
 RETRY_CONFIG = runtime.RETRY_CONFIG
 _MISSING_GROUP = ("DeploymentGroupDoesNotExistException", "ApplicationDoesNotExistException")
@@ -263,13 +270,16 @@ def _poll(aws: Aws, props: Props, data: Mapping[str, Any], token: str) -> dict[s
     group, started = converge(aws, props, token, release=not succeeded_since(aws, props, since, token))
     if started is not None or not fleet_healthy(aws, props, group):
         return {"IsComplete": False}
+    if data.get("Recreated"):  # the deployment group was made again: no other group of the fleet stays
+        ensure_current(aws, props, token)
+        delete_kept_groups(aws, props, keep=group)
     return {"IsComplete": True, "Data": {"AutoScalingGroupName": group}}
 
 
 # -- create / update / delete ---------------------------------------------------
 
 
-def create(aws: Aws, props: Props, token: str) -> dict[str, Any]:
+def create(aws: Aws, props: Props, token: str, *, group: str | None = None) -> dict[str, Any]:
     """Create the first group and the deployment group; undo both if either fails, so nothing is half made.
 
     A failure is not raised here but handed to is_complete (``Data.Failed``), which raises it: the Provider
@@ -279,24 +289,26 @@ def create(aws: Aws, props: Props, token: str) -> dict[str, Any]:
     not remove would stay forever. Failed from is_complete, the answer carries this resource's physical id
     and CloudFormation's Delete reaches :func:`delete`.
     """
+    first = group or props.initial_group  # ``group``: an existing group the deployment group is made for
     marker = start_marker(token)
     created_group = False
     created_deployment_group = False
     try:
-        existing = describe_groups(aws, [props.initial_group])
+        delete_abandoned_creates(aws, props)
+        existing = describe_groups(aws, [first])
         if not existing:
             # Set before the call: a create whose response was lost may have made it, and a failure in the next
             # call (EnableMetricsCollection) must still delete it.
             created_group = True
-            create_group(aws, props, props.initial_group)
+            create_group(aws, props, first, create_request=token)
         if get_deployment_group(aws, props) is None:
             # Set before the call: a create whose response was lost (a timeout) may still have made it, and a
             # deployment group left pointing at the group deleted below is worse than none (issue 15, lost@6).
             created_deployment_group = True
-            create_deployment_group(aws, props, props.initial_group)
+            create_deployment_group(aws, props, first)
         else:  # a retried create: bring the existing one to the desired settings
-            put_deployment_group(aws, props, props.initial_group)
-        verify_deployment_group(aws, props, props.initial_group)
+            put_deployment_group(aws, props, first)
+        verify_deployment_group(aws, props, first)
         claim(aws, props, token)
     except Exception as error:
         runtime.log("error", "create-failed", f"create failed, cleaning up what it made: {error!r}")
@@ -304,7 +316,7 @@ def create(aws: Aws, props: Props, token: str) -> dict[str, Any]:
             if created_deployment_group:
                 delete_deployment_group(aws, props)
             if created_group:
-                _ignore_missing(lambda: delete_group(aws, props.initial_group))
+                _ignore_missing(lambda: delete_group(aws, first))
         except Exception:
             runtime.log("error", "cleanup-failed", "clean-up failed; CloudFormation's Delete finishes it")
         return {
@@ -312,6 +324,33 @@ def create(aws: Aws, props: Props, token: str) -> dict[str, Any]:
             "Data": {**marker, "Failed": f"create of {props.physical_id} failed: {type(error).__name__}: {error}"},
         }
     return {"PhysicalResourceId": props.physical_id, "Data": marker}
+
+
+def delete_abandoned_creates(aws: Aws, props: Props) -> None:
+    """Delete the first groups that a Create of this deployment group name, under another application, made and
+    never reported: its ``onEvent`` died (out of memory, timed out) after ``CreateAutoScalingGroup``, so the
+    framework answered CloudFormation with its CREATE_FAILED marker and answered the rollback's Delete itself.
+    That rollback deleted the stack's CodeDeploy application (and with it the deployment group), so the next
+    deploy comes as a Create under a new application name; the group is recognised by the tags on the group
+    itself: :data:`CREATE_TAG` still naming a request, one owner ``<application>/<this deployment group>``
+    that is not this resource, and the name such a create gives its first group. A group of the same
+    resource (the same application) is not deleted but adopted by :func:`create`.
+    """
+    for group in _all_groups(aws, Filters=[{"Name": "tag-key", "Values": [CREATE_TAG]}]):
+        tags = {t.get("Key"): str(t.get("Value")) for t in group.get("Tags", [])}
+        request, owner = tags.get(CREATE_TAG), owners(group)
+        if request in (None, CREATE_DONE) or len(owner) != 1 or owner == {props.physical_id}:
+            continue
+        (other,) = owner
+        application, _, deployment_group = other.rpartition("/")
+        first = f"{deployment_group}-{hashlib.sha256(other.encode()).hexdigest()[:8]}"
+        name = group["AutoScalingGroupName"]
+        if deployment_group != props.deployment_group or not application or name != first:
+            continue
+        runtime.log("warning", "abandoned-create", f"deleting {name}: the Create {request} of {other} made it and "
+                    "died before it could report (CloudFormation never sent the handler its Delete)",
+                    group=name, owner=other, request=request)  # fmt: skip
+        _ignore_missing(lambda name=name: delete_group(aws, name))  # type: ignore[misc]
 
 
 def create_deployment_group(aws: Aws, props: Props, group: str) -> None:
@@ -332,8 +371,14 @@ def create_deployment_group(aws: Aws, props: Props, group: str) -> None:
 def update(aws: Aws, props: Props, token: str) -> dict[str, Any]:
     """Converge at once unless a deployment is running (then is_complete converges after it)."""
     if get_deployment_group(aws, props) is None:  # deleted behind CloudFormation's back: make it again
-        runtime.log("warning", "repair", f"deployment group {props.physical_id} is missing; creating it")
-        return create(aws, props, token)
+        serving = newest_owned_group(aws, props)
+        runtime.log("warning", "repair", f"deployment group {props.physical_id} is missing; creating it for "
+                    f"{serving or 'a new group'}", group=serving)  # fmt: skip
+        made = create(aws, props, token, group=serving)
+        # Once the fleet is healthy, is_complete deletes every other group of the fleet (issue 20): a group that
+        # served or was kept before cannot stay registered beside the one the new deployment group knows.
+        made["Data"]["Recreated"] = "true"
+        return made
     marker = start_marker(token)
     claim(aws, props, token)
     active = active_deployment(aws, props)
@@ -369,6 +414,12 @@ def converge(aws: Aws, props: Props, token: str, *, release: bool = True) -> tup
         described = describe_groups(aws, [group])
         info = get_deployment_group(aws, props) or info
     assert group is not None
+    if foreign(described[0], props):
+        raise RuntimeError(
+            f"the deployment group {props.physical_id} points at Auto Scaling group {group}, which is tagged "
+            f"{OWNER_TAG}={','.join(sorted(owners(described[0])))}: another resource's group is never changed. Point "
+            f"the deployment group back at this fleet's group (or delete it: the next update makes it again)"
+        )
     checked = False
 
     def before_change() -> None:
@@ -390,6 +441,9 @@ def converge(aws: Aws, props: Props, token: str, *, release: bool = True) -> tup
     if not has_owner_tag(described[0], props):
         before_change()
         tag_group(aws, props, group)  # e.g. the green group CodeDeploy made: ours to delete later
+    if _tag_value(described[0], CREATE_TAG) not in (None, CREATE_DONE):
+        before_change()  # the create's onEvent returned: the group is no longer an abandoned create's
+        call(aws.autoscaling, "create_or_update_tags", Tags=[_tag(group, CREATE_TAG, CREATE_DONE, False)])
     if not stale:
         return group, None
     if not release:
@@ -590,7 +644,9 @@ def raise_if_failed_since(aws: Aws, props: Props, since: float, token: str) -> N
     serving = current_group(aws, props)
     for leftover in describe_groups(aws, [f"{props.green_prefix}{d}" for d in failed]):
         name = leftover["AutoScalingGroupName"]
-        if name != serving:
+        if foreign(leftover, props):
+            _left_alone(leftover, props, "the green group of a failed deployment, tagged as another resource's")
+        elif name != serving:
             runtime.log("info", "delete-group", f"deleting {name}, the green group of a failed deployment")
             _ignore_missing(lambda name=name: delete_group(aws, name))  # type: ignore[misc]
     mine = [d for d in failed if started_by(aws, d, token)]
@@ -710,20 +766,24 @@ def active_deployment(aws: Aws, props: Props) -> str | None:
     return ids[0] if ids else None
 
 
+def _tag(group: str, key: str, value: str, propagate: bool) -> dict[str, Any]:
+    return {"ResourceId": group, "ResourceType": "auto-scaling-group", "Key": key, "Value": value,
+            "PropagateAtLaunch": propagate}  # fmt: skip
+
+
+def _tag_value(group: Mapping[str, Any], key: str) -> str | None:
+    return next((str(t.get("Value")) for t in group.get("Tags", []) if t.get("Key") == key), None)
+
+
 def _tags(props: Props, group: str) -> list[dict[str, Any]]:
-    def tag(key: str, value: str, propagate: bool) -> dict[str, Any]:
-        return {
-            "ResourceId": group,
-            "ResourceType": "auto-scaling-group",
-            "Key": key,
-            "Value": value,
-            "PropagateAtLaunch": propagate,
-        }
-
-    return [tag(OWNER_TAG, props.physical_id, False), tag(props.fleet_tag_key, props.fleet_tag_value, True)]
+    return [
+        _tag(group, OWNER_TAG, props.physical_id, False),
+        _tag(group, props.fleet_tag_key, props.fleet_tag_value, True),
+    ]
 
 
-def create_group(aws: Aws, props: Props, name: str) -> None:
+def create_group(aws: Aws, props: Props, name: str, *, create_request: str | None = None) -> None:
+    """Make an Auto Scaling group of the fleet; ``create_request``: the Create that makes the first group."""
     kwargs: dict[str, Any] = {
         "AutoScalingGroupName": name,
         "LaunchTemplate": {"LaunchTemplateId": props.launch_template_id, "Version": props.launch_template_version},
@@ -735,7 +795,7 @@ def create_group(aws: Aws, props: Props, name: str) -> None:
         "HealthCheckGracePeriod": props.health_check_grace_period,
         "MaxInstanceLifetime": props.max_instance_lifetime,
         "InstanceMaintenancePolicy": {"MinHealthyPercentage": 100, "MaxHealthyPercentage": 200},
-        "Tags": _tags(props, name),
+        "Tags": _tags(props, name) + ([_tag(name, CREATE_TAG, create_request, False)] if create_request else []),
     }
     if props.desired_capacity is not None:
         kwargs["DesiredCapacity"] = props.desired_capacity
@@ -799,38 +859,66 @@ def describe_groups(aws: Aws, names: Sequence[str]) -> list[dict[str, Any]]:
     return groups
 
 
+def owners(group: Mapping[str, Any]) -> set[str]:
+    """The values of the owner tag on ``group`` (the physical ids of the resources that claim it)."""
+    return {str(t.get("Value")) for t in group.get("Tags", []) if t.get("Key") == OWNER_TAG}
+
+
+def foreign(group: Mapping[str, Any], props: Props) -> bool:
+    """True when ``group`` is tagged as another resource's: this one never deletes or changes it."""
+    return not owners(group) <= {props.physical_id}
+
+
+def _left_alone(group: Mapping[str, Any], props: Props, why: str, level: str = "warning") -> None:
+    name = group.get("AutoScalingGroupName")
+    runtime.log(level, "not-owned", f"Auto Scaling group {name} is not {props.physical_id}'s ({why}); left alone",
+                group=name, owners=sorted(owners(group)))  # fmt: skip
+
+
+def _all_groups(aws: Aws, **kwargs: Any) -> list[dict[str, Any]]:
+    groups: list[dict[str, Any]] = []
+    while True:
+        page = call(aws.autoscaling, "describe_auto_scaling_groups", **kwargs)
+        groups.extend(page["AutoScalingGroups"])
+        kwargs["NextToken"] = page.get("NextToken")
+        if not kwargs["NextToken"]:
+            return groups
+
+
 def owned_groups(aws: Aws, props: Props, *, include_deployment_group: bool = True) -> list[str]:
-    """Every group this resource owns: tagged with its id, plus the deployment group's (named ours)."""
+    """Every group this resource owns, each judged by the tags on the group itself before anything deletes it.
+
+    * Tagged with its id: found with DescribeAutoScalingGroups' tag filter, whose answer is not trusted: a
+      returned group that does not carry the tag is logged and left alone.
+    * Named ours (the first group, the deployment group's current group, and the green groups CodeDeploy made
+      for the deployment group but the handler has not tagged yet, e.g. of a deployment stopped by a delete):
+      owned unless tagged as another resource's (e.g. the same deployment group name in another application).
+    """
     names: set[str] = set()
-    token: str | None = None
-    while True:
-        kwargs: dict[str, Any] = {"Filters": [{"Name": f"tag:{OWNER_TAG}", "Values": [props.physical_id]}]}
-        if token:
-            kwargs["NextToken"] = token
-        page = call(aws.autoscaling, "describe_auto_scaling_groups", **kwargs)
-        names.update(g["AutoScalingGroupName"] for g in page["AutoScalingGroups"])
-        token = page.get("NextToken")
-        if not token:
-            break
+    for group in _all_groups(aws, Filters=[{"Name": f"tag:{OWNER_TAG}", "Values": [props.physical_id]}]):
+        if has_owner_tag(group, props):
+            names.add(group["AutoScalingGroupName"])
+        else:
+            _left_alone(group, props, f"returned for the tag filter {OWNER_TAG}={props.physical_id} without the tag")
+    named = [props.initial_group]
     if include_deployment_group:
-        group = current_group(aws, props)
-        if group is not None:
-            names.add(group)
-    names.update(g["AutoScalingGroupName"] for g in describe_groups(aws, [props.initial_group]))
-    # A green group CodeDeploy made but the handler has not tagged yet (e.g. a deployment stopped
-    # by a delete): named after the deployment group, with no other resource's owner tag.
-    token = None
-    while True:
-        kwargs = {"NextToken": token} if token else {}
-        page = call(aws.autoscaling, "describe_auto_scaling_groups", **kwargs)
-        for g in page["AutoScalingGroups"]:
-            owners = {t["Value"] for t in g.get("Tags", []) if t.get("Key") == OWNER_TAG}
-            if g["AutoScalingGroupName"].startswith(props.green_prefix) and owners <= {props.physical_id}:
-                names.add(g["AutoScalingGroupName"])
-        token = page.get("NextToken")
-        if not token:
-            break
+        named += [g for g in [current_group(aws, props)] if g is not None]
+    green = [g for g in _all_groups(aws) if g["AutoScalingGroupName"].startswith(props.green_prefix)]
+    for group in [*describe_groups(aws, sorted(set(named))), *green]:
+        if foreign(group, props):
+            _left_alone(group, props, f"tagged {OWNER_TAG}={','.join(sorted(owners(group)))}", level="info")
+        else:
+            names.add(group["AutoScalingGroupName"])
     return sorted(names)
+
+
+def newest_owned_group(aws: Aws, props: Props) -> str | None:
+    """The fleet's most recently created group that is not being deleted: the one that served last (CodeDeploy's
+    newest green group, or the first group when nothing was released), or None when the fleet has none."""
+    groups = [g for g in describe_groups(aws, owned_groups(aws, props, include_deployment_group=False))
+              if g.get("Status") != "Delete in progress"]  # fmt: skip
+    newest = max(groups, key=lambda g: g.get("CreatedTime") or datetime.min.replace(tzinfo=UTC), default=None)
+    return str(newest["AutoScalingGroupName"]) if newest else None
 
 
 def delete_kept_groups(aws: Aws, props: Props, *, keep: str) -> None:

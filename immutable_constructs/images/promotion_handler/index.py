@@ -30,12 +30,17 @@ Environment: ``TARGET_PARAMETER`` (e.g. ``/images/web/stable``), ``SOURCE_PARAME
 MEDIUM, HIGH or CRITICAL), ``MAX_FINDINGS`` (integer >= 0), ``REQUIRE_SCAN`` and
 ``REQUIRE_TESTS`` (``true``/``false``), ``KEEP_TAG_KEY``, ``KEEP_TAG_VALUE`` and
 ``NOTIFICATION_TOPIC`` (a topic ARN; empty: refusals are only logged).
+
+Every AWS call goes through the handlers' one runtime (``handler_runtime.py``, shipped beside this file):
+botocore's adaptive retries, then up to five attempts with full jitter on throttling, server and
+connection errors. A ``PutParameter`` that created the channel but whose response was lost comes back
+from its retry as ``ParameterAlreadyExists``: the parameter is read again and, holding this AMI, counts as
+created. Logs are the runtime's JSON lines (``event`` is the decision: ``promoted`` or ``refused``).
 """
 
 from __future__ import annotations
 
 import json
-import logging
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -44,8 +49,15 @@ from typing import Any
 import boto3
 from botocore.exceptions import ClientError
 
-LOG = logging.getLogger()
-LOG.setLevel(logging.INFO)
+try:  # Lambda imports index.py from the asset root, where the runtime's copy sits beside it
+    import handler_runtime as runtime  # type: ignore[import-not-found,unused-ignore]
+except ModuleNotFoundError:  # imported as part of the package (tests, tools)
+    from . import handler_runtime as runtime
+
+runtime.HANDLER = "promotion"
+
+#: Every AWS call: retried with full jitter on throttling, 5xx and connection errors (handler_runtime).
+call = runtime.call
 
 SEVERITIES = ("INFORMATIONAL", "LOW", "MEDIUM", "HIGH", "CRITICAL")
 
@@ -91,10 +103,6 @@ class Config:
         )
 
 
-def _log(decision: str, **fields: Any) -> None:
-    LOG.info(json.dumps({"decision": decision, **fields}, default=str, sort_keys=True))
-
-
 def counted_findings(findings: list[dict[str, Any]], threshold: str) -> int:
     """How many findings are at or above ``threshold`` (an unknown severity, e.g. UNTRIAGED, counts)."""
     floor = SEVERITIES.index(threshold)
@@ -110,7 +118,7 @@ def list_findings(imagebuilder: Any, image_arn: str) -> list[dict[str, Any]]:
     findings: list[dict[str, Any]] = []
     request: dict[str, Any] = {"filters": [{"name": "imageBuildVersionArn", "values": [image_arn]}]}
     while True:
-        page = imagebuilder.list_image_scan_findings(**request)
+        page = call(imagebuilder, "list_image_scan_findings", **request)
         findings.extend(page.get("findings", []))
         token = page.get("nextToken")
         if not token:
@@ -124,9 +132,9 @@ ACTIVATE = "aws inspector2 enable --resource-types EC2 --account-ids {account} -
 def inspector_explanation(inspector: Any, account: str, region: str) -> str:
     """Why a test-instance scan may not have completed, from Amazon Inspector's EC2 scanning status."""
     try:
-        response = inspector.batch_get_account_status(accountIds=[account])
+        response = call(inspector, "batch_get_account_status", accountIds=[account])
     except ClientError as error:
-        code = error.response["Error"]["Code"]
+        code = runtime.error_code(error)
         return f"Amazon Inspector's status could not be read ({code}); check that Inspector scans EC2 in {region}"
     states = [a for a in response.get("accounts", []) if a.get("accountId") == account]
     status = states[0].get("resourceState", {}).get("ec2", {}).get("status") if states else None
@@ -201,30 +209,41 @@ def refusal(
 def ensure_parameter(ssm: Any, name: str, value: str, tags: Mapping[str, str]) -> str:
     """Write ``value`` to ``name`` unless it is already current; returns 'unchanged', 'created' or 'updated'."""
     try:
-        current = ssm.get_parameter(Name=name)["Parameter"]["Value"]
+        current = call(ssm, "get_parameter", Name=name)["Parameter"]["Value"]
     except ClientError as error:
-        if error.response["Error"]["Code"] != "ParameterNotFound":
+        if runtime.error_code(error) != "ParameterNotFound":
             raise
-        ssm.put_parameter(
-            Name=name,
-            Value=value,
-            Type="String",
-            DataType="aws:ec2:image",
-            Description="AMI catalog channel, written by immutable-constructs promotion",
-            Tags=[{"Key": k, "Value": v} for k, v in sorted(tags.items())],
-        )
+        try:
+            call(
+                ssm,
+                "put_parameter",
+                Name=name,
+                Value=value,
+                Type="String",
+                DataType="aws:ec2:image",
+                Description="AMI catalog channel, written by immutable-constructs promotion",
+                Tags=[{"Key": k, "Value": v} for k, v in sorted(tags.items())],
+            )
+        except ClientError as error:
+            # A retry (botocore's or the runtime's) of a create whose response was lost: ours if it holds the AMI.
+            if runtime.error_code(error) != "ParameterAlreadyExists":
+                raise
+            if call(ssm, "get_parameter", Name=name)["Parameter"]["Value"] != value:
+                raise
         return "created"
     if current == value:
         return "unchanged"
-    ssm.put_parameter(Name=name, Value=value, Type="String", DataType="aws:ec2:image", Overwrite=True)
+    call(ssm, "put_parameter", Name=name, Value=value, Type="String", DataType="aws:ec2:image", Overwrite=True)
     return "updated"
 
 
 def refuse(config: Config, sns: Any, image_arn: str | None, reason: str) -> dict[str, Any]:
     """Log and publish a refusal; returns the function's result."""
-    _log("refused", image=image_arn, reason=reason, target=config.target_parameter)
+    runtime.log("info", "refused", reason, image=image_arn, reason=reason, target=config.target_parameter)
     if sns is not None and config.notification_topic:
-        sns.publish(
+        call(
+            sns,
+            "publish",
             TopicArn=config.notification_topic,
             Subject=f"{config.line} image not promoted to {config.channel}"[:100],
             Message=json.dumps(
@@ -251,9 +270,9 @@ def promoted_before(ssm: Any, name: str, value: str) -> bool:
     request: dict[str, Any] = {"Name": name}
     while True:
         try:
-            page = ssm.get_parameter_history(**request)
+            page = call(ssm, "get_parameter_history", **request)
         except ClientError as error:
-            if error.response["Error"]["Code"] == "ParameterNotFound":
+            if runtime.error_code(error) == "ParameterNotFound":
                 return False
             raise
         history.extend(str(p.get("Value")) for p in page.get("Parameters", []))
@@ -284,7 +303,7 @@ def promote(
     event_status = event.get("detail", {}).get("state", {}).get("status")
     if event_status != "AVAILABLE":
         return refuse(config, sns, image_arn, f"build state is {event_status}, not AVAILABLE")
-    image = imagebuilder.get_image(imageBuildVersionArn=image_arn)["image"]
+    image = call(imagebuilder, "get_image", imageBuildVersionArn=image_arn)["image"]
     why_not = refusal(image, image_arn, config, imagebuilder, inspector)
     if why_not is not None:
         return refuse(config, sns, image_arn, why_not)
@@ -318,18 +337,24 @@ def promote(
         )
         # Writers own the catalog: tag the channel Image Builder created, too (idempotent).
         try:
-            ssm.add_tags_to_resource(
+            call(
+                ssm,
+                "add_tags_to_resource",
                 ResourceType="Parameter",
                 ResourceId=config.source_parameter,
                 Tags=[{"Key": "immutable-constructs:image-line", "Value": config.line}],
             )
         except ClientError as error:
-            if error.response["Error"]["Code"] != "InvalidResourceId":
+            if runtime.error_code(error) != "InvalidResourceId":
                 raise
-        ec2_client(region).create_tags(
-            Resources=[ami_id], Tags=[{"Key": config.keep_tag_key, "Value": config.keep_tag_value}]
+        call(
+            ec2_client(region),
+            "create_tags",
+            Resources=[ami_id],
+            Tags=[{"Key": config.keep_tag_key, "Value": config.keep_tag_value}],
         )
-    _log("promoted", image=image_arn, target=config.target_parameter, changes=changes)
+    message = f"promoted to {config.target_parameter}"
+    runtime.log("info", "promoted", message, image=image_arn, target=config.target_parameter, changes=changes)
     return {"promoted": True, "image": image_arn, "changes": changes}
 
 
@@ -339,9 +364,9 @@ def handler(event: Mapping[str, Any], context: Any = None) -> dict[str, Any]:
     return promote(
         event,
         config,
-        imagebuilder=boto3.client("imagebuilder"),
-        ssm_client=lambda region: boto3.client("ssm", region_name=region),
-        ec2_client=lambda region: boto3.client("ec2", region_name=region),
-        sns=boto3.client("sns"),
-        inspector=boto3.client("inspector2"),
+        imagebuilder=boto3.client("imagebuilder", config=runtime.RETRY_CONFIG),
+        ssm_client=lambda region: boto3.client("ssm", region_name=region, config=runtime.RETRY_CONFIG),
+        ec2_client=lambda region: boto3.client("ec2", region_name=region, config=runtime.RETRY_CONFIG),
+        sns=boto3.client("sns", config=runtime.RETRY_CONFIG),
+        inspector=boto3.client("inspector2", config=runtime.RETRY_CONFIG),
     )
