@@ -60,22 +60,7 @@ def bad_values(kind: Any, world: World | None) -> Iterator[tuple[str, Any]]:
 
 #: Generated cases that fail today (another exception, or no ValidationError naming the prop), by test id, with
 #: the reason. Shrink-only: they run as strict xfails, so a fix makes them fail until removed from here.
-KNOWN_FAILURES = {
-    **dict.fromkeys(
-        [
-            "FleetUpdate.instance_refresh-instance_warmup-1500 ms",
-            "FleetUpdate.instance_refresh-instance_warmup-2999.5 s",
-            "FleetUpdate.instance_refresh-checkpoint_delay-1500 ms",
-            "FleetUpdate.instance_refresh-checkpoint_delay-2999.5 s",
-            "FleetUpdate.instance_refresh-checkpoint_delay-0 s",
-            "FleetUpdate.instance_refresh-checkpoint_delay-10 years",
-            "FleetUpdate.instance_refresh-bake_time-1500 ms",
-            "FleetUpdate.instance_refresh-bake_time-2999.5 s",
-            "FleetUpdate.instance_refresh-bake_time-10 years",
-        ],
-        "the fleet does not check instance_refresh's durations: CDK raises RuntimeError (whole seconds, ranges)",
-    ),
-}
+KNOWN_FAILURES: dict[str, str] = {}
 
 
 def cases() -> Iterator[Any]:
