@@ -17,13 +17,16 @@ import itertools
 from collections.abc import Callable
 from typing import Any
 
-from aws_cdk import App, Stack
+from aws_cdk import App, Duration, Stack
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_elasticloadbalancingv2 as elbv2
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
+from aws_cdk import aws_sns as sns
 
 import immutable_constructs
 from immutable_constructs import (
+    AlarmTopic,
     AmiCatalog,
     BlueGreenFleet,
     FirstImage,
@@ -35,8 +38,11 @@ from immutable_constructs import (
     ImmutableFleet,
     ParentImage,
     PinnedSsmImage,
+    SessionManagerAccess,
     StackDriftAlarm,
+    TaintedHostReplacement,
 )
+from immutable_constructs.nag import ImmutableInfrastructureChecks
 
 _COUNTER = itertools.count()
 PARENT = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64"
@@ -53,6 +59,7 @@ def load_specs() -> None:
     for name in immutable_constructs.__all__:
         getattr(immutable_constructs, name)
     importlib.import_module("immutable_constructs.images.first_image")
+    importlib.import_module("immutable_constructs.nag.pack")
 
 
 def unique(prefix: str) -> str:
@@ -162,4 +169,59 @@ BUILDERS: dict[str, Builder] = {
     "StackDriftAlarm.add_alarm_action": _varargs(lambda w, *a: w.drift.add_alarm_action(*a), "actions"),
     # -- images/ --------------------------------------------------------------------------------------
     "FirstImage.__init__": lambda w, p: FirstImage(w.stack, unique("FirstImage"), **{"pipelines": [w.pipeline], **p}),
+    # -- access/, AlarmTopic, the health check's value object ---------------------------------------------
+    "SessionManagerAccess.__init__": lambda w, p: SessionManagerAccess(w.stack, unique("Access"), **p),
+    "SessionManagerAccess.add_fleet": lambda w, p: _access(w).add_fleet(**{"fleet": w.fleet, **p}),
+    "SessionManagerAccess.grant_instance_logging": lambda w, p: _access(w).grant_instance_logging(
+        **{"grantee": w.fleet, **p}
+    ),
+    "SessionManagerAccess.grant_start_session": lambda w, p: _access(w).grant_start_session(
+        **{"principal": _operator(w), **p}
+    ),
+    "SessionManagerAccess.start_session_command": lambda w, p: _access(w).start_session_command(**p),
+    "TaintedHostReplacement.__init__": lambda w, p: TaintedHostReplacement(
+        w.stack, unique("Tainted"), **{"fleets": [w.fleet], **p}
+    ),
+    "TaintedHostReplacement.add_fleet": lambda w, p: _tainted(w).add_fleet(**{"fleet": w.fleet, **p}),
+    "TaintedHostReplacement.replaces": lambda w, p: _tainted(w).replaces(**{"fleet": w.fleet, **p}),
+    "AlarmTopic.__init__": lambda w, p: AlarmTopic(_topic_stack(w), "ImmutableAlarmTopic", **p),
+    "AlarmTopic.of": lambda w, p: AlarmTopic.of(**{"scope": w.stack, **p}),
+    "AlarmTopic.use": lambda w, p: AlarmTopic.use(**{"stack": _topic_stack(w), "topic": _topic(w), **p}),
+    "FleetHealthCheck.__init__": lambda w, p: _immutable(
+        w,
+        health_check=FleetHealthCheck(
+            **{"kind": "http", "target": "http://localhost/", "timeout": Duration.minutes(5), "interval": FIVE, **p}
+        ),
+    ),
+    "FleetHealthCheck.render": lambda w, p: FleetHealthCheck.http("http://localhost/").render(**p),
+    # -- nag/ -----------------------------------------------------------------------------------------
+    "ImmutableInfrastructureChecks.__init__": lambda w, p: ImmutableInfrastructureChecks(**p),
 }
+
+FIVE = Duration.seconds(5)
+
+
+def _access(world: World) -> SessionManagerAccess:
+    """The world's one SessionManagerAccess (its methods' builders call it)."""
+    found = world.stack.node.try_find_child("Access")
+    return found if isinstance(found, SessionManagerAccess) else SessionManagerAccess(world.stack, "Access")
+
+
+def _tainted(world: World) -> TaintedHostReplacement:
+    found = world.stack.node.try_find_child("Tainted")
+    if isinstance(found, TaintedHostReplacement):
+        return found
+    return TaintedHostReplacement(world.stack, "Tainted", fleets=[world.fleet])
+
+
+def _operator(world: World) -> iam.Role:
+    return iam.Role(world.stack, unique("Operator"), assumed_by=iam.AccountRootPrincipal())
+
+
+def _topic_stack(world: World) -> Stack:
+    """A stack of the world's account and region without an alarm topic yet."""
+    return Stack(world.app, unique("Topics"), env={"account": "111111111111", "region": "eu-west-1"})
+
+
+def _topic(world: World) -> sns.Topic:
+    return sns.Topic(world.stack, unique("Topic"))

@@ -60,7 +60,8 @@ def test_agent_appends_only_instance_metadata(isolated: dict[str, Any]) -> None:
     assert config["metrics"]["aggregation_dimensions"] == [[]]
     namespace = config["metrics"]["namespace"]
     agent_alarms = [a for a in of_type(isolated, "AWS::CloudWatch::Alarm").values()
-                    if a["Properties"].get("Namespace") == namespace]  # fmt: skip
+                    if a["Properties"].get("Namespace") == namespace
+                    and a["Properties"].get("MetricName") != "SessionLoggingFailures"]  # fmt: skip
     assert len(agent_alarms) == 2 and all("Dimensions" not in a["Properties"] for a in agent_alarms)
 
 

@@ -282,3 +282,44 @@ def test_people_assume_the_operator_roles_only_with_mfa(
                 assert statement["Condition"] == {"Bool": {"aws:MultiFactorAuthPresent": "true"}}, f"{name}: {logical}"
                 roles += 1
     assert roles == 2  # the reference app's Operators, the isolated example's OnCall
+
+
+def test_every_execution_role_the_library_creates_is_capped_by_its_pipelines_boundary(
+    reference_app: Synthesized, examples: dict[str, Synthesized]
+) -> None:
+    from immutable_constructs.images._execution_boundary import MANAGED_ACTIONS
+
+    capped = 0
+    for name, synthesized in _apps(reference_app, examples).items():
+        for stack_name, template in synthesized.templates.items():
+            resources = template["Resources"]
+            for logical, role in resources.items():
+                if role["Type"] != "AWS::IAM::Role" or "ExecutionRole" not in logical:
+                    continue
+                where = f"{name}/{stack_name}: {logical}"
+                boundary = resources[role["Properties"]["PermissionsBoundary"]["Ref"]]["Properties"]["PolicyDocument"]
+                by_sid = {s["Sid"]: s for s in boundary["Statement"]}
+                allowed = set(_listed(by_sid["WhatImageBuilderDoes"]["Action"]))
+                assert not allowed & {"iam:PassRole", "sns:Publish", "ssm:PutParameter", "sts:AssumeRole"}, where
+                assert set(MANAGED_ACTIONS) <= allowed, where
+                # nothing the role's own policies grant is outside the boundary
+                own = {
+                    action
+                    for policy in resources.values()
+                    if policy["Type"] == "AWS::IAM::Policy"
+                    and {"Ref": logical} in policy["Properties"].get("Roles", [])
+                    for statement in _listed(policy["Properties"]["PolicyDocument"]["Statement"])
+                    for action in _listed(statement["Action"])
+                }
+                assert own <= allowed | {"ssm:PutParameter"}, (where, own - allowed)
+                # PassRole: the pipeline's build instance role only, to EC2 only
+                passed = by_sid["PassOnlyTheBuildInstanceRole"]
+                (role_ref,) = [r["Fn::GetAtt"][0] for r in _listed(passed["Resource"])]
+                assert "InstanceRole" in role_ref and resources[role_ref]["Type"] == "AWS::IAM::Role", where
+                assert passed["Condition"] == {"StringEquals": {"iam:PassedToService": "ec2.amazonaws.com"}}
+                # Publish: the pipeline's topic; PutParameter: the catalog parameter
+                assert "Ref" in by_sid["PublishToThePipelineTopic"]["Resource"], where
+                assert "/images/" in json.dumps(by_sid["WriteTheCatalogParameter"]["Resource"]), where
+                assert "DistributeToTheConfiguredAccounts" not in by_sid, where  # no example distributes elsewhere
+                capped += 1
+    assert capped >= 3  # the reference app's two pipelines, golden_ami's one

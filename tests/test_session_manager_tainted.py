@@ -57,8 +57,8 @@ def test_the_grace_period_is_a_prop() -> None:
 @pytest.mark.parametrize(
     ("grace", "expected"),
     [
-        (3600, "tainted_host_grace_period=3600: must be a Duration"),
-        (Duration.days(8), "tainted_host_grace_period='8 days': must be whole seconds from 0 to 7 days"),
+        (3600, "tainted_host_grace_period=3600: must be a cdk.Duration"),
+        (Duration.days(8), "tainted_host_grace_period='Duration 8 days': is 8 days, must be from 0 seconds to 7 days"),
     ],
 )
 def test_an_invalid_grace_period_is_reported_at_construction(grace: Any, expected: str) -> None:
@@ -97,7 +97,7 @@ def test_turning_replacement_off_after_the_fleet_was_added_is_refused() -> None:
     access.grant_start_session(iam.Role(stack, "Ops", assumed_by=iam.AccountRootPrincipal()), fleet=web)
     with pytest.raises(ValidationError, match=r"(?s)Late/Sessions.*replace_tainted_hosts=False: Late/Web was already"):
         access.add_fleet(web, replace_tainted_hosts=False)
-    with pytest.raises(ValidationError, match=r"replace_tainted_hosts='no': must be True or False"):
+    with pytest.raises(ValidationError, match=r"add_fleet\(replace_tainted_hosts\)='no': must be True or False"):
         access.add_fleet(web, replace_tainted_hosts="no")  # type: ignore[arg-type]
 
 

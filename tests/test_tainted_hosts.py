@@ -215,7 +215,7 @@ def test_replacement_is_chosen_once_per_fleet(vpc_stack: tuple[Stack, ImmutableF
         taint.add_fleet(web, replace=False)
     with pytest.raises(ValidationError, match=r"replace=True: Later/Api is already watched with replace=False"):
         taint.add_fleet(api)
-    with pytest.raises(ValidationError, match=r"replace='no': must be True or False"):
+    with pytest.raises(ValidationError, match=r"add_fleet\(replace\)='no': must be True or False"):
         taint.add_fleet(api, replace="no")  # type: ignore[arg-type]
     assert (taint.fleets, taint.tag_only_fleets) == ([web], [api])
 
@@ -351,8 +351,8 @@ def test_every_invalid_prop_is_reported_at_once(vpc_stack: tuple[Stack, Immutabl
     message = str(raised.value)
     assert message.startswith("Later/Taint: 3 invalid prop problems:")
     assert "fleets[1]='a Vpc': is not an ImmutableFleet or BlueGreenFleet" in message
-    assert "grace_period='8 days': must be whole seconds from 0 to 7 days" in message
-    assert "schedule='rate(5 minutes)': is not an events.Schedule" in message
+    assert "grace_period='Duration 8 days': is 8 days, must be from 0 seconds to 7 days" in message
+    assert "schedule='rate(5 minutes)': must be a events.Schedule" in message
 
 
 @pytest.mark.parametrize(
@@ -383,7 +383,8 @@ def test_add_fleet_refuses_what_is_not_a_fleet(vpc_stack: tuple[Stack, Immutable
     stack, web, _ = vpc_stack
     taint = TaintedHostReplacement(stack, "Taint", fleets=[web])
     with pytest.raises(
-        ValidationError, match=r"Later/Taint: 1 invalid prop problem.*\n  - fleet='web': is not an ImmutableFleet"
+        ValidationError,
+        match=r"Later/Taint: 1 invalid prop problem.*\n  - add_fleet\(fleet\)='web': must be a TaintableFleet",
     ):
         taint.add_fleet("web")  # type: ignore[arg-type]
 
@@ -399,7 +400,7 @@ def test_grace_period_bounds_are_accepted(grace: Duration) -> None:
 def test_grace_period_must_be_a_duration() -> None:
     stack = Stack(App(), "Kind")
     web, _, _ = fleets(stack)
-    with pytest.raises(ValidationError, match=r"grace_period=3600: must be a Duration"):
+    with pytest.raises(ValidationError, match=r"grace_period=3600: must be a cdk.Duration"):
         TaintedHostReplacement(stack, "Taint", fleets=[web], grace_period=3600)  # type: ignore[arg-type]
 
 

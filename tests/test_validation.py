@@ -124,7 +124,7 @@ def test_session_timeout_must_be_a_duration() -> None:
     with pytest.raises(ValidationError) as raised:
         SessionManagerAccess(Stack(App(), "Test"), "Sessions", idle_session_timeout=20)  # type: ignore[arg-type]
     text = one_problem(raised, "Test/Sessions", "idle_session_timeout")
-    assert text.startswith("idle_session_timeout=20: must be a Duration")
+    assert text.startswith("idle_session_timeout=20: must be a cdk.Duration")
 
 
 # --- strings where lists are expected ----------------------------------------------------

@@ -33,12 +33,16 @@ from aws_cdk import aws_sns as sns
 from constructs import Construct
 
 from ..errors import Problem, ValidationError
+from .props import Rule, check_value, checked
+from .validation import Problems
 
 __all__ = ["ALARM_TOPIC_ID", "AlarmTopic", "notify"]
 
 #: The id of the stack's topic construct, a direct child of the stack.
 ALARM_TOPIC_ID = "ImmutableAlarmTopic"
 _CLOUDWATCH = "cloudwatch.amazonaws.com"
+#: CloudWatch alarm actions notify a topic of the alarm's own region.
+_TOPIC = Rule(same_region=True, fix="use a topic of the stack's region (CloudWatch alarm actions are regional)")
 
 
 class AlarmTopic(Construct):
@@ -48,6 +52,7 @@ class AlarmTopic(Construct):
     None for a topic given to :meth:`use`).
     """
 
+    @checked(topic=_TOPIC)
     def __init__(self, scope: Stack, id: str, *, topic: sns.ITopic | None = None) -> None:
         super().__init__(scope, id)
         self.key: kms.IKey | None = None
@@ -85,6 +90,7 @@ class AlarmTopic(Construct):
         self.action = cw_actions.SnsAction(topic)
 
     @staticmethod
+    @checked()
     def of(scope: Construct) -> AlarmTopic:
         """The alarm topic of ``scope``'s stack, created on first use."""
         stack = Stack.of(scope)
@@ -94,10 +100,14 @@ class AlarmTopic(Construct):
         return AlarmTopic(stack, ALARM_TOPIC_ID)
 
     @staticmethod
+    @checked()
     def use(stack: Stack, topic: sns.ITopic) -> AlarmTopic:
         """Make ``topic`` (e.g. the platform's pager topic) the alarm topic of ``stack``. Call it before
         adding the library's constructs. The topic must let ``cloudwatch.amazonaws.com`` publish (and, when
         encrypted, use its key), as the one the library creates does."""
+        problems = Problems(f"{stack.node.path}/{ALARM_TOPIC_ID}")
+        check_value(problems, "topic", topic, sns.ITopic, _TOPIC, stack)
+        problems.raise_if_any()
         found = stack.node.try_find_child(ALARM_TOPIC_ID)
         if found is not None:
             raise ValidationError(

@@ -236,7 +236,7 @@ def check_value(
         fix = fix or f"use whole {rule.whole or 'seconds'}, e.g. Duration.{rule.whole or 'seconds'}(N)"
     if reason is None and scope is not None:
         reason = _origin_problem(value, rule, scope)
-        fix = "create it in the construct's App (and region or account where said)" if reason else fix
+        fix = "create it in the construct's App" if reason and reason.endswith("another App") else fix
     if reason is not None:
         problems.add(prop, value, reason, fix or "see the prop's documentation")
         return False
@@ -343,16 +343,17 @@ def duration_problem(value: Duration, rule: Rule) -> str | None:
     """What is wrong with ``value`` under ``rule`` (a fraction of its unit, out of range), or None."""
     try:
         milliseconds = value.to_milliseconds()
-    except Exception:
-        return None  # a token duration
-    if is_unresolved(milliseconds):
+    except Exception:  # a token duration
+        return None
+    if is_unresolved(milliseconds):  # a token duration
         return None
     unit = rule.whole
     if unit is not None and milliseconds % (_WHOLE[unit] * 1000):
         return f"is {milliseconds / 1000:g} seconds, not a whole number of {unit}"
     seconds = milliseconds / 1000
     if (rule.low is not None and seconds < rule.low) or (rule.high is not None and seconds > rule.high):
-        return f"is {value.to_human_string()}, must be {_range(rule.low, rule.high)} seconds"
+        human = lambda s: str(Duration.seconds(s).to_human_string())  # noqa: E731
+        return f"is {value.to_human_string()}, must be {_range(rule.low, rule.high, human)}"
     return None
 
 
@@ -360,17 +361,15 @@ def _origin_problem(value: Any, rule: Rule, scope: Construct) -> str | None:
     """An object of another ``App`` cannot be referenced; another region or account only where AWS allows."""
     items = value if isinstance(value, (list, tuple)) else [value]
     for item in items:
-        try:
-            node = item.node if isinstance(item, Construct) else None
-        except Exception:  # a jsii object typed as a construct but detached (deployment configs...)
-            node = None
-        if node is None:
+        try:  # constructs, and imported resources (jsii proxies: Role.from_role_arn...)
+            root = item.node.root
+        except Exception:  # not a construct, or a jsii object typed as one but detached (deployment configs...)
             continue
-        if node.root is not scope.node.root:
+        if root is not scope.node.root:
             return f"{_name(item)} belongs to another App"
         if not (rule.same_region or rule.same_account):
             continue
-        theirs, ours = Stack.of(item), Stack.of(scope)
+        theirs, ours = getattr(item, "env", None) or Stack.of(item), Stack.of(scope)  # an imported ARN's own env
         for wanted, attribute in ((rule.same_region, "region"), (rule.same_account, "account")):
             a, b = getattr(theirs, attribute), getattr(ours, attribute)
             if wanted and not Token.is_unresolved(a) and not Token.is_unresolved(b) and a != b:
@@ -394,7 +393,7 @@ def _name(value: Any) -> str:
     return node.path if node is not None else repr(value)
 
 
-def _range(low: float | None, high: float | None) -> str:
+def _range(low: float | None, high: float | None, text: Callable[[float], str] = "{:g}".format) -> str:
     if low is not None and high is not None:
-        return f"from {low:g} to {high:g}"
-    return f"at least {low:g}" if low is not None else f"at most {high:g}"
+        return f"from {text(low)} to {text(high)}"
+    return f"at least {text(low)}" if low is not None else f"at most {text(high)}"  # type: ignore[arg-type]

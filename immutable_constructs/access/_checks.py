@@ -1,11 +1,12 @@
-"""Input checks of SessionManagerAccess: prop types, the props together, and one session document name per
-account and region. Every problem is collected; the constructor raises them as one ValidationError."""
+"""Input checks of SessionManagerAccess: the props together (each prop's type and AWS limits are its spec,
+``_props.py``), and one session document name per account and region. Every problem is collected; the
+constructor raises them as one ValidationError."""
 
 from __future__ import annotations
 
+import json
 import re
 import weakref
-from typing import Any
 
 from aws_cdk import Duration, Stack, Tokenization
 from aws_cdk import aws_ec2 as ec2
@@ -20,45 +21,12 @@ from ._document import ACCOUNT_DEFAULT_DOCUMENT, DEFAULT_IDLE_MINUTES, DEFAULT_M
 _DOCUMENT_NAME_RE = re.compile(r"^[a-zA-Z0-9_\-.]{3,128}$")
 _RESERVED_DOCUMENT_PREFIXES = ("aws", "amazon")  # compared lower-case: covers AWS-, Amazon, aws, amazon
 _LINUX_USER_RE = re.compile(r"^[a-z_][a-z0-9_-]{0,31}$")
-
-_INTERFACES: dict[str, tuple[Any, str]] = {
-    "vpc": (ec2.IVpc, "a VPC (ec2.IVpc)"),
-    "log_bucket": (s3.IBucket, "an S3 bucket (s3.IBucket)"),
-    "log_group": (logs.ILogGroup, "a log group (logs.ILogGroup)"),
-    "encryption_key": (kms.IKey, "a KMS key (kms.IKey)"),
-}
-_CLASSES: dict[str, tuple[Any, str]] = {
-    "endpoint_subnets": (ec2.SubnetSelection, "an ec2.SubnetSelection"),
-    "log_retention": (logs.RetentionDays, "a logs.RetentionDays"),
-}
-_FLAGS = ("endpoints", "legacy_agent_endpoints", "log_to_s3", "log_to_cloudwatch", "use_account_default_document")
-_STRINGS = ("s3_key_prefix", "run_as_user", "document_name", "shell_profile_linux")
-_DURATIONS = ("idle_session_timeout", "max_session_duration")
+#: SSM documents are at most 64 KB (Systems Manager quotas, "Document size"); the shell profile is stored
+#: JSON-escaped in the session document, next to about 1 KB of preferences: 4 KB are left for them.
+SHELL_PROFILE_MAX = 64 * 1024 - 4096
 
 # Session documents created in this process, per app: (account, region, name) -> construct path.
 _DOCUMENTS: weakref.WeakKeyDictionary[IConstruct, dict[tuple[str, str, str], str]] = weakref.WeakKeyDictionary()
-
-
-def check_session_types(problems: Problems, **props: Any) -> None:
-    """Every prop of SessionManagerAccess has its type (None = default); raises at once otherwise."""
-    for prop, (kind, what) in _INTERFACES.items():
-        if props.get(prop) is not None:
-            problems.implements(
-                prop, props[prop], kind, what=what, fix=f"pass {what.split(' (')[0]}, or leave it unset"
-            )
-    for prop, (kind, what) in _CLASSES.items():
-        if props.get(prop) is not None:
-            problems.instance(prop, props[prop], kind, what=what, fix=f"pass {what}, or leave it unset")
-    for prop in _FLAGS:
-        if props.get(prop) is not None or prop != "endpoints":  # only endpoints defaults to None
-            problems.flag(prop, props.get(prop))
-    for prop in _STRINGS:
-        if (props.get(prop) is not None or prop == "s3_key_prefix") and not is_unresolved(props.get(prop)):
-            problems.instance(prop, props.get(prop), str, what="a string", fix="pass a string, or leave it unset")
-    for prop in _DURATIONS:
-        if props.get(prop) is not None:
-            problems.duration(prop, props[prop], fix="use Duration.minutes(n)")
-    problems.raise_if_any()
 
 
 def claim_document_name(scope: Construct, problems: Problems, name: str | None, *, default_document: bool) -> None:
@@ -105,28 +73,8 @@ def check_session_props(
     use_account_default_document: bool,
     shell_profile_linux: str | None,
 ) -> tuple[int | str | None, int | str | None]:
-    """Every prop's type (raises at once when one is wrong), then the props together. Returns the idle and
-    maximum session minutes for the document (a token string when unresolved, ``None`` when invalid)."""
-    check_session_types(
-        problems,
-        vpc=vpc,
-        endpoints=endpoints,
-        endpoint_subnets=endpoint_subnets,
-        legacy_agent_endpoints=legacy_agent_endpoints,
-        log_to_s3=log_to_s3,
-        log_bucket=log_bucket,
-        s3_key_prefix=s3_key_prefix,
-        log_to_cloudwatch=log_to_cloudwatch,
-        log_group=log_group,
-        log_retention=log_retention,
-        encryption_key=encryption_key,
-        idle_session_timeout=idle_session_timeout,
-        max_session_duration=max_session_duration,
-        run_as_user=run_as_user,
-        document_name=document_name,
-        use_account_default_document=use_account_default_document,
-        shell_profile_linux=shell_profile_linux,
-    )
+    """The props together (their types and ranges are the spec's, ``_props.py``). Returns the idle and maximum
+    session minutes for the document (a token string when unresolved, ``None`` when invalid)."""
     problems.require(
         log_to_s3 or log_to_cloudwatch,
         "log_to_s3/log_to_cloudwatch",
@@ -162,6 +110,16 @@ def check_session_props(
         "S3 keys are relative: a leading '/' creates an empty top-level folder",
         "drop the leading '/', e.g. 'sessions/'",
     )
+    if shell_profile_linux is not None and not is_unresolved(shell_profile_linux):
+        size = len(json.dumps(shell_profile_linux).encode("utf-8"))
+        problems.require(
+            size <= SHELL_PROFILE_MAX,
+            "shell_profile_linux",
+            f"{shell_profile_linux[:40]!r}... ({len(shell_profile_linux)} characters)",
+            f"is {size} bytes in the session document (JSON-escaped); SSM documents are limited to 64 KB, "
+            f"so the profile must stay under {SHELL_PROFILE_MAX} bytes",
+            "keep the profile to a few commands and put the rest in a script baked into the image",
+        )
     idle = session_minutes(problems, "idle_session_timeout", idle_session_timeout, DEFAULT_IDLE_MINUTES, 60)
     maximum = session_minutes(problems, "max_session_duration", max_session_duration, DEFAULT_MAX_MINUTES, 1440)
     if isinstance(idle, int) and isinstance(maximum, int):

@@ -32,6 +32,7 @@ from constructs import Construct, IConstruct
 
 from .._private import tags
 from .._private.origin import record_origin
+from .._private.props import checked
 from .._private.validation import Problems
 from ._checks import check_session_props, claim_document_name
 from ._document import ACCOUNT_DEFAULT_DOCUMENT, check_run_as, create_run_as_user, session_document
@@ -52,6 +53,7 @@ from ._operators import (
     operator_policy,
     operator_policy_id,
 )
+from ._props import FLEET, INSTANCE_ID, PRINCIPAL, SESSION_MANAGER_ACCESS
 from ._tainted import check_added_again, watch
 
 if TYPE_CHECKING:
@@ -147,6 +149,7 @@ class SessionManagerAccess(Construct):
     endpoints, maybe empty), ``access_tag`` and ``tainted_hosts``.
     """
 
+    @checked(**SESSION_MANAGER_ACCESS)
     def __init__(
         self,
         scope: Construct,
@@ -199,10 +202,6 @@ class SessionManagerAccess(Construct):
         )
         name = ACCOUNT_DEFAULT_DOCUMENT if use_account_default_document else document_name
         claim_document_name(self, problems, name, default_document=use_account_default_document)
-        if tainted_host_grace_period is not None:
-            from ..drift.tainted_hosts import check_grace_period
-
-            check_grace_period(problems, "tainted_host_grace_period", tainted_host_grace_period)
         run_as = check_run_as(problems, run_as_user, run_as_ssm_user)
         lock_retention = check_lock_retention(problems, log_lock_retention, log_bucket)
         problems.raise_if_any()
@@ -277,6 +276,7 @@ class SessionManagerAccess(Construct):
         ``access.tainted_hosts.alarm.add_alarm_action(SnsAction(topic))``."""
         return self._tainted_hosts
 
+    @checked(fleet=FLEET)
     def add_fleet(self, fleet: SessionTarget, *, replace_tainted_hosts: bool = True) -> None:
         """Make ``fleet`` reachable: grant its role the logging permissions and tag its instances.
 
@@ -308,7 +308,6 @@ class SessionManagerAccess(Construct):
             "the fleet is not a construct, so its instances cannot be tagged",
             "pass the fleet construct itself (e.g. an ImmutableFleet)",
         )
-        problems.flag("replace_tainted_hosts", replace_tainted_hosts)
         problems.raise_if_any()
         path = cast(Construct, fleet).node.path
         if path in self._fleets:
@@ -323,6 +322,7 @@ class SessionManagerAccess(Construct):
         Tags.of(cast(IConstruct, fleet)).add(key, value, apply_to_launched_instances=True)
         create_run_as_user(fleet, self._run_as_user)
 
+    @checked(grantee=PRINCIPAL)
     def grant_instance_logging(self, grantee: iam.IGrantable) -> iam.Grant | None:
         """Grant an instance role what the SSM agent needs to log sessions of :attr:`document` and decrypt them.
 
@@ -338,6 +338,7 @@ class SessionManagerAccess(Construct):
             self._instance_policy = instance_logging_policy(self, (reasons for _a, _r, reasons in statements))
         return grant_through(self, self._instance_policy, grantee, statements)
 
+    @checked(principal=PRINCIPAL, fleet=FLEET)
     def grant_start_session(self, principal: iam.IGrantable, *, fleet: SessionTarget | None = None) -> None:
         """Let ``principal`` start sessions with this document on tagged instances only.
 
@@ -375,6 +376,7 @@ class SessionManagerAccess(Construct):
             self._operator_policies[policy_id] = policy
         attach(self, policy, principal.grant_principal, "principal")
 
+    @checked(instance_id=INSTANCE_ID)
     def start_session_command(self, instance_id: str = "<instance-id>") -> str:
         """The AWS CLI line that starts a logged session on ``instance_id`` with this document."""
         return f"aws ssm start-session --target {instance_id} --document-name {self.document_name}"

@@ -7,6 +7,8 @@ import re
 from collections.abc import Sequence
 
 from aws_cdk import Duration, Stack, Token
+from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_cloudwatch_actions as cw_actions
 from aws_cdk import aws_events as events
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_logs as logs
@@ -125,3 +127,35 @@ def _same_environment(own: Stack, other: Stack) -> bool:
         if not Token.is_unresolved(mine) and not Token.is_unresolved(theirs) and mine != theirs:
             return False
     return True
+
+
+def check_alarm_actions(scope: Construct, alarm: cloudwatch.Alarm, actions: Sequence[cloudwatch.IAlarmAction]) -> None:
+    """An SNS action notifies a topic of the alarms' own region (CloudWatch alarm actions are regional), which
+    this stack can reference (a topic another stack of another account or region creates cannot be)."""
+    own = Stack.of(scope)
+    problems = Problems(scope)
+    for index, action in enumerate(actions):
+        if not isinstance(action, cw_actions.SnsAction) or Token.is_unresolved(own.region):
+            continue  # binding other actions has side effects (a Lambda permission...); AWS judges those
+        arn = action.bind(scope, alarm).alarm_action_arn
+        try:
+            resolved = own.resolve(arn)
+        except Exception:  # CDK's CannotUseCrossEnvironment
+            problems.add(
+                f"add_alarm_action(actions[{index}])",
+                action,
+                "notifies a topic a stack of another account or region creates, which this stack cannot reference",
+                "use a topic of this stack's account and region (e.g. AlarmTopic.of(stack).topic)",
+            )
+            continue
+        parts = resolved.split(":") if isinstance(resolved, str) else []
+        region = parts[3] if len(parts) > 3 else own.region
+        problems.require(
+            region == own.region,
+            f"add_alarm_action(actions[{index}])",
+            resolved,
+            f"notifies a topic in region {region}, and the alarms are in {own.region}: CloudWatch alarm actions "
+            "must be in the alarm's region",
+            "use a topic of this stack's region (e.g. AlarmTopic.of(stack).topic)",
+        )
+    problems.raise_if_any()

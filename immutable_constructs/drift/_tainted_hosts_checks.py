@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
-
-from aws_cdk import Duration
 
 from .._private.tags import FLEET as FLEET_TAG_KEY
 from .._private.validation import Problems, _describe
-
-MAX_GRACE_PERIOD = Duration.days(7)
 
 
 def check_fleet(problems: Problems, prop: str, fleet: object) -> bool:
@@ -32,41 +29,27 @@ def check_fleet(problems: Problems, prop: str, fleet: object) -> bool:
     return ok
 
 
-def check_grace_period(problems: Problems, prop: str, grace: object) -> None:
-    """A ``Duration`` of whole seconds from 0 to 7 days (``SessionManagerAccess`` checks its prop with it too)."""
-    if problems.duration(prop, grace, fix="use e.g. Duration.hours(1)"):
-        assert isinstance(grace, Duration)
-        seconds = seconds_of(grace)
-        problems.require(
-            seconds is None or (0 <= seconds <= MAX_GRACE_PERIOD.to_seconds() and seconds == int(seconds)),
-            prop,
-            grace.to_human_string(),
-            "must be whole seconds from 0 to 7 days (hosts are regenerated every 14 days by default anyway)",
-            "use e.g. Duration.hours(1)",
-        )
-
-
-def check_session_deadline(problems: Problems, prop: str, deadline: object) -> None:
-    """A ``Duration`` of whole seconds from 5 minutes to 7 days."""
-    if problems.duration(prop, deadline, fix="use e.g. Duration.hours(8)"):
-        assert isinstance(deadline, Duration)
-        seconds = seconds_of(deadline)
-        problems.require(
-            seconds is None or (300 <= seconds <= MAX_GRACE_PERIOD.to_seconds() and seconds == int(seconds)),
-            prop,
-            deadline.to_human_string(),
-            "must be whole seconds from 5 minutes to 7 days (a shorter one would cut off the first session)",
-            "use e.g. Duration.hours(8)",
-        )
+def check_fleet_lists(problems: Problems, fleets: Sequence[object], tag_only_fleets: Sequence[object]) -> None:
+    """Each listed fleet is ours, at least one is listed, and none is in both lists (replaced or not: one choice)."""
+    lists = [problems.sequence(prop, given, item="fleets (ImmutableFleet or BlueGreenFleet)")
+             for prop, given in (("fleets", fleets), ("tag_only_fleets", tag_only_fleets))]  # fmt: skip
+    if not all(lists):
+        return  # the constructor stops here: nothing is built from a value that is not a list
+    for prop, given in (("fleets", fleets), ("tag_only_fleets", tag_only_fleets)):
+        for index, fleet in enumerate(given):
+            check_fleet(problems, f"{prop}[{index}]", fleet)
+    if not fleets and not tag_only_fleets:
+        problems.add("fleets", list(fleets), "is empty", "pass at least one fleet, e.g. fleets=[web_fleet]")
+    for index, fleet in enumerate(tag_only_fleets):
+        if any(fleet is other for other in fleets):
+            problems.add(
+                f"tag_only_fleets[{index}]",
+                fleet_path(fleet),
+                "is also in fleets: a fleet's tainted hosts are either replaced or only tagged",
+                "list the fleet in fleets (replaced) or in tag_only_fleets (tagged and counted), not both",
+            )
 
 
 def fleet_path(fleet: object) -> str:
     node = getattr(fleet, "node", None)
     return str(node.path) if node is not None else repr(fleet)
-
-
-def seconds_of(value: Duration) -> float | None:
-    try:
-        return float(value.to_milliseconds()) / 1000
-    except Exception:  # a token duration: CloudFormation judges it
-        return None

@@ -27,7 +27,7 @@ import json
 from collections.abc import Sequence
 from pathlib import Path
 
-from aws_cdk import Annotations, Aspects, Duration, Stack
+from aws_cdk import Annotations, Aspects, Duration, Stack, Token
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as cw_actions
 from aws_cdk import aws_events as events
@@ -46,13 +46,20 @@ from .._private.nag import acknowledge_wildcards
 from .._private.origin import record_origin
 from .._private.props import Rule, checked
 from ._read_policy import ReadPolicyWriter
-from ._stack_drift_checks import check_props
+from ._stack_drift_checks import check_alarm_actions, check_props
 
 __all__ = ["StackDriftAlarm"]
 
 NAMESPACE = "ImmutableConstructs/StackDrift"
 _HANDLER = Path(__file__).resolve().parent / "stack_drift_handler"
 _WARN_ROLE = "immutable-constructs:driftRoleNotChanged"
+#: CloudWatch dimension values are 1 to 255 characters; a stack name at most 128.
+_DIMENSION = Rule(blank=False, max_length=255, fix="pass the name of a watched stack, e.g. 'shop-network'")
+
+
+def _shown(name: str) -> str:
+    """A stack name for a description: one known at deploy time only is not cut in half by a length limit."""
+    return "(a name given at deploy time)" if Token.is_unresolved(name) else name
 
 
 class StackDriftAlarm(Construct):
@@ -178,7 +185,7 @@ class StackDriftAlarm(Construct):
             log_group=log_group,
             timeout=timeout,
             retry_attempts=0,  # the next scheduled run is the retry; a failure alarms through Errors
-            description=lambda_description(f"Detect CloudFormation drift on {', '.join(names)}"),
+            description=lambda_description(f"Detect CloudFormation drift on {', '.join(map(_shown, names))}"),
             environment=environment,
             no_dead_letter_queue="Invoked by a schedule: a failed run has no event worth replaying, the next run "
             "is the retry, and a failure raises the construct's CheckFailed alarm.",
@@ -194,10 +201,11 @@ class StackDriftAlarm(Construct):
         # --- alarms ------------------------------------------------------------------------
         action = cw_actions.SnsAction(self.topic)
         self.alarms: dict[str, cloudwatch.Alarm] = {}
-        for name in names:
+        for index, name in enumerate(names):
             alarm = self.metric_drifted(name).create_alarm(
                 self,
-                f"{name}Drifted",
+                # a name known at deploy time only (a CfnParameter) cannot be part of a construct id
+                f"Stack{index}Drifted" if Token.is_unresolved(name) else f"{name}Drifted",
                 threshold=1,
                 evaluation_periods=1,
                 comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
@@ -229,7 +237,7 @@ class StackDriftAlarm(Construct):
         )
         self.check_failed_alarm.add_alarm_action(action)
 
-    @checked()
+    @checked(stack_name=_DIMENSION)
     def metric_drifted(self, stack_name: str, *, period: Duration | None = None) -> cloudwatch.Metric:
         """``StackDrifted`` of ``stack_name`` (1 drifted, 0 in sync), Maximum per hour by default."""
         return cloudwatch.Metric(
@@ -240,7 +248,7 @@ class StackDriftAlarm(Construct):
             period=period or Duration.hours(1),
         )
 
-    @checked()
+    @checked(stack_name=_DIMENSION)
     def metric_drifted_resources(self, stack_name: str, *, period: Duration | None = None) -> cloudwatch.Metric:
         """``DriftedResources`` of ``stack_name``, Maximum per hour by default."""
         return cloudwatch.Metric(
@@ -254,6 +262,7 @@ class StackDriftAlarm(Construct):
     @checked()
     def add_alarm_action(self, *actions: cloudwatch.IAlarmAction) -> None:
         """Add actions (a pager topic, an incident tool...) to every drift alarm and to the check-failed alarm."""
+        check_alarm_actions(self, self.check_failed_alarm, actions)
         for alarm in (*self.alarms.values(), self.check_failed_alarm):
             alarm.add_alarm_action(*actions)
 

@@ -35,13 +35,14 @@ from .._private.handler_function import handler_code, handler_function, handler_
 from .._private.limits import alarm_description, iam_description, lambda_description
 from .._private.nag import acknowledge_wildcards
 from .._private.origin import record_origin
+from .._private.props import Rule, checked
 from .._private.props_text import whole_text
 from .._private.tags import FLEET as FLEET_TAG_KEY
 from .._private.validation import Problems
-from ._tainted_hosts_checks import check_fleet, check_grace_period, check_session_deadline, fleet_path
+from ._tainted_hosts_checks import check_fleet, check_fleet_lists, fleet_path
 from ._tainted_hosts_policy import NAMESPACE, group_arns, instance_arns, replace_statement, statements
 
-__all__ = ["TaintableFleet", "TaintedHostReplacement", "check_grace_period"]
+__all__ = ["TaintableFleet", "TaintedHostReplacement"]
 
 _HANDLER_DIR = Path(__file__).resolve().parent / "tainted_hosts_handler"
 _DEFAULT_GRACE_PERIOD = Duration.hours(1)
@@ -50,6 +51,13 @@ _DEFAULT_SCHEDULE_MINUTES = 5
 #: How long after its grace period a tainted host may still be there before the alarm fires: the group
 #: launches the replacement, waits for it to pass its health checks, then terminates the host.
 _REPLACEMENT_MARGIN = Duration.minutes(30)
+#: The function tags and replaces instances of its own account and region (EC2 and Auto Scaling APIs are regional).
+_FLEET = Rule(
+    same_region=True,
+    same_account=True,
+    fix="pass ImmutableFleets or BlueGreenFleets of this construct's account and region",
+)
+_WEEK = 7 * 86400
 
 
 @runtime_checkable
@@ -122,6 +130,12 @@ class TaintedHostReplacement(Construct):
     conditions are resolved at synth, so fleets added later are watched too.
     """
 
+    @checked(
+        fleets=_FLEET,
+        tag_only_fleets=_FLEET,
+        grace_period=Rule(low=0, high=_WEEK, fix="use whole seconds from 0 to 7 days, e.g. Duration.hours(1)"),
+        session_deadline=Rule(low=300, high=_WEEK, fix="whole seconds, 5 minutes to 7 days: e.g. Duration.hours(8)"),
+    )
     def __init__(
         self,
         scope: Construct,
@@ -153,30 +167,13 @@ class TaintedHostReplacement(Construct):
         """
         super().__init__(scope, id)
         record_origin(self)  # the user's line that created it, for the SARIF report
-        problems = Problems(self)
         self._fleets: dict[str, TaintableFleet] = {}
         self._tag_only: dict[str, TaintableFleet] = {}
-        lists_ok = True
-        for prop, given in (("fleets", fleets), ("tag_only_fleets", tag_only_fleets)):
-            if problems.sequence(prop, given, item="fleets (ImmutableFleet or BlueGreenFleet)"):
-                for index, fleet in enumerate(given):
-                    check_fleet(problems, f"{prop}[{index}]", fleet)
-            else:
-                lists_ok = False
-        if lists_ok and not fleets and not tag_only_fleets:
-            problems.add("fleets", list(fleets), "is empty", "pass at least one fleet, e.g. fleets=[web_fleet]")
+        problems = Problems(self)
+        check_fleet_lists(problems, fleets, tag_only_fleets)
         grace = _DEFAULT_GRACE_PERIOD if grace_period is None else grace_period
-        check_grace_period(problems, "grace_period", grace)
         deadline = _DEFAULT_SESSION_DEADLINE if session_deadline is None else session_deadline
-        check_session_deadline(problems, "session_deadline", deadline)
         chosen = schedule or events.Schedule.rate(Duration.minutes(_DEFAULT_SCHEDULE_MINUTES))
-        problems.instance(
-            "schedule",
-            chosen,
-            events.Schedule,
-            what="an events.Schedule",
-            fix="use e.g. events.Schedule.rate(Duration.minutes(5))",
-        )
         problems.raise_if_any()
         self.grace_period = grace
         """How long a tainted host stays after its last session ended."""
@@ -295,21 +292,25 @@ class TaintedHostReplacement(Construct):
         )
         """In alarm when a run of the function failed."""
         notify(self, self.alarm, self.errors_alarm)  # the stack's alarm topic (_private/alarm_topic.py)
-        for fleet in fleets:
-            self.add_fleet(fleet)
+        for fleet in fleets:  # checked above, with the constructor's path
+            self._add_fleet(fleet, replace=True)
         for fleet in tag_only_fleets:
-            self.add_fleet(fleet, replace=False)
+            self._add_fleet(fleet, replace=False)
 
     # -- public API -------------------------------------------------------------
 
+    @checked(fleet=_FLEET)
     def add_fleet(self, fleet: TaintableFleet, *, replace: bool = True) -> None:
         """Watch ``fleet`` too; with ``replace=False`` its tainted hosts are tagged and counted, never replaced.
 
         Adding the same fleet again with the same ``replace`` does nothing; with the other one it is a
         ``ValidationError`` (the choice is made once per fleet).
         """
+        self._add_fleet(fleet, replace=replace)
+
+    def _add_fleet(self, fleet: TaintableFleet, *, replace: bool) -> None:
         problems = Problems(self)
-        if problems.flag("replace", replace) and check_fleet(problems, "fleet", fleet):
+        if check_fleet(problems, "fleet", fleet):
             value = fleet.instance_tag[1]
             mine, other = (self._fleets, self._tag_only) if replace else (self._tag_only, self._fleets)
             problems.require(
@@ -337,9 +338,10 @@ class TaintedHostReplacement(Construct):
         """The watched fleets whose tainted hosts are only tagged and counted (replacement off)."""
         return list(self._tag_only.values())
 
+    @checked()
     def replaces(self, fleet: TaintableFleet) -> bool | None:
         """Whether ``fleet``'s tainted hosts are replaced (``None``: the fleet is not watched)."""
-        value = getattr(fleet, "instance_tag", ("", ""))[1]
+        value = fleet.instance_tag[1]
         if value in self._fleets:
             return True
         return False if value in self._tag_only else None

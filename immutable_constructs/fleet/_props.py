@@ -22,6 +22,8 @@ FLEET = {
         fix=f"log stream names ({{instance_id}}/<path>) are limited to 512 characters: keep under {_LOG_PATH_MAX}",
     ),
     "metrics_namespace": Rule(blank=False, max_length=255, fix="a CloudWatch namespace of at most 255 characters"),
+    # An instance profile names a role of its own account: a role of another account would be a stranger's.
+    "role": Rule(same_account=True, fix="use a role of the fleet's account (instance profiles cannot cross accounts)"),
     # EBS, CloudWatch Logs and Auto Scaling notifications use a key or topic of the fleet's own region.
     "volume_key": Rule(same_region=True, fix="use a KMS key of the fleet's region"),
 }

@@ -10,10 +10,11 @@ from __future__ import annotations
 import shlex
 import urllib.parse
 from dataclasses import dataclass
+from typing import Literal
 
 from aws_cdk import Duration
 
-from .._private.props import Rule, checked_types, duration_problem
+from .._private.props import Rule, checked, checked_class, checked_types, duration_problem
 from .._private.props_text import whole_text
 from .._private.validation import Problems, is_unresolved
 
@@ -34,6 +35,7 @@ def human(value: object) -> object:
     return value
 
 
+@checked_class()
 @dataclass(frozen=True)
 class FleetHealthCheck:
     """The application check an instance must pass before it signals success to CloudFormation.
@@ -43,7 +45,7 @@ class FleetHealthCheck:
     the instance then signals success (exit code 0) or failure.
     """
 
-    kind: str
+    kind: Literal["http", "command"]
     target: str
     timeout: Duration
     interval: Duration
@@ -71,7 +73,9 @@ class FleetHealthCheck:
         return cls._checked("command", command, timeout, interval)
 
     @classmethod
-    def _checked(cls, kind: str, target: str, timeout: Duration | None, interval: Duration | None) -> FleetHealthCheck:
+    def _checked(
+        cls, kind: Literal["http", "command"], target: str, timeout: Duration | None, interval: Duration | None
+    ) -> FleetHealthCheck:
         check = cls(kind, target, timeout or _DEFAULT_TIMEOUT, interval or _DEFAULT_INTERVAL)
         # Wrong types fail here; the URL's or command's value is checked by the fleet, which has a path.
         problems = Problems(f"FleetHealthCheck.{kind}")
@@ -134,6 +138,7 @@ class FleetHealthCheck:
             f"timeout={human(self.timeout)!r}, interval={human(self.interval)!r})"
         )
 
+    @checked()
     def render(self) -> list[str]:
         """The user data lines that run the check; the script exits 1 (signalling failure) when it never passes.
 

@@ -44,6 +44,7 @@ DEFAULT_ROOT_VOLUME_GIB = 20
 DEFAULT_ROOT_DEVICE = "/dev/xvda"
 DEFAULT_LOG_RETENTION = logs.RetentionDays.ONE_MONTH
 
+WARN_IMMUTABLE_ROLE = "immutable-constructs:immutableInstanceRole"
 _RESOLVE_AT_LAUNCH = re.compile(r"^resolve:ssm:")
 _UNVERSIONED_DYNAMIC_REF = re.compile(r"\{\{resolve:ssm:[^:}]+\}\}")
 
@@ -125,6 +126,16 @@ def build_launch(
         statements=[*agent_statements(stack, log_group, namespace, agent_config), *extra_statements],
     )
     agent_policy.attach_to_role(instance_role)
+    if role is not None and is_immutable_role(role):
+        warn(
+            scope,
+            WARN_IMMUTABLE_ROLE,
+            f"role {role.node.path} was imported with mutable=False: the fleet's own policies (AgentPolicy, "
+            "and SessionManagerAccess's InstanceLoggingPolicy when added) still name it, but every grant made "
+            "through the fleet (fleet.grant_principal: bucket.grant_read(fleet), the cloudformation:SignalResource "
+            "on this stack that CDK grants for cfn-signal...) is dropped. Add those statements to the role yourself, "
+            "or import it with mutable=True.",
+        )
     acknowledge_wildcards(
         agent_policy,
         {
@@ -175,6 +186,15 @@ def build_launch(
     return Launch(
         log_group, instance_role, agent_policy, security_group, user_data, launch_template, agent_config, namespace
     )
+
+
+def is_immutable_role(role: iam.IRole) -> bool:
+    """``Role.from_role_arn(..., mutable=False)``: CDK wraps the imported role (then named ``MutableRole<id>``)
+    in one that drops every policy and grant added to it (aws-cdk-lib ``aws-iam/lib/role.ts``, ``fromRoleArn``)."""
+    node = getattr(role, "node", None)
+    if node is None or node.scope is None:
+        return False
+    return node.scope.node.try_find_child(f"MutableRole{node.id}") is not None
 
 
 def agent_statements(

@@ -14,6 +14,7 @@ from constructs import Construct
 
 from .._private import tags
 from .._private.nag import acknowledge_wildcards
+from ._execution_boundary import execution_boundary
 from ._image_builder_roles import create_execution_role, execution_statements, grant_execution
 from ._volume_key import volume_key_statements
 
@@ -88,6 +89,8 @@ def build_execution_role(
     key: kms.IKey,
     own_topic: bool,
     execution_role: iam.IRole | None,
+    instance_role: iam.IRole,
+    topic_arn: str,
 ) -> tuple[iam.IRole, iam.Policy | None]:
     """The role Image Builder acts as, and the policy this construct made for it (``None`` for a role you pass)."""
     stack = Stack.of(scope)
@@ -111,6 +114,16 @@ def build_execution_role(
         scope, "ExecutionRole", description=f"Image Builder builds, tests and distributes {line} images"
     )
     policy = iam.Policy(scope, "ExecutionPolicy", roles=[created], statements=statements)
+    written = next(s for s in statements if s.sid == "WriteCatalogParameter").resources
+    boundary = execution_boundary(
+        scope,
+        instance_role=instance_role,
+        topic_arn=topic_arn,
+        parameter_arns=written,
+        distribution_accounts=distribution_accounts,
+        own_statements=statements,
+    )
+    iam.PermissionsBoundary.of(created).apply(boundary)
     acknowledge_wildcards(
         policy,
         {"*": "ec2:DescribeImages has no resource-level permissions (needed for aws:ec2:image parameters)."},

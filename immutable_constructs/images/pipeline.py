@@ -237,6 +237,8 @@ class GoldenImagePipeline(Construct):
             key=self.key,
             own_topic=notification_topic is None,
             execution_role=execution_role,
+            instance_role=self.instance_role,
+            topic_arn=self.topic.topic_arn,
         )
 
         builds: dict[str, Any] = {

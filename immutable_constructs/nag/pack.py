@@ -24,6 +24,8 @@ from aws_cdk import (
 )
 from constructs import IConstruct
 
+from .._private.props import Rule as PropRule
+from .._private.props import checked
 from .._version import __version__
 from ..errors import Problem, ValidationError
 from ._ack_rules import ACKNOWLEDGEMENT_RULE_IDS
@@ -69,6 +71,10 @@ class ImmutableInfrastructureChecks:
         reported as IMM-ACK1 (fatal). Default (None): 20 characters.
     """
 
+    @checked(
+        not_acknowledgeable=PropRule(blank=False, fix="list rule ids such as 'IMM-REP6', each once"),
+        min_reason_length=PropRule(low=1, fix="pass e.g. 20"),
+    )
     def __init__(
         self,
         *,
@@ -89,11 +95,7 @@ class ImmutableInfrastructureChecks:
                     f"use ids from {sorted(known)}",
                 )
             )
-        minimum = DEFAULT_MIN_REASON_LENGTH if min_reason_length is None else min_reason_length
-        if isinstance(minimum, bool) or not isinstance(minimum, int) or minimum < 1:
-            problems.append(
-                Problem("min_reason_length", min_reason_length, "must be a positive integer", "pass e.g. 20")
-            )
+        minimum = DEFAULT_MIN_REASON_LENGTH if min_reason_length is None else min_reason_length  # checked: >= 1
         if problems:
             raise ValidationError(PLUGIN_NAME, problems)
         self._strict = strict

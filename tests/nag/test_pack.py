@@ -76,10 +76,19 @@ def test_unknown_rule_ids_are_refused() -> None:
         ImmutableInfrastructureChecks(not_acknowledgeable=["IMM-SSH1", "IMM-NOPE"])
 
 
-@pytest.mark.parametrize("value", [0, -3, True])
-def test_min_reason_length_must_be_positive(value: Any) -> None:
-    with pytest.raises(ValidationError, match=r"min_reason_length=.*must be a positive integer"):
+@pytest.mark.parametrize(
+    ("value", "reason"), [(0, "must be at least 1"), (-3, "must be at least 1"), (True, "must be a whole number")]
+)
+def test_min_reason_length_must_be_positive(value: Any, reason: str) -> None:
+    with pytest.raises(ValidationError, match=rf"min_reason_length=.*{reason}"):
         ImmutableInfrastructureChecks(min_reason_length=value)
+
+
+@pytest.mark.parametrize("value", ["false", "true", 0, 1])
+def test_strict_is_a_bool_not_a_string(value: Any) -> None:
+    """``strict="false"`` used to turn strict mode on (a non-empty string is truthy)."""
+    with pytest.raises(ValidationError, match=r"^ImmutableInfrastructureChecks: 1 invalid prop problem:\n  - strict="):
+        ImmutableInfrastructureChecks(strict=value)
 
 
 def ssh_group(scope: Construct, id: str, vpc: ec2.IVpc) -> ec2.SecurityGroup:

@@ -9,7 +9,10 @@ library's blue/green handler and CodeDeploy role do (issue 28).
 Checked: every ``Allow`` statement of an identity policy in the template (``AWS::IAM::Policy``,
 ``AWS::IAM::ManagedPolicy``, a role's inline policies) whose ``Action`` covers ``ec2:RunInstances``
 (wildcards included): each of its resources must be a launch template ARN, or the statement must
-carry an ``ec2:LaunchTemplate`` condition.
+carry an ``ec2:LaunchTemplate`` condition. A managed policy that is only a permissions boundary (attached
+to no role, user or group, and the ``PermissionsBoundary`` of a role of the template) is not judged: a
+boundary grants nothing (IAM User Guide, "Permissions boundaries for IAM entities"), and the execution role
+of ``GoldenImagePipeline`` caps ``EC2ImageBuilderExecutionPolicy`` with one.
 """
 
 from __future__ import annotations
@@ -33,7 +36,25 @@ def _documents(resource: Resource) -> list[tuple[str, Any]]:
     return [("Properties.PolicyDocument", resource.properties.get("PolicyDocument"))]
 
 
+def _only_a_boundary(resource: Resource, template: Template) -> bool:
+    if resource.type != "AWS::IAM::ManagedPolicy":
+        return False
+    if any(resource.properties.get(k) for k in ("Roles", "Users", "Groups")):
+        return False
+    bounded = template.memo(
+        "unbound_run_instances.boundaries",
+        lambda t: {
+            str(get(get(r.get("Properties"), "PermissionsBoundary"), "Ref"))
+            for _id, r in t.of_type("AWS::IAM::Role")
+            if isinstance(get(r.get("Properties"), "PermissionsBoundary"), dict)
+        },
+    )
+    return resource.logical_id in bounded
+
+
 def evaluate(resource: Resource, template: Template) -> Result:
+    if _only_a_boundary(resource, template):
+        return Result.not_applicable()
     offences: list[Offence] = []
     checked = False
     for base, document in _documents(resource):

@@ -28,3 +28,17 @@ def test_run_instances_on_any_image_fails_and_bound_to_a_template_passes() -> No
     (loose_messages,) = [m for k, m in found.items() if k.startswith("Loose")]
     assert "Properties.PolicyDocument.Statement.0.Resource = *" in loose_messages[0] or "= *" in loose_messages[0]
     assert "not bound to a launch template" in loose_messages[0]
+
+
+def test_a_permissions_boundary_grants_nothing_and_is_not_judged_but_an_attached_policy_is() -> None:
+    _, stack, _ = new_stack()
+    cap = iam.ManagedPolicy(
+        stack, "Cap", statements=[iam.PolicyStatement(actions=["ec2:RunInstances"], resources=["*"])]
+    )
+    bounded = iam.Role(stack, "Bounded", assumed_by=iam.ServicePrincipal("imagebuilder.amazonaws.com"))
+    iam.PermissionsBoundary.of(bounded).apply(cap)
+    attached = iam.ManagedPolicy(
+        stack, "Attached", statements=[iam.PolicyStatement(actions=["ec2:RunInstances"], resources=["*"])]
+    )
+    attached.attach_to_role(bounded)
+    assert sorted(k[:5] for k in findings(stack, "IMM-PRIV2")) == ["Attac"]
