@@ -135,9 +135,9 @@ def test_an_s3_key_prefix_longer_than_an_s3_key_is_refused(world: World) -> None
         lambda: world.access(s3_key_prefix="p" * 1100 + "/"),
         r"Shop/Sessions\d+",
         "s3_key_prefix",
-        r"1101 bytes, longer than AWS's limit of 924",
+        r"1101 bytes, longer than AWS's limit of 668",
     )
-    world.access(s3_key_prefix="team/" * 150)  # 750 bytes: the session id still fits
+    world.access(s3_key_prefix="team/" * 130)  # 650 bytes: the fleet's id and the session id still fit
 
 
 def test_log_paths_that_make_log_stream_names_longer_than_512_are_refused(world: World) -> None:
