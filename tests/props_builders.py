@@ -18,7 +18,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from aws_cdk import App, Duration, Stack
+from aws_cdk import App, CfnParameter, Duration, Stack
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_elasticloadbalancingv2 as elbv2
 from aws_cdk import aws_iam as iam
@@ -88,6 +88,9 @@ class World:
         self.other_app_vpc = ec2.Vpc(other, "Vpc", max_azs=1)
         other_region = Stack(self.app, "OtherRegion", env={"account": "111111111111", "region": "us-east-1"})
         self.other_region_key = kms.Key(other_region, "Key")
+        # Values known only at deploy time: a prop that accepts one renders it (never ``int()``) or refuses it.
+        self.text_token = CfnParameter(self.stack, "Text").value_as_string
+        self.number_token = CfnParameter(self.stack, "Number", type="Number").value_as_number
 
     @functools.cached_property
     def catalog(self) -> AmiCatalog:
