@@ -52,6 +52,7 @@ PINNED_RULE_IDS = [
     "IMM-FAIL1",
     "IMM-PRIV1",
     "IMM-PRIV2",
+    "IMM-PRIV3",
     "IMM-ACK1",
     "IMM-ACK2",
     "IMM-ACK3",
@@ -68,6 +69,7 @@ def test_rule_ids_are_pinned() -> None:
         "IMM-IMG2": "warning",
         "IMM-IMG4": "warning",
         "IMM-REP6": "warning",
+        "IMM-PRIV3": "warning",
     }
 
 
