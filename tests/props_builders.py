@@ -14,10 +14,11 @@ from __future__ import annotations
 import functools
 import importlib
 import itertools
+import json
 from collections.abc import Callable
 from typing import Any
 
-from aws_cdk import App, Duration, Stack
+from aws_cdk import App, CfnParameter, Duration, Stack
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_elasticloadbalancingv2 as elbv2
 from aws_cdk import aws_iam as iam
@@ -41,11 +42,16 @@ from immutable_constructs import (
     SessionManagerAccess,
     StackDriftAlarm,
     TaintedHostReplacement,
+    TrialImage,
 )
+from immutable_constructs.images.trial import AGENT_PACKAGE_VERSION as AGENT
+from immutable_constructs.images.trial import AL2023_RELEASE as RELEASE
 from immutable_constructs.nag import ImmutableInfrastructureChecks
 
 _COUNTER = itertools.count()
 PARENT = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64"
+#: A component file inside the app's directory (the tests run from the repository's root).
+COMPONENT_FILE = "examples/golden_ami/components/web-server.yaml"
 
 #: A component document that Image Builder accepts.
 COMPONENT = {
@@ -82,6 +88,9 @@ class World:
         self.other_app_vpc = ec2.Vpc(other, "Vpc", max_azs=1)
         other_region = Stack(self.app, "OtherRegion", env={"account": "111111111111", "region": "us-east-1"})
         self.other_region_key = kms.Key(other_region, "Key")
+        # Values known only at deploy time: a prop that accepts one renders it (never ``int()``) or refuses it.
+        self.text_token = CfnParameter(self.stack, "Text").value_as_string
+        self.number_token = CfnParameter(self.stack, "Number", type="Number").value_as_number
 
     @functools.cached_property
     def catalog(self) -> AmiCatalog:
@@ -90,6 +99,10 @@ class World:
     @functools.cached_property
     def pipeline(self) -> GoldenImagePipeline:
         return GoldenImagePipeline(self.stack, "Pipeline", **pipeline_props(self))
+
+    @functools.cached_property
+    def role(self) -> iam.Role:
+        return iam.Role(self.stack, "Role", assumed_by=iam.ServicePrincipal("ec2.amazonaws.com"))
 
     @functools.cached_property
     def drift(self) -> StackDriftAlarm:
@@ -127,6 +140,23 @@ def _blue_green(world: World, **props: Any) -> BlueGreenFleet:
     return BlueGreenFleet(
         world.stack, unique("BlueGreen"), **{**fleet_props(world), "target_group": world.target_group, **props}
     )
+
+
+def _pipeline(world: World, **props: Any) -> GoldenImagePipeline:
+    return GoldenImagePipeline(world.stack, unique("Pipeline"), **{**pipeline_props(world), **props})
+
+
+def _component(world: World, component: ImageComponent) -> GoldenImagePipeline:
+    """A value object is judged by the construct it is given to, which names its path."""
+    return _pipeline(world, components=[component])
+
+
+def _parent(world: World, parent: ParentImage) -> GoldenImagePipeline:
+    return _pipeline(world, parent_image=parent)
+
+
+def _pinned(**props: Any) -> PinnedSsmImage:
+    return PinnedSsmImage(**{"parameter_name": "/images/web/stable", "version": 3, **props})
 
 
 def _varargs(method: Callable[..., Any], name: str) -> Callable[[World, dict[str, Any]], Any]:
@@ -169,6 +199,54 @@ BUILDERS: dict[str, Builder] = {
     "StackDriftAlarm.add_alarm_action": _varargs(lambda w, *a: w.drift.add_alarm_action(*a), "actions"),
     # -- images/ --------------------------------------------------------------------------------------
     "FirstImage.__init__": lambda w, p: FirstImage(w.stack, unique("FirstImage"), **{"pipelines": [w.pipeline], **p}),
+    "GoldenImagePipeline.__init__": lambda w, p: _pipeline(w, **p),
+    "ImageComponent.__init__": lambda w, p: _component(
+        w, ImageComponent(**{"name": unique("c-"), "data": json.dumps(COMPONENT), **p})
+    ),
+    "ImageComponent.from_file": lambda w, p: _component(
+        w, ImageComponent.from_file(**{"path": COMPONENT_FILE, "name": unique("f-"), **p})
+    ),
+    "ImageComponent.from_yaml": lambda w, p: _component(
+        w, ImageComponent.from_yaml(**{"name": unique("y-"), "text": json.dumps(COMPONENT), **p})
+    ),
+    "ImageComponent.from_dict": lambda w, p: _component(
+        w, ImageComponent.from_dict(**{"name": unique("d-"), "document": COMPONENT, **p})
+    ),
+    "ImageComponent.from_aws_managed": lambda w, p: _component(
+        w, ImageComponent.from_aws_managed(**{"name": "update-linux", "version": "1.0.2", **p})
+    ),
+    "ParentImage.__init__": lambda w, p: _parent(
+        w, ParentImage(**{"reference": "ami-0123456789abcdef0", "description": "ami-0123456789abcdef0", **p})
+    ),
+    "ParentImage.from_ssm_parameter": lambda w, p: _parent(w, ParentImage.from_ssm_parameter(**{"name": PARENT, **p})),
+    "ParentImage.from_catalog": lambda w, p: _parent(
+        w, ParentImage.from_catalog(**{"catalog": w.catalog, "line": "web", **p})
+    ),
+    "ParentImage.from_managed": lambda w, p: _parent(
+        w, ParentImage.from_managed(**{"name": "amazon-linux-2023-x86", **p})
+    ),
+    "ParentImage.from_ami": lambda w, p: _parent(w, ParentImage.from_ami(**{"ami_id": "ami-0123456789abcdef0", **p})),
+    "AmiCatalog.__init__": lambda w, p: AmiCatalog(w.stack, unique("Catalog"), **p),
+    "AmiCatalog.next_channel": lambda w, p: w.catalog.next_channel(**{"channel": "candidate", **p}),
+    "AmiCatalog.parameter_name": lambda w, p: w.catalog.parameter_name(**{"line": "web", "channel": "stable", **p}),
+    "AmiCatalog.parameter_arn": lambda w, p: w.catalog.parameter_arn(**{"line": "web", "channel": "stable", **p}),
+    "AmiCatalog.context_key": lambda w, p: AmiCatalog.context_key(**{"line": "web", "channel": "stable", **p}),
+    "AmiCatalog.machine_image": lambda w, p: _immutable(
+        w, machine_image=w.catalog.machine_image(**{"line": "web", "version": 3, **p})
+    ),
+    "AmiCatalog.grant_read": lambda w, p: w.catalog.grant_read(**{"grantee": w.role, **p}),
+    "PinnedSsmImage.__init__": lambda w, p: _immutable(w, machine_image=_pinned(**p)),
+    "PinnedSsmImage.get_image": lambda w, p: _pinned().get_image(**{"scope": w.stack, **p}),
+    "TrialImage.__init__": lambda w, p: _immutable(
+        w, machine_image=TrialImage(**{"pinned": _pinned(), "release": RELEASE, "agent_version": AGENT, **p})
+    ),
+    "TrialImage.amazon_linux_2023": lambda w, p: _immutable(
+        w, machine_image=TrialImage.amazon_linux_2023(**{"version": 3, **p})
+    ),
+    "TrialImage.agent_install_commands": lambda w, p: TrialImage.amazon_linux_2023(version=3).agent_install_commands(
+        **p
+    ),
+    "TrialImage.get_image": lambda w, p: TrialImage.amazon_linux_2023(version=3).get_image(**{"scope": w.stack, **p}),
     # -- access/, AlarmTopic, the health check's value object ---------------------------------------------
     "SessionManagerAccess.__init__": lambda w, p: SessionManagerAccess(w.stack, unique("Access"), **p),
     "SessionManagerAccess.add_fleet": lambda w, p: _access(w).add_fleet(**{"fleet": w.fleet, **p}),
@@ -198,6 +276,20 @@ BUILDERS: dict[str, Builder] = {
     "ImmutableInfrastructureChecks.__init__": lambda w, p: ImmutableInfrastructureChecks(**p),
 }
 
+#: A value object is judged by the construct it is given to: its problem may name the construct's prop that holds
+#: it (``components``), with the value object's own argument in the reason where the factory's spec found it.
+HOLDERS = {
+    **dict.fromkeys((o for o in BUILDERS if o.startswith("ImageComponent.")), "components"),
+    **dict.fromkeys((o for o in BUILDERS if o.startswith("ParentImage.")), "parent_image"),
+    **dict.fromkeys(
+        (o for o in BUILDERS if o.startswith(("PinnedSsmImage.__init__", "TrialImage.", "AmiCatalog.machine_image"))),
+        "machine_image",
+    ),
+    **dict.fromkeys((o for o in BUILDERS if o.startswith("FleetHealthCheck.")), "health_check"),
+    **dict.fromkeys((o for o in BUILDERS if o.startswith("FleetUpdate.")), "update"),
+    "FleetAlarmOptions.__init__": "alarm_options",
+}
+
 FIVE = Duration.seconds(5)
 
 
@@ -225,3 +317,62 @@ def _topic_stack(world: World) -> Stack:
 
 def _topic(world: World) -> sns.Topic:
     return sns.Topic(world.stack, unique("Topic"))
+
+
+# -- functions/ (issue 26) ------------------------------------------------------------------------------
+
+
+def _function_props() -> dict[str, Any]:
+    """The required props of a new VersionedFunction."""
+    from aws_cdk import aws_lambda as lambda_
+
+    return {
+        "runtime": lambda_.Runtime.PYTHON_3_13,
+        "handler": "index.handler",
+        "code": lambda_.Code.from_inline("def handler(event, context):\n    return None\n"),
+    }
+
+
+def _versioned(world: World) -> Any:
+    """The world's one VersionedFunction (its methods' builders call it)."""
+    from immutable_constructs import VersionedFunction
+
+    found = world.stack.node.try_find_child("Versioned")
+    return (
+        found
+        if isinstance(found, VersionedFunction)
+        else VersionedFunction(world.stack, "Versioned", **_function_props())
+    )
+
+
+def _queue_source(world: World) -> Any:
+    from aws_cdk import aws_lambda_event_sources as sources
+    from aws_cdk import aws_sqs as sqs
+
+    return sources.SqsEventSource(sqs.Queue(world.stack, unique("Queue")))
+
+
+def _alarm(world: World) -> Any:
+    from aws_cdk import aws_cloudwatch as cloudwatch
+
+    metric = cloudwatch.Metric(namespace="Props", metric_name="Failed")
+    return cloudwatch.Alarm(world.stack, unique("Alarm"), metric=metric, threshold=1, evaluation_periods=1)
+
+
+def _new_versioned(world: World, props: dict[str, Any]) -> Any:
+    from immutable_constructs import VersionedFunction
+
+    return VersionedFunction(world.stack, unique("Function"), **{**_function_props(), **props})
+
+
+BUILDERS.update(
+    {
+        "VersionedFunction.__init__": _new_versioned,
+        "VersionedFunction.grant_invoke": lambda w, p: _versioned(w).grant_invoke(**{"grantee": _operator(w), **p}),
+        "VersionedFunction.add_event_source": lambda w, p: _versioned(w).add_event_source(
+            **{"source": _queue_source(w), **p}
+        ),
+        "VersionedFunction.add_function_url": lambda w, p: _versioned(w).add_function_url(**p),
+        "VersionedFunction.add_alarm": lambda w, p: _versioned(w).add_alarm(**{"alarm": _alarm(w), **p}),
+    }
+)

@@ -106,7 +106,7 @@ def test_bad_catalog_props(props: dict[str, Any], message: str) -> None:
         (lambda c: c.machine_image("api", version=1), r"line='api': is not an image line of this catalog"),
         (lambda c: c.machine_image("web", channel="beta", version=1), r"channel='beta': is not a channel"),
         (lambda c: c.machine_image("web", version=0), r"version=0: must be a positive integer"),
-        (lambda c: c.machine_image("web", version=True), r"version=True: must be a positive integer"),
+        (lambda c: c.machine_image("web", version=True), r"machine_image\(version\)=True: must be a whole number"),
         (lambda c: c.machine_image("web"), r"no version given and no context value 'images.web.stable'"),
         (lambda c: c.parameter_name("web", "st@ble"), r"channel='st@ble': is not a channel"),
     ],

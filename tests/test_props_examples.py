@@ -30,6 +30,7 @@ from immutable_constructs import (
     AlarmTopic,
     BlueGreenFleet,
     FleetHealthCheck,
+    FleetUpdate,
     ImmutableFleet,
     PinnedSsmImage,
     Problem,
@@ -134,9 +135,9 @@ def test_an_s3_key_prefix_longer_than_an_s3_key_is_refused(world: World) -> None
         lambda: world.access(s3_key_prefix="p" * 1100 + "/"),
         r"Shop/Sessions\d+",
         "s3_key_prefix",
-        r"1101 bytes, longer than AWS's limit of 924",
+        r"1101 bytes, longer than AWS's limit of 668",
     )
-    world.access(s3_key_prefix="team/" * 150)  # 750 bytes: the session id still fits
+    world.access(s3_key_prefix="team/" * 130)  # 650 bytes: the fleet's id and the session id still fit
 
 
 def test_log_paths_that_make_log_stream_names_longer_than_512_are_refused(world: World) -> None:
@@ -230,6 +231,21 @@ def test_a_health_check_that_cannot_run_is_refused(
     world: World, check: Callable[[], FleetHealthCheck], prop: str, reason: str
 ) -> None:
     one_problem(lambda: world.immutable(health_check=check()), r"Shop/Web\d+", prop, reason)
+
+
+@pytest.mark.parametrize(
+    ("options", "prop", "reason"),
+    [
+        ({"bake_time": Duration.days(3)}, "update.bake_time", r"must be from 0 seconds to 2 days"),
+        ({"instance_warmup": Duration.millis(1500)}, "update.instance_warmup", r"not a whole number of seconds"),
+        ({"checkpoint_delay": Duration.minutes(5)}, "update.checkpoint_delay", r"no checkpoint_percentages"),
+    ],
+    ids=["bake-time-3-days", "warmup-1500-ms", "delay-without-checkpoints"],
+)
+def test_instance_refresh_durations_aws_refuses_are_refused(
+    world: World, options: dict[str, Any], prop: str, reason: str
+) -> None:
+    one_problem(lambda: world.immutable(update=FleetUpdate.instance_refresh(**options)), r"Shop/Web\d+", prop, reason)
 
 
 # -- twice, or in two lists -------------------------------------------------------------------------------

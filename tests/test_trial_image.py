@@ -80,7 +80,7 @@ def test_arm64_and_overrides() -> None:
         ({"version": 0}, "version"),
         ({"version": 3, "release": "latest"}, "release='latest': is not an AL2023 release"),
         ({"version": 3, "agent_version": "latest; rm -rf /"}, "agent_version=.*is not a package version"),
-        ({"version": 3, "arm64": "yes"}, "arm64='yes': must be a boolean"),
+        ({"version": 3, "arm64": "yes"}, "arm64='yes': must be True or False"),
     ],
 )
 def test_bad_arguments_are_refused(kwargs: dict[str, Any], match: str) -> None:

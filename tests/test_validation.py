@@ -186,7 +186,10 @@ def test_catalog_context_version_with_a_newline() -> None:
         (ImageComponent.from_yaml("bad", "phases: [unclosed"), "is not valid YAML"),
         (ImageComponent.from_yaml("nophases", "name: x\nschemaVersion: 1.0\n"), "the document has no 'phases'"),
         (ImageComponent.from_file("../../../etc/passwd"), "is outside the app's directory"),
-        (ImageComponent.from_yaml("params", HARDEN, parameters={"level": 3}), "a parameter must map a name"),  # type: ignore[dict-item]
+        (
+            ImageComponent.from_yaml("params", HARDEN, parameters={"level": 3}),
+            "parameters) must be a dict of a string to",
+        ),  # type: ignore[dict-item]
     ],
 )
 def test_component_content(component: ImageComponent, message: str) -> None:

@@ -23,15 +23,11 @@ lists every decorated callable; ``tests/test_props.py`` generates bad input for 
 
 from __future__ import annotations
 
-import collections.abc
 import enum
 import functools
 import inspect
-import math
 import re
 import sys
-import types
-import typing
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,7 +38,8 @@ from constructs import Construct
 
 from ..errors import Problem, ValidationError
 from .props_text import describe
-from .validation import Problems, implements, is_unresolved
+from .props_types import conforms, evaluate
+from .validation import Problems, is_unresolved
 
 F = TypeVar("F", bound=Callable[..., Any])
 T = TypeVar("T")
@@ -55,9 +52,10 @@ _WHOLE = {"milliseconds": 0.001, "seconds": 1, "minutes": 60, "hours": 3600, "da
 class Rule:
     """What a prop's type does not say. Numbers: ``low``/``high`` in ``unit``; durations: ``whole``
     (the unit the service counts in) and ``low``/``high`` in seconds; strings: ``max_length`` (an AWS
-    limit), ``pattern`` (matched in full), ``blank`` (whether empty or whitespace-only text is allowed);
-    sequences: ``unique``, ``max_items``; objects: ``same_region``/``same_account`` where AWS requires it.
-    ``fix`` is said when the rule is broken."""
+    limit, in UTF-8 bytes or, with ``unit="characters"``, in characters), ``pattern`` (matched in full),
+    ``blank`` (whether empty or whitespace-only text is allowed);
+    sequences: ``unique``, ``max_items``; objects: ``same_region``/``same_account`` where AWS requires it;
+    ``token=False`` where the value must be known at synth time. ``fix`` is said when the rule is broken."""
 
     low: float | None = None
     high: float | None = None
@@ -70,6 +68,7 @@ class Rule:
     max_items: int | None = None
     same_region: bool = False
     same_account: bool = False
+    token: bool = True
     fix: str = ""
 
 
@@ -108,7 +107,18 @@ def checked_types() -> Callable[[F], F]:
     return _checked({}, types_only=True)
 
 
-def _checked(rules: Mapping[str, Rule], *, types_only: bool) -> Callable[[F], F]:
+#: ``defer(arguments, problems)``: a value object that carries the problems to the construct it is given to.
+Defer = Callable[[Mapping[str, Any], list[Problem]], Any]
+
+
+def checked_factory(defer: Defer, **rules: Rule) -> Callable[[F], F]:
+    """Decorator for a factory documented never to raise (``ImageComponent.from_file``...): types and rules are
+    checked, and the problems are not raised but given to ``defer``, whose value object carries them to the
+    construct it is given to; that construct reports them in its one ValidationError, naming its path."""
+    return _checked(rules, types_only=False, defer=defer)
+
+
+def _checked(rules: Mapping[str, Rule], *, types_only: bool, defer: Defer | None = None) -> Callable[[F], F]:
 
     def decorate(func: F) -> F:
         unknown = set(rules) - set(inspect.signature(func).parameters)
@@ -122,9 +132,11 @@ def _checked(rules: Mapping[str, Rule], *, types_only: bool) -> Callable[[F], F]
                 bound = spec.signature.bind(*args, **kwargs)
             except TypeError as error:  # a missing or unknown keyword: say which construct
                 raise TypeError(f"{spec.owner}: {error}") from None
-            path, problems = check_arguments(spec, bound.arguments)
+            path, problems = check_arguments(spec, bound.arguments, raise_now=defer is None)
             if not problems:
                 return func(*args, **kwargs)
+            if path is None and defer is not None:  # a factory that never raises
+                return defer(bound.arguments, problems)
             if path is None:  # a method or a factory: nothing else would check its arguments
                 raise ValidationError(spec.owner, problems)
             # A constructor's own checks report together with the spec's; whatever it does, the spec's are raised.
@@ -174,7 +186,7 @@ def spec_of(func: Callable[..., Any]) -> Spec:
     for name, parameter in signature.parameters.items():
         if name in ("self", "cls", "scope", "id") or parameter.kind is parameter.VAR_KEYWORD:
             continue
-        kind = _evaluate(parameter.annotation, namespace)
+        kind = evaluate(parameter.annotation, namespace)
         if parameter.kind is parameter.VAR_POSITIONAL:  # *actions: each one of the annotated type
             kind = tuple[kind, ...]  # type: ignore[valid-type]
         fields.append(
@@ -193,9 +205,11 @@ def spec_of(func: Callable[..., Any]) -> Spec:
     )
 
 
-def check_arguments(spec: Spec, arguments: Mapping[str, Any]) -> tuple[str | None, list[Problem]]:
+def check_arguments(
+    spec: Spec, arguments: Mapping[str, Any], *, raise_now: bool = True
+) -> tuple[str | None, list[Problem]]:
     """The problems of bound arguments against ``spec``, and the construct path when they are a
-    constructor's (a method's problems raise at once, naming the construct's path)."""
+    constructor's (a method's problems raise at once, naming the construct's path, unless not ``raise_now``)."""
     method = spec.owner.rsplit(".", 1)[-1]
     scope, path = _where(spec, arguments)
     problems = Problems(path)
@@ -210,8 +224,9 @@ def check_arguments(spec: Spec, arguments: Mapping[str, Any]) -> tuple[str | Non
         prop = f"{method}({item.name})" if "self" in arguments and method != "__init__" else item.name
         check_value(problems, prop, arguments[item.name], item.type, item.rule, scope, types_only=spec.types_only)
     if "scope" not in arguments:
-        problems.raise_if_any()  # a method: its construct's path
-        return None, []
+        if raise_now:
+            problems.raise_if_any()  # a method: its construct's path
+        return None, list(problems.problems)
     return path, list(problems.problems)
 
 
@@ -229,6 +244,9 @@ def check_value(
     if not conforms(value, kind):
         problems.add(prop, value, f"must be {describe(kind)}", rule.fix or f"pass {describe(kind)}")
         return False
+    if not rule.token and not types_only and is_unresolved(value):
+        problems.add(prop, value, "is a token: it must be known at synth time", rule.fix or "pass a literal value")
+        return False
     if value is None or is_unresolved(value) or types_only:
         return True
     reason, fix = _rule_problem(value, rule), rule.fix
@@ -241,67 +259,6 @@ def check_value(
         problems.add(prop, value, reason, fix or "see the prop's documentation")
         return False
     return True
-
-
-# -- types ---------------------------------------------------------------------------------------
-
-
-def conforms(value: Any, kind: Any) -> bool:
-    """True when ``value`` is of the annotated type ``kind`` (tokens pass where their type may be one)."""
-    origin = typing.get_origin(kind)
-    if kind is Any or kind is object or kind is inspect.Parameter.empty or isinstance(kind, str):
-        return True
-    if kind is None or kind is type(None):
-        return value is None
-    if origin in (typing.Union, types.UnionType):
-        return any(conforms(value, member) for member in typing.get_args(kind))
-    if origin is typing.Literal:
-        return value in typing.get_args(kind)
-    if kind is bool:
-        return isinstance(value, bool)
-    if kind is int:
-        return (isinstance(value, int) and not isinstance(value, bool)) or _number_token(value)
-    if kind is float:
-        return _number_token(value) or (
-            isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
-        )
-    if kind is str:
-        return isinstance(value, str)
-    if origin in (collections.abc.Sequence, list, tuple, collections.abc.Iterable):
-        if isinstance(value, (str, bytes)) or not isinstance(value, (list, tuple)):
-            return False
-        args = [a for a in typing.get_args(kind) if a is not Ellipsis]
-        return all(conforms(item, args[0]) for item in value) if args else True
-    if origin in (collections.abc.Mapping, dict):
-        if not isinstance(value, Mapping):
-            return False
-        key, item = typing.get_args(kind) or (Any, Any)
-        return all(conforms(k, key) and conforms(v, item) for k, v in value.items())
-    if origin is collections.abc.Callable or kind is collections.abc.Callable:
-        return callable(value)
-    if isinstance(kind, type):
-        if getattr(kind, "_is_protocol", False):
-            if hasattr(kind, "__jsii_type__"):
-                return implements(value, kind)
-            # a Python protocol (SessionTarget...): has every member it names
-            return value is not None and all(hasattr(value, a) for a in typing._get_protocol_attrs(kind))  # type: ignore[attr-defined]
-        return isinstance(value, kind)
-    return True
-
-
-def _number_token(value: Any) -> bool:
-    return isinstance(value, float) and not isinstance(value, bool) and is_unresolved(value)
-
-
-def _evaluate(annotation: Any, namespace: dict[str, Any]) -> Any:
-    """The annotation as a type (modules use ``from __future__ import annotations``); a name only
-    imported for type checking stays a string, which every value conforms to."""
-    if not isinstance(annotation, str):
-        return annotation
-    try:
-        return eval(annotation, namespace)
-    except Exception:
-        return annotation
 
 
 # -- rules ---------------------------------------------------------------------------------------
@@ -317,8 +274,10 @@ def _rule_problem(value: Any, rule: Rule) -> str | None:
     if isinstance(value, str):
         if not rule.blank and not value.strip():
             return "is empty"
-        if rule.max_length is not None and len(value.encode("utf-8")) > rule.max_length:
-            return f"is {len(value.encode('utf-8'))} bytes, longer than AWS's limit of {rule.max_length}"
+        unit = "characters" if rule.unit == "characters" else "bytes"  # AWS counts some limits in characters
+        size = len(value) if unit == "characters" else len(value.encode("utf-8"))
+        if rule.max_length is not None and size > rule.max_length:
+            return f"is {size} {unit}, longer than AWS's limit of {rule.max_length}"
         if rule.pattern is not None and re.fullmatch(rule.pattern, value) is None:
             return f"does not match {rule.pattern}"
         return None
@@ -333,7 +292,9 @@ def _rule_problem(value: Any, rule: Rule) -> str | None:
                 seen.append(item)
         for item in value:
             if isinstance(item, str):
-                problem = _rule_problem(item, Rule(blank=rule.blank, max_length=rule.max_length, pattern=rule.pattern))
+                problem = _rule_problem(
+                    item, Rule(blank=rule.blank, max_length=rule.max_length, pattern=rule.pattern, unit=rule.unit)
+                )
                 if problem is not None:
                     return f"item {item[:40]!r}{'...' if len(item) > 40 else ''} {problem}"
     return None
@@ -341,13 +302,16 @@ def _rule_problem(value: Any, rule: Rule) -> str | None:
 
 def duration_problem(value: Duration, rule: Rule) -> str | None:
     """What is wrong with ``value`` under ``rule`` (a fraction of its unit, out of range), or None."""
+    unit = rule.whole
     try:
         milliseconds = value.to_milliseconds()
     except Exception:  # a token duration
-        return None
-    if is_unresolved(milliseconds):  # a token duration
-        return None
-    unit = rule.whole
+        milliseconds = None
+    if milliseconds is None or is_unresolved(milliseconds):
+        # A token duration converts to no other unit (CDK); one finer than ``whole`` cannot be a whole ``whole``.
+        label = {"millis": "milliseconds"}.get(value.unit_label(), value.unit_label())
+        finer = unit is not None and label in _WHOLE and _WHOLE[label] < _WHOLE[unit]
+        return f"is a token in {label}: give it in {unit}, e.g. Duration.{unit}(token)" if finer else None
     if unit is not None and milliseconds % (_WHOLE[unit] * 1000):
         return f"is {milliseconds / 1000:g} seconds, not a whole number of {unit}"
     seconds = milliseconds / 1000

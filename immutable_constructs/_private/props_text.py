@@ -26,7 +26,8 @@ def describe(kind: Any) -> str:
         args = [a for a in typing.get_args(kind) if a is not Ellipsis]
         return f"a list of {describe(args[0])}" if args else "a list"
     if origin in (collections.abc.Mapping, dict):
-        return "a dict"
+        key, item = typing.get_args(kind) or (Any, Any)
+        return "a dict" if key is Any else f"a dict of {describe(key)} to {describe(item)}"
     names = {bool: "True or False", int: "a whole number", float: "a finite number", str: "a string"}
     if kind in names:
         return names[kind]

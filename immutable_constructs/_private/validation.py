@@ -189,7 +189,12 @@ class Problems:
             self.add(prop, path, "must be a file path", "pass a path relative to the app's directory")
             return None
         file = Path(path)
-        resolved = (file if file.is_absolute() else root / file).resolve()
+        try:
+            resolved = (file if file.is_absolute() else root / file).resolve()
+            exists = resolved.is_file()
+        except OSError as error:  # a name too long for the file system...
+            self.add(prop, str(path)[:200], f"is not a usable path ({error.strerror})", "pass a shorter, existing path")
+            return None
         if not file.is_absolute() and not resolved.is_relative_to(root.resolve()):
             self.add(
                 prop,
@@ -198,7 +203,7 @@ class Problems:
                 "keep component files in the project, e.g. 'components/web.yaml'",
             )
             return None
-        if not resolved.is_file():
+        if not exists:
             self.add(
                 prop,
                 str(path),

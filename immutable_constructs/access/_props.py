@@ -9,9 +9,9 @@ from __future__ import annotations
 from .._private.props import Rule
 
 #: S3 object keys are at most 1,024 bytes (S3 User Guide, "Naming Amazon S3 objects"). The agent writes
-#: ``<prefix><session id>.log``; a session id is the caller's name (up to 64 characters), ``-`` and a
-#: generated suffix: 100 bytes are left for it.
-S3_KEY_PREFIX_MAX = 1024 - 100
+#: ``<prefix><fleet unique id>/<session id>.log``: a unique id is at most 255 characters (``Names.unique_id``),
+#: and a session id the caller's name (up to 64 characters), ``-`` and a generated suffix: 100 bytes for it.
+S3_KEY_PREFIX_MAX = 1024 - 256 - 100
 
 #: The session document's preferences are regional: Session Manager encrypts with a key of the session's
 #: region, the agent streams to the log group of that name in its own account and region, and the VPC
@@ -27,7 +27,7 @@ SESSION_MANAGER_ACCESS = {
     ),
     "s3_key_prefix": Rule(
         max_length=S3_KEY_PREFIX_MAX,
-        fix=f"S3 keys are limited to 1,024 bytes and the session id follows the prefix: keep it under "
+        fix=f"S3 keys are at most 1,024 bytes and the fleet's id and the session id follow the prefix: keep it under "
         f"{S3_KEY_PREFIX_MAX} bytes, e.g. 'sessions/'",
     ),
     "tainted_host_grace_period": Rule(low=0, high=7 * 86400, fix="whole seconds, up to 7 days: e.g. Duration.hours(1)"),

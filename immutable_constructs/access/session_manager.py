@@ -107,8 +107,8 @@ class SessionManagerAccess(Construct):
         aborted after 7 days, current objects never expire; its server access logs go to a second
         new bucket (SSE-S3, SSL-only, public access blocked, delivery by bucket policy, never ACLs).
         Both are RETAINED when the stack is deleted: audit logs outlive the servers they describe.
-    :param s3_key_prefix: key prefix of the session logs. Default ``"sessions/"``; must not start
-        with ``/``. Each fleet added logs under ``<s3_key_prefix><fleet unique id>/`` only (:meth:`add_fleet`).
+    :param s3_key_prefix: key prefix of the session logs. Default ``"sessions/"``; not starting with ``/``, at
+        most 668 bytes. Each fleet added logs under ``<s3_key_prefix><fleet unique id>/`` only (:meth:`add_fleet`).
     :param log_lock_retention: S3 Object Lock (compliance mode: nobody can delete or overwrite a version sooner)
         of the session-log bucket this construct creates. Default 365 days; whole days, 1-36500; not with log_bucket.
     :param log_to_cloudwatch: stream sessions to CloudWatch Logs while they run. Default ``True``.
@@ -139,7 +139,7 @@ class SessionManagerAccess(Construct):
         account/region default used by the console and by ``start-session`` without
         ``--document-name``. Default ``False``: that document normally exists already and the
         deploy then fails; a warning repeats this when you opt in.
-    :param shell_profile_linux: commands run at the start of every Linux session. Default: none.
+    :param shell_profile_linux: commands run at the start of every Linux session (under 60 KB). Default: none.
     :param tainted_host_grace_period: how long a host someone opened a session on stays in service
         after its last session ended, before it is replaced (every ``ImmutableFleet``/``BlueGreenFleet``
         added is watched: :meth:`add_fleet`, :attr:`tainted_hosts`). Default 1 hour; 0 to 7 days.

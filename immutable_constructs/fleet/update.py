@@ -17,7 +17,7 @@ from aws_cdk import Duration
 from aws_cdk import aws_autoscaling as autoscaling
 from aws_cdk import aws_cloudwatch as cloudwatch
 
-from .._private.props import checked_types
+from .._private.props import Rule, checked_types, duration_problem
 from .._private.validation import Problems
 from ._checks import seconds
 from .health import human
@@ -313,6 +313,24 @@ class _InstanceRefresh(FleetUpdate):
                 "must be unique, ascending, from 1 to 100 and end with 100",
                 "e.g. [20, 50, 100]",
             )
+        # EC2 Auto Scaling counts whole seconds; a checkpoint delay or bake time is at most 2 days (172800 s).
+        limits: tuple[tuple[str, Duration | None, float | None], ...] = (
+            ("instance_warmup", self.instance_warmup, None),
+            ("checkpoint_delay", self.checkpoint_delay, 172800),
+            ("bake_time", self.bake_time, 172800),
+        )
+        for name, value, most in limits:
+            problem = None if value is None else duration_problem(value, Rule(low=0, high=most))
+            if problem is not None:
+                fix = "use whole seconds" + (", at most 2 days" if most else "") + ", e.g. Duration.minutes(10)"
+                problems.add(f"update.{name}", value, problem, fix)
+        problems.require(
+            self.checkpoint_delay is None or checkpoints is not None,
+            "update.checkpoint_delay",
+            self.checkpoint_delay,
+            "is a wait at each checkpoint, but no checkpoint_percentages are set",
+            "add checkpoint_percentages, e.g. [20, 50, 100], or drop checkpoint_delay",
+        )
         if self.alarms is not None:
             problems.require(
                 len(self.alarms) <= 10,

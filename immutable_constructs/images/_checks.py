@@ -22,6 +22,7 @@ from .catalog import AmiCatalog
 from .sources import ImageComponent, ParentImage
 
 DEFAULT_SCHEDULE = "cron(0 4 ? * MON *)"
+MAX_DESCRIPTION = 1024  # characters of a component's description (AWS::ImageBuilder::Component)
 _COMPONENT_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
 _ACCOUNT = re.compile(r"^[0-9]{12}$")
 _ORGANIZATION_ARN = re.compile(r"^arn:aws[a-z-]*:organizations::[0-9]{12}:organization/o-[a-z0-9]{10,32}$")
@@ -75,6 +76,13 @@ def check_pipeline(scope: Construct, props: Mapping[str, Any]) -> Checked:
             what="an Image Builder cron expression",
             fix="use e.g. 'cron(0 4 ? * MON *)', or '' for manual runs",
         )
+    problems.require(
+        bool(schedule) or props["schedule_timezone"] is None,
+        "schedule_timezone",
+        props["schedule_timezone"],
+        "has no effect: schedule='' runs the pipeline manually only",
+        "drop schedule_timezone, or give a schedule, e.g. schedule='cron(0 4 ? * MON *)'",
+    )
     _check_sharing(problems, props)
     _check_promotion_and_lifecycle(problems, props)
     subnet_ids = _check_subnets(problems, props["vpc"], props["vpc_subnets"])
@@ -130,6 +138,14 @@ def _check_sources(
             component.name,
             f"component document must be 1-{MAX_COMPONENT_DATA} characters without NUL (has {len(data)})",
             "split it into several components",
+        )
+        description = component.description
+        problems.require(
+            description is None or 0 < len(description) <= MAX_DESCRIPTION,
+            "components",
+            component.name,
+            f"its description has {len(description or '')} characters; Image Builder takes 1 to {MAX_DESCRIPTION}",
+            f"shorten the description to at most {MAX_DESCRIPTION} characters",
         )
         problems.require(
             component.name not in names,

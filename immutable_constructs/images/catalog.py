@@ -29,7 +29,9 @@ from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 from .._private.origin import record_origin
+from .._private.props import checked
 from .._private.validation import SSM_PARAMETER_NAME_MAX, Problems, is_unresolved
+from ._props import ARN_PLACE, CATALOG, LINE_AND_CHANNEL
 from .pinned import PinnedSsmImage
 
 __all__ = ["AmiCatalog"]
@@ -56,6 +58,7 @@ class AmiCatalog(Construct):
     no resources (see the module docstring for why the writers own the parameters).
     """
 
+    @checked(**CATALOG)
     def __init__(
         self,
         scope: Construct,
@@ -131,17 +134,20 @@ class AmiCatalog(Construct):
         """The channel Image Builder writes new images to (``candidate`` by default)."""
         return self.channels[0]
 
+    @checked(channel=LINE_AND_CHANNEL["channel"])
     def next_channel(self, channel: str) -> str | None:
         """The channel an image of ``channel`` is promoted to, or ``None`` for the last one."""
         self._check(self.lines[0], channel)
         index = self.channels.index(channel)
         return self.channels[index + 1] if index + 1 < len(self.channels) else None
 
+    @checked(**LINE_AND_CHANNEL)
     def parameter_name(self, line: str, channel: str) -> str:
         """``<prefix>/<line>/<channel>``, e.g. ``/images/web/stable``."""
         self._check(line, channel)
         return f"{self.prefix}/{line}/{channel}"
 
+    @checked(**LINE_AND_CHANNEL, **ARN_PLACE)
     def parameter_arn(self, line: str, channel: str, *, region: str | None = None, account: str | None = None) -> str:
         """The parameter's ARN in this stack's account and region (or the ones given)."""
         return Stack.of(self).format_arn(
@@ -154,10 +160,12 @@ class AmiCatalog(Construct):
         )
 
     @staticmethod
+    @checked(**LINE_AND_CHANNEL)
     def context_key(line: str, channel: str) -> str:
         """The CDK context key that carries a pin: ``images.<line>.<channel>``."""
         return f"{CONTEXT_KEY_PREFIX}.{line}.{channel}"
 
+    @checked(**LINE_AND_CHANNEL)  # the version: checked below (a context value may give it)
     def machine_image(self, line: str, *, channel: str = "stable", version: int | None = None) -> PinnedSsmImage:
         """The AMI that version ``version`` of ``<prefix>/<line>/<channel>`` holds, pinned.
 
@@ -205,6 +213,7 @@ class AmiCatalog(Construct):
         # An int, or a number token (CfnParameter.value_as_number) that CloudFormation resolves.
         return PinnedSsmImage(self.parameter_name(line, channel), version=cast(int, version))
 
+    @checked(line=LINE_AND_CHANNEL["line"])
     def grant_read(self, grantee: iam.IGrantable, *, line: str | None = None) -> iam.Grant:
         """Let ``grantee`` read the catalog's parameters and their history (one line, or all)."""
         lines = [line] if line is not None else list(self.lines)

@@ -22,6 +22,7 @@ from aws_cdk import Token
 from aws_cdk import aws_ec2 as ec2
 from constructs import Construct
 
+from .._private.props import checked, checked_types
 from .._private.validation import SSM_PARAMETER_NAME_MAX, is_unresolved
 from ..errors import Problem, ValidationError
 
@@ -45,6 +46,7 @@ class PinnedSsmImage:
         (or ``for_windows()`` when ``os_type`` is Windows).
     """
 
+    @checked_types()
     def __init__(
         self,
         parameter_name: str,
@@ -95,6 +97,7 @@ class PinnedSsmImage:
         return f"{{{{resolve:ssm:{self.parameter_name}:{version}}}}}"
 
     @jsii.member(jsii_name="getImage")
+    @checked()
     def get_image(self, scope: Construct) -> ec2.MachineImageConfig:
         """Return the image configuration for ``scope`` (called by CDK)."""
         if self._user_data is not None:

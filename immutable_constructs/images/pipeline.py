@@ -27,6 +27,7 @@ from aws_cdk import aws_sns as sns
 from constructs import Construct
 
 from .._private.origin import record_origin
+from .._private.props import checked
 from ._builds import build_image_on_deploy, build_pipeline
 from ._checks import check_pipeline, props_of
 from ._distribution import build_distribution, build_execution_role
@@ -36,6 +37,7 @@ from ._lifecycle import build_lifecycle
 from ._names import FindingSeverity, physical_prefix
 from ._notifications import create_topic, image_arn_prefix, notify_builds
 from ._promotion import build_promotion
+from ._props import PIPELINE
 from ._recipe import build_recipe, with_cloudwatch_agent
 from .catalog import AmiCatalog
 from .sources import ImageComponent, ParentImage
@@ -108,6 +110,7 @@ class GoldenImagePipeline(Construct):
         docs/golden-images.md, "Run-time permissions").
     """
 
+    @checked(**PIPELINE)
     def __init__(
         self,
         scope: Construct,

@@ -10,16 +10,17 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any, cast
 
 from aws_cdk import Aws
 
+from .._private.props import Rule, checked_factory, checked_types
+from ..errors import Problem, ValidationError
 from ._pipeline_checks import component_problem, file_problem, managed_problem, parent_problem
-
-if TYPE_CHECKING:
-    from .catalog import AmiCatalog
+from ._props import DESCRIPTION, first_problem
+from .catalog import AmiCatalog
 
 __all__ = ["ImageComponent", "ParentImage"]
 
@@ -27,6 +28,30 @@ _MANAGED_VERSION = re.compile(r"^([0-9]+|x)\.([0-9]+|x)\.([0-9]+|x)$")
 _MANAGED_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,125}$")
 
 Parameters = Mapping[str, str | Sequence[str]]
+_NAME = Rule(blank=False, fix="e.g. 'install-web'")
+
+
+def _component(owner: str) -> Callable[[Mapping[str, Any], list[Problem]], ImageComponent]:
+    """What a component factory returns for input its spec refuses: a component carrying the first problem."""
+
+    def defer(arguments: Mapping[str, Any], problems: list[Problem]) -> ImageComponent:
+        name = arguments.get("name")
+        return ImageComponent(name=name if isinstance(name, str) else "invalid")._with_problem(
+            first_problem(owner, "components", problems)
+        )
+
+    return defer
+
+
+def _parent(owner: str) -> Callable[[Mapping[str, Any], list[Problem]], ParentImage]:
+    """What a parent image factory returns for input its spec refuses: a parent carrying the first problem."""
+
+    def defer(arguments: Mapping[str, Any], problems: list[Problem]) -> ParentImage:
+        return ParentImage("invalid", description="invalid")._with_problem(
+            first_problem(owner, "parent_image", problems)
+        )
+
+    return defer
 
 
 class ImageComponent:
@@ -44,6 +69,7 @@ class ImageComponent:
     :param source: where the document was read from, for messages. Default: ``None`` (not from a file).
     """
 
+    @checked_types()
     def __init__(
         self,
         *,
@@ -71,6 +97,7 @@ class ImageComponent:
         return self
 
     @classmethod
+    @checked_factory(_component("ImageComponent.from_file"), name=_NAME, description=DESCRIPTION)
     def from_file(
         cls,
         path: str | Path,
@@ -90,7 +117,17 @@ class ImageComponent:
         component_name = name or file.stem.lower().replace(".", "-")
         if resolved is None:
             return cls(name=component_name, source=str(file))._with_problem(problem)
-        data = resolved.read_text(encoding="utf-8")
+        try:
+            data = resolved.read_text(encoding="utf-8")
+        except (UnicodeDecodeError, OSError) as error:
+            reason = (
+                f"is not UTF-8 text ({error.reason} at byte {error.start})"
+                if isinstance(error, UnicodeDecodeError)
+                else f"cannot be read ({error.strerror})"
+            )
+            return cls(name=component_name, source=str(file))._with_problem(
+                ("components", str(file), reason, "save the component document as UTF-8 (YAML or JSON)")
+            )
         return cls(
             name=component_name,
             data=data,
@@ -100,6 +137,7 @@ class ImageComponent:
         )._with_problem(component_problem(component_name, data=data, parameters=parameters))
 
     @classmethod
+    @checked_factory(_component("ImageComponent.from_yaml"), name=_NAME, text=_NAME, description=DESCRIPTION)
     def from_yaml(
         cls,
         name: str,
@@ -119,6 +157,7 @@ class ImageComponent:
         )
 
     @classmethod
+    @checked_factory(_component("ImageComponent.from_dict"), name=_NAME, description=DESCRIPTION)
     def from_dict(
         cls,
         name: str,
@@ -147,6 +186,7 @@ class ImageComponent:
         )._with_problem(problem)
 
     @classmethod
+    @checked_factory(_component("ImageComponent.from_aws_managed"), name=_NAME, version=_NAME)
     def from_aws_managed(
         cls, name: str, version: str = "x.x.x", *, parameters: Parameters | None = None
     ) -> ImageComponent:
@@ -192,6 +232,7 @@ class ParentImage:
         parameter).
     """
 
+    @checked_types()
     def __init__(self, reference: str, *, description: str, parameter_name: str | None = None) -> None:
         self.reference = reference
         self.description = description
@@ -205,6 +246,7 @@ class ParentImage:
         return self
 
     @classmethod
+    @checked_factory(_parent("ParentImage.from_ssm_parameter"), name=Rule(blank=False))
     def from_ssm_parameter(cls, name: str) -> ParentImage:
         """The AMI in an SSM parameter, read when each build starts (``ssm:<name>``).
 
@@ -216,11 +258,17 @@ class ParentImage:
         )
 
     @classmethod
+    @checked_factory(_parent("ParentImage.from_catalog"))
     def from_catalog(cls, catalog: AmiCatalog, line: str, channel: str = "stable") -> ParentImage:
         """An image line of an :class:`~immutable_constructs.AmiCatalog` channel (layered golden images)."""
-        return cls.from_ssm_parameter(catalog.parameter_name(line, channel))
+        try:
+            name = catalog.parameter_name(line, channel)
+        except ValidationError as error:  # a line or channel the catalog does not have
+            return _parent("ParentImage.from_catalog")({}, list(error.problems))
+        return cls.from_ssm_parameter(name)
 
     @classmethod
+    @checked_factory(_parent("ParentImage.from_managed"), name=Rule(blank=False), version=Rule(blank=False))
     def from_managed(cls, name: str, version: str = "x.x.x") -> ParentImage:
         """An Image Builder managed image, e.g. ``from_managed("amazon-linux-2023-x86")``."""
         arn = f"arn:{Aws.PARTITION}:imagebuilder:{Aws.REGION}:aws:image/{name}/{version}"
@@ -229,6 +277,7 @@ class ParentImage:
         )
 
     @classmethod
+    @checked_factory(_parent("ParentImage.from_ami"), ami_id=Rule(blank=False))
     def from_ami(cls, ami_id: str) -> ParentImage:
         """A fixed AMI id (``ami-...``): fully pinned, never updated."""
         return cls(str(ami_id), description=str(ami_id))._with_problem(parent_problem("ami", ami_id))

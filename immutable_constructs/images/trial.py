@@ -30,6 +30,7 @@ import jsii
 from aws_cdk import aws_ec2 as ec2
 from constructs import Construct
 
+from .._private.props import Rule, checked, checked_types
 from ..errors import Problem, ValidationError
 from .pinned import PinnedSsmImage
 
@@ -60,12 +61,14 @@ class TrialImage:
     #: the stock image has no agent.
     installs_cloudwatch_agent_at_boot = True
 
+    @checked_types()
     def __init__(self, pinned: PinnedSsmImage, *, release: str, agent_version: str) -> None:
         self._pinned = pinned
         self.release = release
         self.agent_version = agent_version
 
     @staticmethod
+    @checked(version=Rule(low=1, fix="the parameter version in your region, e.g. version=42"))
     def amazon_linux_2023(
         *,
         version: int,
@@ -105,6 +108,7 @@ class TrialImage:
     def parameter_name(self) -> str:
         return self._pinned.parameter_name
 
+    @checked()
     def agent_install_commands(self) -> list[str]:
         """The user data that installs the pinned agent package (the launch kit runs it before the agent starts)."""
         return [
@@ -121,6 +125,7 @@ class TrialImage:
         ]
 
     @jsii.member(jsii_name="getImage")
+    @checked()
     def get_image(self, scope: Construct) -> ec2.MachineImageConfig:
         """Return the image configuration for ``scope`` (called by CDK)."""
         return self._pinned.get_image(scope)
