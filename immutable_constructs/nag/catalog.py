@@ -360,6 +360,14 @@ RULES: tuple[Rule, ...] = (
         "Allow RunInstances on the launch template's ARN and on every other resource only with an "
         "ec2:LaunchTemplate condition naming that template.",
     ),
+    _rule(
+        "unconditioned_service_trust",
+        "IMM-PRIV3",
+        W,
+        "Role a service assumes for your resources, trusted without aws:SourceAccount or aws:SourceArn",
+        "Add aws:SourceAccount (and aws:SourceArn) naming your account and resources to the trust statement "
+        "(for VPC flow logs, a role of your own: FlowLogDestination.to_cloud_watch_logs(iam_role=...)).",
+    ),
 )
 
 

@@ -54,6 +54,7 @@ PINNED_RULE_IDS = [
     "IMM-FAIL1",
     "IMM-PRIV1",
     "IMM-PRIV2",
+    "IMM-PRIV3",
     "IMM-ACK1",
     "IMM-ACK2",
     "IMM-ACK3",
@@ -72,6 +73,7 @@ def test_rule_ids_are_pinned() -> None:
         "IMM-REP6": "warning",
         "IMM-REP8": "warning",
         "IMM-REP9": "warning",
+        "IMM-PRIV3": "warning",
     }
 
 

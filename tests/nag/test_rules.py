@@ -18,6 +18,7 @@ from aws_cdk import (
     Aws,
     CfnAutoScalingReplacingUpdate,
     CfnElement,
+    CfnResource,
     CfnUpdatePolicy,
     CustomResource,
     Duration,
@@ -553,16 +554,30 @@ def recipe_pipeline(stack: Stack, id: str, key: kms.IKey, role: iam.IRole) -> An
     )  # fmt: skip
 
 
+def image_builder(stack: Stack) -> iam.ServicePrincipal:
+    """Image Builder acting for this account's resources only (IMM-PRIV3)."""
+    return iam.ServicePrincipal(
+        "imagebuilder.amazonaws.com", conditions={"StringEquals": {"aws:SourceAccount": stack.account}}
+    )
+
+
 def waiting_provider(stack: Stack, id: str, total: Duration, interval: Duration) -> cr.Provider:
     code = lambda_.Code.from_inline("def handler(event, context):\n    return {'IsComplete': True}\n")
     on_event, is_complete = (
         lambda_.Function(stack, f"{id}{name}", runtime=lambda_.Runtime.PYTHON_3_13, handler="index.handler", code=code)
         for name in ("OnEvent", "IsComplete")
     )
-    return cr.Provider(
+    provider = cr.Provider(
         stack, id, on_event_handler=on_event, is_complete_handler=is_complete, total_timeout=total,
         query_interval=interval,
     )  # fmt: skip
+    # the waiter's role trusts Step Functions for this account only (IMM-PRIV3), as the library's do
+    waiter_role = provider.node.find_child("waiter-state-machine").node.find_child("Role").node.default_child
+    assert isinstance(waiter_role, CfnResource)
+    waiter_role.add_property_override(
+        "AssumeRolePolicyDocument.Statement.0.Condition", {"StringEquals": {"aws:SourceAccount": stack.account}}
+    )
+    return provider
 
 
 def agent_fleet(stack: Stack, id: str, *, dimensions: dict[str, str], endpoints: tuple[str, ...]) -> Any:
@@ -700,6 +715,9 @@ def build_bad_deploy_readiness(stack: Stack) -> None:
         iam.PolicyStatement(actions=["ec2:RunInstances"], resources=["*"])])  # fmt: skip
     launches_anything.attach_to_role(reads_all)
     expect(launches_anything, bad={"IMM-PRIV2"})
+    # IMM-PRIV3: a flow-log role any account's flow logs could use
+    deputy = iam.Role(stack, "AnyAccountsFlowLogs", assumed_by=iam.ServicePrincipal("vpc-flow-logs.amazonaws.com"))
+    expect(deputy, bad={"IMM-PRIV3"})
     # IMM-DEP8: the execution role may only encrypt and decrypt with the recipe's key (no CreateGrant...)
     build_key = kms.Key(stack, "BuildKeyNoGrant")
     weak = iam.Role(stack, "EncryptDecryptOnly", assumed_by=iam.ServicePrincipal("imagebuilder.amazonaws.com"))
@@ -741,7 +759,7 @@ def build_good_deploy_readiness(stack: Stack) -> None:
     encrypted_template(stack, "NamedRoleTemplate", named)
     expect(named, good={"IMM-DEP1", "IMM-DEP2"})
     # IMM-DEP3: an execution role that may write the parameter; the service-linked role's own /imagebuilder/*
-    writer = iam.Role(stack, "ExecutionRole", assumed_by=iam.ServicePrincipal("imagebuilder.amazonaws.com"))
+    writer = iam.Role(stack, "ExecutionRole", assumed_by=image_builder(stack))
     writer.add_to_policy(
         iam.PolicyStatement(
             actions=["ssm:GetParameter", "ssm:PutParameter"],
@@ -783,10 +801,13 @@ def build_good_deploy_readiness(stack: Stack) -> None:
                             conditions={"ArnLike": {"ec2:LaunchTemplate": template}})])  # fmt: skip
     bound.attach_to_role(scoped)
     expect(bound, good={"IMM-PRIV2"})
+    own_flow_logs = iam.Role(stack, "OwnFlowLogs", assumed_by=iam.ServicePrincipal(
+        "vpc-flow-logs.amazonaws.com", conditions={"StringEquals": {"aws:SourceAccount": stack.account}}))  # fmt: skip
+    expect(own_flow_logs, good={"IMM-PRIV3"})
     # IMM-DEP8: the execution role may do what EBS needs with the recipe's key, through EC2 only
     build_key = stack.node.find_child("VolumeKey")  # its policy lets Auto Scaling use it (IMM-DEP1)
     assert isinstance(build_key, kms.Key)
-    builder = iam.Role(stack, "BuildsWithKey", assumed_by=iam.ServicePrincipal("imagebuilder.amazonaws.com"))
+    builder = iam.Role(stack, "BuildsWithKey", assumed_by=image_builder(stack))
     builder.add_to_policy(iam.PolicyStatement(
         actions=["kms:CreateGrant", "kms:Decrypt", "kms:DescribeKey", "kms:GenerateDataKeyWithoutPlaintext",
                  "kms:ReEncrypt*"],
