@@ -37,11 +37,12 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_sns as sns
+from aws_cdk import aws_sqs as sqs
 from aws_cdk import aws_ssm as ssm
 from aws_cdk import custom_resources as cr
 from constructs import IConstruct
 
-from immutable_constructs import PinnedSsmImage, __version__
+from immutable_constructs import PinnedSsmImage, VersionedFunction, __version__
 from immutable_constructs.nag import RULES, ImmutableInfrastructureChecks, Severity
 from immutable_constructs.nag._model import Compliance, Resource, Template
 from immutable_constructs.nag.rules import container_image_tag, ssh_rdp_ingress
@@ -324,6 +325,7 @@ def build_bad(stack: Stack, vpc: ec2.IVpc) -> None:
         bad={"IMM-HYG2"},
     )
     build_bad_deploy_readiness(stack)
+    build_bad_functions(stack)
 
 
 def cdk_size(gib: int) -> Any:
@@ -484,6 +486,7 @@ def build_good(stack: Stack, vpc: ec2.IVpc) -> None:
         good={"IMM-HYG2"},
     )
     build_good_deploy_readiness(stack)
+    build_good_functions(stack)
     expect(template, good={"IMM-DEP4"})  # pins /images/web/stable, which this stack does not write
 
 
@@ -811,6 +814,31 @@ def build_good_deploy_readiness(stack: Stack) -> None:
         resources=[build_key.key_arn], conditions={"StringEquals": {"kms:ViaService": "ec2.us-east-1.amazonaws.com"}},
     ))  # fmt: skip
     expect(recipe_pipeline(stack, "BuildsWithGrant", build_key, builder), good={"IMM-DEP8"})
+
+
+# -- IMM-REP8, IMM-REP9: functions released by version (issue 26) ------------------------------------
+
+
+def inline_function(stack: Stack, id: str) -> lambda_.Function:
+    code = lambda_.Code.from_inline("def handler(event, context):\n    return None\n")
+    return lambda_.Function(stack, id, runtime=lambda_.Runtime.PYTHON_3_13, handler="index.handler", code=code)
+
+
+def build_bad_functions(stack: Stack) -> None:
+    # An alias CloudFormation moves at once, and a queue that still invokes $LATEST of the same function.
+    function = inline_function(stack, "CutOverInPlace")
+    expect(lambda_.Alias(stack, "LiveInPlace", alias_name="live", version=function.current_version), bad={"IMM-REP9"})
+    queue = sqs.Queue(stack, "Work", enforce_ssl=True)
+    expect(function.add_event_source_mapping("Unqualified", event_source_arn=queue.queue_arn), bad={"IMM-REP8"})
+
+
+def build_good_functions(stack: Stack) -> None:
+    code = lambda_.Code.from_inline("def handler(event, context):\n    return None\n")
+    released = VersionedFunction(stack, "Released", runtime=lambda_.Runtime.PYTHON_3_13, handler="index.handler",
+                                 code=code)  # fmt: skip
+    expect(released.alias, good={"IMM-REP9"})
+    queue = sqs.Queue(stack, "Work", enforce_ssl=True)
+    expect(released.alias.add_event_source_mapping("ViaAlias", event_source_arn=queue.queue_arn), good={"IMM-REP8"})
 
 
 @pytest.fixture(scope="module")
