@@ -17,6 +17,7 @@ kwargs = json.loads(
         "immutable_constructs.drift.tainted_hosts_handler",
         "immutable_constructs.fleet",
         "immutable_constructs.fleet.blue_green_handler",
+        "immutable_constructs.functions",
         "immutable_constructs.images",
         "immutable_constructs.images.first_image_handler",
         "immutable_constructs.images.promotion_handler",

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from . import access, drift, fleet, images
+from . import access, drift, fleet, functions, images
 from ._private.lazy import lazy_exports, merged, public_names
 from ._version import __version__ as __version__
 
@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from .fleet import FleetHealthCheck as FleetHealthCheck
     from .fleet import FleetUpdate as FleetUpdate
     from .fleet import ImmutableFleet as ImmutableFleet
+    from .functions import VersionedFunction as VersionedFunction
     from .images import AmiCatalog as AmiCatalog
     from .images import FindingSeverity as FindingSeverity
     from .images import FirstImage as FirstImage
@@ -45,6 +46,7 @@ _MODULES = merged(
     ("access", access._MODULES),
     ("drift", drift._MODULES),
     ("fleet", fleet._MODULES),
+    ("functions", functions._MODULES),
     ("images", images._MODULES),
     own={"AlarmTopic": "._private.alarm_topic", "Problem": ".errors", "ValidationError": ".errors"},
 )

@@ -18,7 +18,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from aws_cdk import App, Duration, Stack
+from aws_cdk import App, CfnParameter, Duration, Stack
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_elasticloadbalancingv2 as elbv2
 from aws_cdk import aws_iam as iam
@@ -88,6 +88,9 @@ class World:
         self.other_app_vpc = ec2.Vpc(other, "Vpc", max_azs=1)
         other_region = Stack(self.app, "OtherRegion", env={"account": "111111111111", "region": "us-east-1"})
         self.other_region_key = kms.Key(other_region, "Key")
+        # Values known only at deploy time: a prop that accepts one renders it (never ``int()``) or refuses it.
+        self.text_token = CfnParameter(self.stack, "Text").value_as_string
+        self.number_token = CfnParameter(self.stack, "Number", type="Number").value_as_number
 
     @functools.cached_property
     def catalog(self) -> AmiCatalog:
@@ -314,3 +317,62 @@ def _topic_stack(world: World) -> Stack:
 
 def _topic(world: World) -> sns.Topic:
     return sns.Topic(world.stack, unique("Topic"))
+
+
+# -- functions/ (issue 26) ------------------------------------------------------------------------------
+
+
+def _function_props() -> dict[str, Any]:
+    """The required props of a new VersionedFunction."""
+    from aws_cdk import aws_lambda as lambda_
+
+    return {
+        "runtime": lambda_.Runtime.PYTHON_3_13,
+        "handler": "index.handler",
+        "code": lambda_.Code.from_inline("def handler(event, context):\n    return None\n"),
+    }
+
+
+def _versioned(world: World) -> Any:
+    """The world's one VersionedFunction (its methods' builders call it)."""
+    from immutable_constructs import VersionedFunction
+
+    found = world.stack.node.try_find_child("Versioned")
+    return (
+        found
+        if isinstance(found, VersionedFunction)
+        else VersionedFunction(world.stack, "Versioned", **_function_props())
+    )
+
+
+def _queue_source(world: World) -> Any:
+    from aws_cdk import aws_lambda_event_sources as sources
+    from aws_cdk import aws_sqs as sqs
+
+    return sources.SqsEventSource(sqs.Queue(world.stack, unique("Queue")))
+
+
+def _alarm(world: World) -> Any:
+    from aws_cdk import aws_cloudwatch as cloudwatch
+
+    metric = cloudwatch.Metric(namespace="Props", metric_name="Failed")
+    return cloudwatch.Alarm(world.stack, unique("Alarm"), metric=metric, threshold=1, evaluation_periods=1)
+
+
+def _new_versioned(world: World, props: dict[str, Any]) -> Any:
+    from immutable_constructs import VersionedFunction
+
+    return VersionedFunction(world.stack, unique("Function"), **{**_function_props(), **props})
+
+
+BUILDERS.update(
+    {
+        "VersionedFunction.__init__": _new_versioned,
+        "VersionedFunction.grant_invoke": lambda w, p: _versioned(w).grant_invoke(**{"grantee": _operator(w), **p}),
+        "VersionedFunction.add_event_source": lambda w, p: _versioned(w).add_event_source(
+            **{"source": _queue_source(w), **p}
+        ),
+        "VersionedFunction.add_function_url": lambda w, p: _versioned(w).add_function_url(**p),
+        "VersionedFunction.add_alarm": lambda w, p: _versioned(w).add_alarm(**{"alarm": _alarm(w), **p}),
+    }
+)

@@ -496,19 +496,38 @@ def test_any_number_of_releases_and_updates_then_delete(world: World, keep_blue:
 # -- delete -----------------------------------------------------------------------------------
 
 
+def unrelated_group(world: World, name: str, tags: dict[str, str] | None = None, version: str = "1") -> None:
+    world.aws.autoscaling.create_auto_scaling_group(
+        AutoScalingGroupName=name,
+        LaunchTemplate={"LaunchTemplateId": world.launch_template, "Version": version},
+        MinSize=0,
+        MaxSize=1,
+        VPCZoneIdentifier=world.props["SubnetIds"][0],
+        Tags=[{"ResourceId": name, "ResourceType": "auto-scaling-group", "Key": k, "Value": v,
+               "PropagateAtLaunch": False} for k, v in (tags or {}).items()],
+    )  # fmt: skip
+
+
+def tag_filter_also_returns(world: World, monkeypatch: pytest.MonkeyPatch, name: str) -> None:
+    """DescribeAutoScalingGroups answers every tag-filtered request with ``name`` too, tag or not."""
+    real = world.aws.autoscaling.describe_auto_scaling_groups
+
+    def filter_that_lies(**kwargs: Any) -> Any:
+        page = real(**kwargs)
+        if "Filters" in kwargs:
+            page["AutoScalingGroups"] += real(AutoScalingGroupNames=[name])["AutoScalingGroups"]
+        return page
+
+    monkeypatch.setattr(world.aws.autoscaling, "describe_auto_scaling_groups", filter_that_lies)
+
+
 def test_delete_removes_the_deployment_group_and_every_owned_group(world: World) -> None:
     world.props["KeepBlue"] = "true"
     create(world)
     release(world, 2, old=world.props)
     world.codedeploy.succeed(only_deployment(world))
     unrelated = "someone-elses-group"
-    world.aws.autoscaling.create_auto_scaling_group(
-        AutoScalingGroupName=unrelated,
-        LaunchTemplate={"LaunchTemplateId": world.launch_template, "Version": "1"},
-        MinSize=0,
-        MaxSize=1,
-        VPCZoneIdentifier=world.props["SubnetIds"][0],
-    )
+    unrelated_group(world, unrelated)
     evt = event("Delete", world.with_version(2))
     assert index.on_event(evt, None, world.aws) == {"PhysicalResourceId": PHYSICAL_ID}
     assert index.is_complete(evt, None, world.aws) == {"IsComplete": True}
@@ -518,39 +537,13 @@ def test_delete_removes_the_deployment_group_and_every_owned_group(world: World)
 
 def test_delete_finds_green_groups_codedeploy_made_but_nobody_tagged(world: World) -> None:
     create(world)
-
-    def group(name: str, owner: str | None) -> None:
-        tags = [] if owner is None else [
-            {"ResourceId": name, "ResourceType": "auto-scaling-group", "Key": index.OWNER_TAG, "Value": owner,
-             "PropagateAtLaunch": False}
-        ]  # fmt: skip
-        world.aws.autoscaling.create_auto_scaling_group(
-            AutoScalingGroupName=name,
-            LaunchTemplate={"LaunchTemplateId": world.launch_template, "Version": "2"},
-            MinSize=0,
-            MaxSize=1,
-            VPCZoneIdentifier=world.props["SubnetIds"][0],
-            Tags=tags,
-        )
-
-    group(f"CodeDeploy_{GROUP}_d-STOPPED01", None)  # a deployment stopped half way
-    group(f"CodeDeploy_{GROUP}_d-OTHERAPP1", "other-app/" + GROUP)  # same group name, another application
+    unrelated_group(world, f"CodeDeploy_{GROUP}_d-STOPPED01", version="2")  # a deployment stopped half way
+    # the same deployment group name, another application:
+    unrelated_group(world, f"CodeDeploy_{GROUP}_d-OTHERAPP1", {index.OWNER_TAG: "other-app/" + GROUP}, version="2")
     evt = event("Delete", world.props)
     index.on_event(evt, None, world.aws)
     assert index.is_complete(evt, None, world.aws) == {"IsComplete": True}
     assert list(world.groups()) == [f"CodeDeploy_{GROUP}_d-OTHERAPP1"]
-
-
-def unrelated_group(world: World, name: str, tags: dict[str, str] | None = None) -> None:
-    world.aws.autoscaling.create_auto_scaling_group(
-        AutoScalingGroupName=name,
-        LaunchTemplate={"LaunchTemplateId": world.launch_template, "Version": "1"},
-        MinSize=0,
-        MaxSize=1,
-        VPCZoneIdentifier=world.props["SubnetIds"][0],
-        Tags=[{"ResourceId": name, "ResourceType": "auto-scaling-group", "Key": k, "Value": v,
-               "PropagateAtLaunch": False} for k, v in (tags or {}).items()],
-    )  # fmt: skip
 
 
 def test_a_group_the_tag_filter_returns_without_the_owner_tag_is_left_alone_and_logged(
@@ -563,15 +556,7 @@ def test_a_group_the_tag_filter_returns_without_the_owner_tag_is_left_alone_and_
     release(world, 2, old=world.props)
     world.codedeploy.succeed(only_deployment(world))
     unrelated_group(world, "someone-elses-group", {"team": "payments"})
-    real = world.aws.autoscaling.describe_auto_scaling_groups
-
-    def filter_that_lies(**kwargs: Any) -> Any:
-        page = real(**kwargs)
-        if "Filters" in kwargs:  # the tag filter: the answer also holds a group without the tag
-            page["AutoScalingGroups"] += real(AutoScalingGroupNames=["someone-elses-group"])["AutoScalingGroups"]
-        return page
-
-    monkeypatch.setattr(world.aws.autoscaling, "describe_auto_scaling_groups", filter_that_lies)
+    tag_filter_also_returns(world, monkeypatch, "someone-elses-group")
     evt = event("Delete", world.with_version(2))
     with caplog.at_level(logging.INFO, logger="immutable_constructs.handler"):
         index.on_event(evt, None, world.aws)
@@ -594,15 +579,7 @@ def test_kept_blue_groups_are_deleted_only_when_they_carry_the_owner_tag(
     assert complete(world, evt, started)["IsComplete"] is True
     v2 = world.with_version(2)
     unrelated_group(world, "someone-elses-group")
-    real = world.aws.autoscaling.describe_auto_scaling_groups
-
-    def filter_that_lies(**kwargs: Any) -> Any:
-        page = real(**kwargs)
-        if "Filters" in kwargs:
-            page["AutoScalingGroups"] += real(AutoScalingGroupNames=["someone-elses-group"])["AutoScalingGroups"]
-        return page
-
-    monkeypatch.setattr(world.aws.autoscaling, "describe_auto_scaling_groups", filter_that_lies)
+    tag_filter_also_returns(world, monkeypatch, "someone-elses-group")
     release(world, 3, old=v2)
     assert INITIAL not in world.groups(), "the kept blue group of the first release was deleted"
     assert "someone-elses-group" in world.groups()

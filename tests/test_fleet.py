@@ -371,7 +371,7 @@ def test_windows_images_are_refused(stack: Stack, vpc: ec2.Vpc) -> None:
     [
         ("images web", 1, "parameter_name='images web': is not a valid SSM parameter name"),
         ("/images/web", 0, "version=0: must be a positive integer"),
-        ("/images/web", True, "version=True: must be a positive integer"),
+        ("/images/web", True, "version=True: must be a whole number"),
         ("/" + "/".join(["a"] * 16), 1, "more than 15 hierarchy levels"),
     ],
 )

@@ -153,6 +153,29 @@ def test_every_handler_uses_the_runtime_and_no_retry_of_its_own(folder: str) -> 
     assert own_retry_machinery(source) == [], f"{folder}/index.py: use handler_runtime.call instead"
 
 
+@pytest.mark.parametrize(("folder", "name"), list(zip(HANDLERS, ("blue-green", "promotion", "tainted-hosts",
+                                                                 "stack-drift"), strict=True)))  # fmt: skip
+def test_each_handler_imports_its_runtime_as_lambda_does(
+    folder: str, name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Lambda imports index.py as a top-level module from the asset root: the runtime is the copy beside it."""
+    import importlib.util
+    import sys
+
+    path = PACKAGE / folder / "index.py"
+    spec = importlib.util.spec_from_file_location("index", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    monkeypatch.syspath_prepend(str(path.parent))
+    monkeypatch.delitem(sys.modules, "handler_runtime", raising=False)
+    monkeypatch.setitem(sys.modules, "index", module)
+    spec.loader.exec_module(module)
+    assert module.runtime.__name__ == "handler_runtime"
+    assert module.runtime.__file__ == str(path.parent / "handler_runtime.py")
+    assert name == module.runtime.HANDLER, "every log line names the handler"
+    assert callable(module.handler if hasattr(module, "handler") else module.on_event)
+
+
 def test_no_other_handler_backs_off_on_its_own() -> None:
     """Handlers outside the four (e.g. images/first_image_handler) carry no retry loop either."""
     others = [p for p in PACKAGE.glob("*/*_handler/index.py") if str(p.parent.relative_to(PACKAGE)) not in HANDLERS]

@@ -35,7 +35,8 @@ def world() -> World:
 
 
 def bad_values(kind: Any, world: World | None) -> Iterator[tuple[str, Any]]:
-    """Values that do not belong in a field of type ``kind``, by name (without a world: only their names)."""
+    """Values that do not belong in a field of type ``kind``, or that only deploy time knows (tokens), by name
+    (without a world: only their names)."""
     yield "object()", object()
     yield "an object of another App", world and world.other_app_vpc
     text = {"": "", "blank": "  ", "newline": "x\n"}
@@ -43,13 +44,16 @@ def bad_values(kind: Any, world: World | None) -> Iterator[tuple[str, Any]]:
     if any(m in (int, float) for m in members):
         yield from [("True", True), ("nan", math.nan), ("inf", math.inf), ("-1", -1), ("0", 0), ("huge", 10**12)]
         yield "1.5", 1.5
+        yield "a number token", world and world.number_token
     if Duration in members:
         yield from [("1500 ms", Duration.millis(1500)), ("2999.5 s", Duration.seconds(2999.5)), ("900", 900)]
         yield "0 s", Duration.seconds(0)
         yield "10 years", Duration.days(3650)
+        yield "a duration token", world and Duration.seconds(world.number_token)
     if str in members:
         yield from text.items()
         yield "70,000 characters", "x" * 70_000
+        yield "a string token", world and world.text_token
     if any(typing.get_origin(m) is not None and "Sequence" in str(typing.get_origin(m)) for m in members):
         yield "a string for a list", "abc"
         yield "[None]", [None]
@@ -60,7 +64,17 @@ def bad_values(kind: Any, world: World | None) -> Iterator[tuple[str, Any]]:
 
 #: Generated cases that fail today (another exception, or no ValidationError naming the prop), by test id, with
 #: the reason. Shrink-only: they run as strict xfails, so a fix makes them fail until removed from here.
-KNOWN_FAILURES: dict[str, str] = {}
+KNOWN_FAILURES: dict[str, str] = {
+    "FleetUpdate.rolling-min_success_percentage-a number token": "CDK's rolling update requires a literal "
+    "percentage (ExpectedPercentage): the spec should refuse a token (Rule(token=False))",
+    "ImmutableFleet-signal_timeout-a duration token": "CDK's creation policy converts the timeout with "
+    "to_iso_string, which takes a token only from Duration.millis(): refuse it, or say so",
+    "StackDriftAlarm.metric_drifted-period-a duration token": "CloudWatch metric periods must be literal "
+    "(CDK raises RuntimeError): the spec should refuse a token (Rule(token=False))",
+    "StackDriftAlarm.metric_drifted_resources-period-a duration token": "as metric_drifted",
+    "VersionedFunction-timeout-a duration token": "Lambda's timeout converts a token only from its own unit "
+    "(CDK's MustBeDurationSpecifiedDuration): refuse a token (Rule(token=False)) or say which unit",
+}
 
 
 def cases() -> Iterator[Any]:

@@ -54,8 +54,8 @@ class Rule:
     (the unit the service counts in) and ``low``/``high`` in seconds; strings: ``max_length`` (an AWS
     limit, in UTF-8 bytes or, with ``unit="characters"``, in characters), ``pattern`` (matched in full),
     ``blank`` (whether empty or whitespace-only text is allowed);
-    sequences: ``unique``, ``max_items``; objects: ``same_region``/``same_account`` where AWS requires it.
-    ``fix`` is said when the rule is broken."""
+    sequences: ``unique``, ``max_items``; objects: ``same_region``/``same_account`` where AWS requires it;
+    ``token=False`` where the value must be known at synth time. ``fix`` is said when the rule is broken."""
 
     low: float | None = None
     high: float | None = None
@@ -68,6 +68,7 @@ class Rule:
     max_items: int | None = None
     same_region: bool = False
     same_account: bool = False
+    token: bool = True
     fix: str = ""
 
 
@@ -243,6 +244,9 @@ def check_value(
     if not conforms(value, kind):
         problems.add(prop, value, f"must be {describe(kind)}", rule.fix or f"pass {describe(kind)}")
         return False
+    if not rule.token and not types_only and is_unresolved(value):
+        problems.add(prop, value, "is a token: it must be known at synth time", rule.fix or "pass a literal value")
+        return False
     if value is None or is_unresolved(value) or types_only:
         return True
     reason, fix = _rule_problem(value, rule), rule.fix
@@ -298,13 +302,16 @@ def _rule_problem(value: Any, rule: Rule) -> str | None:
 
 def duration_problem(value: Duration, rule: Rule) -> str | None:
     """What is wrong with ``value`` under ``rule`` (a fraction of its unit, out of range), or None."""
+    unit = rule.whole
     try:
         milliseconds = value.to_milliseconds()
     except Exception:  # a token duration
-        return None
-    if is_unresolved(milliseconds):  # a token duration
-        return None
-    unit = rule.whole
+        milliseconds = None
+    if milliseconds is None or is_unresolved(milliseconds):
+        # A token duration converts to no other unit (CDK); one finer than ``whole`` cannot be a whole ``whole``.
+        label = {"millis": "milliseconds"}.get(value.unit_label(), value.unit_label())
+        finer = unit is not None and label in _WHOLE and _WHOLE[label] < _WHOLE[unit]
+        return f"is a token in {label}: give it in {unit}, e.g. Duration.{unit}(token)" if finer else None
     if unit is not None and milliseconds % (_WHOLE[unit] * 1000):
         return f"is {milliseconds / 1000:g} seconds, not a whole number of {unit}"
     seconds = milliseconds / 1000

@@ -80,6 +80,10 @@ def session_buckets(scope: Construct, key: kms.IKey, lock_retention: Duration = 
     as destination buckets for server access logs"). CloudFormation ``AWS::S3::Bucket``
     ``ObjectLockEnabled``/``ObjectLockConfiguration`` update without replacement (the resource schema lists
     neither as create-only; S3 turns Object Lock on for an existing versioned bucket, and never off).
+    S3 refuses an upload to a locked bucket without ``Content-MD5`` or a checksum header; the SSM agent uploads
+    transcripts with aws-sdk-go's ``s3manager`` from the transcript file (amazon-ssm-agent, ``s3util.S3Upload``),
+    and aws-sdk-go adds ``Content-MD5`` to every upload of a seekable body (``service/s3/body_hash.go``,
+    ``computeBodyHashes``). Not verified by a deploy here: a refused upload fires the fleet's session-logging alarm.
     """
     access_logs = secure_bucket(
         scope,

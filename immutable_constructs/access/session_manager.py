@@ -146,7 +146,7 @@ class SessionManagerAccess(Construct):
 
     Attributes: ``document`` (the ``ssm.CfnDocument``), ``document_name`` (may be a token), ``key``,
     ``bucket`` and ``log_group`` (``None`` when that destination is off), ``endpoints`` (the created
-    endpoints, maybe empty), ``access_tag`` and ``tainted_hosts``.
+    endpoints, maybe empty), ``access_tag``, ``tainted_hosts`` and ``fleet_logging`` (per fleet added).
     """
 
     @checked(**SESSION_MANAGER_ACCESS)

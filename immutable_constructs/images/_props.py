@@ -13,7 +13,8 @@ from ..errors import Problem
 
 _REGION = r"[a-z]{2}(-[a-z]+)+-[0-9]+"
 _ACCOUNT = r"[0-9]{12}"
-_CHANNEL = Rule(blank=False, fix="use one of the catalog's lines and channels, e.g. 'web' and 'stable'")
+# A line or channel selects a parameter name at synth time: a token cannot.
+_CHANNEL = Rule(blank=False, token=False, fix="use one of the catalog's lines and channels, e.g. 'web' and 'stable'")
 
 #: A component's description (``AWS::ImageBuilder::Component.Description``: 1 to 1024 characters).
 DESCRIPTION = Rule(
@@ -25,7 +26,7 @@ PIPELINE: dict[str, Rule] = {
     "vpc": Rule(same_region=True, same_account=True, fix="use a VPC of the pipeline's account and region"),
     "encryption_key": Rule(same_region=True, fix="use a KMS key of the pipeline's region"),
     "notification_topic": Rule(same_region=True, fix="use an SNS topic of the pipeline's region"),
-    "image_line": Rule(blank=False, fix="use one of the catalog's lines, e.g. 'web'"),
+    "image_line": Rule(blank=False, token=False, fix="use one of the catalog's lines, e.g. 'web'"),
     "instance_types": Rule(blank=False, fix="list each instance type once, e.g. ['t3.medium']"),
     "root_volume_size": Rule(low=1, high=16000, unit="GiB", fix="use e.g. 30"),
     "root_device_name": Rule(blank=False, fix="e.g. '/dev/xvda' (Amazon Linux) or '/dev/sda1' (Ubuntu)"),
@@ -38,6 +39,8 @@ PIPELINE: dict[str, Rule] = {
     ),
     "distribution_accounts": Rule(pattern=_ACCOUNT, fix="list each 12-digit account id once"),
     "launch_permission_accounts": Rule(pattern=_ACCOUNT, fix="list each 12-digit account id once"),
+    # Compared with findings' severities by the promotion function's configuration, at synth time.
+    "severity_threshold": Rule(token=False, fix="use a FindingSeverity, e.g. FindingSeverity.HIGH"),
     "max_findings": Rule(low=0, fix="use 0 to promote only images without findings at or above the threshold"),
     "keep_at_least": Rule(low=1, high=10, fix="use e.g. 3 (Image Builder's RetainAtLeast is 1 to 10)"),
     "deprecate_after_days": Rule(low=1, high=1000, unit="days", fix="e.g. 30"),

@@ -174,6 +174,9 @@ class AmiCatalog(Construct):
         version comes from the context key ``images.<line>.<channel>``, kept in git in the app's
         ``cdk.json`` (``"context": {"images.web.stable": 17}``) so a release or a rollback is a
         one-line pull request; without either, a ValidationError that names the key to add.
+
+        :param channel: the channel whose parameter is pinned. Default: ``"stable"``.
+        :param version: the parameter version. Default: the context value ``images.<line>.<channel>``.
         """
         self._check(line, channel)
         problems = Problems(self)

@@ -195,6 +195,7 @@ class ImageComponent:
         ``x`` parts of ``version`` float to the newest matching version when the image is built (a
         warning says so); a full version pins it.
 
+        :param version: ``<major>.<minor>.<patch>``, each a number or ``x``. Default: ``"x.x.x"`` (the newest).
         :param parameters: name -> value or list of values, passed in the recipe. Default: none.
         """
         problem = managed_problem(name, version, parameters)
@@ -260,7 +261,10 @@ class ParentImage:
     @classmethod
     @checked_factory(_parent("ParentImage.from_catalog"))
     def from_catalog(cls, catalog: AmiCatalog, line: str, channel: str = "stable") -> ParentImage:
-        """An image line of an :class:`~immutable_constructs.AmiCatalog` channel (layered golden images)."""
+        """An image line of an :class:`~immutable_constructs.AmiCatalog` channel (layered golden images).
+
+        :param channel: the catalog channel the parent is read from. Default: ``"stable"``.
+        """
         try:
             name = catalog.parameter_name(line, channel)
         except ValidationError as error:  # a line or channel the catalog does not have
@@ -270,7 +274,10 @@ class ParentImage:
     @classmethod
     @checked_factory(_parent("ParentImage.from_managed"), name=Rule(blank=False), version=Rule(blank=False))
     def from_managed(cls, name: str, version: str = "x.x.x") -> ParentImage:
-        """An Image Builder managed image, e.g. ``from_managed("amazon-linux-2023-x86")``."""
+        """An Image Builder managed image, e.g. ``from_managed("amazon-linux-2023-x86")``.
+
+        :param version: ``<major>.<minor>.<patch>``, each a number or ``x``. Default: ``"x.x.x"`` (the newest).
+        """
         arn = f"arn:{Aws.PARTITION}:imagebuilder:{Aws.REGION}:aws:image/{name}/{version}"
         return cls(arn, description=f"managed image {name}/{version}")._with_problem(
             parent_problem("managed", name, version)

@@ -201,6 +201,22 @@ RULES: tuple[Rule, ...] = (
         "Use ImmutableFleet (14 days by default) or set max_instance_lifetime=Duration.days(N), 1 <= N <= 365.",
     ),
     _rule(
+        "unqualified_invocation",
+        "IMM-REP8",
+        W,
+        "Caller invokes a versioned Lambda function unqualified or `$LATEST`",
+        "Invoke the alias (VersionedFunction: add_event_source, grant_invoke, add_function_url, or pass "
+        "versioned.alias wherever a function is expected), never the function itself or $LATEST.",
+    ),
+    _rule(
+        "alias_without_deployment",
+        "IMM-REP9",
+        W,
+        "Lambda alias moved without a CodeDeploy deployment group",
+        "Release through VersionedFunction, or give the alias a codedeploy.LambdaDeploymentGroup (canary or "
+        "linear, with alarms and automatic rollback).",
+    ),
+    _rule(
         "container_image_tag",
         "IMM-IMG1",
         E,
@@ -343,6 +359,14 @@ RULES: tuple[Rule, ...] = (
         "ec2:RunInstances not bound to a launch template",
         "Allow RunInstances on the launch template's ARN and on every other resource only with an "
         "ec2:LaunchTemplate condition naming that template.",
+    ),
+    _rule(
+        "unconditioned_service_trust",
+        "IMM-PRIV3",
+        W,
+        "Role a service assumes for your resources, trusted without aws:SourceAccount or aws:SourceArn",
+        "Add aws:SourceAccount (and aws:SourceArn) naming your account and resources to the trust statement "
+        "(for VPC flow logs, a role of your own: FlowLogDestination.to_cloud_watch_logs(iam_role=...)).",
     ),
 )
 

@@ -32,6 +32,8 @@ PINNED_RULE_IDS = [
     "IMM-REP5",
     "IMM-REP6",
     "IMM-REP7",
+    "IMM-REP8",
+    "IMM-REP9",
     "IMM-IMG1",
     "IMM-IMG2",
     "IMM-IMG3",
@@ -52,6 +54,7 @@ PINNED_RULE_IDS = [
     "IMM-FAIL1",
     "IMM-PRIV1",
     "IMM-PRIV2",
+    "IMM-PRIV3",
     "IMM-ACK1",
     "IMM-ACK2",
     "IMM-ACK3",
@@ -68,6 +71,9 @@ def test_rule_ids_are_pinned() -> None:
         "IMM-IMG2": "warning",
         "IMM-IMG4": "warning",
         "IMM-REP6": "warning",
+        "IMM-REP8": "warning",
+        "IMM-REP9": "warning",
+        "IMM-PRIV3": "warning",
     }
 
 

@@ -18,6 +18,7 @@ from aws_cdk import (
     Aws,
     CfnAutoScalingReplacingUpdate,
     CfnElement,
+    CfnResource,
     CfnUpdatePolicy,
     CustomResource,
     Duration,
@@ -36,11 +37,12 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_sns as sns
+from aws_cdk import aws_sqs as sqs
 from aws_cdk import aws_ssm as ssm
 from aws_cdk import custom_resources as cr
 from constructs import IConstruct
 
-from immutable_constructs import PinnedSsmImage, __version__
+from immutable_constructs import PinnedSsmImage, VersionedFunction, __version__
 from immutable_constructs.nag import RULES, ImmutableInfrastructureChecks, Severity
 from immutable_constructs.nag._model import Compliance, Resource, Template
 from immutable_constructs.nag.rules import container_image_tag, ssh_rdp_ingress
@@ -323,6 +325,7 @@ def build_bad(stack: Stack, vpc: ec2.IVpc) -> None:
         bad={"IMM-HYG2"},
     )
     build_bad_deploy_readiness(stack)
+    build_bad_functions(stack)
 
 
 def cdk_size(gib: int) -> Any:
@@ -483,6 +486,7 @@ def build_good(stack: Stack, vpc: ec2.IVpc) -> None:
         good={"IMM-HYG2"},
     )
     build_good_deploy_readiness(stack)
+    build_good_functions(stack)
     expect(template, good={"IMM-DEP4"})  # pins /images/web/stable, which this stack does not write
 
 
@@ -550,16 +554,30 @@ def recipe_pipeline(stack: Stack, id: str, key: kms.IKey, role: iam.IRole) -> An
     )  # fmt: skip
 
 
+def image_builder(stack: Stack) -> iam.ServicePrincipal:
+    """Image Builder acting for this account's resources only (IMM-PRIV3)."""
+    return iam.ServicePrincipal(
+        "imagebuilder.amazonaws.com", conditions={"StringEquals": {"aws:SourceAccount": stack.account}}
+    )
+
+
 def waiting_provider(stack: Stack, id: str, total: Duration, interval: Duration) -> cr.Provider:
     code = lambda_.Code.from_inline("def handler(event, context):\n    return {'IsComplete': True}\n")
     on_event, is_complete = (
         lambda_.Function(stack, f"{id}{name}", runtime=lambda_.Runtime.PYTHON_3_13, handler="index.handler", code=code)
         for name in ("OnEvent", "IsComplete")
     )
-    return cr.Provider(
+    provider = cr.Provider(
         stack, id, on_event_handler=on_event, is_complete_handler=is_complete, total_timeout=total,
         query_interval=interval,
     )  # fmt: skip
+    # the waiter's role trusts Step Functions for this account only (IMM-PRIV3), as the library's do
+    waiter_role = provider.node.find_child("waiter-state-machine").node.find_child("Role").node.default_child
+    assert isinstance(waiter_role, CfnResource)
+    waiter_role.add_property_override(
+        "AssumeRolePolicyDocument.Statement.0.Condition", {"StringEquals": {"aws:SourceAccount": stack.account}}
+    )
+    return provider
 
 
 def agent_fleet(stack: Stack, id: str, *, dimensions: dict[str, str], endpoints: tuple[str, ...]) -> Any:
@@ -697,6 +715,9 @@ def build_bad_deploy_readiness(stack: Stack) -> None:
         iam.PolicyStatement(actions=["ec2:RunInstances"], resources=["*"])])  # fmt: skip
     launches_anything.attach_to_role(reads_all)
     expect(launches_anything, bad={"IMM-PRIV2"})
+    # IMM-PRIV3: a flow-log role any account's flow logs could use
+    deputy = iam.Role(stack, "AnyAccountsFlowLogs", assumed_by=iam.ServicePrincipal("vpc-flow-logs.amazonaws.com"))
+    expect(deputy, bad={"IMM-PRIV3"})
     # IMM-DEP8: the execution role may only encrypt and decrypt with the recipe's key (no CreateGrant...)
     build_key = kms.Key(stack, "BuildKeyNoGrant")
     weak = iam.Role(stack, "EncryptDecryptOnly", assumed_by=iam.ServicePrincipal("imagebuilder.amazonaws.com"))
@@ -738,7 +759,7 @@ def build_good_deploy_readiness(stack: Stack) -> None:
     encrypted_template(stack, "NamedRoleTemplate", named)
     expect(named, good={"IMM-DEP1", "IMM-DEP2"})
     # IMM-DEP3: an execution role that may write the parameter; the service-linked role's own /imagebuilder/*
-    writer = iam.Role(stack, "ExecutionRole", assumed_by=iam.ServicePrincipal("imagebuilder.amazonaws.com"))
+    writer = iam.Role(stack, "ExecutionRole", assumed_by=image_builder(stack))
     writer.add_to_policy(
         iam.PolicyStatement(
             actions=["ssm:GetParameter", "ssm:PutParameter"],
@@ -780,16 +801,44 @@ def build_good_deploy_readiness(stack: Stack) -> None:
                             conditions={"ArnLike": {"ec2:LaunchTemplate": template}})])  # fmt: skip
     bound.attach_to_role(scoped)
     expect(bound, good={"IMM-PRIV2"})
+    own_flow_logs = iam.Role(stack, "OwnFlowLogs", assumed_by=iam.ServicePrincipal(
+        "vpc-flow-logs.amazonaws.com", conditions={"StringEquals": {"aws:SourceAccount": stack.account}}))  # fmt: skip
+    expect(own_flow_logs, good={"IMM-PRIV3"})
     # IMM-DEP8: the execution role may do what EBS needs with the recipe's key, through EC2 only
     build_key = stack.node.find_child("VolumeKey")  # its policy lets Auto Scaling use it (IMM-DEP1)
     assert isinstance(build_key, kms.Key)
-    builder = iam.Role(stack, "BuildsWithKey", assumed_by=iam.ServicePrincipal("imagebuilder.amazonaws.com"))
+    builder = iam.Role(stack, "BuildsWithKey", assumed_by=image_builder(stack))
     builder.add_to_policy(iam.PolicyStatement(
         actions=["kms:CreateGrant", "kms:Decrypt", "kms:DescribeKey", "kms:GenerateDataKeyWithoutPlaintext",
                  "kms:ReEncrypt*"],
         resources=[build_key.key_arn], conditions={"StringEquals": {"kms:ViaService": "ec2.us-east-1.amazonaws.com"}},
     ))  # fmt: skip
     expect(recipe_pipeline(stack, "BuildsWithGrant", build_key, builder), good={"IMM-DEP8"})
+
+
+# -- IMM-REP8, IMM-REP9: functions released by version (issue 26) ------------------------------------
+
+
+def inline_function(stack: Stack, id: str) -> lambda_.Function:
+    code = lambda_.Code.from_inline("def handler(event, context):\n    return None\n")
+    return lambda_.Function(stack, id, runtime=lambda_.Runtime.PYTHON_3_13, handler="index.handler", code=code)
+
+
+def build_bad_functions(stack: Stack) -> None:
+    # An alias CloudFormation moves at once, and a queue that still invokes $LATEST of the same function.
+    function = inline_function(stack, "CutOverInPlace")
+    expect(lambda_.Alias(stack, "LiveInPlace", alias_name="live", version=function.current_version), bad={"IMM-REP9"})
+    queue = sqs.Queue(stack, "Work", enforce_ssl=True)
+    expect(function.add_event_source_mapping("Unqualified", event_source_arn=queue.queue_arn), bad={"IMM-REP8"})
+
+
+def build_good_functions(stack: Stack) -> None:
+    code = lambda_.Code.from_inline("def handler(event, context):\n    return None\n")
+    released = VersionedFunction(stack, "Released", runtime=lambda_.Runtime.PYTHON_3_13, handler="index.handler",
+                                 code=code)  # fmt: skip
+    expect(released.alias, good={"IMM-REP9"})
+    queue = sqs.Queue(stack, "Work", enforce_ssl=True)
+    expect(released.alias.add_event_source_mapping("ViaAlias", event_source_arn=queue.queue_arn), good={"IMM-REP8"})
 
 
 @pytest.fixture(scope="module")
