@@ -9,7 +9,14 @@ from typing import Any
 
 import pytest
 
-from immutable_constructs.drift._read_policy import LEGACY, SCOPED, WITHHELD, actions_for, read_permissions
+from immutable_constructs.drift._read_policy import (
+    IN_ACCOUNT,
+    LEGACY,
+    SCOPED,
+    WITHHELD,
+    actions_for,
+    read_permissions,
+)
 
 from .conftest import ROOT, Synthesized, resources_of, template_json
 
@@ -57,9 +64,15 @@ def test_every_drift_role_reads_exactly_its_stacks_types(
                 assert unknown == [], f"{name}/{stack_name}: no read permissions known for {unknown}"
                 by_sid = {s["Sid"]: s for s in _statements(policy)}
                 read = by_sid["ReadWatchedResources"]
-                assert read["Action"] == [
-                    a for a in expected if a.lower() not in SCOPED and a.lower() not in WITHHELD
-                ], f"{name}/{stack_name}/{logical}"
+                assert read["Action"] == [a for a in expected if a.lower() not in {*SCOPED, *WITHHELD, *IN_ACCOUNT}], (
+                    f"{name}/{stack_name}/{logical}"
+                )
+                # parameters: this account's and region's only, never "*" (checkov CKV_AWS_108)
+                if "ReadWatchedParameters" in by_sid:
+                    parameters = by_sid["ReadWatchedParameters"]
+                    assert parameters["Action"] == "ssm:GetParameters"
+                    assert ":parameter/*" in json.dumps(parameters["Resource"])
+                    assert "AWS::AccountId" in json.dumps(parameters["Resource"])
                 # the function's code and environment: only the watched stack's own functions, by ARN
                 functions = [k for k, r in template["Resources"].items() if r["Type"] == "AWS::Lambda::Function"]
                 get_function = by_sid["ReadGetFunctionOfWatched"]
@@ -79,7 +92,7 @@ def test_every_drift_role_reads_exactly_its_stacks_types(
                 ):
                     assert data not in granted, f"{name}/{stack_name}: {data}"
                 checked += 1
-    assert checked == 7  # one drift alarm per stack of the app and the examples (golden_ami's images stack has none)
+    assert checked == 8  # one drift alarm per stack of the app and the examples (golden_ami's images stack has none)
 
 
 def test_the_images_stack_drift_role_decrypts_its_pipeline_keys_through_image_builder_only(

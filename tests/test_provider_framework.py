@@ -342,6 +342,27 @@ def test_a_deployment_group_deleted_by_hand_is_made_again_for_the_group_that_ser
         assert owned_leftovers(w) == []
 
 
+def test_a_deployment_group_deleted_while_a_deployment_ran_is_made_again_for_the_group_that_serves() -> None:
+    """Deleted mid-deployment, the deployment group leaves CodeDeploy's half-made green group, newer than the
+    blue group that still serves: the deployment group is made again for blue (the most healthy instances in
+    the target group), not for the newest group, and the half-made one goes once the fleet is healthy."""
+    with world() as w:
+        created(w)
+        blue = w.serving()
+        half_made = f"CodeDeploy_{GROUP}_d-HALFMADE1"
+        w.autoscaling.create_auto_scaling_group(
+            AutoScalingGroupName=half_made, LaunchTemplate={"LaunchTemplateId": w.props["LaunchTemplateId"],
+            "Version": "2"}, MinSize=0, MaxSize=4, DesiredCapacity=0, VPCZoneIdentifier=w.props["SubnetIds"][0],
+            Tags=[{"ResourceId": half_made, "ResourceType": "auto-scaling-group", "Key": index.OWNER_TAG,
+                   "Value": PHYSICAL_ID, "PropagateAtLaunch": False}],
+        )  # fmt: skip
+        w.aws.codedeploy.delete_deployment_group(applicationName=APP, deploymentGroupName=GROUP)
+        outcome = operate(w, event("Update", version(w, 1, MaxSize="5"), old=version(w, 1)))
+        assert outcome.ok, outcome
+        assert w.serving() == blue and sorted(w.owned()) == [blue]
+        assert {str(i["LaunchTemplate"]["Version"]) for i in w.groups()[blue]["Instances"]} == {"1"}
+
+
 def test_delete_after_update_rollback_failed_removes_everything() -> None:
     """UPDATE_ROLLBACK_FAILED (here: the rollback's Lambda died), then the stack is deleted."""
     with world() as w:

@@ -33,7 +33,7 @@ import hashlib
 from dataclasses import dataclass
 from typing import Any, cast
 
-from aws_cdk import CfnOutput, Duration, Names, Stack
+from aws_cdk import CfnOutput, Duration, Names, Stack, Token
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_logs as logs
@@ -83,8 +83,8 @@ def document_arn(scope: Construct, document: ssm.CfnDocument) -> str:
 
 def fleet_document_name(name: str | None, key: str) -> str | None:
     """``<document_name>-<key>`` when the user named the document (at most 128 characters), else generated."""
-    if name is None or name == "SSM-SessionManagerRunShell":
-        return None
+    if name is None or name == "SSM-SessionManagerRunShell" or Token.is_unresolved(name):
+        return None  # generated: the account default is the construct's own, a token cannot be cut to length
     return f"{name[: 128 - len(key) - 1]}-{key}"
 
 

@@ -57,6 +57,11 @@ SCOPED: dict[str, tuple[str, str, str]] = {
     "lambda:getfunction": ("AWS::Lambda::Function", "function:*", "Arn"),
     "secretsmanager:getsecretvalue": ("AWS::SecretsManager::Secret", "secret:*", "Ref"),
 }
+# Reads named by an ARN of this account and region: granted on those ARNs rather than "*". Drift detection runs in
+# the watched stacks' own account and region (DetectStackDrift is a regional API of the stack's account), so
+# nothing it reads is elsewhere. ssm:GetParameters (the AWS::SSM::Parameter read handler) takes parameter ARNs
+# (Service Authorization Reference, Systems Manager: resource type "parameter").
+IN_ACCOUNT: dict[str, tuple[str, str]] = {"ssm:getparameters": ("ssm", "parameter")}
 # Reads of objects, items or rows: never granted here (a drift check is not worth reading the data).
 WITHHELD = ("s3:getobject", "s3:getobjectacl", "s3:getobjectversion", "dynamodb:getitem", "cassandra:select")
 
@@ -129,7 +134,8 @@ class ReadPolicyWriter:
         actions, decrypting, unknown = actions_for(r.cfn_resource_type for r in resources)
         withheld = sorted({a for a in actions if a.lower() in WITHHELD})
         scoped = sorted({a for a in actions if a.lower() in SCOPED})
-        actions = [a for a in actions if a not in withheld and a not in scoped]
+        in_account = sorted({a for a in actions if a.lower() in IN_ACCOUNT})
+        actions = [a for a in actions if a not in withheld and a not in scoped and a not in in_account]
         if withheld:
             warn(
                 self._owner,
@@ -140,6 +146,19 @@ class ReadPolicyWriter:
             )
         for action in scoped:
             self._policy.add_statements(*self._scoped(own, stacks, action))
+        for action in in_account:
+            service, resource = IN_ACCOUNT[action.lower()]
+            arn = own.format_arn(service=service, resource=resource, resource_name="*")
+            self._policy.add_statements(
+                iam.PolicyStatement(sid="ReadWatchedParameters", actions=[action], resources=[arn])
+            )
+            Validations.of(self._policy).acknowledge(
+                Acknowledgment(
+                    id=f"AwsSolutions::AwsSolutions-IAM5[Resource::{flatten_cfn_reference(own.resolve(arn))}]",
+                    reason="The watched stacks' parameters, in this account and region; their names are chosen by "
+                    "CloudFormation or in other stacks. String parameters only: no kms:Decrypt for SecureStrings.",
+                )
+            )
         if missing or unknown:
             warn(
                 self._owner,

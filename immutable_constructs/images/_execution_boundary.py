@@ -26,10 +26,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from aws_cdk import Aws
+from aws_cdk import Aws, CfnResource
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
+from .._private.checkov import skip_checkov
 from .._private.nag import acknowledge_wildcards
 
 #: Every action of EC2ImageBuilderExecutionPolicy v2 but the four this boundary scopes.
@@ -148,6 +149,16 @@ def execution_boundary(
         "parameter and accounts only (immutable-constructs)",
         statements=statements,
     )
+    cfn = boundary.node.default_child
+    assert isinstance(cfn, CfnResource)
+    for check in ("CKV_AWS_108", "CKV_AWS_109", "CKV_AWS_111"):  # data exfiltration, permissions, write on "*"
+        skip_checkov(
+            cfn,
+            check,
+            "A permissions boundary grants nothing (IAM User Guide, 'Permissions boundaries for IAM entities'): it "
+            "caps the execution role, whose own policies scope every resource; PassRole, Publish, PutParameter and "
+            "AssumeRole are capped to this pipeline's resources here.",
+        )
     acknowledge_wildcards(
         boundary,
         {

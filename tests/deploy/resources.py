@@ -80,6 +80,12 @@ def _log_group(client: Client, name: str) -> bool:
     return any(group["logGroupName"] == name for group in groups)
 
 
+def _metric_filter(client: Client, name: str) -> bool:
+    """A metric filter by name, in any log group (its physical id is its name; issue 28's session-logging filter)."""
+    pages = client("logs").get_paginator("describe_metric_filters").paginate()
+    return any(f["filterName"] == name for page in pages for f in page["metricFilters"])
+
+
 def _nat(client: Client, nat_id: str) -> bool:
     gateways = client("ec2").describe_nat_gateways(NatGatewayIds=[nat_id])["NatGateways"]
     return any(gateway["State"] not in ("deleted", "deleting") for gateway in gateways)
@@ -115,6 +121,7 @@ CHECKS: dict[str, Callable[[Client, str], bool]] = {
     "AWS::KMS::Key": _key_usable,
     "AWS::S3::Bucket": lambda c, i: _call(c, "s3", "head_bucket", Bucket=i) is not None,
     "AWS::Logs::LogGroup": _log_group,
+    "AWS::Logs::MetricFilter": _metric_filter,
     "AWS::ElasticLoadBalancingV2::LoadBalancer": lambda c, i: _ec2_like(
         c, "elbv2", "describe_load_balancers", "LoadBalancers", LoadBalancerArns=[i]
     ),

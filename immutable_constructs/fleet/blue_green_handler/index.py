@@ -371,7 +371,7 @@ def create_deployment_group(aws: Aws, props: Props, group: str) -> None:
 def update(aws: Aws, props: Props, token: str) -> dict[str, Any]:
     """Converge at once unless a deployment is running (then is_complete converges after it)."""
     if get_deployment_group(aws, props) is None:  # deleted behind CloudFormation's back: make it again
-        serving = newest_owned_group(aws, props)
+        serving = serving_group(aws, props)
         runtime.log("warning", "repair", f"deployment group {props.physical_id} is missing; creating it for "
                     f"{serving or 'a new group'}", group=serving)  # fmt: skip
         made = create(aws, props, token, group=serving)
@@ -912,13 +912,24 @@ def owned_groups(aws: Aws, props: Props, *, include_deployment_group: bool = Tru
     return sorted(names)
 
 
-def newest_owned_group(aws: Aws, props: Props) -> str | None:
-    """The fleet's most recently created group that is not being deleted: the one that served last (CodeDeploy's
-    newest green group, or the first group when nothing was released), or None when the fleet has none."""
+def serving_group(aws: Aws, props: Props) -> str | None:
+    """The fleet's group that serves, for a deployment group made again: the one with the most InService instances
+    healthy in the target group; on a tie (none healthy, or a kept blue group still registered) the newest.
+    Not simply the newest: a deployment group deleted while a deployment ran leaves CodeDeploy's half-made green
+    group, newer than the blue group that still serves. None when the fleet has no group left."""
     groups = [g for g in describe_groups(aws, owned_groups(aws, props, include_deployment_group=False))
               if g.get("Status") != "Delete in progress"]  # fmt: skip
-    newest = max(groups, key=lambda g: g.get("CreatedTime") or datetime.min.replace(tzinfo=UTC), default=None)
-    return str(newest["AutoScalingGroupName"]) if newest else None
+    if not groups:
+        return None
+    health = call(aws.elbv2, "describe_target_health", TargetGroupArn=props.target_group_arn)
+    healthy = {d["Target"]["Id"] for d in health.get("TargetHealthDescriptions", [])
+               if d["TargetHealth"]["State"] == "healthy"}  # fmt: skip
+
+    def rank(group: Mapping[str, Any]) -> tuple[int, datetime]:
+        serving = {i["InstanceId"] for i in group.get("Instances", []) if i.get("LifecycleState") == "InService"}
+        return len(serving & healthy), group.get("CreatedTime") or datetime.min.replace(tzinfo=UTC)
+
+    return str(max(groups, key=rank)["AutoScalingGroupName"])
 
 
 def delete_kept_groups(aws: Aws, props: Props, *, keep: str) -> None:
