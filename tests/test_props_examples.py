@@ -25,6 +25,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sns as sns
 from aws_cdk.assertions import Annotations, Match
+from constructs import Construct
 
 from immutable_constructs import (
     AlarmTopic,
@@ -390,3 +391,8 @@ def test_tokens_are_rendered_into_the_template() -> None:
     assert not re.search(r"-1\.888\d*e\+289|-18881545897087", template)  # what int(token) gives
     assert set(drift.alarms) == {"Shop", stack_name}
     assert drift.alarms[stack_name].node.id == "Stack1Drifted"
+
+
+def test_an_alarm_topic_made_in_a_construct_rather_than_a_stack_is_refused(world: World) -> None:
+    holder = Construct(world.stack, world.id("Holder"))
+    one_problem(lambda: AlarmTopic(holder, "Topic"), r"Shop/Holder\d+/Topic", "scope", r"is not a Stack")  # type: ignore[arg-type]

@@ -55,6 +55,9 @@ class AlarmTopic(Construct):
     @checked(topic=_TOPIC)
     def __init__(self, scope: Stack, id: str, *, topic: sns.ITopic | None = None) -> None:
         super().__init__(scope, id)
+        problems = Problems(self)
+        problems.instance("scope", scope, Stack, what="a Stack", fix="use AlarmTopic.of(construct) instead")
+        problems.raise_if_any()
         self.key: kms.IKey | None = None
         if topic is None:
             key = kms.Key(self, "Key", enable_key_rotation=True, description=f"{scope.node.path} alarm notifications")

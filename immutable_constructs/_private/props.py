@@ -291,7 +291,7 @@ def _rule_problem(value: Any, rule: Rule) -> str | None:
                     return f"lists {_name(item)} twice"
                 seen.append(item)
         for item in value:
-            if isinstance(item, str):
+            if isinstance(item, str) and not is_unresolved(item):  # a token item: CloudFormation judges it
                 problem = _rule_problem(
                     item, Rule(blank=rule.blank, max_length=rule.max_length, pattern=rule.pattern, unit=rule.unit)
                 )

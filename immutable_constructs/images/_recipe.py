@@ -201,7 +201,9 @@ def build_recipe(
         )
         for device, size in volumes
     ]
-    description = f"{line} golden image from {parent_image.description}"
+    # AWS::ImageBuilder::ImageRecipe.Description is at most 1024 characters; a long parent parameter name
+    # (SSM allows 1011) would exceed it.
+    description = f"{line} golden image from {parent_image.description}"[:1024]
     recipe_hash = content_hash(
         {
             "parent": stack.resolve(parent_image.reference),

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from aws_cdk import App, Stack
+from aws_cdk import App, CfnParameter, Stack
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sns as sns
@@ -152,3 +152,14 @@ def test_factories_never_raise_their_problems_reach_the_pipeline(images: Images)
     with pytest.raises(ValidationError) as raised:
         images.pipeline(components=[component])
     assert "ImageComponent.from_aws_managed(version) must be a string" in one_problem(raised, "components")
+
+
+def test_a_parent_parameter_name_that_would_make_the_recipe_description_too_long(images: Images) -> None:
+    name = "/" + "/".join(["p" * 60] * 14)  # 14 levels, 853 characters: a valid SSM parameter name
+    pipeline = images.pipeline(parent_image=ParentImage.from_ssm_parameter(name + "/" + "q" * 150))
+    assert len(pipeline.recipe.description or "") <= 1024
+
+
+def test_a_token_in_a_list_is_not_judged(images: Images) -> None:
+    region = CfnParameter(images.stack, "Region").value_as_string
+    images.pipeline(distribution_regions=["eu-west-1", region])  # a pattern cannot judge a deploy-time value
