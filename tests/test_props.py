@@ -72,8 +72,6 @@ KNOWN_FAILURES: dict[str, str] = {
     "StackDriftAlarm.metric_drifted-period-a duration token": "CloudWatch metric periods must be literal "
     "(CDK raises RuntimeError): the spec should refuse a token (Rule(token=False))",
     "StackDriftAlarm.metric_drifted_resources-period-a duration token": "as metric_drifted",
-    "VersionedFunction-timeout-a duration token": "Lambda's timeout converts a token only from its own unit "
-    "(CDK's MustBeDurationSpecifiedDuration): refuse a token (Rule(token=False)) or say which unit",
 }
 
 

@@ -27,7 +27,7 @@ import json
 from collections.abc import Sequence
 from pathlib import Path
 
-from aws_cdk import Annotations, Aspects, Duration, Stack, Token
+from aws_cdk import Annotations, Aspects, CfnResource, Duration, Stack, Token
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as cw_actions
 from aws_cdk import aws_events as events
@@ -275,5 +275,13 @@ class StackDriftAlarm(Construct):
         )
         # Written when aspects run: resources added to a watched stack after this construct are read too.
         read = iam.Policy(self, "ReadPolicy", roles=[role])
+        # The read actions come from the resource schemas' read handlers (AWS's statement of what a read
+        # needs); a few name actions cfn-lint's copy of the Service Authorization Reference does not list
+        # yet (managed-fleets:Get* for Auto Scaling groups, vpc-lattice:DescribeServiceNetworkVpcEndpoint-
+        # Association for VPC endpoints). Kept, since dropping one could fail detection on that type; W3037
+        # is silenced on this generated policy only (tools/drift_read_permissions.py).
+        cfn_policy = read.node.default_child
+        if isinstance(cfn_policy, CfnResource):
+            cfn_policy.add_metadata("cfn-lint", {"config": {"ignore_checks": ["W3037"]}})
         Aspects.of(self).add(ReadPolicyWriter(self, read, stacks))
         return role

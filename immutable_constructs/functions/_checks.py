@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from aws_cdk import Stack
+from aws_cdk import Duration, Stack
 from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
@@ -72,6 +72,9 @@ def check_props(
                 f"is in stack {Stack.of(function).node.path}, not in {Stack.of(scope).node.path}",
                 "create the VersionedFunction in the function's stack (its versions and alias live there)",
             )
+    if isinstance(timeout, Duration) and not _known(timeout):
+        # The duration alarm's threshold is 80 % of it, and Lambda converts a token timeout only from its own unit.
+        problems.add("timeout", timeout, "is a token: it must be known at synth time", "use Duration.seconds(N)")
     for name, value in (environment or {}).items():
         if isinstance(value, str) and not is_unresolved(value):
             problem = secret_variable(name, value)
@@ -84,3 +87,10 @@ def check_props(
                     "grant the function access (secret.grant_read(versioned.function))",
                 )
     problems.raise_if_any()
+
+
+def _known(duration: Duration) -> bool:
+    try:
+        return not is_unresolved(duration.to_milliseconds())
+    except Exception:  # a token duration converts to no other unit
+        return False

@@ -368,6 +368,14 @@ RULES: tuple[Rule, ...] = (
         "Add aws:SourceAccount (and aws:SourceArn) naming your account and resources to the trust statement "
         "(for VPC flow logs, a role of your own: FlowLogDestination.to_cloud_watch_logs(iam_role=...)).",
     ),
+    _rule(
+        "instance_writes_catalog",
+        "IMM-PRIV4",
+        E,
+        "Instance role may write the AMI catalog",
+        "Remove ssm:PutParameter on the catalog's parameters (/images/*) from the instance role; only the image "
+        "pipeline's distribution and the promotion function write channels.",
+    ),
 )
 
 

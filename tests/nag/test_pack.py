@@ -55,6 +55,7 @@ PINNED_RULE_IDS = [
     "IMM-PRIV1",
     "IMM-PRIV2",
     "IMM-PRIV3",
+    "IMM-PRIV4",
     "IMM-ACK1",
     "IMM-ACK2",
     "IMM-ACK3",

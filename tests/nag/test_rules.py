@@ -718,6 +718,11 @@ def build_bad_deploy_readiness(stack: Stack) -> None:
     # IMM-PRIV3: a flow-log role any account's flow logs could use
     deputy = iam.Role(stack, "AnyAccountsFlowLogs", assumed_by=iam.ServicePrincipal("vpc-flow-logs.amazonaws.com"))
     expect(deputy, bad={"IMM-PRIV3"})
+    # IMM-PRIV4: an instance role that may move a catalog channel
+    host = iam.Role(stack, "HostWritesCatalog", assumed_by=iam.ServicePrincipal("ec2.amazonaws.com"))
+    host.add_to_policy(iam.PolicyStatement(actions=["ssm:PutParameter"], resources=[
+        f"arn:{Aws.PARTITION}:ssm:{Aws.REGION}:{Aws.ACCOUNT_ID}:parameter/images/web/stable"]))  # fmt: skip
+    expect(host, bad={"IMM-PRIV4"})
     # IMM-DEP8: the execution role may only encrypt and decrypt with the recipe's key (no CreateGrant...)
     build_key = kms.Key(stack, "BuildKeyNoGrant")
     weak = iam.Role(stack, "EncryptDecryptOnly", assumed_by=iam.ServicePrincipal("imagebuilder.amazonaws.com"))
@@ -804,6 +809,10 @@ def build_good_deploy_readiness(stack: Stack) -> None:
     own_flow_logs = iam.Role(stack, "OwnFlowLogs", assumed_by=iam.ServicePrincipal(
         "vpc-flow-logs.amazonaws.com", conditions={"StringEquals": {"aws:SourceAccount": stack.account}}))  # fmt: skip
     expect(own_flow_logs, good={"IMM-PRIV3"})
+    host = iam.Role(stack, "HostReadsCatalog", assumed_by=iam.ServicePrincipal("ec2.amazonaws.com"))
+    host.add_to_policy(iam.PolicyStatement(actions=["ssm:GetParameter"], resources=[
+        f"arn:{Aws.PARTITION}:ssm:{Aws.REGION}:{Aws.ACCOUNT_ID}:parameter/images/web/stable"]))  # fmt: skip
+    expect(host, good={"IMM-PRIV4"})
     # IMM-DEP8: the execution role may do what EBS needs with the recipe's key, through EC2 only
     build_key = stack.node.find_child("VolumeKey")  # its policy lets Auto Scaling use it (IMM-DEP1)
     assert isinstance(build_key, kms.Key)
