@@ -15,6 +15,7 @@ an Image Builder distribution of the app writes (``/images/web/candidate`` prote
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from .._intrinsics import get, text
 from .._model import Offence, Resource, Result, Template
@@ -34,6 +35,26 @@ def _catalog(templates: Sequence[Template]) -> list[str]:
             for name in written_parameters(distribution, template):
                 paths.add(name.rsplit("/", 1)[0] + "/*" if "/" in name else name)
     return sorted(paths)
+
+
+def _named_parameters(value: Any, template: Template) -> Any:
+    """``value`` with each ``Ref`` to an ``AWS::SSM::Parameter`` of the template replaced by the name it returns:
+    its literal ``Name``, or the name CloudFormation generates when it has none (``CFN-<logical id>-...``,
+    never under a catalog path). A name CloudFormation only knows at deploy time stays unknown."""
+    if isinstance(value, list):
+        return [_named_parameters(item, template) for item in value]
+    if not isinstance(value, dict):
+        return value
+    if set(value) == {"Ref"} and isinstance(value["Ref"], str):
+        parameter = template.resource(value["Ref"]) or {}
+        if parameter.get("Type") == "AWS::SSM::Parameter":
+            name = (parameter.get("Properties") or {}).get("Name")
+            if name is None:
+                return f"CFN-{value['Ref']}-generated"
+            if isinstance(name, str):
+                return name  # Ref returns the name as given, leading slash included
+        return value
+    return {key: _named_parameters(item, template) for key, item in value.items()}
 
 
 def _instance_role(resource: Resource) -> bool:
@@ -56,7 +77,7 @@ def evaluate(resource: Resource, template: Template) -> Result:
             if not allowed(statement) or not allows_action(statement, "ssm:PutParameter"):
                 continue
             for resource_arn in strings(statement.get("Resource")):
-                shown = text(resource_arn, template)
+                shown = text(_named_parameters(resource_arn, template), template)
                 written = parameter_path(shown)
                 if written is None:
                     continue

@@ -32,3 +32,14 @@ def test_an_instance_role_that_may_write_a_channel_fails_and_one_that_reads_it_p
     found = findings(stack, "IMM-PRIV4")
     assert sorted(k[:6] for k in found) == ["Everyt", "Writer"]
     assert any("point a channel at any image" in m for messages in found.values() for m in messages)
+
+
+def test_writing_the_apps_own_parameter_passes_and_a_named_catalog_parameter_fails() -> None:
+    # cdk-gitlab-runner (tools/corpus) lets its runner write its token parameter, named by CloudFormation:
+    # a Ref to a parameter of the template names that parameter, not any path.
+    _, stack, _ = new_stack()
+    token = ssm.StringParameter(stack, "Token", string_value="unset")
+    token.grant_write(_instance_role(stack, "Runner"))
+    stable = ssm.StringParameter(stack, "Channel", parameter_name="/images/web/stable", string_value="ami-12345678")
+    stable.grant_write(_instance_role(stack, "Host"))
+    assert sorted(k[:4] for k in findings(stack, "IMM-PRIV4")) == ["Host"]
