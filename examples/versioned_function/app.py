@@ -75,7 +75,7 @@ def build(app: App) -> Stack:
         "Invoked synchronously (HTTP API) and by an SQS event source mapping, whose failed messages go to the "
         "queue's own dead-letter queue; Lambda's DLQ only takes failed asynchronous invocations.",
     )
-    encryption = sqs.QueueEncryption.SQS_MANAGED
+    encryption = sqs.QueueEncryption.KMS_MANAGED  # the AWS managed key alias/aws/sqs (checkov CKV_AWS_27)
     failed = sqs.Queue(
         stack, "FailedOrders", enforce_ssl=True, encryption=encryption, retention_period=Duration.days(14)
     )
@@ -90,6 +90,15 @@ def build(app: App) -> Stack:
         methods=[apigw.HttpMethod.GET],
         integration=integrations.HttpLambdaIntegration("Orders", orders.alias),
         authorizer=apigw.HttpNoneAuthorizer(),  # illustration only: put your authorizer here
+    )
+    # Who called which route, and what it answered (checkov CKV_AWS_95): the stage's access log.
+    access_logs = logs.LogGroup(stack, "ApiAccessLogs", retention=logs.RetentionDays.ONE_YEAR)
+    stage = api.default_stage.node.default_child if api.default_stage else None
+    assert isinstance(stage, apigw.CfnStage)
+    stage.access_log_settings = apigw.CfnStage.AccessLogSettingsProperty(
+        destination_arn=access_logs.log_group_arn,
+        format='{"requestId":"$context.requestId","ip":"$context.identity.sourceIp","route":"$context.routeKey",'
+        '"status":"$context.status","latency":"$context.integrationLatency"}',
     )
     StackDriftAlarm(stack, "Drift")  # daily drift detection on this stack, an alarm when it drifted
     return stack
