@@ -250,7 +250,7 @@ def test_handler_may_touch_only_its_own_deployment_group_and_groups(template: Te
 
 
 def assert_launch_bound_to_the_template(statements: dict[str, Any], sid: str) -> None:
-    """Issue 28: RunInstances only from the launch template, images of this account or Amazon, tags on create."""
+    """RunInstances only from the launch template, images of this account or Amazon, tags on create."""
     template_statement = statements[f"{sid}Template"]
     assert template_statement["Action"] == "ec2:RunInstances"
     template_arn = template_statement["Resource"]

@@ -237,7 +237,7 @@ def test_failed_create_leaves_no_half_made_fleet(world: World) -> None:
 
 
 def test_a_create_that_fails_after_making_the_group_deletes_it(world: World) -> None:
-    """Issue 20: created_group was set only after create_group() returned, so a failure of its second call
+    """`created_group` was set only after create_group() returned, so a failure of its second call
     (EnableMetricsCollection) left the group running, registered in the target group."""
     original = world.aws.autoscaling.enable_metrics_collection
 
@@ -290,7 +290,7 @@ def test_create_fails_fast_when_the_group_cannot_launch(world: World, monkeypatc
 
 
 def test_a_failed_activity_beside_a_healthy_fleet_fails_nothing(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Issue 20: the health gate read the latest scaling activity first and raised on Failed, so an unrelated
+    """The health gate read the latest scaling activity first and raised on Failed, so an unrelated
     replacement that hit InsufficientInstanceCapacity failed every update and its rollback."""
     evt = event("Create", world.props)
     started = index.on_event(evt, None, world.aws)
@@ -328,7 +328,7 @@ STANDARD_ALARMS = ["api-unhealthy", "api-5xx", "api-cpu", "api-agent-silence"]
 
 
 def test_the_fleet_standard_alarms_stop_and_roll_back_deployments(world: World) -> None:
-    """The four standard alarms BlueGreenFleet passes (issue 12): all in the deployment group, enabled."""
+    """The four standard alarms BlueGreenFleet passes: all in the deployment group, enabled."""
     create(world)
     evt, started = release(world, 1, old=world.props, AlarmNames=STANDARD_ALARMS)
     assert complete(world, evt, started)["IsComplete"] is True

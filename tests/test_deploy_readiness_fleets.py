@@ -1,4 +1,4 @@
-"""What AWS needs at run time for a fleet's first launch and a blue/green release (issue 9, items 2, 7, 8).
+"""What AWS needs at run time for a fleet's first launch and a blue/green release.
 
 - EC2 Auto Scaling's service-linked role may use a fleet's ``volume_key`` (EC2 Auto Scaling User
   Guide, "Required AWS KMS key policy for use with encrypted volumes"), or every launch fails.

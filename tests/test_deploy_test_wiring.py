@@ -1,4 +1,4 @@
-"""`make deploy-test` stays wired the way issue 27 needs: run by CI, never by `make unit`, pinned emulator."""
+"""`make deploy-test` stays wired as deploy testing needs: run by CI, never by `make unit`, pinned emulator."""
 
 from __future__ import annotations
 

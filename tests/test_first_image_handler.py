@@ -1,4 +1,4 @@
-"""The FirstImage handler (issue 23, item 5) against botocore's Stubber, which checks every request
+"""The FirstImage handler against botocore's Stubber, which checks every request
 against the real API models of SSM, Amazon Inspector and EC2 Image Builder."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Logs and metrics from every host (issue 12, part 3), read off the synthesized templates.
+"""Logs and metrics from every host, read off the synthesized templates.
 
 The CloudWatch agent configuration each fleet writes to SSM (parsed as the agent would read it),
 the user data that starts the agent from it, the instance role's permissions, the standard alarms

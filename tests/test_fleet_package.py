@@ -1,4 +1,4 @@
-"""The fleet package (issue 11): FleetUpdate strategies that check and render themselves, lazy
+"""The fleet package: FleetUpdate strategies that check and render themselves, lazy
 imports, the old module paths, and the layout rules (sizes, no imports between the two fleets)."""
 
 from __future__ import annotations
@@ -203,7 +203,7 @@ def _modules() -> list[Path]:
 
 @pytest.mark.parametrize("path", _modules(), ids=lambda p: str(p.relative_to(FLEET.parent)))
 def test_every_module_stays_small(path: Path) -> None:
-    """Issue 11's sizes, for the whole package: no module over 400 lines, no class over 300."""
+    """Sizes, for the whole package: no module over 400 lines, no class over 300."""
     source = path.read_text()
     assert source.count("\n") <= 400, f"{path.name} has {source.count(chr(10))} lines"
     for node in ast.walk(ast.parse(source)):

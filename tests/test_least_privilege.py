@@ -1,4 +1,4 @@
-"""Issue 28: no principal can do more than its job, checked on the synthesized reference app and examples."""
+"""No principal can do more than its job, checked on the synthesized reference app and examples."""
 
 from __future__ import annotations
 
@@ -98,7 +98,7 @@ def test_every_drift_role_reads_exactly_its_stacks_types(
 def test_the_images_stack_drift_role_decrypts_its_pipeline_keys_through_image_builder_only(
     reference_app: Synthesized,
 ) -> None:
-    """Issue 23 item 4: a KMS-encrypted Image Builder component needs kms:Decrypt for drift detection."""
+    """A KMS-encrypted Image Builder component needs kms:Decrypt for drift detection."""
     template = reference_app.templates["ImmutableReferenceImages"]
     (policy,) = _drift_policies(template).values()
     (decrypt,) = [s for s in _statements(policy) if s["Sid"] == "DecryptWatchedResources"]

@@ -1,4 +1,4 @@
-"""Issue 28, item 4: session transcripts cannot be rewritten, checked on the synthesized reference app and examples.
+"""Session transcripts cannot be rewritten, checked on the synthesized reference app and examples.
 
 Each fleet logs through a Session document of its own under its own S3 prefix, and its hosts may write there
 only; the session-log bucket is locked (S3 Object Lock, compliance mode); an alarm fires when a host's SSM agent

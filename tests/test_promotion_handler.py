@@ -402,7 +402,7 @@ def test_every_refusal_is_published(
 def test_an_image_of_the_same_recipe_but_not_of_this_pipeline_is_refused_and_the_refusal_published(
     notified: dict[str, Any], change: dict[str, Any], reason: str
 ) -> None:
-    """Issue 28: an image someone built with CreateImage from the recipe never reaches the next channel."""
+    """An image someone built with CreateImage from the recipe never reaches the next channel."""
     record = image_record(notified["new_ami"])
     record["image"].update({k: v for k, v in change.items() if v is not None})
     for key in [k for k, v in change.items() if v is None]:

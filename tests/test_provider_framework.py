@@ -1,4 +1,4 @@
-"""The blue/green handler under the CDK Provider framework as it really runs (issue 20).
+"""The blue/green handler under the CDK Provider framework as it really runs.
 
 The framework's runtime is the one shipped in the installed aws-cdk-lib, run in Node
 (tests/faults/framework.py); only its three network calls come back to Python. These tests pin the
@@ -197,7 +197,7 @@ def created(w: World) -> None:
 
 
 def test_a_create_that_fails_leaves_nothing_after_cloudformations_delete() -> None:
-    """Issue 20 defect 1: the create failed in on_event after making the group; the framework answered with
+    """The create failed in on_event after making the group; the framework answered with
     its marker and swallowed the Delete, so the group kept running. Now the failure is reported from
     is_complete under the resource's physical id, and CloudFormation's Delete reaches the handler."""
     with world() as w:
@@ -246,7 +246,7 @@ def test_a_create_whose_lambda_died_after_making_the_group_is_cleaned_by_the_nex
 
 
 def test_a_rollback_converges_whatever_the_release_deployment_does_later() -> None:
-    """Issue 20 defect 2: the release's Lambda died right after CreateDeployment; CloudFormation rolled back
+    """The release's Lambda died right after CreateDeployment; CloudFormation rolled back
     while that deployment ran; it failed later and the rollback blamed it on itself (UPDATE_ROLLBACK_FAILED)."""
     for later in ("fail", "succeed", "stop"):
         with world() as w:
@@ -267,7 +267,7 @@ CANCELLED = [(0, 8, "succeed"), (1, 8, "succeed"), (0, 8, "fail"), (0, 2, "stop"
 
 @pytest.mark.parametrize(("polls_before", "stale_polls", "release"), CANCELLED)
 def test_a_cancelled_update_s_waiter_never_changes_the_fleet(polls_before: int, stale_polls: int, release: str) -> None:
-    """Issue 20 defect 3: the cancelled request's waiter kept converging the fleet to the new version next to the
+    """The cancelled request's waiter kept converging the fleet to the new version next to the
     rollback's waiter. Every mutating call of the stale waiter raises in the harness (World.watch_mutations)."""
     with world() as w:
         created(w)
@@ -288,7 +288,7 @@ def test_a_cancelled_update_s_waiter_never_changes_the_fleet(polls_before: int, 
 
 @pytest.mark.parametrize("then", ["release", "settings", "rollback"])
 def test_a_serving_group_deleted_by_hand_is_repaired(then: str) -> None:
-    """Issue 20 defect 4: every update and its rollback failed with "Auto Scaling group ... does not exist"."""
+    """Every update and its rollback failed with "Auto Scaling group ... does not exist"."""
     with world() as w:
         created(w)
         want = "1"

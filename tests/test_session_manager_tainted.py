@@ -1,4 +1,4 @@
-"""SessionManagerAccess watches every fleet added for tainted hosts (issue 12): on by default, a grace
+"""SessionManagerAccess watches every fleet added for tainted hosts: on by default, a grace
 period prop, a per-fleet opt-out that still tags and counts, and targets that are not our fleets."""
 
 from __future__ import annotations

@@ -417,7 +417,7 @@ def test_an_overdue_host_is_counted(world: World) -> None:
 
 
 def test_an_endless_chain_of_sessions_is_replaced_at_the_deadline(world: World) -> None:
-    """Issue 28: an operator who keeps a session open at all times cannot keep a touched host in service."""
+    """An operator who keeps a session open at all times cannot keep a touched host in service."""
     host, untouched = world.fleets["web"]
     deadline = CONFIG.deadline_seconds // 60
     assert deadline == 8 * 60  # the documented default

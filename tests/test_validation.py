@@ -1,4 +1,4 @@
-"""Issue 10: every bad input gets one clear ValidationError; valid input the README promises works.
+"""Every bad input gets one clear ValidationError; valid input the README promises works.
 
 One test per example of the issue, across every construct and value object: the error names
 the construct path (or the factory), the prop as the user wrote it, the value and the fix.

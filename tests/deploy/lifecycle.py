@@ -112,7 +112,7 @@ def retained_resources(stack: Stack, template: dict[str, Any]) -> dict[str, tupl
 
 @dataclass
 class Lifecycle:
-    """The four steps of issue 27 for one stack: deploy, release, failed release, destroy."""
+    """The four steps for one stack: deploy, release, failed release, destroy."""
 
     emulator: Emulator
     stack: str

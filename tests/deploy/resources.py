@@ -81,7 +81,7 @@ def _log_group(client: Client, name: str) -> bool:
 
 
 def _metric_filter(client: Client, name: str) -> bool:
-    """A metric filter by name, in any log group (its physical id is its name; issue 28's session-logging filter)."""
+    """A metric filter by name, in any log group."""
     pages = client("logs").get_paginator("describe_metric_filters").paginate()
     return any(f["filterName"] == name for page in pages for f in page["metricFilters"])
 

@@ -1,4 +1,4 @@
-"""examples/isolated_fleet deployed for real: pin, release, failed release, destroy (issue 27)."""
+"""examples/isolated_fleet deployed for real: pin, release, failed release, destroy."""
 
 from __future__ import annotations
 

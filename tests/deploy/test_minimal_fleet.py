@@ -1,4 +1,4 @@
-"""examples/minimal_fleet deployed for real: pin, release, failed release, destroy (issue 27).
+"""examples/minimal_fleet deployed for real: pin, release, failed release, destroy.
 
 On the first deployment its tainted-host and stack-drift functions are invoked with the events their
 schedules send (tests/deploy/functions.py)."""

@@ -1,4 +1,4 @@
-"""The promotion function of the reference images stack, run on the emulator's Lambda (issue 27).
+"""The promotion function of the reference images stack, run on the emulator's Lambda.
 
 The images stack cannot deploy on ministack (it has no Image Builder), so the function is created
 from the synthesized stack's own asset, runtime, handler and environment (its topic made in the

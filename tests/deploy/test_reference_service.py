@@ -1,4 +1,4 @@
-"""The reference app's service stack (app.py's ReferenceStack) deployed for real (issue 27).
+"""The reference app's service stack (app.py's ReferenceStack) deployed for real.
 
 Everything in it deploys on the emulator: VPC, ALB, the web fleet (ImmutableFleet), Session Manager
 access with tainted-host replacement, the stack drift alarm, and the API fleet (BlueGreenFleet) whose

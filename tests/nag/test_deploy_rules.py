@@ -1,7 +1,7 @@
-"""The deploy-readiness rules (IMM-DEP1..5, issue 9) on plain templates, and on the frozen reference template.
+"""The deploy-readiness rules (IMM-DEP1..5) on plain templates, and on the frozen reference template.
 
 tests/data/reference-2026-11-29/ImmutableReference.template.json is app.py as synthesized from
-main on 2026-11-29, before the issue 9 fixes: the review found that its first deploy or first
+main on 2026-11-29, before the first deploy-readiness fixes: the review found that its first deploy or first
 image build would fail. The rules must flag each of those findings in it. The coverage gaps
 of IMM-SEC3 and IMM-SSH2 found against other checkers' fixtures are tested here too.
 """

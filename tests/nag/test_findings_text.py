@@ -1,4 +1,4 @@
-"""Findings read as short human sentences: the noisy cases of issue 14."""
+"""Findings read as short human sentences, in the cases that used to be noisy."""
 
 from __future__ import annotations
 

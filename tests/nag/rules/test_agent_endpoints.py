@@ -1,4 +1,4 @@
-"""IMM-DEP6 (issue 23's rule): an agent that needs the ec2 API in subnets without a route to it is reported."""
+"""IMM-DEP6: an agent that needs the ec2 API in subnets without a route to it is reported."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""IMM-PRIV4 (issue 28): an instance role may write the AMI catalog."""
+"""IMM-PRIV4: an instance role may write the AMI catalog."""
 
 from __future__ import annotations
 

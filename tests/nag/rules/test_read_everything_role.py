@@ -1,4 +1,4 @@
-"""IMM-PRIV1 (issue 28): a role a service assumes has ReadOnlyAccess, AdministratorAccess or PowerUserAccess."""
+"""IMM-PRIV1: a role a service assumes has ReadOnlyAccess, AdministratorAccess or PowerUserAccess."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""IMM-DEP7 (issue 23's rule): a rollback alarm that treats missing data as breaching is reported."""
+"""IMM-DEP7: a rollback alarm that treats missing data as breaching is reported."""
 
 from __future__ import annotations
 

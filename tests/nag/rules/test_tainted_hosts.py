@@ -1,4 +1,4 @@
-"""IMM-REP6: a fleet whose tainted hosts are not replaced (issue 12), on plain templates, on a synthesized
+"""IMM-REP6: a fleet whose tainted hosts are not replaced, on plain templates, on a synthesized
 stack (opted out, unwatched, watched, acknowledged) and on the frozen reference template."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""IMM-PRIV2 (issue 28): ec2:RunInstances not bound to a launch template."""
+"""IMM-PRIV2: ec2:RunInstances not bound to a launch template."""
 
 from __future__ import annotations
 

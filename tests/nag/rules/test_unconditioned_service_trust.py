@@ -1,4 +1,4 @@
-"""IMM-PRIV3 (issue 28): a role a service assumes for your resources, trusted without a source condition."""
+"""IMM-PRIV3: a role a service assumes for your resources, trusted without a source condition."""
 
 from __future__ import annotations
 
