@@ -98,7 +98,11 @@ class FirstImage(Construct):
                     resource_type="Custom::ImmutableFirstImage",
                     properties={**common, "Phase": phase, "Last": str(index == waiters).lower()},
                 )
-                resource.node.add_dependency(pipeline, *chain[-1:])
+                # Everything the pipeline builds (roles, promotion function, rules) exists first; the pipeline
+                # resource itself is already ordered by the GetAtt on its ARN (a second DependsOn is W3005).
+                resource.node.add_dependency(
+                    *[c for c in pipeline.node.children if c is not pipeline.pipeline], *chain[-1:]
+                )
                 chain.append(resource)
             self.resources[line] = chain
 
