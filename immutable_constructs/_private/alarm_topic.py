@@ -48,6 +48,10 @@ _TOPIC = Rule(same_region=True, fix="use a topic of the stack's region (CloudWat
 class AlarmTopic(Construct):
     """The stack's alarm topic (use :meth:`of` and :meth:`use`, not the constructor).
 
+    :param topic: the topic to use instead of creating one (what :meth:`use` passes). Default: a new
+        SSL-only topic encrypted with its own rotated KMS key, which this account's CloudWatch alarms may
+        publish to.
+
     Attributes: ``topic`` (the SNS topic every library alarm notifies) and ``key`` (its KMS key;
     None for a topic given to :meth:`use`).
     """
