@@ -27,6 +27,7 @@ from constructs import Construct
 from .._private.handler_function import handler_code, handler_function, handler_log_group, handler_role
 from .._private.limits import iam_description, lambda_description
 from .._private.nag import acknowledge_wildcards
+from .._private.trust import confined_principal
 from ._provider_framework import NO_DEAD_LETTER_QUEUE, acknowledge_provider, depend_only_on_policies
 from ._release_policies import (
     ReleaseParts,
@@ -48,13 +49,7 @@ def codedeploy_service_role(scope: Construct, parts: ReleaseParts) -> tuple[iam.
     service_role = iam.Role(
         scope,
         "CodeDeployRole",
-        assumed_by=iam.ServicePrincipal(
-            "codedeploy.amazonaws.com",
-            conditions={
-                "StringEquals": {"aws:SourceAccount": stack.account},
-                "ArnLike": {"aws:SourceArn": deployment_group_arn(stack, parts)},
-            },
-        ),
+        assumed_by=confined_principal("codedeploy.amazonaws.com", stack, deployment_group_arn(stack, parts)),
         description=iam_description(f"CodeDeploy service role of the blue/green fleet {scope.node.path}"),
     )
     service_policy = iam.Policy(

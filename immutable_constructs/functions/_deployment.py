@@ -32,6 +32,7 @@ from constructs import Construct
 
 from .._private.limits import iam_description
 from .._private.nag import acknowledge_wildcards
+from .._private.trust import confined_principal
 
 __all__ = ["codedeploy_role", "execution_role", "grant_release"]
 
@@ -48,10 +49,7 @@ def codedeploy_role(scope: Construct, application: codedeploy.ILambdaApplication
     return iam.Role(
         scope,
         "DeploymentRole",
-        assumed_by=iam.ServicePrincipal(
-            "codedeploy.amazonaws.com",
-            conditions={"StringEquals": {"aws:SourceAccount": stack.account}, "ArnLike": {"aws:SourceArn": groups}},
-        ),
+        assumed_by=confined_principal("codedeploy.amazonaws.com", stack, groups),
         description=iam_description(f"CodeDeploy service role of the versioned function {scope.node.path}"),
     )
 

@@ -27,6 +27,8 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
+from .._private.trust import confined_principal
+
 EXECUTION_POLICY = "EC2ImageBuilderExecutionPolicy"
 
 
@@ -36,9 +38,7 @@ def create_execution_role(scope: Construct, id: str, *, description: str) -> iam
     role = iam.Role(
         scope,
         id,
-        assumed_by=iam.ServicePrincipal(
-            "imagebuilder.amazonaws.com", conditions={"StringEquals": {"aws:SourceAccount": stack.account}}
-        ),
+        assumed_by=confined_principal("imagebuilder.amazonaws.com", stack),
         managed_policies=[iam.ManagedPolicy.from_aws_managed_policy_name(EXECUTION_POLICY)],
         description=description,
     )

@@ -13,6 +13,7 @@ from aws_cdk import aws_imagebuilder as imagebuilder
 from constructs import Construct
 
 from .._private import tags
+from .._private.trust import confined_principal
 
 MANAGED_POLICY = "service-role/EC2ImageBuilderLifecycleExecutionPolicy"
 
@@ -35,9 +36,7 @@ def build_lifecycle(
         scope,
         "LifecycleRole",
         # Issue 28: Image Builder User Guide, "Cross-service confused deputy prevention" (aws:SourceAccount).
-        assumed_by=iam.ServicePrincipal(
-            "imagebuilder.amazonaws.com", conditions={"StringEquals": {"aws:SourceAccount": Stack.of(scope).account}}
-        ),
+        assumed_by=confined_principal("imagebuilder.amazonaws.com", Stack.of(scope)),
         managed_policies=[iam.ManagedPolicy.from_aws_managed_policy_name(MANAGED_POLICY)],
         description="Image Builder lifecycle: deprecate and delete old images of this pipeline",
     )
