@@ -77,7 +77,7 @@ def _project_copy(session: nox.Session) -> Path:
         capture_output=True,
     ).stdout.decode("utf-8")
     for rel in filter(None, files.split("\0")):
-        if rel.startswith((f"{PACKAGE}/", ".github/")) or not (ROOT / rel).is_file():
+        if rel.startswith(f"{PACKAGE}/") or not (ROOT / rel).is_file():
             continue
         (dest / rel).parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(ROOT / rel, dest / rel)

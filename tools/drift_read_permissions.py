@@ -25,8 +25,12 @@ from pathlib import Path
 import cfnlint
 from cfnlint.version import __version__ as CFN_LINT_VERSION
 
-ROOT = Path(__file__).resolve().parent.parent
-TARGET = ROOT / "immutable_constructs" / "drift" / "_read_permissions.json"
+# The table of the package that is imported: an installed one first (the nox sessions install the wheel
+# and copy the project without its package), else this checkout's source tree.
+sys.path.append(str(Path(__file__).resolve().parent.parent))
+import immutable_constructs
+
+TARGET = Path(immutable_constructs.__file__).resolve().parent / "drift" / "_read_permissions.json"
 SCHEMAS = Path(cfnlint.__file__).resolve().parent / "data" / "schemas"
 REGIONS = ("us-east-1", "us-west-2", "eu-west-1")  # the union: a few types exist outside us-east-1 first
 READ = re.compile(
@@ -63,7 +67,7 @@ def main(argv: list[str] | None = None) -> int:
     text = render(build())
     if args.check:
         if TARGET.read_text() != text:
-            print(f"{TARGET.relative_to(ROOT)} is stale: run python tools/drift_read_permissions.py", file=sys.stderr)
+            print(f"{TARGET} is stale: run python tools/drift_read_permissions.py", file=sys.stderr)
             return 1
         return 0
     TARGET.write_text(text)
