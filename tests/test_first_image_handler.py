@@ -200,3 +200,42 @@ def test_updates_and_deletes_change_nothing(aws: Stubbed, request_type: str) -> 
     update = {**event("start", request_type), "PhysicalResourceId": "first-image-web-start"}
     assert index.on_event(update, clients=aws) == {"PhysicalResourceId": "first-image-web-start"}
     assert index.is_complete(update, clients=aws) == {"IsComplete": True}
+
+
+def test_a_throttled_start_is_retried_by_the_handler_runtime_with_the_same_client_token(
+    aws: Stubbed, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The start goes through handler_runtime.call: throttling and a 5xx are retried (no sleep in tests),
+    each retry with the request's client token, so Image Builder starts one build."""
+    delays: list[float] = []
+    monkeypatch.setattr(index.runtime, "sleep", delays.append)
+    inspector(aws, "ENABLED")
+    start = aws.stubs["imagebuilder"]
+    token = {"imagePipelineArn": PIPELINE, "clientToken": REQUEST}
+    start.add_client_error("start_image_pipeline_execution", "ThrottlingException", expected_params=token)
+    start.add_client_error(
+        "start_image_pipeline_execution", "ServiceException", http_status_code=503, expected_params=token
+    )
+    start.add_response(
+        "start_image_pipeline_execution",
+        {"requestId": "r", "clientToken": REQUEST, "imageBuildVersionArn": IMAGE},
+        token,
+    )
+    assert index.is_complete(event("start", Deadline="0"), clients=aws)["Data"] == {"ImageArn": IMAGE}
+    assert len(delays) == 2
+
+
+def test_a_refused_start_is_not_retried(aws: Stubbed, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(index.runtime, "sleep", lambda _: pytest.fail("a client error is not retried"))
+    inspector(aws, "ENABLED")
+    aws.stubs["imagebuilder"].add_client_error("start_image_pipeline_execution", "ResourceNotFoundException")
+    with pytest.raises(index.ClientError, match="ResourceNotFoundException"):
+        index.is_complete(event("start", Deadline="0"), clients=aws)
+
+
+def test_the_default_clients_use_the_runtime_retry_configuration(monkeypatch: pytest.MonkeyPatch) -> None:
+    made: list[tuple[str, object]] = []
+    monkeypatch.setattr(index.boto3, "client", lambda service, config=None: made.append((service, config)) or object())
+    clients = index.Clients()
+    clients.ssm  # noqa: B018 - the attribute makes the client
+    assert made == [("ssm", index.runtime.RETRY_CONFIG)]

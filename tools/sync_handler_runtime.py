@@ -16,6 +16,7 @@ HANDLERS = (
     "images/promotion_handler",
     "drift/tainted_hosts_handler",
     "drift/stack_drift_handler",
+    "images/first_image_handler",
 )
 
 

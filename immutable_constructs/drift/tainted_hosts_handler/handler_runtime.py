@@ -2,10 +2,9 @@
 worth a retry, and structured JSON logs with one key set.
 
 Each handler folder is its own Lambda asset (Lambda imports ``index.py`` from the asset root), so this
-file ships as a byte-identical copy ``handler_runtime.py`` inside each of them
-(``fleet/blue_green_handler``, ``images/promotion_handler``, ``drift/tainted_hosts_handler``,
-``drift/stack_drift_handler``); tests/test_handler_runtime.py checks the copies against this source
-(``python tools/sync_handler_runtime.py`` writes them). Standard library and boto3 only.
+file ships as a byte-identical copy ``handler_runtime.py`` inside each of them (the folders
+``tools/sync_handler_runtime.py`` lists, and writes the copies to); a test checks every copy against this
+source. Standard library and boto3 only.
 """
 
 from __future__ import annotations

@@ -25,12 +25,15 @@ next waiter of the chain goes on waiting; each resource stays within CloudFormat
 
 Update and Delete change nothing: the resource is about the first image only; later images come from
 the pipeline's schedule or a manual start.
+
+Every AWS call goes through the handlers' one runtime (``handler_runtime.py``, shipped beside this file):
+clients with botocore's adaptive retries, and an outer retry with full jitter on throttling, 5xx and
+connection errors. ``StartImagePipelineExecution`` is retried safely: its client token makes a retried call
+start one build, not two. Logs are the runtime's JSON lines.
 """
 
 from __future__ import annotations
 
-import json
-import logging
 import time
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -38,8 +41,15 @@ from typing import Any
 import boto3
 from botocore.exceptions import ClientError
 
-LOG = logging.getLogger()
-LOG.setLevel(logging.INFO)
+try:  # Lambda imports index.py from the asset root, where the runtime's copy sits beside it
+    import handler_runtime as runtime  # type: ignore[import-not-found,unused-ignore]
+except ImportError:  # imported as part of the package (tests, type checks)
+    from . import handler_runtime as runtime
+
+runtime.HANDLER = "first-image"
+
+#: Every AWS call: retried with full jitter on throttling, 5xx and connection errors (handler_runtime).
+call = runtime.call
 
 #: Image Builder image states after which nothing more happens to a build.
 ENDED_BADLY = ("FAILED", "CANCELLED", "DELETED", "DEPRECATED", "DISABLED")
@@ -50,8 +60,8 @@ INSPECTOR_PENDING = ("ENABLING",)
 class Clients:
     """The AWS clients the handler uses (replaced by stubbed clients in tests)."""
 
-    def __init__(self, factory: Callable[[str], Any] = boto3.client) -> None:
-        self._factory = factory
+    def __init__(self, factory: Callable[[str], Any] | None = None) -> None:
+        self._factory = factory or (lambda service: boto3.client(service, config=runtime.RETRY_CONFIG))
         self._made: dict[str, Any] = {}
 
     def __getattr__(self, service: str) -> Any:
@@ -73,16 +83,16 @@ def _prefix(props: Mapping[str, Any]) -> str:
 def parameter_version(clients: Any, name: str) -> int | None:
     """The parameter's current version, or None when it does not exist yet."""
     try:
-        return int(clients.ssm.get_parameter(Name=name)["Parameter"]["Version"])
+        return int(call(clients.ssm, "get_parameter", Name=name)["Parameter"]["Version"])
     except ClientError as error:
-        if error.response.get("Error", {}).get("Code") == "ParameterNotFound":
+        if runtime.error_code(error) == "ParameterNotFound":
             return None
         raise
 
 
 def inspector_status(clients: Any, account: str) -> str:
     """Amazon Inspector's EC2 scanning status in this account and region (ENABLED, DISABLED, ENABLING...)."""
-    response = clients.inspector2.batch_get_account_status(accountIds=[account])
+    response = call(clients.inspector2, "batch_get_account_status", accountIds=[account])
     for item in response.get("accounts", []):
         if item.get("accountId") == account:
             return str(item.get("resourceState", {}).get("ec2", {}).get("status", "DISABLED"))
@@ -115,7 +125,7 @@ def on_event(event: Mapping[str, Any], context: Any = None, clients: Any = None)
     data: dict[str, Any] = {"Deadline": str(deadline)}
     if props["Phase"] == "start":
         if parameter_version(clients, props["TargetParameter"]) is not None:
-            LOG.info(json.dumps({"line": props["Line"], "skipped": "the target parameter exists"}))
+            runtime.log("info", "skipped", "the target parameter exists", line=props["Line"])
             return {"PhysicalResourceId": physical_id, "Data": {**data, "Status": "EXISTS"}}
         if props.get("RequireInspector") == "true":
             status = inspector_status(clients, str(props["Account"]))
@@ -123,7 +133,7 @@ def on_event(event: Mapping[str, Any], context: Any = None, clients: Any = None)
                 if props.get("EnableInspector") != "true":
                     raise _missing_inspector(props, status, "enable_inspector=False leaves that to you")
                 try:
-                    clients.inspector2.enable(resourceTypes=["EC2"], accountIds=[str(props["Account"])])
+                    call(clients.inspector2, "enable", resourceTypes=["EC2"], accountIds=[str(props["Account"])])
                 except ClientError as error:
                     raise _missing_inspector(props, status, f"this account may not activate it ({error})") from error
     return {"PhysicalResourceId": physical_id, "Data": data}
@@ -147,11 +157,14 @@ def _start(clients: Any, event: Mapping[str, Any], props: Mapping[str, Any]) -> 
             return {"IsComplete": False}
         if status != INSPECTOR_READY:
             raise _missing_inspector(props, status, "activating it did not succeed")
-    started = clients.imagebuilder.start_image_pipeline_execution(
-        imagePipelineArn=props["PipelineArn"], clientToken=str(event["RequestId"])[:36]
+    started = call(
+        clients.imagebuilder,
+        "start_image_pipeline_execution",
+        imagePipelineArn=props["PipelineArn"],
+        clientToken=str(event["RequestId"])[:36],
     )
     image = started["imageBuildVersionArn"]
-    LOG.info(json.dumps({"line": props["Line"], "started": image}))
+    runtime.log("info", "started", "the first build started", line=props["Line"], image=image)
     return {"IsComplete": True, "Data": {"ImageArn": image}}
 
 
@@ -160,8 +173,11 @@ def newest_image(clients: Any, pipeline_arn: str) -> Mapping[str, Any] | None:
     images: list[Mapping[str, Any]] = []
     token: str | None = None
     while True:
-        response = clients.imagebuilder.list_image_pipeline_images(
-            imagePipelineArn=pipeline_arn, **({"nextToken": token} if token else {})
+        response = call(
+            clients.imagebuilder,
+            "list_image_pipeline_images",
+            imagePipelineArn=pipeline_arn,
+            **({"nextToken": token} if token else {}),
         )
         images.extend(response.get("imageSummaryList", []))
         token = response.get("nextToken")
