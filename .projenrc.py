@@ -211,7 +211,7 @@ version_file.add_line("")
 project.gitignore.remove_patterns("lib/", "lib64/")
 project.gitignore.exclude(
     ".venv/",
-    "node_modules/",
+    "node_modules",  # the name, not only a folder: worktrees link the shared one
     "cdk.out/",
     "cdk.out.*/",
     "build/",

@@ -416,3 +416,15 @@ def test_sdist_builds_installs_and_synthesizes_on_its_own(tmp_path: Path) -> Non
     template = json.loads((outdir / "Web.template.json").read_text(encoding="utf-8"))
     types = {resource["Type"] for resource in template["Resources"].values()}
     assert {"AWS::AutoScaling::AutoScalingGroup", "AWS::EC2::LaunchTemplate"} <= types
+
+
+def test_the_repository_tracks_no_environment_or_link_out_of_it() -> None:
+    """Worktrees link the shared node_modules and .venv; a committed link replaces the real folder in every
+    checkout that merges it (git overwrites ignored paths), so nothing of the environment is tracked."""
+    listed = subprocess.run(["git", "ls-files", "-s"], cwd=REPO_ROOT, check=True, capture_output=True, text=True).stdout
+    links = [line.split("\t", 1)[1] for line in listed.splitlines() if line.startswith("120000 ")]
+    outside = [p for p in links if not (REPO_ROOT / p).resolve().is_relative_to(REPO_ROOT)]
+    assert outside == [], f"tracked links lead out of the repository: {outside}"
+    tracked = [line.split("\t", 1)[1] for line in listed.splitlines()]
+    environment = [p for p in tracked if p.split("/")[0] in {"node_modules", ".venv", ".tools", ".nox"}]
+    assert environment == [], environment
