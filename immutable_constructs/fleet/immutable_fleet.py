@@ -9,6 +9,7 @@ also regenerated on a schedule (maximum instance lifetime), so none lives long e
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import jsii
 from aws_cdk import Annotations, Duration, Tags
@@ -26,19 +27,12 @@ from .._private.origin import record_origin
 from .._private.props import checked
 from .._private.props_text import whole
 from .._private.validation import Problems
-from ._checks import check_capacity, check_fleet, check_lifetime, seconds
+from ._checks import check_capacity, check_lifetime, seconds
 from ._props import IMMUTABLE_FLEET, TARGET_GROUP
-from .alarms import FleetAlarmOptions, check_observability, observe, release_effect
+from ._steps import ImmutableFleetProps, Plan, build_fleet_launch, close_checks, lifetime_and_grace, open_checks
+from .alarms import FleetAlarmOptions, observe, release_effect
 from .health import FleetHealthCheck
-from .launch import (
-    DEFAULT_GRACE_PERIOD,
-    DEFAULT_MAX_INSTANCE_LIFETIME,
-    DEFAULT_MIN_CAPACITY,
-    build_launch,
-    check_image,
-    fleet_tag,
-    select_private_subnets,
-)
+from .launch import DEFAULT_MIN_CAPACITY, fleet_tag
 from .update import FleetUpdate
 
 __all__ = ["ImmutableFleet"]
@@ -154,110 +148,19 @@ class ImmutableFleet(Construct):
         """
         super().__init__(scope, id)
         record_origin(self)  # the user's line that created it, for the SARIF report
-        problems = check_fleet(
-            self,
-            durations=("signal_timeout", "max_instance_lifetime", "health_check_grace_period"),
-            flags=("allow_all_outbound",),
-            vpc=vpc,
-            machine_image=machine_image,
-            instance_type=instance_type,
-            vpc_subnets=vpc_subnets,
-            min_capacity=min_capacity,
-            max_capacity=max_capacity,
-            desired_capacity=desired_capacity,
-            health_check=health_check,
-            signal_timeout=signal_timeout,
-            max_instance_lifetime=max_instance_lifetime,
-            target_groups=target_groups,
-            health_check_grace_period=health_check_grace_period,
-            imds_hop_limit=imds_hop_limit,
-            root_volume_size=root_volume_size,
-            root_device_name=root_device_name,
-            volume_key=volume_key,
-            role=role,
-            security_group=security_group,
-            allow_all_outbound=allow_all_outbound,
-            user_data=user_data,
-            log_retention=log_retention,
-            log_key=log_key,
-            notification_topic=notification_topic,
-        )
-        alarm_options = check_observability(
-            problems,
-            log_paths=log_paths,
-            metrics_namespace=metrics_namespace,
-            alarm_options=alarm_options,
-            dashboard=dashboard,
-        )
-        update = update or FleetUpdate.replacing()
-        min_cap = DEFAULT_MIN_CAPACITY if min_capacity is None else min_capacity
-        signal_timeout = signal_timeout or _DEFAULT_SIGNAL_TIMEOUT
-        max_instance_lifetime = max_instance_lifetime or DEFAULT_MAX_INSTANCE_LIFETIME
-        grace_period = health_check_grace_period or DEFAULT_GRACE_PERIOD
-
-        signals = not isinstance(update, FleetUpdate) or update.waits_for_signals
-        problems.require(
-            signals or health_check is None,
-            "health_check",
-            health_check,
-            "gates cfn-signal, which an instance refresh does not wait for",
-            "drop health_check and attach target_groups whose ALB health check judges new instances after "
-            "instance_warmup, or use FleetUpdate.replacing()/rolling() to keep signal gating",
-        )
-        max_cap = check_capacity(
-            problems,
-            min_capacity=min_cap,
-            max_capacity=max_capacity,
-            desired=desired_capacity,
-            why_one="an empty fleet cannot signal, so creation would time out",
-        )
-        in_service = desired_capacity if desired_capacity is not None else min_cap
-        _check_update(problems, update, max_capacity=max_cap, in_service=in_service, signal_timeout=signal_timeout)
-        _check_durations(problems, signal_timeout, max_instance_lifetime, grace_period, health_check)
-        problems.require(
-            not (security_group is not None and allow_all_outbound is not None),
-            "allow_all_outbound",
-            allow_all_outbound,
-            "only applies to the security group the fleet creates, but security_group was given",
-            "configure egress on your security group, or drop security_group",
-        )
-        if alarm_options.rollback and isinstance(update, FleetUpdate) and update.kind == "instance_refresh":
-            own = len(update.options.get("alarms") or [])
-            standard_count = 2 * len(target_groups or ()) + 1  # unhealthy hosts and 5xx per group, CPU
-            problems.require(
-                own + standard_count <= 10,
-                "update.alarms",
-                f"{own} alarms",
-                f"plus the fleet's {standard_count} standard alarms exceed the instance refresh's limit of 10",
-                "combine alarms with a CompositeAlarm, or pass alarm_options=FleetAlarmOptions(rollback=False)",
-            )
-        subnets = select_private_subnets(problems, vpc, vpc_subnets)
-        image_config = check_image(self, problems, machine_image)
-        problems.raise_if_any()
+        props = ImmutableFleetProps.of(locals())
+        plan = self._check(props)
 
         self.instance_tag: tuple[str, str] = fleet_tag(self)
         """(key, value) of the tag every instance carries; used to scope Session Manager access."""
-
-        launch = build_launch(
+        launch = build_fleet_launch(
             self,
+            props,
+            plan,
             what="immutable fleet",
-            vpc=vpc,
-            machine_image=machine_image,
-            image_config=image_config,
-            instance_type=instance_type,
-            role=role,
-            security_group=security_group,
             security_group_description="Immutable fleet: no ingress for access; use Session Manager",
-            allow_all_outbound=True if allow_all_outbound is None else allow_all_outbound,
-            user_data=user_data,
-            log_retention=log_retention,
-            log_key=log_key,
-            imds_hop_limit=imds_hop_limit,
-            root_volume_size=root_volume_size,
-            root_device_name=root_device_name,
-            volume_key=volume_key,
-            log_paths=log_paths,
-            metrics_namespace=metrics_namespace,
+            allow_all_outbound=True if props.allow_all_outbound is None else props.allow_all_outbound,
+            log_key=props.log_key,
         )
         self.log_group = launch.log_group
         """The fleet's log group; the instance role may write to it (CloudWatch agent)."""
@@ -275,52 +178,117 @@ class ImmutableFleet(Construct):
         self.metrics_namespace: str = launch.metrics_namespace
         """The CloudWatch namespace of the agent's metrics (memory, disk, CPU)."""
 
-        groups, release = list(target_groups or ()), release_effect(update.kind, rollback=alarm_options.rollback)
-        standard, self.dashboard = observe(self, self.metrics_namespace, groups, alarm_options, dashboard, release)
+        release = release_effect(plan.update.kind, rollback=plan.alarm_options.rollback)
+        groups = list(props.target_groups or ())
+        standard, self.dashboard = observe(
+            self, self.metrics_namespace, groups, plan.alarm_options, props.dashboard, release
+        )
         self.alarms: list[cloudwatch.Alarm] = standard.all
         """The standard alarms: unhealthy hosts and 5xx per target group, CPU, agent silence."""
-        rollback_alarms = standard.rollback if alarm_options.rollback else []
-
-        self.auto_scaling_group = autoscaling.AutoScalingGroup(
-            self,
-            "Group",
-            vpc=vpc,
-            vpc_subnets=subnets,
-            launch_template=self.launch_template,
-            min_capacity=min_cap,
-            max_capacity=max_cap,
-            desired_capacity=desired_capacity,
-            max_instance_lifetime=max_instance_lifetime,
-            min_healthy_percentage=100,
-            max_healthy_percentage=200,
-            update_policy=update._render(in_service=in_service, grace_period=grace_period, alarms=rollback_alarms),
-            signals=autoscaling.Signals.wait_for_all(timeout=signal_timeout) if signals else None,
-            health_checks=autoscaling.HealthChecks.ec2(grace_period=grace_period),
-            group_metrics=[autoscaling.GroupMetrics.all()],
-            notifications=(
-                [autoscaling.NotificationConfiguration(topic=notification_topic)] if notification_topic else None
-            ),
+        self.auto_scaling_group = self._build_group(
+            props, plan, standard.rollback if plan.alarm_options.rollback else []
         )
         """The Auto Scaling group."""
-        self._grace_period = grace_period
-        Tags.of(self.auto_scaling_group).add(
-            self.instance_tag[0], self.instance_tag[1], apply_to_launched_instances=True
+        self._grace_period = plan.grace_period
+        self._wire_signal(props, plan)
+        for target_group in groups:
+            self.attach_to_target_group(target_group)
+
+    # -- the build steps --------------------------------------------------------
+
+    def _check(self, props: ImmutableFleetProps) -> _RefreshPlan:
+        """Every check of the props, in one ValidationError; the plan the build steps follow."""
+        problems, alarm_options = open_checks(
+            self,
+            props,
+            durations=("signal_timeout", "max_instance_lifetime", "health_check_grace_period"),
+            flags=("allow_all_outbound",),
+        )
+        update = props.update or FleetUpdate.replacing()
+        min_cap = DEFAULT_MIN_CAPACITY if props.min_capacity is None else props.min_capacity
+        signal_timeout = props.signal_timeout or _DEFAULT_SIGNAL_TIMEOUT
+        lifetime, grace_period = lifetime_and_grace(props)
+        signals = not isinstance(update, FleetUpdate) or update.waits_for_signals
+        problems.require(
+            signals or props.health_check is None,
+            "health_check",
+            props.health_check,
+            "gates cfn-signal, which an instance refresh does not wait for",
+            "drop health_check and attach target_groups whose ALB health check judges new instances after "
+            "instance_warmup, or use FleetUpdate.replacing()/rolling() to keep signal gating",
+        )
+        max_cap = check_capacity(
+            problems,
+            min_capacity=min_cap,
+            max_capacity=props.max_capacity,
+            desired=props.desired_capacity,
+            why_one="an empty fleet cannot signal, so creation would time out",
+        )
+        in_service = props.desired_capacity if props.desired_capacity is not None else min_cap
+        _check_update(problems, update, max_capacity=max_cap, in_service=in_service, signal_timeout=signal_timeout)
+        _check_durations(problems, signal_timeout, lifetime, grace_period, props.health_check)
+        _check_own(problems, props, update, alarm_options)
+        subnets, image_config = close_checks(self, problems, props)
+        return _RefreshPlan(
+            min_capacity=min_cap,
+            max_capacity=max_cap,
+            lifetime=lifetime,
+            grace_period=grace_period,
+            subnets=subnets,
+            image_config=image_config,
+            alarm_options=alarm_options,
+            update=update,
+            signal_timeout=signal_timeout,
+            signals=signals,
+            in_service=in_service,
         )
 
-        if signals:  # an instance refresh judges readiness by health checks after the warmup, not by cfn-signal
-            self.user_data.add_signal_on_exit_command(self.auto_scaling_group)
-            if health_check is not None:
-                self.user_data.add_commands(*health_check.render())
-            else:
-                Annotations.of(self).add_warning_v2(
-                    "immutable-constructs:fleetWithoutHealthCheck",
-                    "No health_check: instances signal success as soon as user data finishes, so a release "
-                    "whose application never becomes healthy still succeeds. Pass "
-                    "health_check=FleetHealthCheck.http('http://localhost:PORT/health') or .command('...').",
-                )
+    def _build_group(
+        self, props: ImmutableFleetProps, plan: _RefreshPlan, rollback_alarms: Sequence[cloudwatch.IAlarm]
+    ) -> autoscaling.AutoScalingGroup:
+        """The Auto Scaling group (id Group), with its update policy and signals; instances carry the fleet tag."""
+        group = autoscaling.AutoScalingGroup(
+            self,
+            "Group",
+            vpc=props.vpc,
+            vpc_subnets=plan.subnets,
+            launch_template=self.launch_template,
+            min_capacity=plan.min_capacity,
+            max_capacity=plan.max_capacity,
+            desired_capacity=props.desired_capacity,
+            max_instance_lifetime=plan.lifetime,
+            min_healthy_percentage=100,
+            max_healthy_percentage=200,
+            update_policy=plan.update._render(
+                in_service=plan.in_service, grace_period=plan.grace_period, alarms=list(rollback_alarms)
+            ),
+            signals=autoscaling.Signals.wait_for_all(timeout=plan.signal_timeout) if plan.signals else None,
+            health_checks=autoscaling.HealthChecks.ec2(grace_period=plan.grace_period),
+            group_metrics=[autoscaling.GroupMetrics.all()],
+            notifications=(
+                [autoscaling.NotificationConfiguration(topic=props.notification_topic)]
+                if props.notification_topic
+                else None
+            ),
+        )
+        Tags.of(group).add(self.instance_tag[0], self.instance_tag[1], apply_to_launched_instances=True)
+        return group
 
-        for target_group in target_groups or ():
-            self.attach_to_target_group(target_group)
+    def _wire_signal(self, props: ImmutableFleetProps, plan: _RefreshPlan) -> None:
+        """User data ends with the health check and cfn-signal (not for an instance refresh, which judges
+        readiness by health checks after the warmup)."""
+        if not plan.signals:
+            return
+        self.user_data.add_signal_on_exit_command(self.auto_scaling_group)
+        if props.health_check is not None:
+            self.user_data.add_commands(*props.health_check.render())
+        else:
+            Annotations.of(self).add_warning_v2(
+                "immutable-constructs:fleetWithoutHealthCheck",
+                "No health_check: instances signal success as soon as user data finishes, so a release "
+                "whose application never becomes healthy still succeeds. Pass "
+                "health_check=FleetHealthCheck.http('http://localhost:PORT/health') or .command('...').",
+            )
 
     # -- public API -------------------------------------------------------------
 
@@ -350,6 +318,36 @@ class ImmutableFleet(Construct):
 
 
 # -- the checks only this fleet has ---------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class _RefreshPlan(Plan):
+    """The shared plan, plus the update policy and whether instances signal."""
+
+    update: FleetUpdate
+    signal_timeout: Duration
+    signals: bool
+    in_service: int
+
+
+def _check_own(problems: Problems, props: ImmutableFleetProps, update: object, options: FleetAlarmOptions) -> None:
+    problems.require(
+        not (props.security_group is not None and props.allow_all_outbound is not None),
+        "allow_all_outbound",
+        props.allow_all_outbound,
+        "only applies to the security group the fleet creates, but security_group was given",
+        "configure egress on your security group, or drop security_group",
+    )
+    if options.rollback and isinstance(update, FleetUpdate) and update.kind == "instance_refresh":
+        own = len(update.options.get("alarms") or [])
+        standard_count = 2 * len(props.target_groups or ()) + 1  # unhealthy hosts and 5xx per group, CPU
+        problems.require(
+            own + standard_count <= 10,
+            "update.alarms",
+            f"{own} alarms",
+            f"plus the fleet's {standard_count} standard alarms exceed the instance refresh's limit of 10",
+            "combine alarms with a CompositeAlarm, or pass alarm_options=FleetAlarmOptions(rollback=False)",
+        )
 
 
 def _check_update(
