@@ -1,8 +1,8 @@
 """Session transcripts cannot be rewritten, checked on the synthesized reference app and examples.
 
-Each fleet logs through a Session document of its own under its own S3 prefix, and its hosts may write there
-only; the session-log bucket is locked (S3 Object Lock, compliance mode); an alarm fires when a host's SSM agent
-reports a session it could not log.
+Each fleet logs through a Session document of its own under its own S3 prefix and to its own log group, and its
+hosts may write there only; the session-log bucket is locked (S3 Object Lock, compliance mode); an alarm fires
+when a host's SSM agent reports a session it could not log.
 """
 
 from __future__ import annotations
@@ -61,6 +61,62 @@ def test_each_fleet_writes_transcripts_under_its_own_prefix_only(
                 fleets += 1
         assert "sessions/" not in written, f"{name}: a fleet may write the shared prefix"
     assert fleets >= 6  # the reference app's two fleets, one in each of the four examples
+
+
+def test_each_fleet_streams_to_its_own_log_group_and_may_write_no_other(
+    reference_app: Synthesized, examples: dict[str, Synthesized]
+) -> None:
+    fleets = 0
+    for name, synthesized in _apps(reference_app, examples).items():
+        for stack_name, template in synthesized.templates.items():
+            resources = template["Resources"]
+            documents = {
+                logical: document["Properties"]["Content"]["inputs"]["cloudWatchLogGroupName"]["Ref"]
+                for logical, document in resources.items()
+                if document["Type"] == "AWS::SSM::Document" and document["Properties"].get("DocumentType") == "Session"
+            }
+            if not documents:
+                continue
+            # every Session document streams to a log group of its own
+            assert len(set(documents.values())) == len(documents), f"{name}/{stack_name}: {documents}"
+            writers: dict[str, list[Any]] = {}  # log group -> roles that may write it
+            for policy in resources.values():
+                if policy["Type"] != "AWS::IAM::ManagedPolicy":
+                    continue
+                for statement in _listed(policy["Properties"]["PolicyDocument"]["Statement"]):
+                    if not {"logs:PutLogEvents", "logs:CreateLogStream"} & set(_listed(statement["Action"])):
+                        continue
+                    for resource in _listed(statement["Resource"]):
+                        group = resource["Fn::GetAtt"][0] if isinstance(resource, dict) else resource
+                        if group in documents.values():
+                            writers.setdefault(group, []).extend(policy["Properties"].get("Roles", []))
+            for logical, group in documents.items():
+                if "Fleet" not in logical:  # the construct's own document: grant_instance_logging only
+                    continue
+                fleet_writers = writers.get(group, [])
+                assert len(fleet_writers) == 1, f"{name}/{stack_name}: {group} written by {fleet_writers}"
+                # fleet A's role writes no other fleet's group, nor the construct's own
+                others = [g for g, roles in writers.items() if g != group and fleet_writers[0] in roles]
+                assert not others, f"{name}/{stack_name}: {fleet_writers[0]} also writes {others}"
+                fleets += 1
+    assert fleets >= 6  # the reference app's two fleets, one in each of the four examples
+
+
+def test_fleets_of_a_users_own_log_group_share_it() -> None:
+    from aws_cdk import aws_logs as logs
+
+    from immutable_constructs import SessionManagerAccess
+
+    from .test_session_manager import FakeFleet
+
+    stack = Stack(App(), "S")
+    group = logs.LogGroup.from_log_group_name(stack, "Own", "own-sessions")
+    access = SessionManagerAccess(stack, "Access", endpoints=False, log_group=group)
+    access.add_fleet(FakeFleet(stack, "A"))
+    (logging,) = access.fleet_logging.values()
+    assert logging.log_group is None  # the user chose one destination: no group is created beside it
+    template = json.dumps(template_json(stack))
+    assert "/immutable-constructs/sessions/" not in template and ":log-group:own-sessions:*" in template
 
 
 def test_fleet_operators_may_use_their_fleets_document_only(reference_app: Synthesized) -> None:

@@ -277,10 +277,16 @@ def test_key_rotates_is_retained_and_lets_cloudwatch_logs_use_it(built: Built) -
     group = only(built.templates["Isolated"], "AWS::Logs::LogGroup", "SessionsLogGroup")
     name = group["Properties"]["LogGroupName"]
     assert name["Fn::Join"][1][:2] == ["/immutable-constructs/sessions/", {"Ref": "AWS::StackName"}]
-    this_group = logs_statement["Condition"]["ArnEquals"]["kms:EncryptionContext:aws:logs:arn"]
-    assert {"Ref": "AWS::StackName"} in this_group["Fn::Join"][1] and "/immutable-constructs/sessions/" in str(
-        this_group
-    )
+    # ... and each added fleet's group below it: the condition names exactly the session log groups of the stack
+    named = logs_statement["Condition"]["ArnEquals"]["kms:EncryptionContext:aws:logs:arn"]
+    groups = [
+        g["Properties"]["LogGroupName"]["Fn::Join"][1]
+        for g in resources_of(built.templates["Isolated"], "AWS::Logs::LogGroup").values()
+        if "/immutable-constructs/sessions/" in str(g["Properties"].get("LogGroupName"))
+    ]
+    assert len(groups) == 2  # the construct's own and the one fleet's
+    assert sorted(str(arn["Fn::Join"][1][7:]) for arn in named) == sorted(str(parts[1:]) for parts in groups)
+    assert all(arn["Fn::Join"][1][6] == ":log-group:/immutable-constructs/sessions/" for arn in named)
     # other log groups of the account: read only (those encrypted before the scoping stay readable)
     earlier = next(
         s for s in key["Properties"]["KeyPolicy"]["Statement"] if s.get("Sid") == "CloudWatchLogsReadsEarlierLogGroups"
@@ -414,7 +420,9 @@ def test_add_fleet_grants_the_role_exactly_the_logging_permissions(built: Built)
     role_id = logical_id(stack, built.fleet.role)
     bucket_id = logical_id(stack, built.access.bucket)
     key_id = logical_id(stack, built.access.key)
-    group_id = logical_id(stack, built.access.log_group)
+    (fleet_group,) = [f.log_group for f in built.access.fleet_logging.values()]
+    assert fleet_group is not None and fleet_group is not built.access.log_group
+    group_id = logical_id(stack, fleet_group)  # the fleet's own session log group, not the construct's
     attached = [
         p["Properties"]
         for p in resources_of(template, "AWS::IAM::ManagedPolicy").values()
@@ -429,6 +437,7 @@ def test_add_fleet_grants_the_role_exactly_the_logging_permissions(built: Built)
     assert fleet_logging.prefix == prefix
     inputs = template["Resources"][logical_id(stack, fleet_logging.document)]["Properties"]["Content"]["inputs"]
     assert inputs["s3KeyPrefix"] == prefix
+    assert inputs["cloudWatchLogGroupName"] == {"Ref": group_id}
     assert granted == {
         ("s3:PutObject",): {"Fn::Join": ["", [{"Fn::GetAtt": [bucket_id, "Arn"]}, f"/{prefix}*"]]},
         ("s3:GetEncryptionConfiguration",): {"Fn::GetAtt": [bucket_id, "Arn"]},

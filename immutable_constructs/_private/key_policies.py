@@ -6,10 +6,11 @@ built here once, so every construct that encrypts the same kind of resource gran
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import jsii
-from aws_cdk import ArnFormat, Stack
+from aws_cdk import ArnFormat, IStableAnyProducer, Lazy, Stack
 from aws_cdk import aws_events as events
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
@@ -19,11 +20,23 @@ from constructs import IConstruct
 if TYPE_CHECKING:  # only for the annotation: aws_cdk.interfaces is newer than some supported aws-cdk-lib versions
     from aws_cdk.interfaces import aws_events as events_refs
 
+
+@jsii.implements(IStableAnyProducer)
+class Producer:
+    """A ``Lazy.any`` producer from a Python function (jsii needs an object implementing ``IStableAnyProducer``)."""
+
+    def __init__(self, produce: Callable[[], object]) -> None:
+        self._produce = produce
+
+    def produce(self) -> object:
+        return self._produce()
+
+
 #: What CloudWatch Logs needs on the key of an encrypted log group.
 CLOUDWATCH_LOGS_ACTIONS = ("kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*")
 
 
-def allow_cloudwatch_logs(key: kms.IKey, scope: IConstruct, *, log_group_name: str | None = None) -> bool:
+def allow_cloudwatch_logs(key: kms.IKey, scope: IConstruct, *, log_group_name: str | list[str] | None = None) -> bool:
     """Let CloudWatch Logs use ``key`` for the log groups of ``scope``'s account and region, or for one.
 
     CloudWatch Logs User Guide, "Encrypt log data in CloudWatch Logs using AWS Key Management
@@ -38,7 +51,9 @@ def allow_cloudwatch_logs(key: kms.IKey, scope: IConstruct, *, log_group_name: s
     issue 28, every action for that one group only, and for every other log group of this account
     and region only ``kms:Decrypt*``/``kms:Describe*``, so log groups encrypted with the key before it was
     scoped (a session log group with a generated name, retained when it was replaced) stay readable
-    while no other group can be encrypted with it.
+    while no other group can be encrypted with it. A ``list`` of names is read when the template is
+    written (each Session Manager fleet's own log group is appended as the fleet is added): the condition then
+    names exactly those groups.
 
     Returns ``False`` when the key's policy cannot be changed here (an imported key): the caller
     then tells the user what the key's owner must add.
@@ -61,8 +76,17 @@ def allow_cloudwatch_logs(key: kms.IKey, scope: IConstruct, *, log_group_name: s
             )
         )
         return result.statement_added
-    this_group = stack.format_arn(
-        service="logs", resource="log-group", resource_name=log_group_name, arn_format=ArnFormat.COLON_RESOURCE_NAME
+    names = log_group_name
+
+    def arn(name: str) -> str:
+        return stack.format_arn(
+            service="logs", resource="log-group", resource_name=name, arn_format=ArnFormat.COLON_RESOURCE_NAME
+        )
+
+    this_group: object = (
+        arn(names)
+        if isinstance(names, str)
+        else Lazy.any(Producer(lambda: arn(names[0]) if len(names) == 1 else [arn(n) for n in names]))
     )
     result = key.add_to_resource_policy(
         iam.PolicyStatement(

@@ -41,7 +41,7 @@ from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
 from .._private.alarm_topic import notify
-from ._logging import instance_logging_statements
+from ._logging import SessionLogGroups, instance_logging_statements
 from ._operators import Grantable, grant_through, instance_logging_policy
 
 #: What the SSM agent logs when a session's transcript did not reach S3 or CloudWatch Logs (module docstring).
@@ -64,6 +64,8 @@ class FleetLogging:
     prefix: str
     document: ssm.CfnDocument
     alarm: cloudwatch.Alarm | None
+    #: the fleet's own session log group (``None``: CloudWatch logging is off, or the user's ``log_group`` is shared)
+    log_group: logs.ILogGroup | None = None
 
 
 def fleet_key(path: str) -> str:
@@ -91,19 +93,33 @@ def fleet_document_name(name: str | None, key: str) -> str | None:
 class FleetDocuments:
     """The Session documents of one ``SessionManagerAccess``: its own (``shared_arn``) and one per fleet added."""
 
-    def __init__(self, access: Construct, document_args: dict[str, Any], *, shared_arn: str) -> None:
-        self._access, self._args, self._shared_arn = access, document_args, shared_arn
+    def __init__(
+        self,
+        access: Construct,
+        document_args: dict[str, Any],
+        *,
+        shared_arn: str,
+        log_groups: SessionLogGroups | None = None,
+    ) -> None:
+        self._access, self._args, self._shared_arn, self._log_groups = access, document_args, shared_arn, log_groups
         self.by_fleet: dict[str, FleetLogging] = {}
         self._every: iam.PolicyStatement | None = None  # the access-tag operator policy's document statement
 
     def add(self, fleet: Construct, principal: iam.IPrincipal) -> None:
-        """The fleet's document, prefix and alarm; its role may log under its own prefix only."""
+        """The fleet's document, prefix, log group and alarm; its role may log under its own prefix, to its own
+        log group (when this construct created the session log group; a user's ``log_group`` is shared), only."""
         args = self._args
         scope, logging = fleet_logging(
-            self._access, fleet, document_args=args, base_prefix=args["s3_key_prefix"], s3=args["bucket"] is not None
+            self._access,
+            fleet,
+            document_args=args,
+            base_prefix=args["s3_key_prefix"],
+            s3=args["bucket"] is not None,
+            log_groups=self._log_groups,
         )
         self.by_fleet[fleet.node.path] = logging
-        statements = instance_logging_statements(args["key"], args["bucket"], logging.prefix, args["log_group"])
+        group = logging.log_group or args["log_group"]
+        statements = instance_logging_statements(args["key"], args["bucket"], logging.prefix, group)
         policy = instance_logging_policy(scope, (reasons for _a, _r, reasons in statements))
         grant_through(self._access, policy, Grantable(principal), statements)
         if self._every is not None:
@@ -121,17 +137,27 @@ class FleetDocuments:
 
 
 def fleet_logging(
-    access: Construct, fleet: Construct, *, document_args: dict[str, Any], base_prefix: str, s3: bool
+    access: Construct,
+    fleet: Construct,
+    *,
+    document_args: dict[str, Any],
+    base_prefix: str,
+    s3: bool,
+    log_groups: SessionLogGroups | None = None,
 ) -> tuple[Construct, FleetLogging]:
-    """``Fleet<key>`` under ``access``: the fleet's Session document (``Document``), its start-session command
-    (``StartSessionCommand``) and, for a fleet with a log group and a metrics namespace (``ImmutableFleet``,
-    ``BlueGreenFleet``), the metric filter and alarm on its agents' session-logging failures."""
+    """``Fleet<key>`` under ``access``: the fleet's session log group (``LogGroup``, when ``log_groups``), its
+    Session document (``Document``), its start-session command (``StartSessionCommand``) and, for a fleet with a
+    log group and a metrics namespace (``ImmutableFleet``, ``BlueGreenFleet``), the metric filter and alarm on its
+    agents' session-logging failures."""
     from ._document import session_document
 
     key = fleet_key(fleet.node.path)
     scope = Construct(access, f"Fleet{key}")
     prefix = fleet_prefix(base_prefix, fleet) if s3 else base_prefix
+    group = log_groups.for_fleet(scope, key) if log_groups is not None else None
     args = {**document_args, "s3_key_prefix": prefix, "name": fleet_document_name(document_args.get("name"), key)}
+    if group is not None:
+        args["log_group"] = group
     document = session_document(scope, **args)
     CfnOutput(
         scope,
@@ -139,7 +165,7 @@ def fleet_logging(
         value=f"aws ssm start-session --target <instance-id> --document-name {document.ref}",
         description=f"Start a logged shell session on an instance of {fleet.node.path} (replace <instance-id>).",
     )
-    return scope, FleetLogging(prefix=prefix, document=document, alarm=_alarm(scope, fleet))
+    return scope, FleetLogging(prefix=prefix, document=document, alarm=_alarm(scope, fleet), log_group=group)
 
 
 def _alarm(scope: Construct, fleet: Construct) -> cloudwatch.Alarm | None:

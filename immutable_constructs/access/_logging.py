@@ -116,33 +116,51 @@ def session_log_group_name(scope: Construct) -> str:
     return f"/immutable-constructs/sessions/{Aws.STACK_NAME}/{Names.unique_id(scope)}"
 
 
-def session_log_group(scope: Construct, key: kms.IKey, retention: logs.RetentionDays) -> logs.LogGroup:
-    """``LogGroup`` encrypted with ``key`` (whose policy lets CloudWatch Logs use it for this group only), retained.
+class SessionLogGroups:
+    """``LogGroup`` (the construct's own, for :attr:`SessionManagerAccess.document`) and one ``LogGroup`` per fleet
+    added, all encrypted with ``key``, whose policy lets CloudWatch Logs use it for exactly these groups; retained.
 
-    Issue 28: the group has a name of its own so that the key's CloudWatch Logs statement names this group
+    Issue 28: the groups have names of their own so that the key's CloudWatch Logs statement names them
     (``kms:EncryptionContext:aws:logs:arn``; CloudWatch Logs User Guide, "Encrypt log data in CloudWatch Logs
     using AWS Key Management Service", whose example key policy names one log group's ARN) instead of every
-    log group of the account and region.
+    log group of the account and region. A group per fleet: the SSM agent names a session's stream by the
+    session id only (amazon-ssm-agent, ``cloudwatchlogsservice.go``, ``StreamData``), so no IAM condition keeps
+    one fleet's hosts out of another fleet's streams in a shared group; each fleet's instance role may write its
+    own group only.
     """
-    name = session_log_group_name(scope)
-    if not allow_cloudwatch_logs(key, scope, log_group_name=name):
-        warn(
+
+    def __init__(self, scope: Construct, key: kms.IKey, retention: logs.RetentionDays) -> None:
+        self._key, self._retention = key, retention
+        self._names = [session_log_group_name(scope)]
+        if not allow_cloudwatch_logs(key, scope, log_group_name=self._names):
+            warn(
+                scope,
+                WARN_KEY_POLICY,
+                "encryption_key is imported, so its key policy cannot be changed here. Add a statement allowing "
+                "logs.<region>.amazonaws.com kms:Encrypt*/Decrypt*/ReEncrypt*/GenerateDataKey*/Describe* with "
+                "condition ArnLike kms:EncryptionContext:aws:logs:arn (the session log group and, below it, each "
+                "fleet's), or the log groups fail to create.",
+                formerly=WARN_KEY_POLICY_FORMERLY,
+                fails="deploy",
+            )
+        self.shared = self._group(scope, self._names[0])
+
+    def for_fleet(self, scope: Construct, fleet_key: str) -> logs.LogGroup:
+        """``LogGroup`` in ``scope``: ``<session log group name>/<fleet_key>`` (short and stable: a log group
+        name has at most 512 characters, and the stack name and construct id already use up to 415)."""
+        name = f"{self._names[0]}/{fleet_key}"
+        self._names.append(name)
+        return self._group(scope, name)
+
+    def _group(self, scope: Construct, name: str) -> logs.LogGroup:
+        return logs.LogGroup(
             scope,
-            WARN_KEY_POLICY,
-            "encryption_key is imported, so its key policy cannot be changed here. Add a statement allowing "
-            "logs.<region>.amazonaws.com kms:Encrypt*/Decrypt*/ReEncrypt*/GenerateDataKey*/Describe* with "
-            "condition ArnLike kms:EncryptionContext:aws:logs:arn, or the log group fails to create.",
-            formerly=WARN_KEY_POLICY_FORMERLY,
-            fails="deploy",
+            "LogGroup",
+            log_group_name=name,
+            encryption_key=self._key,
+            retention=self._retention,
+            removal_policy=RemovalPolicy.RETAIN,
         )
-    return logs.LogGroup(
-        scope,
-        "LogGroup",
-        log_group_name=name,
-        encryption_key=key,
-        retention=retention,
-        removal_policy=RemovalPolicy.RETAIN,
-    )
 
 
 def instance_logging_statements(

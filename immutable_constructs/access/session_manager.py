@@ -40,11 +40,11 @@ from ._endpoints import Endpoint, session_endpoints
 from ._fleet_logging import FleetDocuments, FleetLogging, document_arn
 from ._logging import (
     S3_ACCESS_LOGS_USE_BUCKET_POLICY,
+    SessionLogGroups,
     check_lock_retention,
     instance_logging_statements,
     session_buckets,
     session_key,
-    session_log_group,
 )
 from ._operators import (
     attach,
@@ -113,14 +113,16 @@ class SessionManagerAccess(Construct):
         of the session-log bucket this construct creates. Default 365 days; whole days, 1-36500; not with log_bucket.
     :param log_to_cloudwatch: stream sessions to CloudWatch Logs while they run. Default ``True``.
         At least one of ``log_to_s3``/``log_to_cloudwatch`` must stay on: sessions are always logged.
-    :param log_group: existing log group (must be KMS-encrypted). Default: a new log group
-        encrypted with ``encryption_key``, RETAINED on delete.
-    :param log_retention: retention of the log group this construct creates. Default
+    :param log_group: existing log group (must be KMS-encrypted), shared by :attr:`document` and every fleet
+        added. Default: new log groups encrypted with ``encryption_key``, RETAINED on delete:
+        ``/immutable-constructs/sessions/<stack name>/<construct unique id>`` for :attr:`document` and, below it,
+        one per fleet added (:meth:`add_fleet`), which only that fleet's hosts may write.
+    :param log_retention: retention of the log groups this construct creates. Default
         ``RetentionDays.ONE_YEAR``.
     :param encryption_key: KMS key for session data (``kmsKeyId``), the bucket and the log group.
         Default: a new key with rotation, RETAINED on delete. When this construct creates the log
-        group, a statement letting ``logs.<region>.amazonaws.com`` use the key for log groups of
-        this account and region is added to the key policy (impossible for an imported key: a
+        groups, a statement letting ``logs.<region>.amazonaws.com`` use the key for exactly those
+        groups is added to the key policy (impossible for an imported key: a
         warning says so and you must add it yourself).
     :param idle_session_timeout: idle sessions end after this. Default 20 minutes; 1-60 whole
         minutes.
@@ -222,9 +224,11 @@ class SessionManagerAccess(Construct):
         if log_to_s3:
             self.bucket = log_bucket if log_bucket is not None else session_buckets(self, self.key, lock_retention)
         self.log_group: logs.ILogGroup | None = None
+        groups: SessionLogGroups | None = None  # the construct's groups: its own and one per fleet added
         if log_to_cloudwatch:
-            retention = log_retention or logs.RetentionDays.ONE_YEAR
-            self.log_group = log_group if log_group is not None else session_log_group(self, self.key, retention)
+            if log_group is None:
+                groups = SessionLogGroups(self, self.key, log_retention or logs.RetentionDays.ONE_YEAR)
+            self.log_group = log_group if groups is None else groups.shared
 
         document_args = dict(
             name=name,
@@ -239,7 +243,9 @@ class SessionManagerAccess(Construct):
         )
         self.document = session_document(self, **document_args)  # type: ignore[arg-type]
         self.document_name: str = name if name is not None else self.document.ref
-        self._documents = FleetDocuments(self, document_args, shared_arn=document_arn(self, self.document))
+        self._documents = FleetDocuments(
+            self, document_args, shared_arn=document_arn(self, self.document), log_groups=groups
+        )
         self.fleet_logging: dict[str, FleetLogging] = self._documents.by_fleet
 
         self.endpoints: list[Endpoint] = []
@@ -281,8 +287,10 @@ class SessionManagerAccess(Construct):
         """Make ``fleet`` reachable: grant its role the logging permissions and tag its instances.
 
         The fleet gets its own Session document (:attr:`fleet_logging`; a ``StartSessionCommand`` output) logging
-        under ``<s3_key_prefix><fleet unique id>/``, and its role what :meth:`grant_instance_logging` grants for
-        that prefix only (a compromised host cannot overwrite other fleets' transcripts); a fleet with a log group
+        under ``<s3_key_prefix><fleet unique id>/`` and, unless ``log_group`` was given, streaming to a log group
+        of its own (``<session log group name>/<8 hex digits of the fleet's path>``), and its role what
+        :meth:`grant_instance_logging` grants for that prefix and that group only (a compromised host cannot
+        overwrite other fleets' transcripts nor append to their streams); a fleet with a log group
         and metrics namespace, an alarm when a host's SSM agent reports a session it could not log. Every taggable
         resource of the fleet, including instances at launch, gets :attr:`access_tag`, so a
         :meth:`grant_start_session` without ``fleet`` covers it even if the grant came first.
