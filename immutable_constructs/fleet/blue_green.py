@@ -10,6 +10,7 @@ Scaling group of the fleet. See docs/blue-green.md for the lifecycle.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import jsii
 from aws_cdk import Annotations, CustomResource, Duration, Names, Tags
@@ -28,23 +29,16 @@ from .._private.props import checked
 from .._private.props_text import whole_text
 from .._private.subnets import select as select_subnets
 from ._agent import CODEDEPLOY_LOGS
-from ._checks import check_capacity, check_fleet, check_lifetime
+from ._checks import check_capacity, check_lifetime
 from ._props import BLUE_GREEN_FLEET
 from ._release import codedeploy_service_role, deployment_provider
 from ._release_checks import MAX_DEPLOYMENT_TIMEOUT, check_release
 from ._release_policies import ReleaseParts
 from ._revision import install_health_check, revision_directory
-from .alarms import FleetAlarmOptions, check_observability, observe
+from ._steps import BlueGreenFleetProps, Plan, build_fleet_launch, close_checks, lifetime_and_grace, open_checks
+from .alarms import FleetAlarmOptions, observe
 from .health import FleetHealthCheck
-from .launch import (
-    DEFAULT_GRACE_PERIOD,
-    DEFAULT_MAX_INSTANCE_LIFETIME,
-    DEFAULT_MIN_CAPACITY,
-    build_launch,
-    check_image,
-    fleet_tag,
-    select_private_subnets,
-)
+from .launch import DEFAULT_MIN_CAPACITY, Launch, fleet_tag
 
 __all__ = ["BlueGreenFleet"]
 
@@ -172,9 +166,56 @@ class BlueGreenFleet(Construct):
         """
         super().__init__(scope, id)
         record_origin(self)  # the user's line that created it, for the SARIF report
-        given = {name: value for name, value in locals().items() if name not in ("self", "scope", "id", "__class__")}
-        problems = check_fleet(
+        props = BlueGreenFleetProps.of(locals())
+        plan = self._check(props)
+
+        self.instance_tag: tuple[str, str] = fleet_tag(self)
+        """(key, value) of the tag every instance carries; used to scope Session Manager access."""
+        # -- what CloudFormation owns: log group, role, security group, launch template ----------
+        revision = s3_assets.Asset(self, "Revision", path=revision_directory(props.health_check is not None))
+        launch = self._build_launch(props, plan, revision)
+        self.log_group = launch.log_group
+        """The fleet's log group; the instance role may write to it (CloudWatch agent)."""
+        self.role: iam.IRole = launch.role
+        """The instance role (the one given as ``role``, or the fleet's own)."""
+        self.security_group = launch.security_group
+        """The fleet's security group (the one given as ``security_group``, or the fleet's own)."""
+        self._connections = ec2.Connections(security_groups=[self.security_group])
+        props.target_group.register_connectable(self)
+        self.user_data: ec2.UserData = launch.user_data
+        """The fleet's user data; it ends by installing the health check the revision's ValidateService runs."""
+        self.launch_template = launch.launch_template
+        """The launch template; each change makes a new version, which the next deployment releases."""
+        self._wire_launch(props)
+
+        # -- alarms that roll a deployment back, CodeDeploy, the handler ------------------------
+        self.agent_config, self.metrics_namespace = launch.agent_config, launch.metrics_namespace
+        """The CloudWatch agent configuration's SSM parameter and the agent metrics' namespace."""
+        rollback = plan.alarm_options.rollback
+        release = "rolls a blue/green deployment back" if rollback else "notifies only (rollback=False)"
+        standard, self.dashboard = observe(
+            self, launch.metrics_namespace, [props.target_group], plan.alarm_options, props.dashboard, release=release
+        )
+        self.alarms: list[cloudwatch.Alarm] = standard.all
+        """The standard alarms: the target group's unhealthy hosts and 5xx, CPU, agent silence."""
+        self.unhealthy_hosts_alarm, self.server_errors_alarm = standard.first_target_group
+        self._deployment_config = props.deployment_config or codedeploy.ServerDeploymentConfig.ONE_AT_A_TIME
+        self.application = props.application or codedeploy.ServerApplication(self, "Application")
+        """The CodeDeploy server application (the one given as ``application``, or the fleet's own)."""
+        self.deployment_group_name = Names.unique_resource_name(self, max_length=80, separator="-")
+        """The name of the deployment group the fleet's custom resource owns."""
+        self.deployment = self._build_deployment(
+            props, plan, revision, launch, [*(standard.rollback if rollback else []), *(props.alarms or ())]
+        )
+        """The custom resource that owns the deployment group and every Auto Scaling group of the fleet."""
+
+    # -- the build steps --------------------------------------------------------
+
+    def _check(self, props: BlueGreenFleetProps) -> _ReleasePlan:
+        """Every check of the props, in one ValidationError; the plan the build steps follow."""
+        problems, alarm_options = open_checks(
             self,
+            props,
             durations=(
                 "termination_wait",
                 "manual_reroute_wait",
@@ -184,70 +225,52 @@ class BlueGreenFleet(Construct):
             ),
             flags=("keep_old_fleet",),
             types=_TYPES,
-            **given,
         )
-        alarm_options = check_observability(
-            problems,
-            log_paths=log_paths,
-            metrics_namespace=metrics_namespace,
-            alarm_options=alarm_options,
-            dashboard=dashboard,
-        )
-        termination_wait = termination_wait if termination_wait is not None else _DEFAULT_TERMINATION_WAIT
-        timeout = deployment_timeout or MAX_DEPLOYMENT_TIMEOUT
-        lifetime = max_instance_lifetime or DEFAULT_MAX_INSTANCE_LIFETIME
-        grace = health_check_grace_period or DEFAULT_GRACE_PERIOD
-        extra_alarms = list(alarms or ())
-
-        min_cap = DEFAULT_MIN_CAPACITY if min_capacity is None else min_capacity
+        termination_wait = props.termination_wait if props.termination_wait is not None else _DEFAULT_TERMINATION_WAIT
+        timeout = props.deployment_timeout or MAX_DEPLOYMENT_TIMEOUT
+        lifetime, grace = lifetime_and_grace(props)
+        min_cap = DEFAULT_MIN_CAPACITY if props.min_capacity is None else props.min_capacity
         max_cap = check_capacity(
             problems,
             min_capacity=min_cap,
-            max_capacity=max_capacity,
-            desired=desired_capacity,
+            max_capacity=props.max_capacity,
+            desired=props.desired_capacity,
             why_one="CodeDeploy needs instances to validate",
         )
         check_release(
             problems,
             termination_wait=termination_wait,
-            keep_old_fleet=bool(keep_old_fleet),
-            manual_reroute_wait=manual_reroute_wait,
+            keep_old_fleet=bool(props.keep_old_fleet),
+            manual_reroute_wait=props.manual_reroute_wait,
             timeout=timeout,
-            alarm_count=len(extra_alarms),
+            alarm_count=len(list(props.alarms or ())),
             standard_alarm_count=3 if alarm_options.rollback else 0,  # unhealthy hosts, 5xx, CPU
-            health_check=health_check,
+            health_check=props.health_check,
         )
         check_lifetime(problems, max_instance_lifetime=lifetime, grace_period=grace)
-        subnets = select_private_subnets(problems, vpc, vpc_subnets)
-        image_config = check_image(self, problems, machine_image)
-        problems.raise_if_any()
-        assert subnets is not None
-
-        self.instance_tag: tuple[str, str] = fleet_tag(self)
-        """(key, value) of the tag every instance carries; used to scope Session Manager access."""
-
-        # -- what CloudFormation owns: log group, role, security group, launch template ----------
-        revision = s3_assets.Asset(self, "Revision", path=revision_directory(health_check is not None))
-        launch = build_launch(
-            self,
-            what="blue/green fleet",
-            vpc=vpc,
-            machine_image=machine_image,
+        subnets, image_config = close_checks(self, problems, props)
+        return _ReleasePlan(
+            min_capacity=min_cap,
+            max_capacity=max_cap,
+            lifetime=lifetime,
+            grace_period=grace,
+            subnets=subnets,
             image_config=image_config,
-            instance_type=instance_type,
-            role=role,
-            security_group=security_group,
+            alarm_options=alarm_options,
+            termination_wait=termination_wait,
+            timeout=timeout,
+        )
+
+    def _build_launch(self, props: BlueGreenFleetProps, plan: _ReleasePlan, revision: s3_assets.Asset) -> Launch:
+        """The launch kit; the instance role may also read the CodeDeploy revision."""
+        return build_fleet_launch(
+            self,
+            props,
+            plan,
+            what="blue/green fleet",
             security_group_description="Blue/green fleet: ingress only from the load balancer; use Session Manager",
             allow_all_outbound=True,
-            user_data=user_data,
-            log_retention=log_retention,
             log_key=None,
-            imds_hop_limit=imds_hop_limit,
-            root_volume_size=root_volume_size,
-            root_device_name=root_device_name,
-            volume_key=volume_key,
-            log_paths=log_paths,
-            metrics_namespace=metrics_namespace,
             extra_system_logs=CODEDEPLOY_LOGS,
             extra_statements=[
                 iam.PolicyStatement(
@@ -257,54 +280,38 @@ class BlueGreenFleet(Construct):
                 )
             ],
         )
-        self.log_group = launch.log_group
-        """The fleet's log group; the instance role may write to it (CloudWatch agent)."""
-        self.role: iam.IRole = launch.role
-        """The instance role (the one given as ``role``, or the fleet's own)."""
-        self.security_group = launch.security_group
-        """The fleet's security group (the one given as ``security_group``, or the fleet's own)."""
-        self._connections = ec2.Connections(security_groups=[self.security_group])
-        target_group.register_connectable(self)
-        self.user_data: ec2.UserData = launch.user_data
-        """The fleet's user data; it ends by installing the health check the revision's ValidateService runs."""
-        if health_check is not None:
-            install_health_check(self.user_data, health_check)
+
+    def _wire_launch(self, props: BlueGreenFleetProps) -> None:
+        """User data installs the health check ValidateService runs; the launch template carries the fleet tag."""
+        if props.health_check is not None:
+            install_health_check(self.user_data, props.health_check)
         else:
             Annotations.of(self).add_warning_v2(
                 "immutable-constructs:blueGreenWithoutHealthCheck",
                 "No health_check: CodeDeploy's ValidateService hook passes at once, so only the target group's "
                 "health check and the alarms judge a release. Pass health_check=FleetHealthCheck.http(...).",
             )
-        self.launch_template = launch.launch_template
-        """The launch template; each change makes a new version, which the next deployment releases."""
         # Instances carry the fleet tag (and any tag added to the fleet, e.g. Session Manager's access
         # tag) from the launch template itself, whichever Auto Scaling group launches them.
         Tags.of(self.launch_template).add(self.instance_tag[0], self.instance_tag[1])
 
-        # -- alarms that roll a deployment back, CodeDeploy, the handler ------------------------
-        self.agent_config, self.metrics_namespace = launch.agent_config, launch.metrics_namespace
-        """The CloudWatch agent configuration's SSM parameter and the agent metrics' namespace."""
-        release = "rolls a blue/green deployment back" if alarm_options.rollback else "notifies only (rollback=False)"
-        standard, self.dashboard = observe(
-            self, launch.metrics_namespace, [target_group], alarm_options, dashboard, release=release
-        )
-        self.alarms: list[cloudwatch.Alarm] = standard.all
-        """The standard alarms: the target group's unhealthy hosts and 5xx, CPU, agent silence."""
-        self.unhealthy_hosts_alarm, self.server_errors_alarm = standard.first_target_group
-        all_alarms = [*(standard.rollback if alarm_options.rollback else []), *extra_alarms]
-        self._deployment_config = deployment_config or codedeploy.ServerDeploymentConfig.ONE_AT_A_TIME
-        self.application = application or codedeploy.ServerApplication(self, "Application")
-        """The CodeDeploy server application (the one given as ``application``, or the fleet's own)."""
-        self.deployment_group_name = Names.unique_resource_name(self, max_length=80, separator="-")
-        """The name of the deployment group the fleet's custom resource owns."""
+    def _build_deployment(
+        self,
+        props: BlueGreenFleetProps,
+        plan: _ReleasePlan,
+        revision: s3_assets.Asset,
+        launch: Launch,
+        alarms: Sequence[cloudwatch.IAlarm],
+    ) -> CustomResource:
+        """CodeDeploy's service role, the handler, and the custom resource that owns the deployment
+        group and every Auto Scaling group."""
+        target_group = props.target_group
         fleet = (self.role, self.launch_template, target_group.target_group_arn, self.instance_tag)
         parts = ReleaseParts(self.application, self.deployment_group_name, self._deployment_config, *fleet)
         service_role, service_policy = codedeploy_service_role(self, parts)
-        provider, handler_policy = deployment_provider(self, parts, service_role, timeout)
-
-        # -- the custom resource that owns the deployment group and every Auto Scaling group ----
-        selected = select_subnets(vpc, subnets)
-        self.deployment = CustomResource(
+        provider, handler_policy = deployment_provider(self, parts, service_role, plan.timeout)
+        selected = select_subnets(props.vpc, plan.subnets)
+        deployment = CustomResource(
             self,
             "Deployment",
             service_token=provider.service_token,
@@ -324,25 +331,28 @@ class BlueGreenFleet(Construct):
                 "SubnetIds": selected.subnet_ids,
                 "TargetGroupArn": target_group.target_group_arn,
                 "TargetGroupName": target_group.target_group_name,
-                "MinSize": str(min_cap),
-                "MaxSize": str(max_cap),
-                "DesiredCapacity": "" if desired_capacity is None else str(desired_capacity),
-                "HealthCheckGracePeriod": whole_text(grace),
-                "MaxInstanceLifetime": whole_text(lifetime),
+                "MinSize": str(plan.min_capacity),
+                "MaxSize": str(plan.max_capacity),
+                "DesiredCapacity": "" if props.desired_capacity is None else str(props.desired_capacity),
+                "HealthCheckGracePeriod": whole_text(plan.grace_period),
+                "MaxInstanceLifetime": whole_text(plan.lifetime),
                 "FleetTagKey": self.instance_tag[0],
                 "FleetTagValue": self.instance_tag[1],
-                "AlarmNames": [alarm.alarm_name for alarm in all_alarms],
-                "KeepBlue": "true" if keep_old_fleet else "false",
-                "TerminationWaitMinutes": whole_text(termination_wait, "minutes"),
-                "ReadyWaitMinutes": whole_text(manual_reroute_wait, "minutes") if manual_reroute_wait else "0",
+                "AlarmNames": [alarm.alarm_name for alarm in alarms],
+                "KeepBlue": "true" if props.keep_old_fleet else "false",
+                "TerminationWaitMinutes": whole_text(plan.termination_wait, "minutes"),
+                "ReadyWaitMinutes": (
+                    whole_text(props.manual_reroute_wait, "minutes") if props.manual_reroute_wait else "0"
+                ),
                 "RevisionBucket": revision.s3_bucket_name,
                 "RevisionKey": revision.s3_object_key,
             },
         )
         # Deleted before what it uses: its permissions, the instance permissions and the network.
-        self.deployment.node.add_dependency(
+        deployment.node.add_dependency(
             handler_policy, service_policy, launch.agent_policy, selected.internet_connectivity_established
         )
+        return deployment
 
     # -- public API -------------------------------------------------------------
 
@@ -360,3 +370,11 @@ class BlueGreenFleet(Construct):
     def auto_scaling_group_name(self) -> str:
         """The Auto Scaling group serving now (it changes with every release), as a deploy-time token."""
         return self.deployment.get_att_string("AutoScalingGroupName")
+
+
+@dataclass(frozen=True, kw_only=True)
+class _ReleasePlan(Plan):
+    """The shared plan, plus CodeDeploy's waits."""
+
+    termination_wait: Duration
+    timeout: Duration
