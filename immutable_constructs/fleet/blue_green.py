@@ -204,8 +204,8 @@ class BlueGreenFleet(Construct):
         """The CodeDeploy server application (the one given as ``application``, or the fleet's own)."""
         self.deployment_group_name = Names.unique_resource_name(self, max_length=80, separator="-")
         """The name of the deployment group the fleet's custom resource owns."""
-        self.deployment = self._build_deployment(
-            props, plan, revision, launch, [*(standard.rollback if rollback else []), *(props.alarms or ())]
+        self.deployment = _build_deployment(
+            self, props, plan, revision, launch, [*(standard.rollback if rollback else []), *(props.alarms or ())]
         )
         """The custom resource that owns the deployment group and every Auto Scaling group of the fleet."""
 
@@ -295,65 +295,6 @@ class BlueGreenFleet(Construct):
         # tag) from the launch template itself, whichever Auto Scaling group launches them.
         Tags.of(self.launch_template).add(self.instance_tag[0], self.instance_tag[1])
 
-    def _build_deployment(
-        self,
-        props: BlueGreenFleetProps,
-        plan: _ReleasePlan,
-        revision: s3_assets.Asset,
-        launch: Launch,
-        alarms: Sequence[cloudwatch.IAlarm],
-    ) -> CustomResource:
-        """CodeDeploy's service role, the handler, and the custom resource that owns the deployment
-        group and every Auto Scaling group."""
-        target_group = props.target_group
-        fleet = (self.role, self.launch_template, target_group.target_group_arn, self.instance_tag)
-        parts = ReleaseParts(self.application, self.deployment_group_name, self._deployment_config, *fleet)
-        service_role, service_policy = codedeploy_service_role(self, parts)
-        provider, handler_policy = deployment_provider(self, parts, service_role, plan.timeout)
-        selected = select_subnets(props.vpc, plan.subnets)
-        deployment = CustomResource(
-            self,
-            "Deployment",
-            service_token=provider.service_token,
-            resource_type="Custom::ImmutableBlueGreenFleet",
-            properties={
-                "ApplicationName": self.application.application_name,
-                # Fixed by design, spelled out so the template shows what the deployment group is.
-                "DeploymentType": "BLUE_GREEN",
-                "DeploymentOption": "WITH_TRAFFIC_CONTROL",
-                "GreenFleetProvisioning": "COPY_AUTO_SCALING_GROUP",
-                "AutoRollbackEvents": ["DEPLOYMENT_FAILURE", "DEPLOYMENT_STOP_ON_ALARM"],
-                "DeploymentGroupName": self.deployment_group_name,
-                "ServiceRoleArn": service_role.role_arn,
-                "DeploymentConfigName": self._deployment_config.deployment_config_name,
-                "LaunchTemplateId": self.launch_template.launch_template_id,
-                "LaunchTemplateVersion": self.launch_template.latest_version_number,
-                "SubnetIds": selected.subnet_ids,
-                "TargetGroupArn": target_group.target_group_arn,
-                "TargetGroupName": target_group.target_group_name,
-                "MinSize": str(plan.min_capacity),
-                "MaxSize": str(plan.max_capacity),
-                "DesiredCapacity": "" if props.desired_capacity is None else str(props.desired_capacity),
-                "HealthCheckGracePeriod": whole_text(plan.grace_period),
-                "MaxInstanceLifetime": whole_text(plan.lifetime),
-                "FleetTagKey": self.instance_tag[0],
-                "FleetTagValue": self.instance_tag[1],
-                "AlarmNames": [alarm.alarm_name for alarm in alarms],
-                "KeepBlue": "true" if props.keep_old_fleet else "false",
-                "TerminationWaitMinutes": whole_text(plan.termination_wait, "minutes"),
-                "ReadyWaitMinutes": (
-                    whole_text(props.manual_reroute_wait, "minutes") if props.manual_reroute_wait else "0"
-                ),
-                "RevisionBucket": revision.s3_bucket_name,
-                "RevisionKey": revision.s3_object_key,
-            },
-        )
-        # Deleted before what it uses: its permissions, the instance permissions and the network.
-        deployment.node.add_dependency(
-            handler_policy, service_policy, launch.agent_policy, selected.internet_connectivity_established
-        )
-        return deployment
-
     # -- public API -------------------------------------------------------------
 
     @property
@@ -378,3 +319,63 @@ class _ReleasePlan(Plan):
 
     termination_wait: Duration
     timeout: Duration
+
+
+def _build_deployment(
+    fleet: BlueGreenFleet,
+    props: BlueGreenFleetProps,
+    plan: _ReleasePlan,
+    revision: s3_assets.Asset,
+    launch: Launch,
+    alarms: Sequence[cloudwatch.IAlarm],
+) -> CustomResource:
+    """CodeDeploy's service role, the handler, and the custom resource that owns the deployment
+    group and every Auto Scaling group."""
+    target_group = props.target_group
+    parts_of_fleet = (fleet.role, fleet.launch_template, target_group.target_group_arn, fleet.instance_tag)
+    parts = ReleaseParts(fleet.application, fleet.deployment_group_name, fleet._deployment_config, *parts_of_fleet)
+    service_role, service_policy = codedeploy_service_role(fleet, parts)
+    provider, handler_policy = deployment_provider(fleet, parts, service_role, plan.timeout)
+    selected = select_subnets(props.vpc, plan.subnets)
+    deployment = CustomResource(
+        fleet,
+        "Deployment",
+        service_token=provider.service_token,
+        resource_type="Custom::ImmutableBlueGreenFleet",
+        properties={
+            "ApplicationName": fleet.application.application_name,
+            # Fixed by design, spelled out so the template shows what the deployment group is.
+            "DeploymentType": "BLUE_GREEN",
+            "DeploymentOption": "WITH_TRAFFIC_CONTROL",
+            "GreenFleetProvisioning": "COPY_AUTO_SCALING_GROUP",
+            "AutoRollbackEvents": ["DEPLOYMENT_FAILURE", "DEPLOYMENT_STOP_ON_ALARM"],
+            "DeploymentGroupName": fleet.deployment_group_name,
+            "ServiceRoleArn": service_role.role_arn,
+            "DeploymentConfigName": fleet._deployment_config.deployment_config_name,
+            "LaunchTemplateId": fleet.launch_template.launch_template_id,
+            "LaunchTemplateVersion": fleet.launch_template.latest_version_number,
+            "SubnetIds": selected.subnet_ids,
+            "TargetGroupArn": target_group.target_group_arn,
+            "TargetGroupName": target_group.target_group_name,
+            "MinSize": str(plan.min_capacity),
+            "MaxSize": str(plan.max_capacity),
+            "DesiredCapacity": "" if props.desired_capacity is None else str(props.desired_capacity),
+            "HealthCheckGracePeriod": whole_text(plan.grace_period),
+            "MaxInstanceLifetime": whole_text(plan.lifetime),
+            "FleetTagKey": fleet.instance_tag[0],
+            "FleetTagValue": fleet.instance_tag[1],
+            "AlarmNames": [alarm.alarm_name for alarm in alarms],
+            "KeepBlue": "true" if props.keep_old_fleet else "false",
+            "TerminationWaitMinutes": whole_text(plan.termination_wait, "minutes"),
+            "ReadyWaitMinutes": (
+                whole_text(props.manual_reroute_wait, "minutes") if props.manual_reroute_wait else "0"
+            ),
+            "RevisionBucket": revision.s3_bucket_name,
+            "RevisionKey": revision.s3_object_key,
+        },
+    )
+    # Deleted before what it uses: its permissions, the instance permissions and the network.
+    deployment.node.add_dependency(
+        handler_policy, service_policy, launch.agent_policy, selected.internet_connectivity_established
+    )
+    return deployment
