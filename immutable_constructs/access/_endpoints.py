@@ -146,6 +146,10 @@ def _limit_to_this_account(scope: Construct, endpoints: list[Endpoint]) -> None:
             # used here: many agent actions name no resource (ssm:ListAssociations, every ssmmessages action), and
             # AWS's data-perimeter example for the ssm endpoint (aws-samples/data-perimeter-policy-examples,
             # ssm_endpoint_policy.json) needs exceptions for AWS-owned documents and public parameters.
+            # Whether ssmmessages/ec2messages *enforce* an endpoint policy is documented nowhere we could read
+            # (docs/security.md, "Endpoint policies"): the ssm endpoint does (Systems Manager User Guide, "Create an
+            # interface VPC endpoint policy"); for a service that does not, the VPC User Guide says the endpoint
+            # allows full access, i.e. the statement is inert there, and nothing documents that EC2 refuses it.
             endpoint.add_to_policy(
                 iam.PolicyStatement(
                     sid="ThisAccountsPrincipals",
