@@ -15,30 +15,32 @@ template and builds no new image (docs/golden-images.md, "Versions from content"
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
 
-from aws_cdk import Stack
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_imagebuilder as imagebuilder
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sns as sns
+from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from .._private.origin import record_origin
 from .._private.props import checked
-from ._builds import build_image_on_deploy, build_pipeline
-from ._checks import check_pipeline, props_of
-from ._distribution import build_distribution, build_execution_role
-from ._infrastructure import build_infrastructure
-from ._key import allow_services_to_use_key, create_key
-from ._lifecycle import build_lifecycle
-from ._names import FindingSeverity, physical_prefix
-from ._notifications import create_topic, image_arn_prefix, notify_builds
-from ._promotion import build_promotion
+from ._checks import check_pipeline
+from ._names import FindingSeverity
+from ._pipeline_steps import (
+    PipelineProps,
+    Plan,
+    build_build_infrastructure,
+    build_builds,
+    build_distribution_steps,
+    build_lifecycle_step,
+    build_promotion_step,
+    build_sources,
+)
 from ._props import PIPELINE
-from ._recipe import build_recipe, with_cloudwatch_agent
 from .catalog import AmiCatalog
 from .sources import ImageComponent, ParentImage
 
@@ -110,6 +112,32 @@ class GoldenImagePipeline(Construct):
         docs/golden-images.md, "Run-time permissions").
     """
 
+    # What the build steps (_pipeline_steps.py) make, set on the pipeline as they go.
+    key: kms.IKey
+    components: dict[str, imagebuilder.CfnComponent]
+    component_versions: dict[str, str]
+    recipe: imagebuilder.CfnImageRecipe
+    recipe_version: str
+    content_hash: str
+    topic: sns.ITopic
+    log_bucket: s3.Bucket
+    security_group: ec2.SecurityGroup
+    instance_role: iam.Role
+    instance_profile: iam.InstanceProfile
+    infrastructure: imagebuilder.CfnInfrastructureConfiguration
+    _instance_policy: iam.Policy
+    _instances_arn: str
+    distribution: imagebuilder.CfnDistributionConfiguration
+    execution_role: iam.IRole
+    execution_policy: iam.Policy | None
+    pipeline: imagebuilder.CfnImagePipeline
+    image: imagebuilder.CfnImage | None
+    image_arn_prefix: str
+    promotion_function: lambda_.Function | None
+    promotion_dead_letters: sqs.Queue
+    lifecycle_role: iam.Role
+    lifecycle_policy: imagebuilder.CfnLifecyclePolicy
+
     @checked(**PIPELINE)
     def __init__(
         self,
@@ -155,154 +183,14 @@ class GoldenImagePipeline(Construct):
     ) -> None:
         super().__init__(scope, id)
         record_origin(self)  # the user's line that created it, for the SARIF report
-        line, subnet_id, schedule_expression = check_pipeline(self, props_of(locals()))
-        assert parent_image is not None  # checked
+        props = PipelineProps.of(locals())
+        plan = Plan.of(self, props, check_pipeline(self, props.given()))
         self.catalog = catalog
-        self.image_line = line
-        self.parameter_name = catalog.parameter_name(line, catalog.first_channel)
-        prefix = physical_prefix(self)
-        regions = list(distribution_regions) if distribution_regions else [Stack.of(self).region]
-        next_channel = catalog.next_channel(catalog.first_channel)
-        self.key: kms.IKey = encryption_key or create_key(self)
-
-        recipe = build_recipe(
-            self,
-            prefix=prefix,
-            line=line,
-            version=version,
-            key=self.key,
-            parent_image=parent_image,
-            components=with_cloudwatch_agent(components) if install_cloudwatch_agent else components,
-            root_device_name=root_device_name,
-            root_volume_size=root_volume_size,
-            data_volumes=data_volumes,
-            working_directory=working_directory,
-        )
-        self.components = recipe.components
-        self.component_versions = recipe.component_versions
-        self.recipe = recipe.recipe
-        self.recipe_version = recipe.recipe_version
-        self.content_hash = recipe.content_hash
-
-        allow_services_to_use_key(
-            self,
-            self.key,
-            topic=notification_topic is None,
-            accounts=[*launch_permission_accounts, *distribution_accounts],
-            organizations=launch_permission_organizations,
-            organizational_units=launch_permission_organizational_units,
-        )
-        self.topic: sns.ITopic = (
-            create_topic(self, key=self.key, line=line) if notification_topic is None else notification_topic
-        )
-
-        infrastructure = build_infrastructure(
-            self,
-            prefix=prefix,
-            line=line,
-            key=self.key,
-            vpc=vpc,
-            subnet_id=subnet_id,
-            instance_types=instance_types,
-            component_arns=[c.attr_arn for c in self.components.values()],
-            topic=self.topic,
-            terminate_on_failure=terminate_on_failure,
-        )
-        self.log_bucket = infrastructure.log_bucket
-        self.security_group = infrastructure.security_group
-        self.instance_role = infrastructure.instance_role
-        self.instance_profile = infrastructure.instance_profile
-        self.infrastructure = infrastructure.configuration
-        self._instance_policy = infrastructure.instance_policy
-        self._instances_arn = infrastructure.instances_arn
-
-        self.distribution = build_distribution(
-            self,
-            prefix=prefix,
-            line=line,
-            parameter_name=self.parameter_name,
-            recipe_version=self.recipe_version,
-            content_hash=self.content_hash,
-            source_revision=source_revision,
-            regions=regions,
-            distribution_accounts=distribution_accounts,
-            launch_permission_accounts=launch_permission_accounts,
-            launch_permission_organizations=launch_permission_organizations,
-            launch_permission_organizational_units=launch_permission_organizational_units,
-        )
-        self.execution_role, self.execution_policy = build_execution_role(
-            self,
-            line=line,
-            parameter_name=self.parameter_name,
-            regions=regions,
-            distribution_accounts=distribution_accounts,
-            parent_parameter=parent_image.parameter_name,
-            key=self.key,
-            own_topic=notification_topic is None,
-            execution_role=execution_role,
-            instance_role=self.instance_role,
-            topic_arn=self.topic.topic_arn,
-        )
-
-        builds: dict[str, Any] = {
-            "recipe": self.recipe,
-            "content_hash": self.content_hash,
-            "infrastructure": self.infrastructure,
-            "distribution": self.distribution,
-            "execution_role": self.execution_role,
-            "image_tests": image_tests,
-            "image_scanning": image_scanning,
-        }
-        self.pipeline = build_pipeline(
-            self,
-            prefix=prefix,
-            line=line,
-            recipe_version=self.recipe_version,
-            schedule=schedule_expression,
-            only_when_dependencies_updated=only_when_dependencies_updated,
-            schedule_timezone=schedule_timezone,
-            **builds,
-        )
-        self.image: imagebuilder.CfnImage | None = (
-            build_image_on_deploy(self, line=line, execution_policy=self.execution_policy, **builds)
-            if build_on_deploy
-            else None
-        )
-
-        self.image_arn_prefix = image_arn_prefix(prefix)
-        notify_builds(self, topic=self.topic, line=line, image_prefix=self.image_arn_prefix)
-        self.promotion_function: lambda_.Function | None = None
-        if promote and next_channel is not None:
-            promotion = build_promotion(
-                self,
-                catalog=catalog,
-                line=line,
-                channel=next_channel,
-                image_prefix=self.image_arn_prefix,
-                regions=regions,
-                topic=self.topic,
-                severity_threshold=str(FindingSeverity(severity_threshold).value),
-                max_findings=max_findings,
-                image_tests=image_tests,
-                source={
-                    "PIPELINE_ARN": self.pipeline.attr_arn,
-                    "INFRASTRUCTURE_ARN": self.infrastructure.attr_arn,
-                    "DISTRIBUTION_ARN": self.distribution.attr_arn,
-                    "ALLOW_DEPLOY_IMAGE": "true" if self.image is not None else "false",
-                },
-            )
-            self.promotion_function = promotion.function
-            self.promotion_dead_letters = promotion.dead_letters
-
-        self.lifecycle_role, self.lifecycle_policy = build_lifecycle(
-            self,
-            prefix=prefix,
-            line=line,
-            version=version,
-            recipe=self.recipe,
-            kept_channel=next_channel or catalog.first_channel,
-            keep_at_least=keep_at_least,
-            deprecate_after_days=deprecate_after_days,
-            delete_after_days=delete_after_days,
-            keep_launched_within_days=keep_launched_within_days,
-        )
+        self.image_line = plan.line
+        self.parameter_name = catalog.parameter_name(plan.line, catalog.first_channel)
+        build_sources(self, props, plan)
+        build_build_infrastructure(self, props, plan)
+        build_distribution_steps(self, props, plan)
+        build_builds(self, props, plan)
+        build_promotion_step(self, props, plan)
+        build_lifecycle_step(self, props, plan)
