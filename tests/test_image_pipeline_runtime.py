@@ -279,9 +279,14 @@ def test_instance_role_can_report_inventory_and_association_status_for_its_own_i
             ],
         ]
     }
+    # PutInventory has no resource type (Service Authorization Reference): only '*' authorizes it
     inventory = statements["Inventory"]
-    assert actions(inventory) == ["ssm:PutInventory", "ssm:UpdateInstanceAssociationStatus"]
-    assert inventory["Resource"] == instances
+    assert (inventory["Action"], inventory["Resource"]) == ("ssm:PutInventory", "*")
+    # the association is a required resource of UpdateInstanceAssociationStatus, the instance an optional one
+    status = statements["AssociationStatus"]
+    assert status["Action"] == "ssm:UpdateInstanceAssociationStatus"
+    assert instances in status["Resource"] and len(status["Resource"]) == 2
+    assert any(flat(r).endswith(':association/*"]]}') for r in status["Resource"])
     associations = statements["InventoryAssociations"]
     assert associations["Action"] == "ssm:DescribeAssociation"
     assert instances in associations["Resource"]
@@ -295,7 +300,7 @@ def test_instance_role_can_report_inventory_and_association_status_for_its_own_i
     ]
     listing = actions(statements["RunCommandChannel"])
     assert {"ssm:ListAssociations", "ssm:ListInstanceAssociations"} <= set(listing)
-    assert "ssm:PutInventory" not in listing, "inventory is written only for the instance itself, never on '*'"
+    assert "ssm:PutInventory" not in listing, "inventory has its own statement"
 
 
 def test_instance_role_still_has_no_managed_policy_and_no_parameter_reads(default: Any) -> None:

