@@ -156,4 +156,4 @@ distclean: clean
 # Every (lifecycle x AWS call x fault) combination of the custom resource handlers and long Hypothesis
 # runs of their stateful models (tests/faults); `make test` runs a fixed sample and short runs.
 fuzz-handlers: $(STAMP) ## Long fault-injection and model runs of the blue/green and promotion handlers
-	HANDLER_FAULTS=all python -m pytest -q -p no:randomly tests/test_blue_green_faults.py tests/test_blue_green_model.py tests/test_promotion_faults.py
+	HANDLER_FAULTS=all python -m pytest -q -p no:randomly tests/fleet/test_blue_green_faults.py tests/fleet/test_blue_green_model.py tests/images/test_promotion_faults.py

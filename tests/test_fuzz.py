@@ -38,7 +38,7 @@ from immutable_constructs import (
     ValidationError,
 )
 
-from .test_image_pipeline import HARDEN, WEB
+from .images.test_image_pipeline import HARDEN, WEB
 
 FUZZ = os.environ.get("HYPOTHESIS_PROFILE") == "fuzz"
 

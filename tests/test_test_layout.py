@@ -7,6 +7,8 @@ import ast
 import re
 from pathlib import Path
 
+import immutable_constructs
+
 TESTS = Path(__file__).resolve().parent
 ISSUE = re.compile(r"\bissues?\s*#?\d+", re.IGNORECASE)
 ISSUE_IN_NAME = re.compile(r"issue_?\d+", re.IGNORECASE)
@@ -34,3 +36,66 @@ def test_no_issue_numbers_in_test_names_or_docstrings() -> None:
 def test_the_check_finds_them() -> None:
     source = '"""Issue 28: x."""\n\ndef test_issue_20_defect() -> None:\n    """Fixed in issue 9."""\n'
     assert len(offences(source, "test_issue23.py")) == 4
+
+
+# Tests mirror the package: a test of one package lives in tests/<package>/ (tests/fleet/, tests/images/, ...).
+# Only these cross-cutting modules, which test the whole app, every package at once or the project itself,
+# sit at the tests root; a new module there is either added here with a reason or moved into its package's folder.
+CROSS_CUTTING = frozenset(
+    {
+        "test_app.py",  # the reference app and every example, synthesized once
+        "test_benchmark.py",  # synth time of the reference app
+        "test_costs_doc.py",  # docs/costs.md against the synthesized apps
+        "test_deploy_readiness_contracts.py",  # run-time contracts across fleets, agents and the rule pack
+        "test_deploy_test_wiring.py",  # `make deploy-test` wiring
+        "test_docs_behaviour.py",  # what the docs promise, on the apps
+        "test_docs_floors.py",  # version floors named in the docs
+        "test_docstring_defaults.py",  # every spec'd callable's `Default:` against its signature
+        "test_exports.py",  # the public names of every package
+        "test_fuzz.py",  # property-based tests over every constructor and factory
+        "test_getting_started.py",  # the getting-started guide end to end
+        "test_golden_images_apps.py",  # the reference app and the golden_ami example
+        "test_health_checks_agree.py",  # image, fleet and target group health checks, in every app
+        "test_least_privilege.py",  # every principal of the apps
+        "test_packaging.py",  # the wheel and the sdist
+        "test_props.py",  # generated bad input for every declared props spec
+        "test_props_examples.py",  # bad input as users wrote it, across packages
+        "test_readme.py",  # every Python block of the README
+        "test_release.py",  # CHANGELOG and release notes
+        "test_signatures.py",  # signatures of every public construct
+        "test_test_layout.py",  # this module
+        "test_validation.py",  # one ValidationError per bad input, across constructs
+        "test_warning_ids.py",  # warning ids of every package
+        "test_wheel_only_reads.py",  # no test reads the source tree's package
+    }
+)
+PACKAGE = Path(immutable_constructs.__file__).resolve().parent
+# Test folders that are not a package of the library: the deploy tests and the fault-injection framework.
+NOT_PACKAGES = frozenset({"deploy", "faults", "data"})
+
+
+def misplaced(root_modules: set[str], folders: set[str], packages: set[str]) -> list[str]:
+    found = [
+        f"tests/{m}: a package's test at the tests root (move it to tests/<package>/)"
+        for m in sorted(root_modules - CROSS_CUTTING)
+    ]
+    found += [f"tests/{d}/: no package immutable_constructs/{d}" for d in sorted(folders - packages - NOT_PACKAGES)]
+    return found
+
+
+def test_tests_mirror_the_package() -> None:
+    root_modules = {p.name for p in TESTS.glob("test_*.py")}
+    folders = {p.name for p in TESTS.iterdir() if p.is_dir() and not p.name.startswith((".", "__"))}
+    packages = {p.name for p in PACKAGE.iterdir() if (p / "__init__.py").is_file()}
+    assert misplaced(root_modules, folders, packages) == []
+    missing_init = [d for d in sorted(folders - {"data"}) if not (TESTS / d / "__init__.py").is_file()]
+    assert missing_init == [], (
+        f"test folders without __init__.py (modules of the same name would clash): {missing_init}"
+    )
+
+
+def test_the_layout_check_finds_them() -> None:
+    assert misplaced({"test_app.py", "test_fleet.py"}, {"fleet", "widgets"}, {"fleet"}) == [
+        "tests/test_fleet.py: a package's test at the tests root (move it to tests/<package>/)",
+        "tests/widgets/: no package immutable_constructs/widgets",
+    ]

@@ -31,8 +31,8 @@ from immutable_constructs import (
 from immutable_constructs._private.limits import iam_description
 from immutable_constructs._private.validation import schedule_problem
 
-from .test_image_pipeline import HARDEN, WEB
-from .test_image_pipeline import build as build_pipeline
+from .images.test_image_pipeline import HARDEN, WEB
+from .images.test_image_pipeline import build as build_pipeline
 
 IMAGE = PinnedSsmImage("/images/web/stable", version=3)
 ENV = Environment(account="123456789012", region="eu-west-1")

@@ -1,6 +1,6 @@
 """Copy immutable_constructs/_private/handler_runtime.py into every handler asset folder.
 
-Each handler folder is its own Lambda asset, so each ships its own copy; tests/test_handler_runtime.py
+Each handler folder is its own Lambda asset, so each ships its own copy; tests/_private/test_handler_runtime.py
 fails when a copy differs from the source. Run ``python tools/sync_handler_runtime.py`` after editing it.
 """
 

@@ -9,7 +9,7 @@ whose policy refuses non-TLS requests and lets CloudWatch alarms of this account
 alarms add the topic as their alarm action; subscribe people or a pager to it
 (``topic.add_subscription(...)``, docs/operations.md).
 
-AWS documents behind each grant (checked on the synthesized template by tests/test_alarm_topic.py):
+AWS documents behind each grant (checked on the synthesized template by tests/_private/test_alarm_topic.py):
 
 * SNS Developer Guide, "Enable compatibility between event sources from AWS services and
   encrypted topics": CloudWatch needs ``kms:Decrypt`` and ``kms:GenerateDataKey*`` on the topic's

@@ -5,7 +5,7 @@ at the emulator) against its services, and the checks read back what it did ther
 What ministack 1.5.33 lacks, and so what these runs cannot reach:
 - SSM ``DescribeSessions`` (ministack has no Session Manager API): the tainted-host function fails on
   it as soon as a watched host exists; ``autoscaling:SetInstanceHealth`` is missing too, so the
-  replacement request itself is proved only by tests/test_tainted_hosts_handler.py (moto).
+  replacement request itself is proved only by tests/drift/test_tainted_hosts_handler.py (moto).
 - CloudWatch alarms are stored but never evaluated: the drift alarm's state is not checked here.
 """
 

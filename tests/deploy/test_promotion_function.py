@@ -5,7 +5,7 @@ from the synthesized stack's own asset, runtime, handler and environment (its to
 emulator), and invoked with the EventBridge event Image Builder sends when an image becomes
 AVAILABLE. Its first call, ``imagebuilder:GetImage``, is one the emulator lacks: the run must fail
 there, having promoted nothing and published nothing. What follows GetImage (the scan gate, the
-catalog write, the AMI tag) is proved by tests/test_promotion_handler.py on moto and the Stubber.
+catalog write, the AMI tag) is proved by tests/images/test_promotion_handler.py on moto and the Stubber.
 """
 
 from __future__ import annotations

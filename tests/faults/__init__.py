@@ -20,7 +20,7 @@ retries them once more. What this stands in for is botocore's retry policy, boto
 (also used by the adaptive mode the handlers configure): ``TransientRetryableChecker`` retries HTTP
 500-504, ``ConnectionError`` and ``HTTPClientError`` (``ReadTimeoutError`` is one: ``lost``, ``retried``),
 ``ThrottledRetryableChecker`` retries ``Throttling``; botocore/endpoint.py ``_needs_retry`` re-sends the
-request. tests/test_handler_runtime.py checks these premises against the installed botocore.
+request. tests/_private/test_handler_runtime.py checks these premises against the installed botocore.
 
 A plan may hold several faults (``faults``), each at its own call index.
 """

@@ -446,7 +446,7 @@ def recover(w: World, intent: dict[str, Any], failure: Outcome, how: Recovery) -
             # The one known gap: a Lambda that dies inside on_event's Create cannot report anything, so the
             # framework answers with its marker. What it made is adopted by the next create of the same
             # application (asserted by the deploy that follows), deleted by the next create under another
-            # application name (tests/test_provider_framework.py), and deleted by hand if the user gives up
+            # application name (tests/fleet/test_provider_framework.py), and deleted by hand if the user gives up
             # (docs/blue-green.md, "Known limits").
             assert not leftovers or died, f"the failed create left {leftovers} behind ({failure})"
             if leftovers:

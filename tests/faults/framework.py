@@ -9,7 +9,7 @@
 * :class:`Waiter` is the waiter state machine: ``framework-isComplete-task`` retried on ``States.ALL``
   every ``IntervalSeconds`` up to ``MaxAttempts`` times with ``BackoffRate``, then caught into
   ``framework-onTimeout-task`` (aws-cdk-lib ``custom-resources/lib/provider-framework/
-  waiter-state-machine.js``; tests/test_provider_framework.py checks these numbers against the
+  waiter-state-machine.js``; tests/fleet/test_provider_framework.py checks these numbers against the
   state machine the fleet synthesizes). Step Functions is the only part modelled, not run.
 * :class:`CloudFormation` sends requests the way CloudFormation does (a fresh RequestId and ResponseURL
   per request, the physical id of the last SUCCESS or FAILED answer) and reads the answer.

@@ -13,7 +13,7 @@ from aws_cdk import Acknowledgment, App, Stack, Validations
 from immutable_constructs import SessionManagerAccess
 from immutable_constructs.nag import ImmutableInfrastructureChecks
 
-from ...test_tainted_hosts import fleets
+from ...drift.test_tainted_hosts import fleets
 
 PACK = ImmutableInfrastructureChecks()
 KEY = "immutable-constructs:fleet"
