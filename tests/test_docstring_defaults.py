@@ -1,4 +1,7 @@
-"""The "Default:" that each image callable's docstring states agrees with its signature's default.
+"""The "Default:" that each callable's docstring states agrees with its signature's default.
+
+Every callable with a declared props spec (``SPECS``: constructors, factories and methods of every package,
+the ones added later included) is checked.
 
 For a prop with a literal default (a bool, number, string, tuple or enum member) the docstring's default says
 that value; for a prop that defaults to None it says what None stands for; a required prop says no default.
@@ -25,11 +28,9 @@ _PARAM = re.compile(r":param (\w+):(.*?)(?=\n\s*:param |\n\s*\n|\Z)", re.S)
 _DEFAULT = re.compile(r"Default[:\s]\s*(.*)", re.S)
 
 
-def _image_callables() -> Iterator[tuple[str, Callable[..., Any]]]:
+def _callables() -> Iterator[tuple[str, Callable[..., Any]]]:
     for owner, function in sorted(SPECS.items()):
-        target = inspect.unwrap(function)
-        if target.__module__.startswith("immutable_constructs.images."):
-            yield owner, target
+        yield owner, inspect.unwrap(function)
 
 
 def documented(owner: str, target: Callable[..., Any]) -> dict[str, str]:
@@ -43,14 +44,15 @@ def documented(owner: str, target: Callable[..., Any]) -> dict[str, str]:
 
 def says(default: Any, text: str) -> bool:
     """Whether the docstring's default ``text`` says the signature's ``default``."""
-    if isinstance(default, enum.Enum):
-        return default.name in text or str(default.value) in text
+    if isinstance(default, enum.Enum):  # RetentionDays.ONE_YEAR, or in words: "one year"
+        words = default.name.replace("_", " ").lower()
+        return default.name in text or str(default.value) in text or words in text.lower()
     if isinstance(default, tuple):
         return all(str(item) in text for item in default) if default else "none" in text.lower()
     return str(default) in text
 
 
-@pytest.mark.parametrize(("owner", "target"), list(_image_callables()), ids=lambda v: v if isinstance(v, str) else "")
+@pytest.mark.parametrize(("owner", "target"), list(_callables()), ids=lambda v: v if isinstance(v, str) else "")
 def test_docstring_defaults_agree_with_the_signature(owner: str, target: Callable[..., Any]) -> None:
     params = documented(owner, target)
     wrong = []
@@ -71,3 +73,8 @@ def test_docstring_defaults_agree_with_the_signature(owner: str, target: Callabl
         elif parameter.default is not None and not says(parameter.default, found.group(1)):
             wrong.append(f"{name}: docstring says {found.group(1)[:60]!r}, signature {parameter.default!r}")
     assert not wrong, f"{owner}: " + "; ".join(wrong)
+
+
+def test_every_package_is_checked() -> None:
+    packages = {target.__module__.split(".")[1] for _, target in _callables()}
+    assert {"access", "drift", "fleet", "functions", "images", "nag"} <= packages, packages

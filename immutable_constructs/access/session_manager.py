@@ -292,21 +292,19 @@ class SessionManagerAccess(Construct):
         :meth:`grant_instance_logging` grants for that prefix and that group only (a compromised host cannot
         overwrite other fleets' transcripts nor append to their streams); a fleet with a log group
         and metrics namespace, an alarm when a host's SSM agent reports a session it could not log. Every taggable
-        resource of the fleet, including instances at launch, gets :attr:`access_tag`, so a
-        :meth:`grant_start_session` without ``fleet`` covers it even if the grant came first.
-        Instances launched before the tag existed match only once they are replaced. Calling it
-        again for the same fleet does nothing. ``fleet`` must be a construct.
+        resource of the fleet, including instances at launch, gets :attr:`access_tag`, so a :meth:`grant_start_session`
+        without ``fleet`` covers it even if the grant came first. Instances launched before the tag existed match
+        only once they are replaced. Calling it again for the same fleet does nothing. ``fleet`` must be a construct.
 
-        An ``ImmutableFleet`` or ``BlueGreenFleet`` is also watched by :attr:`tainted_hosts`: a host
-        someone opened a session on is tagged (who, when) and, once its sessions ended and
-        ``tainted_host_grace_period`` passed, replaced. Another ``SessionTarget`` is not watched (a
-        warning says so).
+        An ``ImmutableFleet`` or ``BlueGreenFleet`` is also watched by :attr:`tainted_hosts`: a host someone opened
+        a session on is tagged (who, when) and, once its sessions ended and ``tainted_host_grace_period`` passed,
+        replaced. Another ``SessionTarget`` is not watched (a warning says so).
 
-        :param replace_tainted_hosts: ``False`` turns replacement off for this fleet (a break-glass
-            fleet): its hosts are still tagged and counted, never replaced, and the rule pack reports
-            the fleet (IMM-REP6, a warning; acknowledge it with a reason). Decide it on the first call
-            for the fleet: later calls, and ``grant_start_session(fleet=...)``, keep the choice, and
-            turning replacement off after the fleet was added with it on is a ``ValidationError``.
+        :param replace_tainted_hosts: ``False`` turns replacement off for this fleet (a break-glass fleet): its
+            hosts are still tagged and counted, never replaced, and the rule pack reports the fleet (IMM-REP6, a
+            warning; acknowledge it with a reason). Decide it on the first call for the fleet: later calls, and
+            ``grant_start_session(fleet=...)``, keep the choice, and turning replacement off after the fleet was
+            added with it on is a ``ValidationError``. Default: ``True``.
         """
         problems = Problems(self)
         problems.require(
@@ -386,5 +384,7 @@ class SessionManagerAccess(Construct):
 
     @checked(instance_id=INSTANCE_ID)
     def start_session_command(self, instance_id: str = "<instance-id>") -> str:
-        """The AWS CLI line that starts a logged session on ``instance_id`` with this document."""
+        """The AWS CLI line that starts a logged session on ``instance_id`` with this document.
+
+        :param instance_id: the instance. Default: ``<instance-id>`` (a placeholder to fill in)."""
         return f"aws ssm start-session --target {instance_id} --document-name {self.document_name}"

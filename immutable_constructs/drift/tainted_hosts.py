@@ -305,6 +305,9 @@ class TaintedHostReplacement(Construct):
 
         Adding the same fleet again with the same ``replace`` does nothing; with the other one it is a
         ``ValidationError`` (the choice is made once per fleet).
+
+        :param fleet: the fleet to watch (``ImmutableFleet`` or ``BlueGreenFleet``).
+        :param replace: whether its tainted hosts are replaced. Default: ``True``.
         """
         self._add_fleet(fleet, replace=replace)
 
