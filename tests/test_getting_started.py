@@ -123,7 +123,7 @@ def test_the_mistake_fails_synth_and_points_at_app_py(app_dir: tuple[Path, dict[
         assert location["logicalLocations"][0]["fullyQualifiedName"] == "WebApp/Bastion/Resource"
         multitool = ROOT / "node_modules" / "@microsoft" / "sarif-multitool-linux" / "Sarif.Multitool"
         if multitool.exists():
-            from .test_cli_assembly import multitool as validate
+            from .cli.test_cli_assembly import multitool as validate
 
             results = [
                 r for run_ in validate(folder / "findings.sarif", folder / "v.sarif")["runs"] for r in run_["results"]
