@@ -27,6 +27,7 @@ from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
@@ -171,22 +172,15 @@ class TaintedHostReplacement(Construct):
         self._tag_only: dict[str, TaintableFleet] = {}
         problems = Problems(self)
         check_fleet_lists(problems, fleets, tag_only_fleets)
-        grace = _DEFAULT_GRACE_PERIOD if grace_period is None else grace_period
-        deadline = _DEFAULT_SESSION_DEADLINE if session_deadline is None else session_deadline
-        chosen = schedule or events.Schedule.rate(Duration.minutes(_DEFAULT_SCHEDULE_MINUTES))
         problems.raise_if_any()
-        self.grace_period = grace
+        self.grace_period = _DEFAULT_GRACE_PERIOD if grace_period is None else grace_period
         """How long a tainted host stays after its last session ended."""
-        self.session_deadline = deadline
+        self.session_deadline = _DEFAULT_SESSION_DEADLINE if session_deadline is None else session_deadline
         """How long after its first session a tainted host is replaced, sessions active or not."""
-
-        stack = Stack.of(self)
         self.watcher = Names.unique_id(self)[-255:]
         """The value of the ``Watcher`` dimension of this construct's metrics."""
-        values = Lazy.list(_Values(self._tag_values))
-        watched = Lazy.list(_Values(self._watched_values))
-        self._stack = stack
-        self._replace_values = values
+        self._stack = Stack.of(self)
+        self._replace_values = Lazy.list(_Values(self._tag_values))
 
         self.log_group = handler_log_group(self, "Logs", log_retention or logs.RetentionDays.ONE_YEAR)
         """The function's log group: one JSON line per decision (which host, whose session, when)."""
@@ -195,63 +189,16 @@ class TaintedHostReplacement(Construct):
         )
         # SetInstanceHealth is granted once a fleet is replaced (an empty list of groups is no condition).
         self._replacing = bool(fleets)
-        replace = replace_statement(stack, values) if self._replacing else None
-        self.policy = iam.Policy(
-            self, "Policy", roles=[role], statements=statements(stack, watched, replace, self.log_group)
-        )
+        self.policy = _build_policy(self, role)
         """The function's permissions (one customer managed policy of this construct)."""
-        acknowledge_wildcards(
-            self.policy,
-            {
-                "*": "ec2:DescribeInstances, ssm:DescribeSessions and autoscaling:DescribeAutoScalingInstances support "
-                "no resource-level permissions; cloudwatch:PutMetricData is limited to this construct's namespace "
-                "by a cloudwatch:namespace condition.",
-                instance_arns(stack): "The instance ids of Auto Scaling groups are not known in advance: "
-                "ec2:CreateTags is limited to instances carrying a watched fleet tag (aws:ResourceTag) and to the "
-                "two taint tag keys (aws:TagKeys).",
-                group_arns(stack): "The fleets' Auto Scaling group names are generated (CloudFormation, "
-                "or the blue/green custom resource and CodeDeploy at every release): SetInstanceHealth is limited "
-                "to groups carrying a watched fleet tag (autoscaling:ResourceTag).",
-                f"{self.log_group.log_group_arn}:*": "The function writes log streams Lambda names at run time into "
-                "its own log group.",
-            },
-        )
-        self.function = handler_function(
-            self,
-            "Function",
-            code=handler_code(_HANDLER_DIR),
-            entry="handler",
-            role=role,
-            log_group=self.log_group,
-            timeout=Duration.minutes(3),
-            # The next scheduled run is the retry; a failed run raises the errors alarm.
-            retry_attempts=0,
-            description=lambda_description(f"Tainted-host replacement {self.node.path}: tag, then replace"),
-            environment={
-                "FLEET_TAG_KEY": FLEET_TAG_KEY,
-                "FLEET_TAG_VALUES": Lazy.string(_Text(lambda: json.dumps(self._tag_values()))),
-                "TAG_ONLY_FLEET_TAG_VALUES": Lazy.string(_Text(lambda: json.dumps(sorted(self._tag_only)))),
-                "GRACE_SECONDS": whole_text(grace),
-                "DEADLINE_SECONDS": whole_text(deadline),
-                "MARGIN_SECONDS": str(int(_REPLACEMENT_MARGIN.to_seconds())),
-                "NAMESPACE": NAMESPACE,
-                "WATCHER": self.watcher,
-            },
-            no_dead_letter_queue="A scheduled function with no payload: the next run is the retry, and a failed "
-            "run raises the construct's errors alarm; a dead-letter queue would only hold empty schedule events.",
-            checkov={
-                "CKV_AWS_45": "The environment holds fleet tag values and construct ids (generated names with a "
-                "hash suffix), which checkov's entropy test takes for secrets; no secret is ever put there "
-                "(rule IMM-SEC3).",
-            },
-        )
+        self.function = _build_function(self, role)
         """The scheduled function (``.function.metric_errors()`` and the like)."""
         self.function.node.add_dependency(self.policy)
         self.rule = events.Rule(
             self,
             "Schedule",
             description=f"Tainted-host replacement {self.node.path}",
-            schedule=chosen,
+            schedule=schedule or events.Schedule.rate(Duration.minutes(_DEFAULT_SCHEDULE_MINUTES)),
             targets=[targets.LambdaFunction(self.function, retry_attempts=0)],
         )
         """The EventBridge rule that runs the function on ``schedule``."""
@@ -262,34 +209,9 @@ class TaintedHostReplacement(Construct):
         """Tainted hosts still there more than 30 minutes after their grace period."""
         self.replacements_metric = self._metric("ReplacementsRequested", statistic="Sum")
         """Replacements the function asked for (sum over 5 minutes)."""
-        self.alarm = cloudwatch.Alarm(
-            self,
-            "OverdueAlarm",
-            alarm_description=alarm_description(
-                f"{self.node.path}: a host someone opened a session on is still in service "
-                f"{_REPLACEMENT_MARGIN.to_human_string()} after its grace period ({grace.to_human_string()}); "
-                "see the function's log and docs/operations.md (Tainted hosts)"
-            ),
-            metric=self._metric("OverdueTaintedHosts", period=Duration.minutes(15)),
-            threshold=1,
-            evaluation_periods=1,
-            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
-        )
+        self.alarm = _build_overdue_alarm(self)
         """In alarm when a tainted host is not replaced within the grace period plus 30 minutes."""
-        self.errors_alarm = cloudwatch.Alarm(
-            self,
-            "ErrorsAlarm",
-            alarm_description=alarm_description(
-                f"{self.node.path}: the tainted-host function failed (throttling that outlasted its retries, a "
-                "missing permission); tainted hosts may not be replaced. See its log group."
-            ),
-            metric=self.function.metric_errors(period=Duration.minutes(15), statistic="Sum"),
-            threshold=1,
-            evaluation_periods=1,
-            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
-        )
+        self.errors_alarm = _build_errors_alarm(self)
         """In alarm when a run of the function failed."""
         notify(self, self.alarm, self.errors_alarm)  # the stack's alarm topic (_private/alarm_topic.py)
         for fleet in fleets:  # checked above, with the constructor's path
@@ -365,3 +287,102 @@ class TaintedHostReplacement(Construct):
 
     def _watched_values(self) -> list[str]:
         return sorted({*self._fleets, *self._tag_only})
+
+
+# -- the build steps ------------------------------------------------------------------------
+
+
+def _build_policy(replacement: TaintedHostReplacement, role: iam.IRole) -> iam.Policy:
+    """The function's one policy: read sessions, tag watched instances, replace watched groups' hosts."""
+    stack = replacement._stack
+    watched = Lazy.list(_Values(replacement._watched_values))
+    replace = replace_statement(stack, replacement._replace_values) if replacement._replacing else None
+    policy = iam.Policy(
+        replacement, "Policy", roles=[role], statements=statements(stack, watched, replace, replacement.log_group)
+    )
+    acknowledge_wildcards(
+        policy,
+        {
+            "*": "ec2:DescribeInstances, ssm:DescribeSessions and autoscaling:DescribeAutoScalingInstances support "
+            "no resource-level permissions; cloudwatch:PutMetricData is limited to this construct's namespace "
+            "by a cloudwatch:namespace condition.",
+            instance_arns(stack): "The instance ids of Auto Scaling groups are not known in advance: "
+            "ec2:CreateTags is limited to instances carrying a watched fleet tag (aws:ResourceTag) and to the "
+            "two taint tag keys (aws:TagKeys).",
+            group_arns(stack): "The fleets' Auto Scaling group names are generated (CloudFormation, "
+            "or the blue/green custom resource and CodeDeploy at every release): SetInstanceHealth is limited "
+            "to groups carrying a watched fleet tag (autoscaling:ResourceTag).",
+            f"{replacement.log_group.log_group_arn}:*": "The function writes log streams Lambda names at run time "
+            "into its own log group.",
+        },
+    )
+    return policy
+
+
+def _build_function(replacement: TaintedHostReplacement, role: iam.IRole) -> lambda_.Function:
+    """The scheduled function; its fleet lists are resolved at synth, so fleets added later are watched."""
+    return handler_function(
+        replacement,
+        "Function",
+        code=handler_code(_HANDLER_DIR),
+        entry="handler",
+        role=role,
+        log_group=replacement.log_group,
+        timeout=Duration.minutes(3),
+        # The next scheduled run is the retry; a failed run raises the errors alarm.
+        retry_attempts=0,
+        description=lambda_description(f"Tainted-host replacement {replacement.node.path}: tag, then replace"),
+        environment={
+            "FLEET_TAG_KEY": FLEET_TAG_KEY,
+            "FLEET_TAG_VALUES": Lazy.string(_Text(lambda: json.dumps(replacement._tag_values()))),
+            "TAG_ONLY_FLEET_TAG_VALUES": Lazy.string(_Text(lambda: json.dumps(sorted(replacement._tag_only)))),
+            "GRACE_SECONDS": whole_text(replacement.grace_period),
+            "DEADLINE_SECONDS": whole_text(replacement.session_deadline),
+            "MARGIN_SECONDS": str(int(_REPLACEMENT_MARGIN.to_seconds())),
+            "NAMESPACE": NAMESPACE,
+            "WATCHER": replacement.watcher,
+        },
+        no_dead_letter_queue="A scheduled function with no payload: the next run is the retry, and a failed "
+        "run raises the construct's errors alarm; a dead-letter queue would only hold empty schedule events.",
+        checkov={
+            "CKV_AWS_45": "The environment holds fleet tag values and construct ids (generated names with a "
+            "hash suffix), which checkov's entropy test takes for secrets; no secret is ever put there "
+            "(rule IMM-SEC3).",
+        },
+    )
+
+
+def _build_overdue_alarm(replacement: TaintedHostReplacement) -> cloudwatch.Alarm:
+    """A host someone opened a session on is still there 30 minutes after its grace period."""
+    return cloudwatch.Alarm(
+        replacement,
+        "OverdueAlarm",
+        alarm_description=alarm_description(
+            f"{replacement.node.path}: a host someone opened a session on is still in service "
+            f"{_REPLACEMENT_MARGIN.to_human_string()} after its grace period "
+            f"({replacement.grace_period.to_human_string()}); "
+            "see the function's log and docs/operations.md (Tainted hosts)"
+        ),
+        metric=replacement._metric("OverdueTaintedHosts", period=Duration.minutes(15)),
+        threshold=1,
+        evaluation_periods=1,
+        comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+    )
+
+
+def _build_errors_alarm(replacement: TaintedHostReplacement) -> cloudwatch.Alarm:
+    """A run of the function failed."""
+    return cloudwatch.Alarm(
+        replacement,
+        "ErrorsAlarm",
+        alarm_description=alarm_description(
+            f"{replacement.node.path}: the tainted-host function failed (throttling that outlasted its retries, a "
+            "missing permission); tainted hosts may not be replaced. See its log group."
+        ),
+        metric=replacement.function.metric_errors(period=Duration.minutes(15), statistic="Sum"),
+        threshold=1,
+        evaluation_periods=1,
+        comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+    )
