@@ -127,6 +127,15 @@ class StackDriftAlarm(Construct):
         # --- the function ------------------------------------------------------------------
         self.role: iam.IRole = role or self._new_role(stacks if stacks is not None else [own])
         log_group = handler_log_group(self, "Logs", log_retention)
+        self._grant_detection(own, names, log_group, own_role=role is None)
+        self._build_function(names, log_group, timeout, schedule)
+        self._build_alarms(names)
+
+    # -- the build steps ----------------------------------------------------------------------
+
+    def _grant_detection(self, own: Stack, names: Sequence[str], log_group: logs.ILogGroup, *, own_role: bool) -> None:
+        """What the function needs beyond reading the resources: detect drift on the watched stacks, read the
+        detection status, publish its metrics, write its log."""
         stack_arns = [own.format_arn(service="cloudformation", resource="stack", resource_name=f"{n}/*") for n in names]
         statements = [
             # Service Authorization Reference, AWS CloudFormation: DetectStackDrift and DetectStackResourceDrift
@@ -156,7 +165,7 @@ class StackDriftAlarm(Construct):
         ]
         for statement in statements:
             self.role.add_to_principal_policy(statement)
-        if role is not None:
+        if not own_role:
             Annotations.of(self).add_warning_v2(
                 _WARN_ROLE,
                 "role is yours: it needs read access to every resource of the watched stacks (e.g. the AWS-managed "
@@ -175,6 +184,11 @@ class StackDriftAlarm(Construct):
                 f"limited to the namespace {NAMESPACE} by a condition.",
             },
         )
+
+    def _build_function(
+        self, names: Sequence[str], log_group: logs.ILogGroup, timeout: Duration, schedule: str | events.Schedule
+    ) -> None:
+        """The function and the schedule that runs it."""
         environment = {"STACK_NAMES": json.dumps(list(names)), "NAMESPACE": NAMESPACE}
         self.function = handler_function(
             self,
@@ -198,7 +212,8 @@ class StackDriftAlarm(Construct):
             targets=[targets.LambdaFunction(self.function, retry_attempts=2)],
         )
 
-        # --- alarms ------------------------------------------------------------------------
+    def _build_alarms(self, names: Sequence[str]) -> None:
+        """An alarm per watched stack, and one when a check fails; all notify the topic."""
         action = cw_actions.SnsAction(self.topic)
         self.alarms: dict[str, cloudwatch.Alarm] = {}
         for index, name in enumerate(names):
