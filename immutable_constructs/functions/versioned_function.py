@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from aws_cdk import CfnResource, Duration
+from aws_cdk import Duration
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_codedeploy as codedeploy
 from aws_cdk import aws_iam as iam
@@ -31,12 +31,11 @@ from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from .._private.alarm_topic import notify
-from .._private.handler_function import handler_log_group
 from .._private.limits import alarm_description
 from .._private.origin import record_origin
 from .._private.props import Rule, checked
 from ._checks import check_props
-from ._deployment import codedeploy_role, execution_role, grant_release
+from ._steps import FunctionProps, build_alarms, build_function, build_release
 
 __all__ = ["VersionedFunction"]
 
@@ -87,6 +86,16 @@ class VersionedFunction(Construct):
     ``throttle_alarm``, ``duration_alarm``, ``alarms`` (every rollback alarm).
     """
 
+    # What the build steps (_steps.py) make, set on the construct as they go.
+    error_alarm: cloudwatch.Alarm
+    throttle_alarm: cloudwatch.Alarm
+    duration_alarm: cloudwatch.Alarm
+    alarms: list[cloudwatch.IAlarm]
+    application: codedeploy.ILambdaApplication
+    deployment_role: iam.Role
+    deployment_group: codedeploy.LambdaDeploymentGroup
+    deployment_policy: iam.Policy
+
     @checked(
         handler=Rule(blank=False, max_length=128, fix="name the handler, e.g. 'index.handler'"),
         timeout=Rule(low=1, high=900, fix="use Duration.seconds(N), 1 <= N <= 900"),
@@ -123,6 +132,7 @@ class VersionedFunction(Construct):
     ) -> None:
         super().__init__(scope, id)
         record_origin(self)  # the user's line that created it, for the SARIF report
+        props = FunctionProps.of(locals())
         check_props(
             self,
             runtime=runtime,
@@ -138,39 +148,8 @@ class VersionedFunction(Construct):
 
         # --- the function and its versions -----------------------------------------------------
         self.log_group: logs.ILogGroup | None = None
-        if function is None:
-            timeout = timeout or Duration.seconds(30)
-            self.log_group = handler_log_group(self, "Logs", log_retention or logs.RetentionDays.ONE_YEAR)
-            options = dict(function_options or {})
-            role: iam.IRole | None = options.pop("role", None)
-            if role is None:
-                role = execution_role(self, self.log_group)
-            else:  # your role: it still writes only to this function's log group for the function's logs
-                role.add_to_principal_policy(
-                    iam.PolicyStatement(
-                        actions=["logs:CreateLogStream", "logs:PutLogEvents"], resources=[self.log_group.log_group_arn]
-                    )
-                )
-            function = lambda_.Function(
-                self,
-                "Function",
-                runtime=runtime,  # type: ignore[arg-type]  # checked: required without `function`
-                handler=handler,  # type: ignore[arg-type]
-                code=code,  # type: ignore[arg-type]
-                environment=dict(environment) if environment else None,
-                timeout=timeout,
-                memory_size=memory_size or 256,
-                log_group=self.log_group,
-                role=role,
-                **options,
-            )
-            # lambda_.Function adds a DependsOn on its role that the GetAtt of its ARN already implies (cfn-lint
-            # W3005); the one on the role's policy, which must exist before the function runs, is the one that counts.
-            cfn = function.node.default_child
-            if isinstance(cfn, CfnResource):
-                cfn.add_metadata("cfn-lint", {"config": {"ignore_checks": ["W3005"]}})
-        self.function: lambda_.Function = function
-        self.version: lambda_.Version = function.current_version
+        self.function: lambda_.Function = build_function(self, props)
+        self.version: lambda_.Version = self.function.current_version
         self.alias = lambda_.Alias(
             self,
             "Alias",
@@ -179,52 +158,9 @@ class VersionedFunction(Construct):
             provisioned_concurrent_executions=provisioned_concurrency,
             description=f"What callers invoke; CodeDeploy moves it to each new version of {self.node.path}",
         )
-
-        # --- alarms that roll a release back ---------------------------------------------------
-        limit = function.timeout or timeout or Duration.seconds(3)
-        self.error_alarm = self._alarm(
-            "Errors", self.alias.metric_errors(period=Duration.minutes(1), statistic="Sum"), error_threshold, 1,
-            f"invocations of {self.node.path} ({alias_name}) failed",
-        )  # fmt: skip
-        self.throttle_alarm = self._alarm(
-            "Throttles", self.alias.metric_throttles(period=Duration.minutes(1), statistic="Sum"), throttle_threshold,
-            1, f"invocations of {self.node.path} ({alias_name}) were throttled",
-        )  # fmt: skip
-        self.duration_alarm = self._alarm(
-            "Duration", self.alias.metric_duration(period=Duration.minutes(1), statistic="p99"),
-            limit.to_milliseconds() * 0.8, 3, f"p99 duration of {self.node.path} ({alias_name}) neared its timeout",
-        )  # fmt: skip
-        self.alarms: list[cloudwatch.IAlarm] = [
-            self.error_alarm, self.throttle_alarm, self.duration_alarm, *(alarms or ()),
-        ]  # fmt: skip
+        build_alarms(self, props)  # alarms that roll a release back
         notify(self, self.error_alarm, self.throttle_alarm, self.duration_alarm)
-
-        # --- the release: CodeDeploy moves the alias, and moves it back ------------------------
-        self.application: codedeploy.ILambdaApplication = application or codedeploy.LambdaApplication(
-            self, "Application"
-        )
-        self.deployment_role = codedeploy_role(self, self.application)
-        self.deployment_group = codedeploy.LambdaDeploymentGroup(
-            self,
-            "Deployment",
-            alias=self.alias,
-            application=self.application,
-            deployment_config=deployment_config or codedeploy.LambdaDeploymentConfig.CANARY_10_PERCENT_5_MINUTES,
-            alarms=self.alarms,
-            auto_rollback=codedeploy.AutoRollbackConfig(
-                failed_deployment=True, stopped_deployment=True, deployment_in_alarm=True
-            ),
-            pre_hook=pre_traffic_hook,
-            post_hook=post_traffic_hook,
-            # Immutable here: LambdaDeploymentGroup would attach AWSCodeDeployRoleForLambdaLimited (any alias of
-            # the account) to a role it may change; the role's statements are grant_release's, scoped, hooks too.
-            role=iam.Role.from_role_arn(self, "DeploymentRoleRef", self.deployment_role.role_arn, mutable=False),
-        )
-        hooks = [h for h in (pre_traffic_hook, post_traffic_hook) if h is not None]
-        self.deployment_policy = grant_release(self, self.deployment_role, function, self.alias, hooks)
-        # Moving the alias starts a release: CodeDeploy must hold its permissions (and the hooks') by then. On the
-        # alias, not on the group: the hooks' own grant names the group.
-        self.alias.node.add_dependency(self.deployment_policy)
+        build_release(self, props)  # CodeDeploy moves the alias, and moves it back
 
     def _alarm(self, id: str, metric: cloudwatch.Metric, threshold: float, periods: int, what: str) -> cloudwatch.Alarm:
         return metric.create_alarm(
