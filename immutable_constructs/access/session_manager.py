@@ -28,23 +28,19 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_ssm as ssm
 from constructs import Construct, IConstruct
 
 from .._private import tags
 from .._private.origin import record_origin
 from .._private.props import checked
 from .._private.validation import Problems
-from ._checks import check_session_props, claim_document_name
-from ._document import ACCOUNT_DEFAULT_DOCUMENT, check_run_as, create_run_as_user, session_document
+from ._document import create_run_as_user
 from ._endpoints import Endpoint, session_endpoints
-from ._fleet_logging import FleetDocuments, FleetLogging, document_arn
+from ._fleet_logging import FleetLogging
 from ._logging import (
     S3_ACCESS_LOGS_USE_BUCKET_POLICY,
-    SessionLogGroups,
-    check_lock_retention,
     instance_logging_statements,
-    session_buckets,
-    session_key,
 )
 from ._operators import (
     attach,
@@ -54,6 +50,7 @@ from ._operators import (
     operator_policy_id,
 )
 from ._props import FLEET, INSTANCE_ID, PRINCIPAL, SESSION_MANAGER_ACCESS
+from ._steps import SessionProps, build_documents, build_logging, check_session
 from ._tainted import check_added_again, watch
 
 if TYPE_CHECKING:
@@ -151,6 +148,13 @@ class SessionManagerAccess(Construct):
     endpoints, maybe empty), ``access_tag``, ``tainted_hosts`` and ``fleet_logging`` (per fleet added).
     """
 
+    # What the build steps (_steps.py) make, set on the construct as they go.
+    key: kms.IKey
+    bucket: s3.IBucket | None
+    log_group: logs.ILogGroup | None
+    document: ssm.CfnDocument
+    document_name: str
+
     @checked(**SESSION_MANAGER_ACCESS)
     def __init__(
         self,
@@ -180,34 +184,9 @@ class SessionManagerAccess(Construct):
     ) -> None:
         super().__init__(scope, id)
         record_origin(self)  # the user's line that created it, for the SARIF report
-
-        problems = Problems(self)
-        idle, maximum = check_session_props(
-            problems,
-            vpc=vpc,
-            endpoints=endpoints,
-            endpoint_subnets=endpoint_subnets,
-            legacy_agent_endpoints=legacy_agent_endpoints,
-            log_to_s3=log_to_s3,
-            log_bucket=log_bucket,
-            s3_key_prefix=s3_key_prefix,
-            log_to_cloudwatch=log_to_cloudwatch,
-            log_group=log_group,
-            log_retention=log_retention,
-            encryption_key=encryption_key,
-            idle_session_timeout=idle_session_timeout,
-            max_session_duration=max_session_duration,
-            run_as_user=run_as_user,
-            document_name=document_name,
-            use_account_default_document=use_account_default_document,
-            shell_profile_linux=shell_profile_linux,
-        )
-        name = ACCOUNT_DEFAULT_DOCUMENT if use_account_default_document else document_name
-        claim_document_name(self, problems, name, default_document=use_account_default_document)
-        run_as = check_run_as(problems, run_as_user, run_as_ssm_user)
-        lock_retention = check_lock_retention(problems, log_lock_retention, log_bucket)
-        problems.raise_if_any()
-        self._run_as_user = run_as
+        props = SessionProps.of(locals())
+        plan = check_session(self, props)
+        self._run_as_user = plan.run_as
 
         if log_to_s3 and log_bucket is None:
             self.node.set_context(S3_ACCESS_LOGS_USE_BUCKET_POLICY, True)  # before any child exists
@@ -219,33 +198,8 @@ class SessionManagerAccess(Construct):
         self._tainted_grace = tainted_host_grace_period
         self._tainted_hosts: TaintedHostReplacement | None = None
 
-        self.key: kms.IKey = encryption_key if encryption_key is not None else session_key(self)
-        self.bucket: s3.IBucket | None = None
-        if log_to_s3:
-            self.bucket = log_bucket if log_bucket is not None else session_buckets(self, self.key, lock_retention)
-        self.log_group: logs.ILogGroup | None = None
-        groups: SessionLogGroups | None = None  # the construct's groups: its own and one per fleet added
-        if log_to_cloudwatch:
-            if log_group is None:
-                groups = SessionLogGroups(self, self.key, log_retention or logs.RetentionDays.ONE_YEAR)
-            self.log_group = log_group if groups is None else groups.shared
-
-        document_args = dict(
-            name=name,
-            key=self.key,
-            bucket=self.bucket,
-            s3_key_prefix=s3_key_prefix,
-            log_group=self.log_group,
-            idle=idle,
-            maximum=maximum,
-            run_as_user=self._run_as_user,
-            shell_profile_linux=shell_profile_linux,
-        )
-        self.document = session_document(self, **document_args)  # type: ignore[arg-type]
-        self.document_name: str = name if name is not None else self.document.ref
-        self._documents = FleetDocuments(
-            self, document_args, shared_arn=document_arn(self, self.document), log_groups=groups
-        )
+        groups = build_logging(self, props, plan)
+        self._documents = build_documents(self, props, plan, groups)
         self.fleet_logging: dict[str, FleetLogging] = self._documents.by_fleet
 
         self.endpoints: list[Endpoint] = []
