@@ -86,11 +86,32 @@ class World:
         )
         other = Stack(App(), "Other", env={"account": "222222222222", "region": "us-east-1"})
         self.other_app_vpc = ec2.Vpc(other, "Vpc", max_azs=1)
-        other_region = Stack(self.app, "OtherRegion", env={"account": "111111111111", "region": "us-east-1"})
-        self.other_region_key = kms.Key(other_region, "Key")
+        self.other_region = Stack(self.app, "OtherRegion", env={"account": "111111111111", "region": "us-east-1"})
+        self._other_region_objects: dict[Any, Any] = {}
         # Values known only at deploy time: a prop that accepts one renders it (never ``int()``) or refuses it.
         self.text_token = CfnParameter(self.stack, "Text").value_as_string
         self.number_token = CfnParameter(self.stack, "Number", type="Number").value_as_number
+
+    def other_region_object(self, kind: Any) -> Any:
+        """One object of type ``kind`` (a key, topic, VPC...) that a stack of another region creates, or None for
+        a type :data:`OTHER_REGION` does not know."""
+        if kind not in OTHER_REGION:
+            return None
+        if kind not in self._other_region_objects:
+            self._other_region_objects[kind] = OTHER_REGION[kind](self)
+        return self._other_region_objects[kind]
+
+    @functools.cached_property
+    def other_region_vpc(self) -> ec2.Vpc:
+        return ec2.Vpc(self.other_region, "Vpc", max_azs=1, nat_gateways=0)
+
+    @functools.cached_property
+    def other_region_role(self) -> iam.Role:
+        return iam.Role(self.other_region, "Role", assumed_by=iam.ServicePrincipal("ec2.amazonaws.com"))
+
+    @functools.cached_property
+    def other_region_topic(self) -> sns.Topic:
+        return sns.Topic(self.other_region, "Topic")
 
     @functools.cached_property
     def catalog(self) -> AmiCatalog:
@@ -376,3 +397,61 @@ BUILDERS.update(
         "VersionedFunction.add_alarm": lambda w, p: _versioned(w).add_alarm(**{"alarm": _alarm(w), **p}),
     }
 )
+
+
+# -- objects of another region ------------------------------------------------------------------------------
+
+
+def _other_region_alarm(world: World) -> Any:
+    from aws_cdk import aws_cloudwatch as cloudwatch
+
+    metric = cloudwatch.Metric(namespace="Props", metric_name="Other")
+    return cloudwatch.Alarm(world.other_region, "Alarm", metric=metric, threshold=1, evaluation_periods=1)
+
+
+def _other_region_function(world: World) -> Any:
+    from aws_cdk import aws_lambda as lambda_
+
+    found = world.other_region.node.try_find_child("Function")
+    return found if found is not None else lambda_.Function(world.other_region, "Function", **_function_props())
+
+
+def _other_region_objects() -> dict[Any, Callable[[World], Any]]:
+    from aws_cdk import aws_cloudwatch as cloudwatch
+    from aws_cdk import aws_cloudwatch_actions as cw_actions
+    from aws_cdk import aws_codedeploy as codedeploy
+    from aws_cdk import aws_lambda as lambda_
+    from aws_cdk import aws_logs as logs
+    from aws_cdk import aws_s3 as s3
+
+    return {
+        kms.IKey: lambda w: kms.Key(w.other_region, "Key"),
+        sns.ITopic: lambda w: w.other_region_topic,
+        ec2.IVpc: lambda w: w.other_region_vpc,
+        ec2.ISecurityGroup: lambda w: ec2.SecurityGroup(w.other_region, "Sg", vpc=w.other_region_vpc),
+        elbv2.IApplicationTargetGroup: lambda w: elbv2.ApplicationTargetGroup(
+            w.other_region, "Tg", vpc=w.other_region_vpc, port=80
+        ),
+        logs.ILogGroup: lambda w: logs.LogGroup(w.other_region, "Logs"),
+        s3.IBucket: lambda w: s3.Bucket(w.other_region, "Bucket"),
+        cloudwatch.IAlarm: _other_region_alarm,
+        cloudwatch.IAlarmAction: lambda w: cw_actions.SnsAction(w.other_region_topic),
+        iam.IRole: lambda w: w.other_region_role,
+        iam.IGrantable: lambda w: w.other_region_role,
+        lambda_.IFunction: _other_region_function,
+        lambda_.Function: _other_region_function,
+        codedeploy.IServerApplication: lambda w: codedeploy.ServerApplication(w.other_region, "ServerApp"),
+        codedeploy.ILambdaApplication: lambda w: codedeploy.LambdaApplication(w.other_region, "LambdaApp"),
+        codedeploy.IServerDeploymentConfig: lambda w: codedeploy.ServerDeploymentConfig(
+            w.other_region, "ServerConfig", minimum_healthy_hosts=codedeploy.MinimumHealthyHosts.count(1)
+        ),
+        codedeploy.ILambdaDeploymentConfig: lambda w: codedeploy.LambdaDeploymentConfig(
+            w.other_region, "LambdaConfig", traffic_routing=codedeploy.TrafficRouting.all_at_once()
+        ),
+    }
+
+
+#: The regional resource types a spec's field may take, and how the world makes one in another region: the generated
+#: "an object of another region" case of such a field must end in a ValidationError (``Rule(same_region=True)``),
+#: unless the field's rule says why another region is fine (``Rule(any_region=...)``, IAM being global).
+OTHER_REGION: dict[Any, Callable[[World], Any]] = _other_region_objects()

@@ -2,29 +2,32 @@
 
 For every field of every callable with a spec, values of the wrong kind are generated from the field's
 type: wrong types, booleans for numbers, NaN and infinity, negative, zero and huge numbers, blank strings
-and trailing newlines, fractions of a second, objects of another App. Each must end in one ValidationError
-naming the prop, or in a construct: never in another exception.
+and trailing newlines, fractions of a second, objects of another App and of another region. Each must end in one
+ValidationError naming the prop, or in a construct: never in another exception. An object of another region must
+end in one where the field's rule says AWS requires the same region, and a field that takes a regional resource
+must say which (``Rule(same_region=True)`` or ``Rule(any_region="why")``).
 """
 
 from __future__ import annotations
 
+import collections.abc
 import inspect
 import math
 import re
+import types
 import typing
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 from aws_cdk import Duration
-from aws_cdk import aws_kms as kms
 
 import immutable_constructs
 from immutable_constructs import Problem, ValidationError
 from immutable_constructs._private.props import SPECS, check_value, conforms, spec_of
 from immutable_constructs._private.validation import Problems
 
-from .props_builders import BUILDERS, HOLDERS, World, load_specs
+from .props_builders import BUILDERS, HOLDERS, OTHER_REGION, World, load_specs
 
 load_specs()
 
@@ -58,29 +61,31 @@ def bad_values(kind: Any, world: World | None) -> Iterator[tuple[str, Any]]:
         yield "a string for a list", "abc"
         yield "[None]", [None]
         yield "[]", []
-    if any(m is kms.IKey for m in members):
-        yield "a key of another region", world and world.other_region_key
+    regional = [(m, many) for m, many in _object_types(kind) if m in OTHER_REGION]
+    if regional:
+        member, many = regional[0]
+        value = world and world.other_region_object(member)
+        yield OTHER_REGION_CASE, [value] if many else value
+
+
+OTHER_REGION_CASE = "an object of another region"
+
+
+def _object_types(kind: Any, many: bool = False) -> Iterator[tuple[Any, bool]]:
+    """The types a field's value or its items may have, each with whether it comes in a sequence."""
+    for member in typing.get_args(kind) if typing.get_origin(kind) in (typing.Union, types.UnionType) else (kind,):
+        origin = typing.get_origin(member)
+        if origin is None:
+            yield member, many
+        elif origin in (tuple, collections.abc.Sequence, list):
+            for item in typing.get_args(member):
+                if item is not Ellipsis:
+                    yield from _object_types(item, True)
 
 
 #: Generated cases that fail today (another exception, or no ValidationError naming the prop), by test id, with
 #: the reason. Shrink-only: they run as strict xfails, so a fix makes them fail until removed from here.
-KNOWN_FAILURES: dict[str, str] = {
-    "FleetUpdate.rolling-min_success_percentage-a number token": "CDK's rolling update requires a literal "
-    "percentage (ExpectedPercentage): the spec should refuse a token (Rule(token=False))",
-    "ImmutableFleet-signal_timeout-a duration token": "CDK's creation policy converts the timeout with "
-    "to_iso_string, which takes a token only from Duration.millis(): refuse it, or say so",
-    "StackDriftAlarm.metric_drifted-period-a duration token": "CloudWatch metric periods must be literal "
-    "(CDK raises RuntimeError): the spec should refuse a token (Rule(token=False))",
-    "StackDriftAlarm.metric_drifted_resources-period-a duration token": "as metric_drifted",
-}
-
-
-#: Known failures that pass or fail with the order the cases run in (CDK judges the same number token period
-#: resolved alone and unresolved after many tokens): not strict until someone finds why.
-ORDER_DEPENDENT = {
-    "StackDriftAlarm.metric_drifted-period-a duration token",
-    "StackDriftAlarm.metric_drifted_resources-period-a duration token",
-}
+KNOWN_FAILURES: dict[str, str] = {}
 
 
 def cases() -> Iterator[Any]:
@@ -91,7 +96,7 @@ def cases() -> Iterator[Any]:
             for name, _ in bad_values(field.type, None):
                 case = f"{owner.removesuffix('.__init__')}-{field.name}-{name}"
                 known = KNOWN_FAILURES.get(case)
-                marks = [pytest.mark.xfail(strict=case not in ORDER_DEPENDENT, reason=known)] if known else []
+                marks = [pytest.mark.xfail(strict=True, reason=known)] if known else []
                 yield pytest.param(owner, field.name, name, id=case, marks=marks)
 
 
@@ -124,13 +129,21 @@ def test_bad_input_is_one_validation_error_naming_the_prop(
         assert not check_value(problems, prop, value, field.type, field.rule, None)
         assert [p.prop for p in problems.problems] == [prop] and problems.problems[0].fix
         return
+    if value_name == OTHER_REGION_CASE:
+        assert field.rule.same_region or field.rule.any_region, (
+            f"{owner}: {prop} takes a regional resource: declare Rule(same_region=True) where AWS requires the "
+            "construct's region, or Rule(any_region='why') where another region is fine"
+        )
     try:
         BUILDERS[owner](world, {prop: value})
     except ValidationError as error:
         holder = HOLDERS.get(owner)
         assert any(names_prop(p, prop) or (holder and names_prop(p, holder)) for p in error.problems), str(error)
         assert error.construct_path and all(p.reason and p.fix for p in error.problems), str(error)
-    # else: accepted, and built (the spec and the constructor's checks judged it deployable)
+    else:  # accepted, and built (the spec and the constructor's checks judged it deployable)
+        assert not (value_name == OTHER_REGION_CASE and field.rule.same_region), (
+            f"{owner}: {prop} of another region was accepted, though its rule says AWS requires the same region"
+        )
 
 
 #: Per callable, the one wrong-type case that is built end to end: the first field's ``object()``.

@@ -351,6 +351,47 @@ def test_alarm_actions_of_another_region_are_refused(world: World) -> None:
     drift.add_alarm_action(cw_actions.SnsAction(sns.Topic(world.stack, world.id("Pager"))))  # its own region
 
 
+def test_alarm_actions_of_any_kind_of_another_region_are_refused() -> None:
+    from aws_cdk import aws_lambda as lambda_
+
+    flag = "@aws-cdk/aws-cloudwatch-actions:changeLambdaPermissionLogicalIdForLambdaAction"
+    app = App(context={flag: True})
+    stack = Stack(app, "Shop", env={"account": ACCOUNT, "region": REGION})
+    virginia = Stack(app, "Virginia", env={"account": ACCOUNT, "region": "us-east-1"})
+
+    def function(scope: Stack, id: str) -> lambda_.Function:
+        code = lambda_.Code.from_inline("def handler(event, context):\n    return None\n")
+        return lambda_.Function(scope, id, runtime=lambda_.Runtime.PYTHON_3_13, handler="index.handler", code=code)
+
+    drift = StackDriftAlarm(stack, "Drift", stacks=[stack])
+    imported = lambda_.Function.from_function_arn(stack, "Imported", "arn:aws:lambda:us-east-1:111111111111:function:p")
+    for fn, reason in ((imported, r"region us-east-1"), (function(virginia, "Pager"), r"another account or region")):
+        one_problem(
+            lambda f=fn: drift.add_alarm_action(cw_actions.LambdaAction(f)),
+            "Shop/Drift",
+            "add_alarm_action(actions[0])",
+            reason,
+        )
+    own = function(stack, "Pager")
+    drift.add_alarm_action(cw_actions.LambdaAction(own))  # its own region; checking it bound it once more
+    permissions = [c.node.id for c in own.node.children if c.node.id.endswith("AlarmPermission")]
+    assert len(permissions) == len(drift.alarms) + 1 > 1, permissions  # one per alarm, check-failed included
+
+
+def test_a_lambda_alarm_action_on_many_alarms_without_cdks_flag_is_refused(world: World) -> None:
+    from aws_cdk import aws_lambda as lambda_
+
+    code = lambda_.Code.from_inline("def handler(event, context):\n    return None\n")
+    fn = lambda_.Function(world.stack, world.id("Pager"), runtime=lambda_.Runtime.PYTHON_3_13, handler="i.h", code=code)
+    drift = StackDriftAlarm(world.stack, world.id("Drift"), stacks=[world.stack])
+    one_problem(
+        lambda: drift.add_alarm_action(cw_actions.LambdaAction(fn)),
+        drift.node.path,
+        "add_alarm_action(actions[0])",
+        r"changeLambdaPermissionLogicalIdForLambdaAction",
+    )
+
+
 def test_an_alarm_topic_of_another_region_is_refused(world: World) -> None:
     stack = Stack(world.app, world.id("Topics"), env={"account": ACCOUNT, "region": REGION})
     topic = sns.Topic(world.other_region, world.id("Pager"))

@@ -107,7 +107,7 @@ class AlarmTopic(Construct):
         return AlarmTopic(stack, ALARM_TOPIC_ID)
 
     @staticmethod
-    @checked()
+    @checked(topic=_TOPIC)
     def use(stack: Stack, topic: sns.ITopic) -> AlarmTopic:
         """Make ``topic`` (e.g. the platform's pager topic) the alarm topic of ``stack``. Call it before
         adding the library's constructs. The topic must let ``cloudwatch.amazonaws.com`` publish (and, when

@@ -54,8 +54,9 @@ class Rule:
     (the unit the service counts in) and ``low``/``high`` in seconds; strings: ``max_length`` (an AWS
     limit, in UTF-8 bytes or, with ``unit="characters"``, in characters), ``pattern`` (matched in full),
     ``blank`` (whether empty or whitespace-only text is allowed);
-    sequences: ``unique``, ``max_items``; objects: ``same_region``/``same_account`` where AWS requires it;
-    ``token=False`` where the value must be known at synth time. ``fix`` is said when the rule is broken."""
+    sequences: ``unique``, ``max_items``; objects: ``same_region``/``same_account`` where AWS requires it, or
+    ``any_region`` saying why an object of another region is fine (IAM is global...); ``token=False`` where the
+    value must be known at synth time (a duration token too). ``fix`` is said when the rule is broken."""
 
     low: float | None = None
     high: float | None = None
@@ -68,6 +69,7 @@ class Rule:
     max_items: int | None = None
     same_region: bool = False
     same_account: bool = False
+    any_region: str = ""
     token: bool = True
     fix: str = ""
 
@@ -101,10 +103,11 @@ def checked(**rules: Rule) -> Callable[[F], F]:
     return _checked(rules, types_only=False)
 
 
-def checked_types() -> Callable[[F], F]:
-    """Decorator for a value object's factory (``FleetHealthCheck.http``...): wrong types are refused at once;
-    its values are checked by the construct it is given to, which names its path (``health_check.interval``)."""
-    return _checked({}, types_only=True)
+def checked_types(**rules: Rule) -> Callable[[F], F]:
+    """Decorator for a value object's factory (``FleetHealthCheck.http``...): wrong types, and tokens where a
+    rule says ``token=False``, are refused at once; its values are checked by the construct it is given to,
+    which names its path (``health_check.interval``)."""
+    return _checked(rules, types_only=True)
 
 
 #: ``defer(arguments, problems)``: a value object that carries the problems to the construct it is given to.
@@ -244,7 +247,7 @@ def check_value(
     if not conforms(value, kind):
         problems.add(prop, value, f"must be {describe(kind)}", rule.fix or f"pass {describe(kind)}")
         return False
-    if not rule.token and not types_only and is_unresolved(value):
+    if not rule.token and (is_unresolved(value) or (isinstance(value, Duration) and value.is_unresolved())):
         problems.add(prop, value, "is a token: it must be known at synth time", rule.fix or "pass a literal value")
         return False
     if value is None or is_unresolved(value) or types_only:

@@ -31,6 +31,9 @@ SESSION_MANAGER_ACCESS = {
         f"{S3_KEY_PREFIX_MAX} bytes, e.g. 'sessions/'",
     ),
     "tainted_host_grace_period": Rule(low=0, high=7 * 86400, fix="whole seconds, up to 7 days: e.g. Duration.hours(1)"),
+    # The session document names the bucket the agent writes to; the library's bucket policy and key grants are
+    # this stack's, so the bucket is the stack's region's.
+    "log_bucket": Rule(same_region=True, fix="use a bucket of this stack's region"),
 }
 
 #: A fleet is reached through this construct's regional document, key and log destinations.
@@ -43,6 +46,7 @@ FLEET = Rule(
 #: A managed policy of this account can only be attached to a role, user or group of this account.
 PRINCIPAL = Rule(
     same_account=True,
+    any_region="IAM is global",
     fix="grant a role, user or group of this account (people of another account assume a role of this one)",
 )
 

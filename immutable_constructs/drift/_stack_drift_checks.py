@@ -6,7 +6,7 @@ import json
 import re
 from collections.abc import Sequence
 
-from aws_cdk import Duration, Stack, Token
+from aws_cdk import Duration, FeatureFlags, Stack, Token
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as cw_actions
 from aws_cdk import aws_events as events
@@ -129,33 +129,61 @@ def _same_environment(own: Stack, other: Stack) -> bool:
     return True
 
 
-def check_alarm_actions(scope: Construct, alarm: cloudwatch.Alarm, actions: Sequence[cloudwatch.IAlarmAction]) -> None:
-    """An SNS action notifies a topic of the alarms' own region (CloudWatch alarm actions are regional), which
-    this stack can reference (a topic another stack of another account or region creates cannot be)."""
+def check_alarm_actions(
+    scope: Construct, alarm: cloudwatch.Alarm, actions: Sequence[cloudwatch.IAlarmAction], alarm_count: int
+) -> None:
+    """Every action (a topic, a Lambda function, a scaling policy, an EC2 or SSM action) is of the alarms' own region
+    (CloudWatch alarm actions are regional) and one this stack can reference. Each action is bound to ``alarm`` as
+    the alarms will bind it (binding twice to one alarm adds nothing twice: a Lambda action's permission is
+    found by its id), and the region of the ARN it gives is compared with the stack's."""
     own = Stack.of(scope)
     problems = Problems(scope)
     for index, action in enumerate(actions):
-        if not isinstance(action, cw_actions.SnsAction) or Token.is_unresolved(own.region):
-            continue  # binding other actions has side effects (a Lambda permission...); AWS judges those
-        arn = action.bind(scope, alarm).alarm_action_arn
+        prop = f"add_alarm_action(actions[{index}])"
+        if (
+            isinstance(action, cw_actions.LambdaAction)
+            and alarm_count > 1
+            and not FeatureFlags.of(scope).is_enabled(_FLAG)
+        ):
+            # Without the flag CDK gives every alarm's invoke permission the same id: the second alarm fails to bind.
+            problems.add(prop, action, f"is a Lambda action for {alarm_count} alarms, which needs {_FLAG}", _FLAG_FIX)
+            continue
+        if Token.is_unresolved(own.region):
+            continue  # an environment-agnostic stack: AWS judges the region
         try:
-            resolved = own.resolve(arn)
+            resolved = own.resolve(action.bind(scope, alarm).alarm_action_arn)
         except Exception:  # CDK's CannotUseCrossEnvironment
             problems.add(
-                f"add_alarm_action(actions[{index}])",
+                prop,
                 action,
-                "notifies a topic a stack of another account or region creates, which this stack cannot reference",
-                "use a topic of this stack's account and region (e.g. AlarmTopic.of(stack).topic)",
+                "acts on a resource a stack of another account or region creates, which this stack cannot reference",
+                "use a topic, function or policy of this stack's account and region (e.g. AlarmTopic.of(stack).topic)",
             )
             continue
-        parts = resolved.split(":") if isinstance(resolved, str) else []
-        region = parts[3] if len(parts) > 3 else own.region
+        region = _arn_region(resolved)
         problems.require(
-            region == own.region,
-            f"add_alarm_action(actions[{index}])",
+            region is None or region == own.region,
+            prop,
             resolved,
-            f"notifies a topic in region {region}, and the alarms are in {own.region}: CloudWatch alarm actions "
-            "must be in the alarm's region",
-            "use a topic of this stack's region (e.g. AlarmTopic.of(stack).topic)",
+            f"acts in region {region}, and the alarms are in {own.region}: CloudWatch alarm actions must be in the "
+            "alarm's region",
+            "use a topic, function or policy of this stack's region (e.g. AlarmTopic.of(stack).topic)",
         )
     problems.raise_if_any()
+
+
+_FLAG = "@aws-cdk/aws-cloudwatch-actions:changeLambdaPermissionLogicalIdForLambdaAction"
+_FLAG_FIX = f'set "{_FLAG}": true in cdk.json\'s context (cdk init sets it), or notify an SNS topic that invokes it'
+
+
+def _arn_region(resolved: object) -> str | None:
+    """The region an ARN names, when it is written out (a string, or an ``Fn::Join`` of strings and a partition);
+    None when it is a reference to a resource of this stack (``Ref``, ``Fn::GetAtt``)."""
+    if isinstance(resolved, dict) and list(resolved) == ["Fn::Join"]:
+        separator, parts = resolved["Fn::Join"]
+        resolved = separator.join(p if isinstance(p, str) else "{}" for p in parts)
+    if not isinstance(resolved, str):
+        return None
+    parts = resolved.split(":")
+    region = parts[3] if len(parts) > 3 and parts[0] == "arn" else ""
+    return region if region and "{" not in region and "$" not in region else None

@@ -55,6 +55,8 @@ _HANDLER = Path(__file__).resolve().parent / "stack_drift_handler"
 _WARN_ROLE = "immutable-constructs:driftRoleNotChanged"
 #: CloudWatch dimension values are 1 to 255 characters; a stack name at most 128.
 _DIMENSION = Rule(blank=False, max_length=255, fix="pass the name of a watched stack, e.g. 'shop-network'")
+# CloudWatch checks a metric's period at synth (1, 5, 10, 30 or a multiple of 60 seconds): a token cannot pass.
+_PERIOD = Rule(token=False, fix="pass a literal period, e.g. Duration.hours(1)")
 
 
 def _shown(name: str) -> str:
@@ -95,6 +97,7 @@ class StackDriftAlarm(Construct):
     @checked(
         topic=Rule(same_region=True, fix="use a topic of this stack's region (CloudWatch alarm actions)"),
         stacks=Rule(fix="list each stack (or stack name) once"),
+        role=Rule(any_region="IAM is global"),
     )
     def __init__(
         self,
@@ -252,9 +255,9 @@ class StackDriftAlarm(Construct):
         )
         self.check_failed_alarm.add_alarm_action(action)
 
-    @checked(stack_name=_DIMENSION)
+    @checked(stack_name=_DIMENSION, period=_PERIOD)
     def metric_drifted(self, stack_name: str, *, period: Duration | None = None) -> cloudwatch.Metric:
-        """``StackDrifted`` of ``stack_name`` (1 drifted, 0 in sync), Maximum per hour by default."""
+        """``StackDrifted`` of ``stack_name`` (1 drifted, 0 in sync), Maximum per hour (a literal ``period``)."""
         return cloudwatch.Metric(
             namespace=NAMESPACE,
             metric_name="StackDrifted",
@@ -263,9 +266,9 @@ class StackDriftAlarm(Construct):
             period=period or Duration.hours(1),
         )
 
-    @checked(stack_name=_DIMENSION)
+    @checked(stack_name=_DIMENSION, period=_PERIOD)
     def metric_drifted_resources(self, stack_name: str, *, period: Duration | None = None) -> cloudwatch.Metric:
-        """``DriftedResources`` of ``stack_name``, Maximum per hour by default."""
+        """``DriftedResources`` of ``stack_name``, Maximum per hour by default (``period``: not a token)."""
         return cloudwatch.Metric(
             namespace=NAMESPACE,
             metric_name="DriftedResources",
@@ -274,10 +277,10 @@ class StackDriftAlarm(Construct):
             period=period or Duration.hours(1),
         )
 
-    @checked()
+    @checked(actions=Rule(same_region=True, fix="use actions of this stack's region (CloudWatch alarm actions)"))
     def add_alarm_action(self, *actions: cloudwatch.IAlarmAction) -> None:
         """Add actions (a pager topic, an incident tool...) to every drift alarm and to the check-failed alarm."""
-        check_alarm_actions(self, self.check_failed_alarm, actions)
+        check_alarm_actions(self, self.check_failed_alarm, actions, len(self.alarms) + 1)
         for alarm in (*self.alarms.values(), self.check_failed_alarm):
             alarm.add_alarm_action(*actions)
 

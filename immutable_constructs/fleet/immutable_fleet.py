@@ -24,11 +24,11 @@ from aws_cdk import aws_sns as sns
 from constructs import Construct
 
 from .._private.origin import record_origin
-from .._private.props import checked
+from .._private.props import check_value, checked
 from .._private.props_text import whole
 from .._private.validation import Problems
 from ._checks import check_capacity, check_lifetime, seconds
-from ._props import IMMUTABLE_FLEET, TARGET_GROUP
+from ._props import IMMUTABLE_FLEET, REFRESH_ALARMS, TARGET_GROUP
 from ._steps import ImmutableFleetProps, Plan, build_fleet_launch, close_checks, lifetime_and_grace, open_checks
 from .alarms import FleetAlarmOptions, observe, release_effect
 from .health import FleetHealthCheck
@@ -112,7 +112,7 @@ class ImmutableFleet(Construct):
             ``FleetUpdate.replacing()`` (the whole fleet in one batch, launching before terminating).
         :param health_check: the application check that gates the success signal.
             Default: none; the instance signals when user data finishes (a warning says so).
-        :param signal_timeout: how long CloudFormation waits for signals. Default: 15 minutes.
+        :param signal_timeout: how long CloudFormation waits for signals (not a token). Default: 15 minutes.
         :param max_instance_lifetime: Default: 14 days (1 to 365 days).
         :param target_groups: ALB target groups to register with; ELB health checks are
             then used with ``health_check_grace_period``. Default: none.
@@ -227,7 +227,7 @@ class ImmutableFleet(Construct):
         in_service = props.desired_capacity if props.desired_capacity is not None else min_cap
         _check_update(problems, update, max_capacity=max_cap, in_service=in_service, signal_timeout=signal_timeout)
         _check_durations(problems, signal_timeout, lifetime, grace_period, props.health_check)
-        _check_own(problems, props, update, alarm_options)
+        _check_own(self, problems, props, update, alarm_options)
         subnets, image_config = close_checks(self, problems, props)
         return _RefreshPlan(
             min_capacity=min_cap,
@@ -330,7 +330,12 @@ class _RefreshPlan(Plan):
     in_service: int
 
 
-def _check_own(problems: Problems, props: ImmutableFleetProps, update: object, options: FleetAlarmOptions) -> None:
+def _check_own(
+    scope: Construct, problems: Problems, props: ImmutableFleetProps, update: object, options: FleetAlarmOptions
+) -> None:
+    if isinstance(update, FleetUpdate) and update.kind == "instance_refresh":
+        alarms = update.options.get("alarms")
+        check_value(problems, "update.alarms", alarms, Sequence[cloudwatch.IAlarm] | None, REFRESH_ALARMS, scope)
     problems.require(
         not (props.security_group is not None and props.allow_all_outbound is not None),
         "allow_all_outbound",

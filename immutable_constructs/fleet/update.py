@@ -20,6 +20,7 @@ from aws_cdk import aws_cloudwatch as cloudwatch
 from .._private.props import Rule, checked_types, duration_problem
 from .._private.validation import Problems
 from ._checks import seconds
+from ._props import REFRESH_ALARMS
 from .health import human
 
 __all__ = ["FleetUpdate"]
@@ -65,7 +66,10 @@ class FleetUpdate(ABC):
         return _Replacing()
 
     @classmethod
-    @checked_types()
+    @checked_types(
+        # CDK's rolling update checks the percentage at synth (ExpectedPercentage: 0..100): a token cannot pass.
+        min_success_percentage=Rule(token=False, fix="pass a literal percentage from 0 to 100, e.g. 100"),
+    )
     def rolling(
         cls,
         *,
@@ -80,7 +84,7 @@ class FleetUpdate(ABC):
         :param min_instances_in_service: instances kept in service while a batch is replaced.
             Default: the fleet's desired capacity (or min capacity), so new instances are
             launched before old ones terminate. Must be below max capacity (CloudFormation's rule).
-        :param min_success_percentage: percentage of new instances that must signal success.
+        :param min_success_percentage: percentage of new instances that must signal success (not a token).
             Default: 100.
         :param suspend_processes: Auto Scaling processes suspended during the update.
             Default: CDK's (HealthCheck, ReplaceUnhealthy, AZRebalance, AlarmNotification,
@@ -98,7 +102,7 @@ class FleetUpdate(ABC):
         )
 
     @classmethod
-    @checked_types()
+    @checked_types(alarms=REFRESH_ALARMS)  # their region is checked by the fleet, which knows its own
     def instance_refresh(
         cls,
         *,

@@ -40,6 +40,7 @@ from ._steps import FunctionProps, build_alarms, build_function, build_release
 __all__ = ["VersionedFunction"]
 
 _ALIAS_NAME = r"(?!^[0-9]+$)[a-zA-Z0-9_-]+"  # Lambda's alias name pattern (a number would be a version)
+_REGIONAL = Rule(same_region=True, fix="use one of the function's region (CodeDeploy and CloudWatch are regional)")
 
 
 class VersionedFunction(Construct):
@@ -104,7 +105,14 @@ class VersionedFunction(Construct):
         provisioned_concurrency=Rule(low=1, fix="ask for at least 1, or leave it unset"),
         error_threshold=Rule(low=1, unit="errors per minute"),
         throttle_threshold=Rule(low=1, unit="throttles per minute"),
-        alarms=Rule(fix="list each alarm once"),
+        # CodeDeploy and CloudWatch are regional: the deployment group's alarms, hooks and application, and the
+        # function it shifts traffic on, are the function's region's.
+        alarms=Rule(same_region=True, fix="list each alarm of the function's region once"),
+        function=Rule(same_region=True, fix="wrap a function of this stack's region"),
+        pre_traffic_hook=_REGIONAL,
+        post_traffic_hook=_REGIONAL,
+        application=_REGIONAL,
+        deployment_config=_REGIONAL,
     )
     def __init__(
         self,
@@ -177,7 +185,7 @@ class VersionedFunction(Construct):
             ),
         )
 
-    @checked()
+    @checked(grantee=Rule(any_region="IAM is global"))
     def grant_invoke(self, grantee: iam.IGrantable) -> iam.Grant:
         """Let ``grantee`` invoke the alias (never the unqualified function)."""
         return self.alias.grant_invoke(grantee)
@@ -192,7 +200,7 @@ class VersionedFunction(Construct):
         """A function URL that invokes the alias. Default ``auth_type``: ``AWS_IAM`` (signed requests only)."""
         return self.alias.add_function_url(auth_type=auth_type or lambda_.FunctionUrlAuthType.AWS_IAM)
 
-    @checked()
+    @checked(alarm=_REGIONAL)
     def add_alarm(self, alarm: cloudwatch.IAlarm) -> None:
         """Roll releases back when ``alarm`` goes off too (it should treat missing data as not breaching)."""
         self.deployment_group.add_alarm(alarm)

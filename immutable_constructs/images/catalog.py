@@ -29,7 +29,7 @@ from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 from .._private.origin import record_origin
-from .._private.props import checked
+from .._private.props import Rule, checked
 from .._private.validation import SSM_PARAMETER_NAME_MAX, Problems, is_unresolved
 from ._props import ARN_PLACE, CATALOG, LINE_AND_CHANNEL
 from .pinned import PinnedSsmImage
@@ -216,7 +216,7 @@ class AmiCatalog(Construct):
         # An int, or a number token (CfnParameter.value_as_number) that CloudFormation resolves.
         return PinnedSsmImage(self.parameter_name(line, channel), version=cast(int, version))
 
-    @checked(line=LINE_AND_CHANNEL["line"])
+    @checked(line=LINE_AND_CHANNEL["line"], grantee=Rule(any_region="IAM is global"))
     def grant_read(self, grantee: iam.IGrantable, *, line: str | None = None) -> iam.Grant:
         """Let ``grantee`` read the catalog's parameters and their history (one line, or all)."""
         lines = [line] if line is not None else list(self.lines)
