@@ -88,6 +88,8 @@ class World:
         self.other_app_vpc = ec2.Vpc(other, "Vpc", max_azs=1)
         self.other_region = Stack(self.app, "OtherRegion", env={"account": "111111111111", "region": "us-east-1"})
         self._other_region_objects: dict[Any, Any] = {}
+        self.other_account = Stack(self.app, "OtherAccount", env={"account": "222222222222", "region": "eu-west-1"})
+        self._other_account_objects: dict[Any, Any] = {}
         # Values known only at deploy time: a prop that accepts one renders it (never ``int()``) or refuses it.
         self.text_token = CfnParameter(self.stack, "Text").value_as_string
         self.number_token = CfnParameter(self.stack, "Number", type="Number").value_as_number
@@ -100,6 +102,19 @@ class World:
         if kind not in self._other_region_objects:
             self._other_region_objects[kind] = OTHER_REGION[kind](self)
         return self._other_region_objects[kind]
+
+    def other_account_object(self, kind: Any) -> Any:
+        """One object of type ``kind`` that a stack of another account (the same region) creates, or None for a
+        type :data:`OTHER_ACCOUNT` does not know."""
+        if kind not in OTHER_ACCOUNT:
+            return None
+        if kind not in self._other_account_objects:
+            self._other_account_objects[kind] = OTHER_ACCOUNT[kind](self)
+        return self._other_account_objects[kind]
+
+    @functools.cached_property
+    def other_account_role(self) -> iam.Role:
+        return iam.Role(self.other_account, "Role", assumed_by=iam.ServicePrincipal("ec2.amazonaws.com"))
 
     @functools.cached_property
     def other_region_vpc(self) -> ec2.Vpc:
@@ -455,3 +470,19 @@ def _other_region_objects() -> dict[Any, Callable[[World], Any]]:
 #: "an object of another region" case of such a field must end in a ValidationError (``Rule(same_region=True)``),
 #: unless the field's rule says why another region is fine (``Rule(any_region=...)``, IAM being global).
 OTHER_REGION: dict[Any, Callable[[World], Any]] = _other_region_objects()
+
+
+def _other_account_objects() -> dict[Any, Callable[[World], Any]]:
+    from aws_cdk import aws_logs as logs
+
+    return {
+        ec2.IVpc: lambda w: ec2.Vpc(w.other_account, "Vpc", max_azs=1, nat_gateways=0),
+        logs.ILogGroup: lambda w: logs.LogGroup(w.other_account, "Logs"),
+        iam.IRole: lambda w: w.other_account_role,
+        iam.IGrantable: lambda w: w.other_account_role,
+    }
+
+
+#: Types of the objects a field whose rule says ``same_account=True`` may take, and how the world makes one in another
+#: account: the generated "an object of another account" case of such a field must end in a ValidationError.
+OTHER_ACCOUNT: dict[Any, Callable[[World], Any]] = _other_account_objects()

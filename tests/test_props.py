@@ -24,10 +24,10 @@ from aws_cdk import Duration
 
 import immutable_constructs
 from immutable_constructs import Problem, ValidationError
-from immutable_constructs._private.props import SPECS, check_value, conforms, spec_of
+from immutable_constructs._private.props import SPECS, Rule, check_value, conforms, spec_of
 from immutable_constructs._private.validation import Problems
 
-from .props_builders import BUILDERS, HOLDERS, OTHER_REGION, World, load_specs
+from .props_builders import BUILDERS, HOLDERS, OTHER_ACCOUNT, OTHER_REGION, World, load_specs
 
 load_specs()
 
@@ -37,7 +37,7 @@ def world() -> World:
     return World()
 
 
-def bad_values(kind: Any, world: World | None) -> Iterator[tuple[str, Any]]:
+def bad_values(kind: Any, world: World | None, rule: Rule | None = None) -> Iterator[tuple[str, Any]]:
     """Values that do not belong in a field of type ``kind``, or that only deploy time knows (tokens), by name
     (without a world: only their names)."""
     yield "object()", object()
@@ -66,9 +66,16 @@ def bad_values(kind: Any, world: World | None) -> Iterator[tuple[str, Any]]:
         member, many = regional[0]
         value = world and world.other_region_object(member)
         yield OTHER_REGION_CASE, [value] if many else value
+    if rule is not None and rule.same_account:
+        accounts = [(m, many) for m, many in _object_types(kind) if m in OTHER_ACCOUNT]
+        if accounts:
+            member, many = accounts[0]
+            value = world and world.other_account_object(member)
+            yield OTHER_ACCOUNT_CASE, [value] if many else value
 
 
 OTHER_REGION_CASE = "an object of another region"
+OTHER_ACCOUNT_CASE = "an object of another account"
 
 
 def _object_types(kind: Any, many: bool = False) -> Iterator[tuple[Any, bool]]:
@@ -93,7 +100,7 @@ def cases() -> Iterator[Any]:
         if owner not in BUILDERS:
             continue  # test_every_spec_has_a_builder says so
         for field in spec_of(SPECS[owner]).fields:
-            for name, _ in bad_values(field.type, None):
+            for name, _ in bad_values(field.type, None, field.rule):
                 case = f"{owner.removesuffix('.__init__')}-{field.name}-{name}"
                 known = KNOWN_FAILURES.get(case)
                 marks = [pytest.mark.xfail(strict=True, reason=known)] if known else []
@@ -121,7 +128,7 @@ def test_bad_input_is_one_validation_error_naming_the_prop(
     world: World, owner: str, prop: str, value_name: str
 ) -> None:
     field = next(f for f in spec_of(SPECS[owner]).fields if f.name == prop)
-    value = dict(bad_values(field.type, world))[value_name]
+    value = dict(bad_values(field.type, world, field.rule))[value_name]
     if not conforms(value, field.type) and (prop, value_name) != END_TO_END[owner]:
         # A value of the wrong type never reaches the body: the spec records it, and the decorator turns a spec's
         # problem into one ValidationError (built end to end once per callable, below). Not built: keeps it fast.
@@ -144,6 +151,7 @@ def test_bad_input_is_one_validation_error_naming_the_prop(
         assert not (value_name == OTHER_REGION_CASE and field.rule.same_region), (
             f"{owner}: {prop} of another region was accepted, though its rule says AWS requires the same region"
         )
+        assert value_name != OTHER_ACCOUNT_CASE, f"{owner}: {prop} of another account was accepted (same_account)"
 
 
 #: Per callable, the one wrong-type case that is built end to end: the first field's ``object()``.
