@@ -22,7 +22,8 @@ kwargs = json.loads(
         "immutable_constructs.images.first_image_handler",
         "immutable_constructs.images.promotion_handler",
         "immutable_constructs.nag",
-        "immutable_constructs.nag.rules"
+        "immutable_constructs.nag.rules",
+        "immutable_constructs.release"
     ],
     "python_requires": ">=3.11",
     "classifiers": [

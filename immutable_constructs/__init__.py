@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from . import access, drift, fleet, functions, images
+from . import access, drift, fleet, functions, images, release
 from ._private.lazy import lazy_exports, merged, public_names
 from ._version import __version__ as __version__
 
@@ -40,6 +40,8 @@ if TYPE_CHECKING:
     from .images import ParentImage as ParentImage
     from .images import PinnedSsmImage as PinnedSsmImage
     from .images import TrialImage as TrialImage
+    from .release import ReleasePipeline as ReleasePipeline
+    from .release import ReleaseWave as ReleaseWave
 
 #: public name -> the module that defines it: the subpackages' tables, and the errors.
 _MODULES = merged(
@@ -48,6 +50,7 @@ _MODULES = merged(
     ("fleet", fleet._MODULES),
     ("functions", functions._MODULES),
     ("images", images._MODULES),
+    ("release", release._MODULES),
     own={"AlarmTopic": "._private.alarm_topic", "Problem": ".errors", "ValidationError": ".errors"},
 )
 

@@ -486,3 +486,42 @@ def _other_account_objects() -> dict[Any, Callable[[World], Any]]:
 #: Types of the objects a field whose rule says ``same_account=True`` may take, and how the world makes one in another
 #: account: the generated "an object of another account" case of such a field must end in a ValidationError.
 OTHER_ACCOUNT: dict[Any, Callable[[World], Any]] = _other_account_objects()
+
+
+# -- release/ -----------------------------------------------------------------------------------------
+
+
+def _release(world: World, props: dict[str, Any]) -> Any:
+    from aws_cdk import Environment, Stage, pipelines
+
+    from immutable_constructs import ReleasePipeline, ReleaseWave
+
+    def service(scope: Any, id: str, *, env: Environment, image_versions: Any) -> Stage:
+        stage = Stage(scope, id, env=env)
+        Stack(stage, "Service")
+        return stage
+
+    connection = "arn:aws:codeconnections:eu-west-1:111111111111:connection/0a1b2c3d-4e5f-6a7b-8c9d-0e1f2a3b4c5d"
+    source = pipelines.CodePipelineSource.connection("o/r", "main", connection_arn=connection)
+    wave = ReleaseWave("canary", [Environment(account="111111111111", region="eu-west-1")])
+    defaults = {
+        "synth": pipelines.ShellStep("Synth", input=source, commands=["npx cdk synth"]),
+        "service": service,
+        "waves": [wave],
+    }
+    stack = Stack(world.app, unique("Release"), env={"account": "111111111111", "region": "eu-west-1"})
+    return ReleasePipeline(stack, "Release", **{**defaults, **props})
+
+
+def _wave(world: World, props: dict[str, Any]) -> Any:
+    from aws_cdk import Environment
+
+    from immutable_constructs import ReleaseWave
+
+    wave = ReleaseWave(
+        **{"name": "canary", "environments": [Environment(account="111111111111", region="eu-west-1")], **props}
+    )
+    return _release(world, {"waves": [wave]})
+
+
+BUILDERS.update({"ReleasePipeline.__init__": _release, "ReleaseWave.__init__": _wave})

@@ -51,6 +51,7 @@ PINNED_RULE_IDS = [
     "IMM-DEP6",
     "IMM-DEP7",
     "IMM-DEP8",
+    "IMM-REL1",
     "IMM-FAIL1",
     "IMM-PRIV1",
     "IMM-PRIV2",

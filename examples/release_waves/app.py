@@ -1,0 +1,97 @@
+"""One image version released in three waves across four accounts and two regions (docs/release-waves.md).
+
+``ReleasePipeline`` builds a CDK Pipelines CodePipeline in the tooling account: a canary account first, then
+two accounts in two regions each, then production after a person approved, only on weekday working hours.
+Every wave bakes for its bake time under the fleets' own alarms and rolls back if one fires. The image pin
+(``images.web.stable`` in this folder's cdk.json) is read once and deployed identically to every stage.
+"""
+
+from collections.abc import Mapping
+
+from aws_cdk import App, Duration, Environment, Stack, Stage, pipelines
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_elasticloadbalancingv2 as elbv2
+from constructs import Construct
+
+from immutable_constructs import (
+    AmiCatalog,
+    FleetHealthCheck,
+    ImmutableFleet,
+    ReleasePipeline,
+    ReleaseWave,
+    SessionManagerAccess,
+    StackDriftAlarm,
+)
+
+TOOLING = Environment(account="111111111111", region="eu-west-1")
+CONNECTION = "arn:aws:codeconnections:eu-west-1:111111111111:connection/0a1b2c3d-4e5f-6a7b-8c9d-0e1f2a3b4c5d"
+
+
+class WebService(Stage):
+    """The service in one environment: a VPC, an internal ALB and a fleet on the released image version."""
+
+    def __init__(self, scope: Construct, id: str, *, env: Environment, image_versions: Mapping[str, int]) -> None:
+        super().__init__(scope, id, env=env)
+        stack = Stack(self, "Web")
+        vpc = ec2.Vpc(stack, "Vpc", max_azs=2, nat_gateways=1)
+        alb = elbv2.ApplicationLoadBalancer(stack, "Alb", vpc=vpc, internet_facing=False)
+        target_group = elbv2.ApplicationTargetGroup(
+            stack, "Web", vpc=vpc, port=8080, protocol=elbv2.ApplicationProtocol.HTTP
+        )
+        alb.add_listener("Http", port=80, default_target_groups=[target_group])
+        image = AmiCatalog(stack, "Images").machine_image("web", version=image_versions["web"])
+        fleet = ImmutableFleet(
+            stack,
+            "Fleet",
+            vpc=vpc,
+            machine_image=image,
+            instance_type=ec2.InstanceType("t3.small"),
+            min_capacity=2,
+            target_groups=[target_group],
+            health_check=FleetHealthCheck.http("http://localhost:8080/health"),
+        )
+        SessionManagerAccess(stack, "Sessions", vpc=vpc).add_fleet(fleet)  # the only door; touched hosts replaced
+        StackDriftAlarm(stack, "Drift")
+
+
+def build(app: App) -> Stack:
+    stack = Stack(app, "WebRelease", env=TOOLING)
+    source = pipelines.CodePipelineSource.connection("example/web-service", "main", connection_arn=CONNECTION)
+    ReleasePipeline(
+        stack,
+        "Release",
+        synth=pipelines.ShellStep("Synth", input=source, commands=["pip install -r requirements.txt", "npx cdk synth"]),
+        service=WebService,
+        image_lines=["web"],
+        waves=[
+            ReleaseWave(
+                "canary", [Environment(account="222222222222", region="eu-west-1")], bake_time=Duration.hours(1)
+            ),
+            ReleaseWave(
+                "early",
+                [
+                    Environment(account=account, region=region)
+                    for account in ("333333333333", "444444444444")
+                    for region in ("eu-west-1", "us-east-1")
+                ],
+                bake_time=Duration.hours(2),
+            ),
+            ReleaseWave(
+                "production",
+                [Environment(account="555555555555", region="eu-west-1")],
+                bake_time=Duration.hours(3),
+                approval=True,
+                window_cron="* 8-16 ? * MON-THU *",
+                window_time_zone="Europe/Paris",
+            ),
+        ],
+    )
+    # No StackDriftAlarm on the pipeline's stack: it has no read permissions for AWS::CodeBuild::Project (no
+    # resource schema in the registry). The pipeline updates itself from git on every run (self-mutation).
+    return stack
+
+
+if __name__ == "__main__":
+    app = App()
+    build(app)
+    app.synth()
