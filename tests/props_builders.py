@@ -44,6 +44,8 @@ from immutable_constructs import (
     TaintedHostReplacement,
     TrialImage,
 )
+from immutable_constructs.access.session_manager import SessionTarget
+from immutable_constructs.drift.tainted_hosts import TaintableFleet
 from immutable_constructs.images.trial import AGENT_PACKAGE_VERSION as AGENT
 from immutable_constructs.images.trial import AL2023_RELEASE as RELEASE
 from immutable_constructs.nag import ImmutableInfrastructureChecks
@@ -118,7 +120,11 @@ class World:
 
     @functools.cached_property
     def other_region_vpc(self) -> ec2.Vpc:
-        return ec2.Vpc(self.other_region, "Vpc", max_azs=1, nat_gateways=0)
+        return ec2.Vpc(self.other_region, "Vpc", max_azs=1, nat_gateways=1)
+
+    @functools.cached_property
+    def other_region_catalog(self) -> AmiCatalog:
+        return AmiCatalog(self.other_region, "Catalog")
 
     @functools.cached_property
     def other_region_role(self) -> iam.Role:
@@ -431,6 +437,13 @@ def _other_region_function(world: World) -> Any:
     return found if found is not None else lambda_.Function(world.other_region, "Function", **_function_props())
 
 
+def _other_region_fleet(world: World) -> ImmutableFleet:
+    found = world.other_region.node.try_find_child("Fleet")
+    if isinstance(found, ImmutableFleet):
+        return found
+    return ImmutableFleet(world.other_region, "Fleet", **{**fleet_props(world), "vpc": world.other_region_vpc})
+
+
 def _other_region_objects() -> dict[Any, Callable[[World], Any]]:
     from aws_cdk import aws_cloudwatch as cloudwatch
     from aws_cdk import aws_cloudwatch_actions as cw_actions
@@ -462,6 +475,15 @@ def _other_region_objects() -> dict[Any, Callable[[World], Any]]:
         ),
         codedeploy.ILambdaDeploymentConfig: lambda w: codedeploy.LambdaDeploymentConfig(
             w.other_region, "LambdaConfig", traffic_routing=codedeploy.TrafficRouting.all_at_once()
+        ),
+        # the library's own constructs: a fleet, a catalog and a pipeline of another region
+        SessionTarget: _other_region_fleet,
+        TaintableFleet: _other_region_fleet,
+        AmiCatalog: lambda w: w.other_region_catalog,
+        GoldenImagePipeline: lambda w: GoldenImagePipeline(
+            w.other_region,
+            "Pipeline",
+            **{**pipeline_props(w), "catalog": w.other_region_catalog, "vpc": w.other_region_vpc},
         ),
     }
 

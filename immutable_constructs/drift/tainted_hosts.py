@@ -263,7 +263,7 @@ class TaintedHostReplacement(Construct):
         """The watched fleets whose tainted hosts are only tagged and counted (replacement off)."""
         return list(self._tag_only.values())
 
-    @checked()
+    @checked(fleet=Rule(any_region="a question: a fleet it does not watch, of any region, is not replaced"))
     def replaces(self, fleet: TaintableFleet) -> bool | None:
         """Whether ``fleet``'s tainted hosts are replaced (``None``: the fleet is not watched)."""
         value = fleet.instance_tag[1]

@@ -27,6 +27,8 @@ PIPELINE: dict[str, Rule] = {
     "encryption_key": Rule(same_region=True, fix="use a KMS key of the pipeline's region"),
     "notification_topic": Rule(same_region=True, fix="use an SNS topic of the pipeline's region"),
     "execution_role": Rule(any_region="IAM is global"),
+    # The execution role may write the catalog's parameters, whose ARNs name the catalog's region: the pipeline's.
+    "catalog": Rule(same_region=True, same_account=True, fix="use a catalog of the pipeline's account and region"),
     "image_line": Rule(blank=False, token=False, fix="use one of the catalog's lines, e.g. 'web'"),
     "instance_types": Rule(blank=False, fix="list each instance type once, e.g. ['t3.medium']"),
     "root_volume_size": Rule(low=1, high=16000, unit="GiB", fix="use e.g. 30"),

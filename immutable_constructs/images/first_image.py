@@ -32,7 +32,7 @@ from constructs import Construct
 
 from .._private.limits import lambda_description
 from .._private.nag import acknowledge_wildcards
-from .._private.props import checked
+from .._private.props import Rule, checked
 from .._private.validation import Problems, is_unresolved
 from ..fleet._provider_framework import acknowledge_provider, depend_only_on_policies
 from .pipeline import GoldenImagePipeline
@@ -59,7 +59,10 @@ class FirstImage(Construct):
         6 hours, in 45-minute waiters. Default: 2 hours 15 minutes (three waiters).
     """
 
-    @checked()
+    # Its function starts the pipelines through Image Builder's regional API, in its own account.
+    @checked(
+        pipelines=Rule(same_region=True, same_account=True, fix="list pipelines of this stack's account and region")
+    )
     def __init__(
         self,
         scope: Construct,

@@ -259,7 +259,11 @@ class ParentImage:
         )
 
     @classmethod
-    @checked_factory(_parent("ParentImage.from_catalog"))
+    @checked_factory(
+        _parent("ParentImage.from_catalog"),
+        # Only its parameter name is used: the parent is read from that parameter in the pipeline's region.
+        catalog=Rule(any_region="the parent is the catalog line's parameter of that name in the pipeline's region"),
+    )
     def from_catalog(cls, catalog: AmiCatalog, line: str, channel: str = "stable") -> ParentImage:
         """An image line of an :class:`~immutable_constructs.AmiCatalog` channel (layered golden images).
 
