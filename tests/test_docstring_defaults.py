@@ -42,6 +42,11 @@ def documented(owner: str, target: Callable[..., Any]) -> dict[str, str]:
     return {name: " ".join(body.split()) for name, body in _PARAM.findall(inspect.cleandoc(text))}
 
 
+def _is_factory(default: Any) -> bool:
+    """A dataclass field's ``default_factory`` (its signature shows dataclasses' ``<factory>`` marker)."""
+    return repr(default) == "<factory>"
+
+
 def says(default: Any, text: str) -> bool:
     """Whether the docstring's default ``text`` says the signature's ``default``."""
     if isinstance(default, enum.Enum):  # RetentionDays.ONE_YEAR, or in words: "one year"
@@ -65,12 +70,14 @@ def test_docstring_defaults_agree_with_the_signature(owner: str, target: Callabl
             continue
         found = _DEFAULT.search(params[name])
         if parameter.default is inspect.Parameter.empty:
-            if found and "Required" not in params[name]:
+            if found and "required" not in params[name].lower():
                 wrong.append(f"{name}: required, but documented with a default ({found.group(1)[:60]!r})")
             continue
         if found is None:
             wrong.append(f"{name}: has a default ({parameter.default!r}) the docstring does not say")
-        elif parameter.default is not None and not says(parameter.default, found.group(1)):
+        elif parameter.default is None or _is_factory(parameter.default):
+            continue  # None stands for a documented default; a dataclass factory's value is made per instance
+        elif not says(parameter.default, found.group(1)):
             wrong.append(f"{name}: docstring says {found.group(1)[:60]!r}, signature {parameter.default!r}")
     assert not wrong, f"{owner}: " + "; ".join(wrong)
 
