@@ -10,7 +10,6 @@ from collections.abc import Mapping
 
 from aws_cdk import App, Duration, Environment, Stack, Stage, pipelines
 from aws_cdk import aws_ec2 as ec2
-from aws_cdk import aws_elasticloadbalancingv2 as elbv2
 from constructs import Construct
 
 from immutable_constructs import (
@@ -28,17 +27,13 @@ CONNECTION = "arn:aws:codeconnections:eu-west-1:111111111111:connection/0a1b2c3d
 
 
 class WebService(Stage):
-    """The service in one environment: a VPC, an internal ALB and a fleet on the released image version."""
+    """The service in one environment: a VPC and a fleet on the released image version (a real service adds its
+    load balancer and target group: the fleet's unhealthy-hosts and 5xx alarms then join its release gate)."""
 
     def __init__(self, scope: Construct, id: str, *, env: Environment, image_versions: Mapping[str, int]) -> None:
         super().__init__(scope, id, env=env)
         stack = Stack(self, "Web")
         vpc = ec2.Vpc(stack, "Vpc", max_azs=2, nat_gateways=1)
-        alb = elbv2.ApplicationLoadBalancer(stack, "Alb", vpc=vpc, internet_facing=False)
-        target_group = elbv2.ApplicationTargetGroup(
-            stack, "Web", vpc=vpc, port=8080, protocol=elbv2.ApplicationProtocol.HTTP
-        )
-        alb.add_listener("Http", port=80, default_target_groups=[target_group])
         image = AmiCatalog(stack, "Images").machine_image("web", version=image_versions["web"])
         fleet = ImmutableFleet(
             stack,
@@ -47,7 +42,6 @@ class WebService(Stage):
             machine_image=image,
             instance_type=ec2.InstanceType("t3.small"),
             min_capacity=2,
-            target_groups=[target_group],
             health_check=FleetHealthCheck.http("http://localhost:8080/health"),
         )
         SessionManagerAccess(stack, "Sessions", vpc=vpc).add_fleet(fleet)  # the only door; touched hosts replaced
