@@ -104,21 +104,21 @@ class Rule:
         return docs_url(self.id)
 
 
-def _rule(name: str, id: str, severity: Severity, title: str, fix: str) -> Rule:
-    """The rule of ``rules/<name>.py`` (each judges one concern; imported here, by name)."""
+def _rule(name: str, id: str | None, severity: Severity, title: str = "", fix: str = "") -> Rule:
+    """The rule of ``rules/<name>.py`` (each judges one concern; imported here, by name); with id None,
+    the module holds its own ``ID``, ``TITLE`` and ``FIX``."""
     module: ModuleType = import_module(f"{__package__}.rules.{name}")
     return Rule(
-        id=id,
+        id=id or module.ID,
         severity=severity,
-        title=title,
-        fix=fix,
+        title=title or module.TITLE,
+        fix=fix or module.FIX,
         resource_types=module.RESOURCE_TYPES,
         evaluate=module.evaluate,
     )
 
 
 E, W = Severity.ERROR, Severity.WARNING
-_trial = import_module(f"{__package__}.rules.trial_image")
 
 RULES: tuple[Rule, ...] = (
     _rule(
@@ -216,6 +216,8 @@ RULES: tuple[Rule, ...] = (
         "Release through VersionedFunction, or give the alias a codedeploy.LambdaDeploymentGroup (canary or "
         "linear, with alarms and automatic rollback).",
     ),
+    _rule("ecs_rolling_without_rollback", None, W),
+    _rule("writable_root_filesystem", None, E),
     _rule(
         "container_image_tag",
         "IMM-IMG1",
@@ -237,7 +239,8 @@ RULES: tuple[Rule, ...] = (
         "AMI resolved from an unversioned SSM parameter",
         "Pin the parameter version: PinnedSsmImage('/images/web/stable', version=N).",
     ),
-    _rule("trial_image", _trial.ID, W, _trial.TITLE, _trial.FIX),
+    _rule("trial_image", None, W),
+    _rule("unpinned_container_image", None, W),
     _rule(
         "user_data_secrets",
         "IMM-SEC1",
@@ -388,10 +391,7 @@ RULES: tuple[Rule, ...] = (
 
 
 # Defined after Severity and docs_url, which they use (a module of their own keeps this one small).
-from ._ack_rules import (  # noqa: E402
-    ACKNOWLEDGEMENT_RULES,
-    AcknowledgementRule,
-)
+from ._ack_rules import ACKNOWLEDGEMENT_RULES, AcknowledgementRule  # noqa: E402
 
 _BY_ID = {r.id: r for r in RULES}
 _DESCRIBED: dict[str, Rule | AcknowledgementRule] = {**_BY_ID, **{r.id: r for r in ACKNOWLEDGEMENT_RULES}}

@@ -34,10 +34,13 @@ PINNED_RULE_IDS = [
     "IMM-REP7",
     "IMM-REP8",
     "IMM-REP9",
+    "IMM-REP10",
+    "IMM-REP11",
     "IMM-IMG1",
     "IMM-IMG2",
     "IMM-IMG3",
     "IMM-IMG4",
+    "IMM-IMG5",
     "IMM-SEC1",
     "IMM-SEC2",
     "IMM-SEC3",
@@ -72,9 +75,11 @@ def test_rule_ids_are_pinned() -> None:
     assert {r.id: r.severity.value for r in RULES if r.severity.value == "warning"} == {
         "IMM-IMG2": "warning",
         "IMM-IMG4": "warning",
+        "IMM-IMG5": "warning",
         "IMM-REP6": "warning",
         "IMM-REP8": "warning",
         "IMM-REP9": "warning",
+        "IMM-REP10": "warning",
         "IMM-PRIV3": "warning",
     }
 

@@ -282,11 +282,11 @@ def build_bad(stack: Stack, vpc: ec2.IVpc) -> None:
         image=ecs.ContainerImage.from_registry("nginx:1.27.3"),
         environment={"DB_PASSWORD": "hunter2hunter2"},
     )
-    expect(task, bad={"IMM-IMG1", "IMM-SEC3"})
+    expect(task, bad={"IMM-IMG1", "IMM-SEC3", "IMM-IMG5", "IMM-REP11"})  # IMG5: nginx:1.27.3 can be pushed again
     expect(repository, bad={"IMM-IMG2"})
     expect(
         ecs.FargateService(stack, "Exec", cluster=cluster, task_definition=task, enable_execute_command=True),
-        bad={"IMM-REP5"},
+        bad={"IMM-REP5", "IMM-REP10"},
     )
     # L1 forms
     expect(ecs.CfnService(stack, "L1Exec", enable_execute_command=True), bad={"IMM-REP5"})
@@ -452,6 +452,7 @@ def build_good(stack: Stack, vpc: ec2.IVpc) -> None:
         image=ecs.ContainerImage.from_ecr_repository(repository, tag="1.4.2"),
         environment={"DB_PASSWORD_ARN": secret.secret_arn, "LOG_LEVEL": "info", "TOKEN_TTL": "3600"},
         secrets={"DB_PASSWORD": ecs.Secret.from_secrets_manager(secret)},
+        readonly_root_filesystem=True,
     )
     task.add_container(
         "Pinned",
@@ -459,10 +460,15 @@ def build_good(stack: Stack, vpc: ec2.IVpc) -> None:
             "nginx@sha256:" + "0" * 64,
         ),
         environment={"SECRET_NAME": "prod/db", "PASSWORD_FILE": "/run/secrets/db"},
+        readonly_root_filesystem=True,
     )
-    expect(task, good={"IMM-IMG1", "IMM-SEC3"})
+    expect(task, good={"IMM-IMG1", "IMM-SEC3", "IMM-IMG5", "IMM-REP11"})
     expect(repository, good={"IMM-IMG2"})
-    expect(ecs.FargateService(stack, "NoExec", cluster=cluster, task_definition=task), good={"IMM-REP5"})
+    breaker = ecs.DeploymentCircuitBreaker(enable=True, rollback=True)
+    expect(
+        ecs.FargateService(stack, "NoExec", cluster=cluster, task_definition=task, circuit_breaker=breaker),
+        good={"IMM-REP5", "IMM-REP10"},
+    )
     expect(
         imagebuilder.CfnComponent(
             stack, "ReadsSecret", name="reads", platform="Linux", version="1.0.0",
@@ -1060,7 +1066,8 @@ def test_secret_values_are_masked_in_messages() -> None:
     resources = {
         "T": {
             "Type": "AWS::ECS::TaskDefinition",
-            "Properties": {"ContainerDefinitions": [{"Image": "a:1", "Environment": [
+            "Properties": {"ContainerDefinitions": [{"Image": "a@sha256:" + "0" * 64, "ReadonlyRootFilesystem": True,
+                                                     "Environment": [
                 {"Name": "DB_PASSWORD", "Value": "hunter2hunter2"}, {"Name": "KEY", "Value": FAKE_KEY}]}]},
         }
     }  # fmt: skip

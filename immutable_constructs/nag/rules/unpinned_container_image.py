@@ -1,0 +1,86 @@
+"""IMM-IMG5: a container image is pinned: a digest, or a tag that cannot move.
+
+IMM-IMG1 refuses ``latest`` and untagged images. A version tag (``nginx:1.27.2``) is better, but a
+registry whose tags are mutable lets the same tag be pushed again: two tasks of one revision can
+then run different images. An image is pinned when it is named by digest (``name@sha256:...``), by a
+tag of an ECR repository of the same template with ``ImageTagMutability: IMMUTABLE``, or by a CDK
+image asset (its tag is the asset's content hash, in the bootstrap repository, whose tags the
+bootstrap template makes immutable). Images IMM-IMG1 reports are left to it (one finding each).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from .._intrinsics import UNKNOWN, items, text
+from .._model import Offence, Resource, Result, Template
+from .container_image_tag import image_problem
+from .ecr_tag_mutability import IMMUTABLE
+
+ID = "IMM-IMG5"
+TITLE = "Container image neither a digest nor a tag of an immutable ECR repository"
+FIX = (
+    "Pin the image by digest (ContainerImage.from_ecr_repository(repo, tag='sha256:...') or registry 'name@sha256:"
+    "...'), push it to an ECR repository with image_tag_mutability=IMMUTABLE, or build it as an image asset "
+    "(ContainerImage.from_asset); ImmutableService accepts only these."
+)
+RESOURCE_TYPES = frozenset({"AWS::ECS::TaskDefinition"})
+#: A CDK image asset: the bootstrap repository (cdk-<qualifier>-container-assets-...), tagged by content hash.
+ASSET = re.compile(r"/cdk-[a-z0-9]+-container-assets-[^/:]*:[0-9a-f]{64}$")
+
+
+def _references(value: Any) -> Iterator[str]:
+    """Logical ids the value names through Ref or Fn::GetAtt, at any depth."""
+    if isinstance(value, dict):
+        for name, argument in value.items():
+            if name == "Ref" and isinstance(argument, str):
+                yield argument
+            elif name == "Fn::GetAtt" and isinstance(argument, list) and argument and isinstance(argument[0], str):
+                yield argument[0]
+            else:
+                yield from _references(argument)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _references(item)
+
+
+def _repository_mutability(value: Any, template: Template) -> Any:
+    """The ImageTagMutability of the ECR repository of this template the image names, or None if none."""
+    for logical_id in _references(value):
+        repository = template.resources.get(logical_id)
+        if isinstance(repository, dict) and repository.get("Type") == "AWS::ECR::Repository":
+            return (repository.get("Properties") or {}).get("ImageTagMutability", "MUTABLE")
+    return None
+
+
+def image_pinned(value: Any, template: Template) -> bool | None:
+    """True when pinned, False when not, None when IMM-IMG1 judges it or it is chosen at deploy time."""
+    image = text(value, template)
+    if not image.replace(UNKNOWN, "") or image_problem(image) is not None:
+        return None
+    last = image.rsplit("/", 1)[-1]
+    if "@" in last or ASSET.search(image):
+        return True
+    mutability = _repository_mutability(value, template)
+    if mutability is not None:
+        return mutability in IMMUTABLE or isinstance(mutability, dict)
+    name, _, tag = last.rpartition(":")
+    return None if UNKNOWN in name or UNKNOWN in tag else False
+
+
+def evaluate(resource: Resource, template: Template) -> Result:
+    offences: list[Offence] = []
+    for suffix, container in items(resource.properties.get("ContainerDefinitions")):
+        if not isinstance(container, dict) or "Image" not in container:
+            continue
+        if image_pinned(container["Image"], template) is False:
+            offences.append(
+                Offence(
+                    f"Properties.ContainerDefinitions{suffix}.Image",
+                    text(container["Image"], template).replace(UNKNOWN, "<deploy-time>"),
+                    "the tag can be pushed again with another image: tasks of one revision may differ",
+                )
+            )
+    return Result.of(offences)

@@ -1,0 +1,40 @@
+"""IMM-REP11: containers run with a read-only root file system.
+
+A writable root file system lets a process (or a person with a shell in it) change the running
+container: install a package, edit a config file, drop a binary. The next task starts from the image
+again, so the change is drift that lives as long as the task. Scratch space belongs on a volume
+(a task-definition volume mounted at ``/tmp``), never in the image's layers
+(ContainerDefinition ``ReadonlyRootFilesystem``, Amazon ECS Developer Guide, "Task definition parameters").
+"""
+
+from __future__ import annotations
+
+from .._intrinsics import items
+from .._model import Offence, Resource, Result, Template
+
+ID = "IMM-REP11"
+TITLE = "Container with a writable root file system"
+FIX = (
+    "Set readonly_root_filesystem=True on the container (ImmutableService does); mount a volume where the "
+    "process must write (task_definition.add_volume + container.add_mount_points)."
+)
+RESOURCE_TYPES = frozenset({"AWS::ECS::TaskDefinition"})
+
+
+def evaluate(resource: Resource, template: Template) -> Result:
+    offences: list[Offence] = []
+    for suffix, container in items(resource.properties.get("ContainerDefinitions")):
+        if not isinstance(container, dict):
+            continue
+        value = container.get("ReadonlyRootFilesystem")
+        if value is True or value == "true" or isinstance(value, dict):
+            continue  # a deploy-time value is the deployer's choice
+        name = container.get("Name") if isinstance(container.get("Name"), str) else f"container{suffix}"
+        offences.append(
+            Offence(
+                f"Properties.ContainerDefinitions{suffix}.ReadonlyRootFilesystem",
+                value if value is not None else "false (default)",
+                f"{name} can change its own file system while it runs",
+            )
+        )
+    return Result.of(offences)
