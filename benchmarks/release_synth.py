@@ -45,7 +45,8 @@ else:
     pipeline = pipelines.CodePipeline(stack, "Pipeline", synth=synth, cross_account_keys=True)
     wave = pipeline.add_wave("all")
     for env in envs:
-        wave.add_stage(example.WebService(stack, f"s-{{env.account}}-{{env.region}}", env=env, image_versions={{"web": 7}}))
+        stage_id = f"s-{{env.account}}-{{env.region}}"
+        wave.add_stage(example.WebService(stack, stage_id, env=env, image_versions={{"web": 7}}))
 app.synth()
 print(time.perf_counter() - start)
 """

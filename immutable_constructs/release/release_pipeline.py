@@ -62,7 +62,8 @@ class ReleasePipeline(Construct):
     :param self_mutation: whether the pipeline updates itself first on every run (CDK Pipelines'
         ``UpdatePipeline`` stage). Default: True.
 
-    The artifact keys rotate yearly (``enable_key_rotation``).
+    With cross-account keys, the artifact keys rotate yearly (``enable_key_rotation``); without, the artifacts
+    are encrypted with S3's keys (no KMS key to rotate).
 
     Attributes: ``pipeline`` (the ``pipelines.CodePipeline``, built), ``image_versions`` (line -> version),
     ``stages`` (wave name -> its ``Stage`` objects), ``gates`` (CodePipeline stage name -> its alarm gates).
@@ -91,6 +92,7 @@ class ReleasePipeline(Construct):
         record_origin(self)
         self.image_versions = self._check(waves, image_lines or (), image_channel)
         account = Stack.of(self).account
+        cross_account = any(env.account != account for wave in waves for env in wave.environments)
         self.pipeline = pipelines.CodePipeline(
             self,
             "Pipeline",
@@ -98,8 +100,8 @@ class ReleasePipeline(Construct):
             pipeline_name=pipeline_name,
             self_mutation=self_mutation,
             pipeline_type=codepipeline.PipelineType.V2,  # stage conditions need a V2 pipeline
-            cross_account_keys=any(env.account != account for wave in waves for env in wave.environments),
-            enable_key_rotation=True,
+            cross_account_keys=cross_account,
+            enable_key_rotation=cross_account or None,  # CDK: rotation needs cross-account keys (a key at all)
         )
         self.stages: dict[str, list[Stage]] = {}
         self.gates: dict[str, list[Gate]] = {}

@@ -273,3 +273,10 @@ def test_the_release_pipeline_passes_the_rule_pack(release: dict[str, Any]) -> N
     assert [f.rule_id for f in pack.check_template(release["template"])] == []
     for name, template in release["stages"].items():
         assert [f.rule_id for f in pack.check_template(template)] == [], name
+
+
+def test_a_same_account_release_has_no_cross_account_keys() -> None:
+    from aws_cdk.assertions import Template
+
+    release = _pipeline(waves=[ReleaseWave("canary", [Environment(account="111111111111", region="eu-west-1")])])
+    Template.from_stack(Stack.of(release)).resource_count_is("AWS::KMS::Key", 0)
