@@ -51,3 +51,23 @@ def test_baked_waves_pass_and_build_only_pipelines_are_not_judged() -> None:
         "BuildOnly": pipeline(stage("Build", BUILD)),
     }
     assert reported(resources, "IMM-REL1") == set()
+
+
+def test_a_plain_cdk_pipeline_straight_to_production_is_reported() -> None:
+    from aws_cdk import App, Environment, Stack, Stage, pipelines
+    from aws_cdk import aws_sns as sns
+
+    from ..helpers import findings
+
+    app = App()
+    stack = Stack(app, "Plain", env=Environment(account="111111111111", region="eu-west-1"))
+    connection = "arn:aws:codeconnections:eu-west-1:111111111111:connection/0a1b2c3d-4e5f-6a7b-8c9d-0e1f2a3b4c5d"
+    source = pipelines.CodePipelineSource.connection("o/r", "main", connection_arn=connection)
+    pipeline = pipelines.CodePipeline(
+        stack, "Pipeline", synth=pipelines.ShellStep("Synth", input=source, commands=["npx cdk synth"])
+    )
+    production = Stage(stack, "Prod", env=Environment(account="111111111111", region="eu-west-1"))
+    sns.Topic(Stack(production, "Service"), "Topic", enforce_ssl=True)
+    pipeline.add_stage(production)
+    found = findings(stack, "IMM-REL1")
+    assert len(found) == 1 and "no earlier wave" in next(iter(found.values()))[0]
