@@ -25,7 +25,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from aws_cdk import CfnResource, Environment, Stack, Stage, pipelines
+from aws_cdk import CfnResource, Environment, Stack, Stage, Token, pipelines
 from aws_cdk import aws_codepipeline as codepipeline
 from aws_cdk import aws_iam as iam
 from constructs import Construct
@@ -113,8 +113,15 @@ class ReleasePipeline(Construct):
     def _check(self, waves: Sequence[ReleaseWave], lines: Sequence[str], channel: str) -> Mapping[str, int]:
         problems = Problems(self)
         check_waves(problems, waves)
-        if Stack.of(self).account is None or not isinstance(Stack.of(self).account, str):
-            problems.add("scope", None, "is not in a stack", "create the pipeline in a Stack")
+        stack = Stack.of(self)
+        for name, value in (("account", stack.account), ("region", stack.region)):
+            if Token.is_unresolved(value):  # the gates' roles trust this account; cross-account keys compare it
+                problems.add(
+                    "scope",
+                    stack.stack_name,
+                    f"the pipeline's stack has no literal {name}",
+                    "give its Stack env=Environment(account='111111111111', region='eu-west-1')",
+                )
         pins = read_pins(self, problems, lines, channel)
         problems.raise_if_any()
         return pins

@@ -280,3 +280,18 @@ def test_a_same_account_release_has_no_cross_account_keys() -> None:
 
     release = _pipeline(waves=[ReleaseWave("canary", [Environment(account="111111111111", region="eu-west-1")])])
     Template.from_stack(Stack.of(release)).resource_count_is("AWS::KMS::Key", 0)
+
+
+def test_a_pipeline_stack_without_an_account_is_refused() -> None:
+    module = load_module(EXAMPLE, "release_example_no_env")
+    stack = Stack(App(context={"images.web.stable": 7}), "NoEnv")
+    source = pipelines.CodePipelineSource.connection("o/r", "main", connection_arn=module.CONNECTION)
+    with pytest.raises(ValidationError, match="no literal account") as raised:
+        ReleasePipeline(
+            stack,
+            "Release",
+            synth=pipelines.ShellStep("Synth", input=source, commands=["npx cdk synth"]),
+            service=module.WebService,
+            waves=[ReleaseWave("canary", [Environment(account="222222222222", region="eu-west-1")])],
+        )
+    assert raised.value.problems[0].prop == "scope"
