@@ -12,6 +12,7 @@ kwargs = json.loads(
         "immutable_constructs._private",
         "immutable_constructs.access",
         "immutable_constructs.cli",
+        "immutable_constructs.containers",
         "immutable_constructs.drift",
         "immutable_constructs.drift.stack_drift_handler",
         "immutable_constructs.drift.tainted_hosts_handler",

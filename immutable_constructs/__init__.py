@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from . import access, drift, fleet, functions, images, release
+from . import access, containers, drift, fleet, functions, images, release
 from ._private.lazy import lazy_exports, merged, public_names
 from ._version import __version__ as __version__
 
@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from ._private.alarm_topic import AlarmTopic as AlarmTopic
     from .access import SessionManagerAccess as SessionManagerAccess
     from .access import SessionTarget as SessionTarget
+    from .containers import ImmutableService as ImmutableService
     from .drift import StackDriftAlarm as StackDriftAlarm
     from .drift import TaintedHostReplacement as TaintedHostReplacement
     from .errors import Problem as Problem
@@ -46,6 +47,7 @@ if TYPE_CHECKING:
 #: public name -> the module that defines it: the subpackages' tables, and the errors.
 _MODULES = merged(
     ("access", access._MODULES),
+    ("containers", containers._MODULES),
     ("drift", drift._MODULES),
     ("fleet", fleet._MODULES),
     ("functions", functions._MODULES),

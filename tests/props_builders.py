@@ -420,6 +420,23 @@ BUILDERS.update(
 )
 
 
+# -- containers/ ------------------------------------------------------------------------------------------
+
+
+def _new_service(world: World, props: dict[str, Any]) -> Any:
+    from aws_cdk import aws_ecs as ecs
+
+    from immutable_constructs import ImmutableService
+
+    listener = world.stack.node.find_child("Alb").node.find_child("Http")
+    required = {"image": ecs.ContainerImage.from_registry("nginx@sha256:" + "0" * 64), "listener": listener,
+                "vpc": world.vpc}  # fmt: skip
+    return ImmutableService(world.stack, unique("Service"), **{**required, **props})
+
+
+BUILDERS["ImmutableService.__init__"] = _new_service
+
+
 # -- objects of another region ------------------------------------------------------------------------------
 
 

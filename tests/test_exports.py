@@ -11,7 +11,7 @@ import pytest
 import immutable_constructs
 from immutable_constructs._private.lazy import merged, public_names
 
-SUBPACKAGES = ("access", "drift", "fleet", "functions", "images", "release")
+SUBPACKAGES = ("access", "containers", "drift", "fleet", "functions", "images", "release")
 
 
 def _type_checking_names(module: object) -> set[str]:
