@@ -435,6 +435,7 @@ def _new_service(world: World, props: dict[str, Any]) -> Any:
 
 
 BUILDERS["ImmutableService.__init__"] = _new_service
+BUILDERS["ImmutableService.add_alarm"] = lambda w, p: _new_service(w, {}).add_alarm(**{"alarm": _alarm(w), **p})
 
 
 # -- objects of another region ------------------------------------------------------------------------------

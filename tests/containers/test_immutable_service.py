@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from aws_cdk import App, Duration, Stack
+from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecr as ecr
 from aws_cdk import aws_ecs as ecs
@@ -49,6 +50,9 @@ class World:
             cluster=self.web.cluster, listener=self.listener, priority=200, path_patterns=["/api/*"],
             task_role=self.own_role, target_group=blue, alternate_target_group=green, bake_time=Duration.minutes(30),
         )  # fmt: skip
+        self.latency = cloudwatch.Alarm(self.stack, "Latency", metric=cloudwatch.Metric(namespace="Shop",
+                                        metric_name="Latency"), threshold=1, evaluation_periods=1)  # fmt: skip
+        self.hatches.add_alarm(self.latency)
         self.template = template_json(self.stack)
 
     def id(self, construct: Any) -> str:
@@ -142,6 +146,8 @@ def test_rolled_back_by_its_alarms_and_the_circuit_breaker(world: World) -> None
     assert configuration["Alarms"] == {
         "AlarmNames": [{"Ref": world.id(world.web.error_alarm)}], "Enable": True, "Rollback": True,
     }  # fmt: skip
+    api = world.props(world.hatches.service)["DeploymentConfiguration"]["Alarms"]["AlarmNames"]
+    assert api == [{"Ref": world.id(world.hatches.error_alarm)}, {"Ref": world.id(world.latency)}]  # add_alarm
     alarm = world.props(world.web.error_alarm)
     assert alarm["TreatMissingData"] == "notBreaching"
     assert {m["Id"] for m in alarm["Metrics"]} >= {"blue", "green"}
