@@ -92,7 +92,7 @@ def test_every_drift_role_reads_exactly_its_stacks_types(
                 ):
                     assert data not in granted, f"{name}/{stack_name}: {data}"
                 checked += 1
-    assert checked == 8  # one drift alarm per stack of the app and the examples (golden_ami's images stack has none)
+    assert checked == 9  # one drift alarm per stack of the app and the examples (golden_ami's images stack has none)
 
 
 def test_the_images_stack_drift_role_decrypts_its_pipeline_keys_through_image_builder_only(
