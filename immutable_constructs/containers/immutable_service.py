@@ -77,7 +77,8 @@ class ImmutableService(Construct):
     :param alternate_target_group: an existing alternate (green) target group, with ``target_group``. Default:
         a new one.
     :param lifecycle_hooks: hooks ECS calls at deployment stages
-        (``ecs.DeploymentLifecycleLambdaTarget(fn, "Check", lifecycle_stages=[...])``). Default: none.
+        (``ecs.DeploymentLifecycleLambdaTarget(fn, "Check", lifecycle_stages=[...])``); CDK's default role for a
+        hook trusts ``ecs.amazonaws.com`` without ``aws:SourceAccount``: pass ``role=`` to confine it. Default: none.
 
     Attributes: ``service``, ``task_definition``, ``container``, ``cluster``, ``log_group``, ``task_role``,
     ``execution_role``, ``load_balancer_role``, ``listener_rule``, ``target_group``, ``alternate_target_group``,

@@ -13,6 +13,7 @@ from aws_cdk import aws_ecr as ecr
 from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_elasticloadbalancingv2 as elbv2
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_secretsmanager as secretsmanager
 
 from immutable_constructs import ImmutableService, ValidationError
@@ -223,3 +224,21 @@ def test_half_a_pair_of_target_groups_and_no_vpc_are_refused(world: World) -> No
 def test_the_rule_pack_finds_nothing(world: World) -> None:
     findings = ImmutableInfrastructureChecks().check_template(world.template)
     assert [(f.rule_id, f.logical_id) for f in findings] == []
+
+
+def test_a_lifecycle_hook_checks_the_green_tasks_before_traffic_moves() -> None:
+    stack = Stack(App(), "Hooked", env={"account": ACCOUNT, "region": "eu-west-1"})
+    vpc = ec2.Vpc(stack, "Vpc", max_azs=2, nat_gateways=0)
+    listener = elbv2.ApplicationLoadBalancer(stack, "Alb", vpc=vpc).add_listener(
+        "Http", port=80, open=False, default_action=elbv2.ListenerAction.fixed_response(404)
+    )
+    code = lambda_.Code.from_inline("def handler(event, context):\n    return {}\n")
+    check = lambda_.Function(stack, "Check", runtime=lambda_.Runtime.PYTHON_3_13, handler="index.handler", code=code)
+    hook = ecs.DeploymentLifecycleLambdaTarget(check, "Check", lifecycle_stages=[
+        ecs.DeploymentLifecycleStage.POST_TEST_TRAFFIC_SHIFT])  # fmt: skip
+    web = ImmutableService(stack, "Web", image=ecs.ContainerImage.from_registry(f"nginx@{DIGEST}"), vpc=vpc,
+                           listener=listener, lifecycle_hooks=[hook])  # fmt: skip
+    (configured,) = template_json(stack)["Resources"][logical_id(stack, web.service)]["Properties"][
+        "DeploymentConfiguration"]["LifecycleHooks"]  # fmt: skip
+    assert configured["LifecycleStages"] == ["POST_TEST_TRAFFIC_SHIFT"]
+    assert configured["HookTargetArn"] == {"Fn::GetAtt": [logical_id(stack, check), "Arn"]}
