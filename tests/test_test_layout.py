@@ -54,6 +54,7 @@ CROSS_CUTTING = frozenset(
         "test_exports.py",  # the public names of every package
         "test_fuzz.py",  # property-based tests over every constructor and factory
         "test_getting_started.py",  # the getting-started guide end to end
+        "test_layout_steps.py",  # the length of every function of the package
         "test_golden_images_apps.py",  # the reference app and the golden_ami example
         "test_health_checks_agree.py",  # image, fleet and target group health checks, in every app
         "test_least_privilege.py",  # every principal of the apps
