@@ -33,10 +33,6 @@ ALLOWED: dict[str, tuple[int, str]] = {
         "components and recipe in one pass because the recipe's version hashes the components' content; "
         "to split into component and recipe steps",
     ),
-    "fleet/launch.py:build_launch": (
-        88,
-        "the launch kit both fleets share; to split into role/agent, security group and launch template steps",
-    ),
     "drift/_stack_drift_checks.py:check_props": (87, "one check per prop in a row; to split by prop family"),
     "fleet/_release_checks.py:check_release": (79, "one check per CodeDeploy prop in a row; to split"),
     "fleet/_checks.py:check_fleet": (79, "types, then values of the shared fleet props; to split in those two"),

@@ -98,7 +98,6 @@ def build_launch(
     are added to the agent policy (the CodeDeploy agent's revision download); ``extra_system_logs``
     are shipped with the system logs (the CodeDeploy agent's).
     """
-    stack = Stack.of(scope)
     log_group = logs.LogGroup(
         scope, "LogGroup", retention=log_retention or DEFAULT_LOG_RETENTION, encryption_key=log_key
     )
@@ -114,38 +113,8 @@ def build_launch(
         log_paths=list(log_paths or ()),
         extra_system_logs=extra_system_logs,
     )
-    instance_role: iam.IRole = role or iam.Role(
-        scope,
-        "InstanceRole",
-        assumed_by=iam.ServicePrincipal("ec2.amazonaws.com"),
-        description=iam_description(f"Instance role of the {what} {scope.node.path}"),
-    )
-    agent_policy = iam.Policy(
-        scope,
-        "AgentPolicy",
-        statements=[*agent_statements(stack, log_group, namespace, agent_config), *extra_statements],
-    )
-    agent_policy.attach_to_role(instance_role)
-    if role is not None and is_immutable_role(role):
-        warn(
-            scope,
-            WARN_IMMUTABLE_ROLE,
-            f"role {role.node.path} was imported with mutable=False: the fleet's own policies (AgentPolicy, "
-            "and SessionManagerAccess's InstanceLoggingPolicy when added) still name it, but every grant made "
-            "through the fleet (fleet.grant_principal: bucket.grant_read(fleet), the cloudformation:SignalResource "
-            "on this stack that CDK grants for cfn-signal...) is dropped. Add those statements to the role yourself, "
-            "or import it with mutable=True.",
-        )
-    acknowledge_wildcards(
-        agent_policy,
-        {
-            "*": "ssmmessages channel actions support no resource-level "
-            "permissions; cloudwatch:PutMetricData is limited to the fleet's own namespace by condition.",
-            instance_arn(stack): "ssm:UpdateInstanceInformation is scoped to this account's instances: "
-            "the instance ids of an Auto Scaling group are not known in advance.",
-            f"{log_group.log_group_arn}:*": "the CloudWatch agent writes to log streams it creates in the "
-            "fleet's own log group, whose names are not known in advance.",
-        },
+    instance_role, agent_policy = _instance_role(
+        scope, what, role, log_group, namespace, agent_config, extra_statements
     )
     security_group = security_group or ec2.SecurityGroup(
         scope,
@@ -186,6 +155,53 @@ def build_launch(
     return Launch(
         log_group, instance_role, agent_policy, security_group, user_data, launch_template, agent_config, namespace
     )
+
+
+def _instance_role(
+    scope: Construct,
+    what: str,
+    role: iam.IRole | None,
+    log_group: logs.LogGroup,
+    namespace: str,
+    agent_config: ssm.StringParameter,
+    extra_statements: Sequence[iam.PolicyStatement],
+) -> tuple[iam.IRole, iam.Policy]:
+    """The instance role (the given one or the fleet's own) and the scoped agent policy attached to it."""
+    stack = Stack.of(scope)
+    instance_role: iam.IRole = role or iam.Role(
+        scope,
+        "InstanceRole",
+        assumed_by=iam.ServicePrincipal("ec2.amazonaws.com"),
+        description=iam_description(f"Instance role of the {what} {scope.node.path}"),
+    )
+    agent_policy = iam.Policy(
+        scope,
+        "AgentPolicy",
+        statements=[*agent_statements(stack, log_group, namespace, agent_config), *extra_statements],
+    )
+    agent_policy.attach_to_role(instance_role)
+    if role is not None and is_immutable_role(role):
+        warn(
+            scope,
+            WARN_IMMUTABLE_ROLE,
+            f"role {role.node.path} was imported with mutable=False: the fleet's own policies (AgentPolicy, "
+            "and SessionManagerAccess's InstanceLoggingPolicy when added) still name it, but every grant made "
+            "through the fleet (fleet.grant_principal: bucket.grant_read(fleet), the cloudformation:SignalResource "
+            "on this stack that CDK grants for cfn-signal...) is dropped. Add those statements to the role yourself, "
+            "or import it with mutable=True.",
+        )
+    acknowledge_wildcards(
+        agent_policy,
+        {
+            "*": "ssmmessages channel actions support no resource-level "
+            "permissions; cloudwatch:PutMetricData is limited to the fleet's own namespace by condition.",
+            instance_arn(stack): "ssm:UpdateInstanceInformation is scoped to this account's instances: "
+            "the instance ids of an Auto Scaling group are not known in advance.",
+            f"{log_group.log_group_arn}:*": "the CloudWatch agent writes to log streams it creates in the "
+            "fleet's own log group, whose names are not known in advance.",
+        },
+    )
+    return instance_role, agent_policy
 
 
 def is_immutable_role(role: iam.IRole) -> bool:
