@@ -35,7 +35,6 @@ ALLOWED: dict[str, tuple[int, str]] = {
     ),
     "drift/_stack_drift_checks.py:check_props": (87, "one check per prop in a row; to split by prop family"),
     "fleet/_release_checks.py:check_release": (79, "one check per CodeDeploy prop in a row; to split"),
-    "fleet/_checks.py:check_fleet": (79, "types, then values of the shared fleet props; to split in those two"),
     "fleet/_release_policies.py:codedeploy_statements": (
         77,
         "the CodeDeploy service role's statements, each with its documentation comment; to split by service",

@@ -86,6 +86,51 @@ def check_fleet(
     ``target_groups``/``target_group`` and ``alarms`` are checked when present.
     """
     problems = Problems(scope)
+    groups = _check_types(problems, props, durations, flags, types)
+    problems.raise_if_any()
+
+    # Values, on well-typed props.
+    problems.whole_number(
+        "imds_hop_limit",
+        1 if props.get("imds_hop_limit") is None else props["imds_hop_limit"],
+        low=1,
+        high=64,
+        reason="must be an integer from 1 to 64",
+        fix="use 1 (the default) for hosts, 2 when containers on the host call IMDS",
+    )
+    if props.get("root_volume_size") is not None:
+        problems.whole_number(
+            "root_volume_size",
+            props["root_volume_size"],
+            low=1,
+            high=16384,
+            reason="must be a whole number of GiB from 1 to 16384",
+            fix="pass the size in GiB, at least the AMI's snapshot size",
+        )
+    if props.get("root_device_name") is not None:
+        problems.text(
+            "root_device_name",
+            props["root_device_name"],
+            pattern=ROOT_DEVICE,
+            what="a device name",
+            fix="use the AMI's root device name, e.g. '/dev/xvda' (Amazon Linux) or '/dev/sda1' (Ubuntu)",
+        )
+    health_check = props.get("health_check")
+    if health_check is not None:
+        health_check._check_values(problems, prefix="health_check.")
+    _check_target_group_vpcs(scope, problems, props["vpc"], groups)
+    return problems
+
+
+def _check_types(
+    problems: Problems,
+    props: Mapping[str, Any],
+    durations: Sequence[str],
+    flags: Sequence[str],
+    types: Mapping[str, tuple[Any, str, str]] | None,
+) -> list[tuple[str, Any]]:
+    """The type of every prop both fleets share (and the fleet's own ``durations``, ``flags`` and ``types``);
+    the target groups, by prop, for the VPC check."""
     for prop, (kind, what, fix) in {**_TYPE_FIXES, **(types or {})}.items():
         if prop in props and (props[prop] is not None or prop in ("vpc", "machine_image")):
             problems.implements(prop, props[prop], kind, what=what, fix=fix)
@@ -132,38 +177,7 @@ def check_fleet(
             what="an ALB target group (elbv2.IApplicationTargetGroup)",
             fix="pass an elbv2.ApplicationTargetGroup attached to a load balancer",
         )
-    problems.raise_if_any()
-
-    # Values, on well-typed props.
-    problems.whole_number(
-        "imds_hop_limit",
-        1 if props.get("imds_hop_limit") is None else props["imds_hop_limit"],
-        low=1,
-        high=64,
-        reason="must be an integer from 1 to 64",
-        fix="use 1 (the default) for hosts, 2 when containers on the host call IMDS",
-    )
-    if props.get("root_volume_size") is not None:
-        problems.whole_number(
-            "root_volume_size",
-            props["root_volume_size"],
-            low=1,
-            high=16384,
-            reason="must be a whole number of GiB from 1 to 16384",
-            fix="pass the size in GiB, at least the AMI's snapshot size",
-        )
-    if props.get("root_device_name") is not None:
-        problems.text(
-            "root_device_name",
-            props["root_device_name"],
-            pattern=ROOT_DEVICE,
-            what="a device name",
-            fix="use the AMI's root device name, e.g. '/dev/xvda' (Amazon Linux) or '/dev/sda1' (Ubuntu)",
-        )
-    if health_check is not None:
-        health_check._check_values(problems, prefix="health_check.")
-    _check_target_group_vpcs(scope, problems, props["vpc"], groups)
-    return problems
+    return groups
 
 
 def _check_target_group_vpcs(
