@@ -51,7 +51,6 @@ ALLOWED: dict[str, tuple[int, str]] = {
     "fleet/update.py:_InstanceRefresh._validate": (64, "the instance refresh options, checked in a row; to split"),
     "access/_operators.py:operator_policy": (63, "the operator's statements; to split by service"),
     "images/_checks.py:_check_sources": (62, "parent image and component checks together; to split"),
-    "images/_lifecycle.py:build_lifecycle": (61, "the lifecycle policy and its role; to split in those two"),
 }
 
 

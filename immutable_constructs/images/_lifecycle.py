@@ -32,21 +32,7 @@ def build_lifecycle(
     keep_launched_within_days: int,
 ) -> tuple[iam.Role, imagebuilder.CfnLifecyclePolicy]:
     """The lifecycle role and policy; AMIs tagged promoted to ``kept_channel`` are never expired."""
-    role = iam.Role(
-        scope,
-        "LifecycleRole",
-        # Issue 28: Image Builder User Guide, "Cross-service confused deputy prevention" (aws:SourceAccount).
-        assumed_by=confined_principal("imagebuilder.amazonaws.com", Stack.of(scope)),
-        managed_policies=[iam.ManagedPolicy.from_aws_managed_policy_name(MANAGED_POLICY)],
-        description="Image Builder lifecycle: deprecate and delete old images of this pipeline",
-    )
-    Validations.of(role).acknowledge(
-        Acknowledgment(
-            id=f"AwsSolutions::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/{MANAGED_POLICY}]",
-            reason="EC2ImageBuilderLifecycleExecutionPolicy is the service's documented lifecycle role policy "
-            "and only acts on resources tagged CreatedBy=EC2 Image Builder.",
-        )
-    )
+    role = _lifecycle_role(scope)
     exclusions = imagebuilder.CfnLifecyclePolicy.ExclusionRulesProperty(
         amis=imagebuilder.CfnLifecyclePolicy.AmiExclusionRulesProperty(
             last_launched=imagebuilder.CfnLifecyclePolicy.LastLaunchedProperty(
@@ -93,3 +79,23 @@ def build_lifecycle(
     )
     policy.node.add_dependency(recipe)
     return role, policy
+
+
+def _lifecycle_role(scope: Construct) -> iam.Role:
+    """The role Image Builder's lifecycle management acts through (the service's managed policy)."""
+    role = iam.Role(
+        scope,
+        "LifecycleRole",
+        # Issue 28: Image Builder User Guide, "Cross-service confused deputy prevention" (aws:SourceAccount).
+        assumed_by=confined_principal("imagebuilder.amazonaws.com", Stack.of(scope)),
+        managed_policies=[iam.ManagedPolicy.from_aws_managed_policy_name(MANAGED_POLICY)],
+        description="Image Builder lifecycle: deprecate and delete old images of this pipeline",
+    )
+    Validations.of(role).acknowledge(
+        Acknowledgment(
+            id=f"AwsSolutions::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/{MANAGED_POLICY}]",
+            reason="EC2ImageBuilderLifecycleExecutionPolicy is the service's documented lifecycle role policy "
+            "and only acts on resources tagged CreatedBy=EC2 Image Builder.",
+        )
+    )
+    return role
