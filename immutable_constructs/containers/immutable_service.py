@@ -33,6 +33,7 @@ from .._private.origin import record_origin
 from .._private.props import Rule, checked
 from ._checks import check_image, check_props
 from ._roles import load_balancer_role, task_roles
+from ._routing import build_routing
 
 __all__ = ["ImmutableService"]
 
@@ -149,7 +150,8 @@ class ImmutableService(Construct):
         self.cluster: ecs.ICluster = cluster or ecs.Cluster(
             self, "Cluster", vpc=vpc, container_insights_v2=ecs.ContainerInsights.ENABLED
         )
-        self._build_routing(
+        self.target_group, self.alternate_target_group, self.listener_rule = build_routing(
+            self,
             vpc or self.cluster.vpc,
             listener,
             container_port,
@@ -201,50 +203,6 @@ class ImmutableService(Construct):
             self.container.add_mount_points(
                 ecs.MountPoint(container_path=path, source_volume=f"scratch{index}", read_only=False)
             )
-
-    def _build_routing(
-        self,
-        vpc: ec2.IVpc,
-        listener: elbv2.IApplicationListener,
-        port: int,
-        path: str,
-        paths: Sequence[str],
-        priority: int,
-        blue: elbv2.IApplicationTargetGroup | None,
-        green: elbv2.IApplicationTargetGroup | None,
-    ) -> None:
-        """The primary (blue) and alternate (green) target groups ECS moves traffic between, and the rule."""
-        health = elbv2.HealthCheck(path=path, healthy_threshold_count=2, interval=Duration.seconds(15))
-
-        def new(id: str) -> elbv2.ApplicationTargetGroup:
-            return elbv2.ApplicationTargetGroup(
-                self,
-                id,
-                vpc=vpc,
-                port=port,
-                target_type=elbv2.TargetType.IP,
-                protocol=elbv2.ApplicationProtocol.HTTP,
-                health_check=health,
-                deregistration_delay=Duration.seconds(30),
-            )
-
-        self.target_group = blue or new("Blue")
-        self.alternate_target_group = green or new("Green")
-        # Amazon ECS Developer Guide, "Application Load Balancer resources for blue/green deployments": the
-        # production rule forwards to both target groups; ECS moves the weights (blue 100 / green 0 at rest).
-        self.listener_rule = elbv2.ApplicationListenerRule(
-            self,
-            "ProductionRule",
-            listener=listener,
-            priority=priority,
-            conditions=[elbv2.ListenerCondition.path_patterns(list(paths))],
-            action=elbv2.ListenerAction.weighted_forward(
-                [
-                    elbv2.WeightedTargetGroup(target_group=self.target_group, weight=100),
-                    elbv2.WeightedTargetGroup(target_group=self.alternate_target_group, weight=0),
-                ]
-            ),
-        )
 
     def _build_alarms(self, threshold: int, extra: Sequence[cloudwatch.IAlarm] | None) -> None:
         """Target 5XX of both target groups: the service's own rollback alarm, and the user's."""

@@ -339,14 +339,7 @@ RULES: tuple[Rule, ...] = (
         "Allow the execution role kms:CreateGrant (with kms:GrantIsForAWSResource), Decrypt, DescribeKey, "
         "GenerateDataKeyWithoutPlaintext and ReEncrypt* on the key, through ec2.<region>.amazonaws.com.",
     ),
-    _rule(
-        "release_without_bake",
-        "IMM-REL1",
-        E,
-        "Release pipeline deploys production without a baked earlier wave and an alarm gate",
-        "Release in waves (ReleasePipeline): deploy an earlier wave first and give it and production an "
-        "OnSuccess condition with a CloudWatchAlarm rule (a WaitTime: the bake time) and the result ROLLBACK.",
-    ),
+    _rule("release_without_bake", None, E),
     _rule(
         "predicted_failures",
         "IMM-FAIL1",

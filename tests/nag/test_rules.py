@@ -28,6 +28,7 @@ from aws_cdk import (
 from aws_cdk import aws_autoscaling as autoscaling
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_codedeploy as codedeploy
+from aws_cdk import aws_codepipeline as codepipeline
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecr as ecr
 from aws_cdk import aws_ecs as ecs
@@ -845,6 +846,8 @@ def build_bad_functions(stack: Stack) -> None:
     expect(lambda_.Alias(stack, "LiveInPlace", alias_name="live", version=function.current_version), bad={"IMM-REP9"})
     queue = sqs.Queue(stack, "Work", enforce_ssl=True)
     expect(function.add_event_source_mapping("Unqualified", event_source_arn=queue.queue_arn), bad={"IMM-REP8"})
+    # A release that deploys production straight after the build: no earlier wave bakes first.
+    expect(release_pipeline(stack, "StraightToProduction", waves=("Production",)), bad={"IMM-REL1"})
 
 
 def build_good_functions(stack: Stack) -> None:
@@ -854,6 +857,28 @@ def build_good_functions(stack: Stack) -> None:
     expect(released.alias, good={"IMM-REP9"})
     queue = sqs.Queue(stack, "Work", enforce_ssl=True)
     expect(released.alias.add_event_source_mapping("ViaAlias", event_source_arn=queue.queue_arn), good={"IMM-REP8"})
+    expect(release_pipeline(stack, "InWaves", waves=("Canary", "Production")), good={"IMM-REL1"})
+
+
+def release_pipeline(stack: Stack, id: str, *, waves: tuple[str, ...]) -> codepipeline.CfnPipeline:
+    """What IMM-REL1 reads of a release pipeline: CloudFormation deploy stages, each gated on success by an
+    alarm rule that waits (the bake time) and rolls the stage back."""
+
+    def action(category: str, provider: str) -> dict[str, Any]:
+        return {"name": provider, "actionTypeId": {"category": category, "owner": "AWS", "provider": provider,
+                                                    "version": "1"}}  # fmt: skip
+
+    alarm = {"category": "Rule", "owner": "AWS", "provider": "CloudWatchAlarm", "version": "1"}
+    gate = {"name": "Bake", "ruleTypeId": alarm, "configuration": {"AlarmName": "gate", "WaitTime": "60"}}
+    stages: list[Any] = [{"name": "Build", "actions": [action("Build", "CodeBuild")]}]
+    stages += [
+        {"name": wave, "actions": [action("Deploy", "CloudFormation")],
+         "onSuccess": {"conditions": [{"result": "ROLLBACK", "rules": [gate]}]}}
+        for wave in waves
+    ]  # fmt: skip
+    return codepipeline.CfnPipeline(
+        stack, id, role_arn="arn:aws:iam::123456789012:role/release", pipeline_type="V2", stages=stages
+    )
 
 
 @pytest.fixture(scope="module")

@@ -16,6 +16,12 @@ from typing import Any
 
 from .._model import Offence, Resource, Result, Template
 
+ID = "IMM-REL1"
+TITLE = "Release pipeline deploys production without a baked earlier wave and an alarm gate"
+FIX = (
+    "Release in waves (ReleasePipeline): deploy an earlier wave first and give it and production an "
+    "OnSuccess condition with a CloudWatchAlarm rule (a WaitTime: the bake time) and the result ROLLBACK."
+)
 RESOURCE_TYPES = frozenset({"AWS::CodePipeline::Pipeline"})
 
 
