@@ -53,6 +53,7 @@ class Synthesized:
     outdir: Path
     templates: dict[str, dict[str, Any]]  # stack name -> template
     report: dict[str, Any] | None  # validation-report.json when a policy plugin ran
+    app: App | None = None  # the synthesized app, for tests that read the construct tree
 
     def resources(self, type_name: str) -> dict[str, dict[str, Any]]:
         found: dict[str, dict[str, Any]] = {}
@@ -124,7 +125,7 @@ def synthesize(name: str, path: Path, context: dict[str, Any] | None = None) -> 
     templates = {stack.stack_name: stack.template for stack in assembly.stacks}
     report_path = outdir / "validation-report.json"
     report = json.loads(report_path.read_text()) if report_path.exists() else None
-    return Synthesized(name=name, outdir=outdir, templates=templates, report=report)
+    return Synthesized(name=name, outdir=outdir, templates=templates, report=report, app=app)
 
 
 @pytest.fixture(scope="session")

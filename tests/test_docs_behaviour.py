@@ -14,13 +14,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from aws_cdk import App, Stack, Validations
+from aws_cdk import App, Stack, Stage, Validations
 from aws_cdk import aws_ec2 as ec2
 
 from immutable_constructs import BlueGreenFleet, ImmutableFleet
 from immutable_constructs.nag import ImmutableInfrastructureChecks
 
-from .conftest import ROOT
+from .conftest import ROOT, Synthesized
+from .retained import DOC, RETAINED_SECTION, is_documented, retained_resources
 
 IMAGES = {
     "latest_amazon_linux2023": lambda: ec2.MachineImage.latest_amazon_linux2023(),
@@ -77,3 +78,43 @@ def test_blue_green_fleet_documents_the_same_machine_image() -> None:
     # BlueGreenFleet checks images with the same launch kit; its docstring must not contradict the fleet's.
     doc = " ".join((BlueGreenFleet.__init__.__doc__ or "").split())
     assert "gets a warning" not in doc
+
+
+# -- what `cdk destroy` leaves behind, in every app --------------------------------------------------------------
+
+
+def _retained_in(synthesized: Synthesized) -> dict[str, tuple[str, str]]:
+    """(stack path/logical id) -> (owner, path below it) of each retained resource of every stack of the app,
+    stages' stacks included (their templates live in the stage's own assembly folder)."""
+    assert synthesized.app is not None
+    found: dict[str, tuple[str, str]] = {}
+    for stack in (node for node in synthesized.app.node.find_all() if isinstance(node, Stack)):
+        template = json.loads((Path(Stage.of(stack).outdir) / stack.template_file).read_text())  # type: ignore[union-attr]
+        for logical, where in retained_resources(stack, template).items():
+            found[f"{stack.node.path}/{logical}"] = where
+    return found
+
+
+def test_every_resource_the_library_retains_on_delete_is_documented(
+    reference_app: Synthesized, examples: dict[str, Synthesized]
+) -> None:
+    """docs/deploying.md's table lists every resource a library construct keeps on `cdk destroy`, in app.py and
+    every example (the emulator's destroy checks cover only the stacks it can deploy); app.py's own retained
+    resources too. An example's own resources outside the library are the example's choice."""
+    undocumented, seen = {}, 0
+    for synthesized in (reference_app, *examples.values()):
+        for where, (owner, path) in _retained_in(synthesized).items():
+            if owner == "app.py" and synthesized is not reference_app:
+                continue
+            seen += 1
+            if not is_documented((owner, path)):
+                undocumented[f"{synthesized.name}: {where}"] = (owner, path)
+    assert undocumented == {}, f"retained on delete but not in {DOC.name} ({RETAINED_SECTION}): {undocumented}"
+    assert seen >= 20  # fleets' and sessions' logs and keys across the apps: the walk found them
+
+
+def test_the_retained_table_check_can_fail() -> None:
+    assert is_documented(("SessionManagerAccess", "Fleet0A1B2C3D/LogGroup"))
+    assert not is_documented(("SessionManagerAccess", "Fleet0A1B2C3/LogGroup"))  # seven hex digits
+    assert not is_documented(("ImmutableFleet", "Key"))
+    assert not is_documented(("app.py", "LogGroup"))
