@@ -123,8 +123,9 @@ $(TOOLS)/%/.installed: tools/%/requirements.txt
 	$(TOOLS)/$*/bin/python -m pip install --quiet --disable-pip-version-check -r tools/$*/requirements.txt
 	touch $@
 
-bench: $(STAMP) ## Synth time ImmutableInfrastructureChecks adds vs AwsSolutionsChecks (800+ resources)
+bench: $(STAMP) ## Synth time ImmutableInfrastructureChecks adds vs AwsSolutionsChecks (800+ resources); a release of 3 waves over 20 environments vs one stage
 	python benchmarks/rule_pack.py
+	python benchmarks/release_synth.py
 
 # The property-based tests of every constructor and factory with many random examples (minutes).
 fuzz: $(STAMP) ## Property-based tests with Hypothesis's long profile

@@ -1,4 +1,4 @@
-"""benchmarks/rule_pack.py works (a tiny run; the real numbers come from `make bench`)."""
+"""The benchmarks `make bench` runs work (tiny runs; the real numbers come from `make bench`)."""
 
 from __future__ import annotations
 
@@ -14,3 +14,19 @@ def test_benchmark_runs_in_tiny_mode(capsys: pytest.CaptureFixture[str]) -> None
     for line in ("synth, AwsSolutionsChecks:", "synth, ImmutableInfrastructure:", "ratio ours / AwsSolutions:"):
         assert line in out
     assert "'ImmutableInfrastructureChecks': " in out, "the generated app has findings of ours"
+
+
+def test_release_benchmark_runs_in_tiny_mode(capsys: pytest.CaptureFixture[str]) -> None:
+    benchmark = load_module(ROOT / "benchmarks" / "release_synth.py", "release_synth_benchmark")
+    benchmark.main(["--environments", "3"])  # one environment per wave: too small for the bar to mean anything
+    out = capsys.readouterr().out
+    assert "single-stage pipeline, 3 environments:" in out
+    assert "release, 3 waves over 3 environments:" in out
+
+
+def test_make_bench_runs_both_benchmarks_and_make_test_neither() -> None:
+    makefile = (ROOT / "Makefile").read_text()
+    bench = makefile.split("\nbench:", 1)[1].split("\n\n", 1)[0]
+    assert "benchmarks/rule_pack.py" in bench and "benchmarks/release_synth.py" in bench
+    test = makefile.split("\ntest:", 1)[1].split("\n", 1)[0]
+    assert "bench" not in test
