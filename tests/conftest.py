@@ -11,6 +11,7 @@ import importlib.util
 import json
 import os
 import shutil
+from collections import Counter
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -56,12 +57,19 @@ class Synthesized:
     app: App | None = None  # the synthesized app, for tests that read the construct tree
 
     def resources(self, type_name: str) -> dict[str, dict[str, Any]]:
-        found: dict[str, dict[str, Any]] = {}
-        for template in self.templates.values():
-            for logical_id, resource in template.get("Resources", {}).items():
-                if resource["Type"] == type_name:
-                    found[logical_id] = resource
-        return found
+        """Every resource of ``type_name`` in every stack of the app, by logical id; a logical id that several
+        stacks share (the same stage deployed to several environments) is keyed ``<stack name>/<logical id>``."""
+        found = [
+            (stack_name, logical_id, resource)
+            for stack_name, template in self.templates.items()
+            for logical_id, resource in template.get("Resources", {}).items()
+            if resource["Type"] == type_name
+        ]
+        counts = Counter(logical_id for _, logical_id, _ in found)
+        return {
+            (logical_id if counts[logical_id] == 1 else f"{stack_name}/{logical_id}"): resource
+            for stack_name, logical_id, resource in found
+        }
 
 
 # -- one set of template helpers for every test module ------------------------------------------
@@ -122,7 +130,10 @@ def synthesize(name: str, path: Path, context: dict[str, Any] | None = None) -> 
     app = App(outdir=str(outdir), context=app_context(path) if context is None else context)
     module.build(app)
     assembly = app.synth()
-    templates = {stack.stack_name: stack.template for stack in assembly.stacks}
+    # Every stack, the stacks of nested stages too (a ReleasePipeline's waves): the whole-app checks judge them all.
+    stacks = assembly.stacks_recursively
+    templates = {stack.stack_name: stack.template for stack in stacks}
+    assert len(templates) == len(stacks), f"{name}: two stacks share a name: {[s.stack_name for s in stacks]}"
     report_path = outdir / "validation-report.json"
     report = json.loads(report_path.read_text()) if report_path.exists() else None
     return Synthesized(name=name, outdir=outdir, templates=templates, report=report, app=app)
