@@ -100,3 +100,32 @@ def test_the_layout_check_finds_them() -> None:
         "tests/test_fleet.py: a package's test at the tests root (move it to tests/<package>/)",
         "tests/widgets/: no package immutable_constructs/widgets",
     ]
+
+
+# A document or a comment that names a test module points at one that exists: tests move (tests/<package>/),
+# and a stale path sends a reader nowhere. A ``*`` in a named path is a glob that must match something.
+NAMED_TEST = re.compile(r"\btests/[\w/*.-]*?\.py\b")
+
+
+def named_test_paths(text: str) -> set[str]:
+    return set(NAMED_TEST.findall(text))
+
+
+def test_every_test_module_a_document_or_comment_names_exists() -> None:
+    root = TESTS.parent
+    sources = [root / "README.md", root / "CONTRIBUTING.md", *sorted((root / "docs").glob("*.md"))]
+    sources += sorted(PACKAGE.rglob("*.py")) + sorted((root / "tools").rglob("*.py"))
+    sources += [p for p in sorted(TESTS.rglob("*.py")) if p != Path(__file__).resolve()]  # this one names bad paths
+    stale = {
+        f"{source.name}: {path}"
+        for source in sources
+        if source.is_file()
+        for path in named_test_paths(source.read_text(encoding="utf-8"))
+        if not list(root.glob(path))
+    }
+    assert stale == set(), sorted(stale)
+
+
+def test_the_named_path_check_reads_paths_and_globs() -> None:
+    text = "see `tests/fleet/test_fleet*.py` and tests/drift/test_stack_drift.py::test_x, not tests/ alone"
+    assert named_test_paths(text) == {"tests/fleet/test_fleet*.py", "tests/drift/test_stack_drift.py"}
