@@ -8,7 +8,7 @@ Every wave bakes for its bake time under the fleets' own alarms and rolls back i
 
 from collections.abc import Mapping
 
-from aws_cdk import App, Duration, Environment, Stack, Stage, pipelines
+from aws_cdk import App, Duration, Environment, Fn, Stack, Stage, pipelines
 from aws_cdk import aws_ec2 as ec2
 from constructs import Construct
 
@@ -26,13 +26,24 @@ TOOLING = Environment(account="111111111111", region="eu-west-1")
 CONNECTION = "arn:aws:codeconnections:eu-west-1:111111111111:connection/0a1b2c3d-4e5f-6a7b-8c9d-0e1f2a3b4c5d"
 
 
+class ServiceStack(Stack):
+    """A stack in a named account and region whose VPC takes the region's first two zones at deploy time
+    (``Fn::GetAZs``), as an environment-agnostic stack does: without this, CDK looks the zones up with the
+    target account's credentials at synth (or writes placeholder zones), and the committed template would
+    name zones (cfn-lint W3010). Overriding ``availability_zones`` is the strategy CDK's own docs offer."""
+
+    @property
+    def availability_zones(self) -> list[str]:
+        return [Fn.select(0, Fn.get_azs()), Fn.select(1, Fn.get_azs())]
+
+
 class WebService(Stage):
     """The service in one environment: a VPC and a fleet on the released image version (a real service adds its
     load balancer and target group: the fleet's unhealthy-hosts and 5xx alarms then join its release gate)."""
 
     def __init__(self, scope: Construct, id: str, *, env: Environment, image_versions: Mapping[str, int]) -> None:
         super().__init__(scope, id, env=env)
-        stack = Stack(self, "Web")
+        stack = ServiceStack(self, "Web")
         vpc = ec2.Vpc(stack, "Vpc", max_azs=2, nat_gateways=1)
         image = AmiCatalog(stack, "Images").machine_image("web", version=image_versions["web"])
         fleet = ImmutableFleet(
