@@ -5,11 +5,15 @@ container: install a package, edit a config file, drop a binary. The next task s
 again, so the change is drift that lives as long as the task. Scratch space belongs on a volume
 (a task-definition volume mounted at ``/tmp``), never in the image's layers
 (ContainerDefinition ``ReadonlyRootFilesystem``, Amazon ECS Developer Guide, "Task definition parameters").
+Windows containers are not judged: ECS does not support the parameter for them ("This parameter is not
+supported for Windows containers", ContainerDefinition, Amazon ECS API Reference) and refuses a task
+definition that sets it, so a task definition whose ``RuntimePlatform.OperatingSystemFamily`` is a
+``WINDOWS_SERVER_*`` family has no compliant form.
 """
 
 from __future__ import annotations
 
-from .._intrinsics import items
+from .._intrinsics import get, items
 from .._model import Offence, Resource, Result, Template
 
 ID = "IMM-REP11"
@@ -21,7 +25,15 @@ FIX = (
 RESOURCE_TYPES = frozenset({"AWS::ECS::TaskDefinition"})
 
 
+def _windows(resource: Resource) -> bool:
+    """Whether the task definition runs Windows containers (a literal ``WINDOWS_SERVER_*`` family)."""
+    family = get(resource.properties, "RuntimePlatform", "OperatingSystemFamily")
+    return isinstance(family, str) and family.upper().startswith("WINDOWS")
+
+
 def evaluate(resource: Resource, template: Template) -> Result:
+    if _windows(resource):
+        return Result.not_applicable()
     offences: list[Offence] = []
     for suffix, container in items(resource.properties.get("ContainerDefinitions")):
         if not isinstance(container, dict):
