@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from .._intrinsics import UNKNOWN, items, text
 from .._model import Offence, Resource, Result, Template
 
 RESOURCE_TYPES = frozenset({"AWS::ECS::TaskDefinition"})
+#: ``latest`` as a word of the tag (``latest-arm64v8``, ``alpine-latest``): a variant of latest that moves with it.
+_LATEST_WORD = re.compile(r"(?:^|[-_.])latest(?:$|[-_.])")
 
 
 def image_problem(image: str) -> str | None:
@@ -27,6 +30,8 @@ def image_problem(image: str) -> str | None:
     tag = last.rsplit(":", 1)[1]
     if tag.lower() == "latest":
         return "the `latest` tag moves: two tasks of one revision can run different images"
+    if _LATEST_WORD.search(tag.lower()):
+        return f"`{tag}` is a variant of `latest` and moves with it: two tasks of one revision can run different images"
     if not tag:
         return "the image tag is empty"
     return None

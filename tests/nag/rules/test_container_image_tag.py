@@ -18,3 +18,10 @@ def test_untagged_and_latest_are_reported() -> None:
 def test_version_tag_and_digest_pass() -> None:
     resources = {"Tag": task("nginx:1.27.2"), "Digest": task("nginx@sha256:" + "a" * 64)}
     assert reported(resources, "IMM-IMG1") == set()
+
+
+def test_latest_variants_are_reported() -> None:
+    # Registries publish latest per architecture or flavour; such a tag moves with latest.
+    resources = {"Arch": task("public.ecr.aws/nginx/nginx:latest-arm64v8"), "Flavour": task("php:fpm_latest"),
+                 "Word": task("app:v1.2-latestfix"), "Version": task("app:2.4.1-alpine")}  # fmt: skip
+    assert reported(resources, "IMM-IMG1") == {"Arch", "Flavour"}
