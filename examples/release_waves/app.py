@@ -8,8 +8,11 @@ Every wave bakes for its bake time under the fleets' own alarms and rolls back i
 
 from collections.abc import Mapping
 
-from aws_cdk import App, Duration, Environment, Fn, Stack, Stage, pipelines
+from aws_cdk import App, CfnResource, Duration, Environment, Fn, Stack, Stage, pipelines
 from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_sns as sns
 from constructs import Construct
 
 from immutable_constructs import (
@@ -44,7 +47,7 @@ class WebService(Stage):
     def __init__(self, scope: Construct, id: str, *, env: Environment, image_versions: Mapping[str, int]) -> None:
         super().__init__(scope, id, env=env)
         stack = ServiceStack(self, "Web")
-        vpc = ec2.Vpc(stack, "Vpc", max_azs=2, nat_gateways=1)
+        vpc = ec2.Vpc(stack, "Vpc", max_azs=2, nat_gateways=1, flow_logs=flow_logs(stack))
         image = AmiCatalog(stack, "Images").machine_image("web", version=image_versions["web"])
         fleet = ImmutableFleet(
             stack,
@@ -54,9 +57,51 @@ class WebService(Stage):
             instance_type=ec2.InstanceType("t3.small"),
             min_capacity=2,
             health_check=FleetHealthCheck.http("http://localhost:8080/health"),
+            notification_topic=fleet_events(stack),  # every replacement visible, in every environment
         )
         SessionManagerAccess(stack, "Sessions", vpc=vpc).add_fleet(fleet)  # the only door; touched hosts replaced
         StackDriftAlarm(stack, "Drift")
+
+
+def flow_logs(stack: Stack) -> dict[str, ec2.FlowLogOptions]:
+    """All traffic to CloudWatch Logs through a role only VPC Flow Logs of this account may assume (VPC User
+    Guide, "IAM role for publishing flow logs to CloudWatch Logs": aws:SourceAccount and aws:SourceArn)."""
+    source = stack.format_arn(service="ec2", resource="vpc-flow-log", resource_name="*")
+    principal = iam.ServicePrincipal(
+        "vpc-flow-logs.amazonaws.com",
+        conditions={"StringEquals": {"aws:SourceAccount": stack.account}, "ArnLike": {"aws:SourceArn": source}},
+    )
+    role = iam.Role(stack, "FlowLogRole", assumed_by=principal)
+    destination = ec2.FlowLogDestination.to_cloud_watch_logs(iam_role=role)
+    return {"All": ec2.FlowLogOptions(traffic_type=ec2.FlowLogTrafficType.ALL, destination=destination)}
+
+
+def fleet_events(stack: Stack) -> sns.Topic:
+    """An encrypted topic for the fleet's scaling events that EC2 Auto Scaling's service-linked role may publish
+    to (EC2 Auto Scaling User Guide, "Amazon SNS notification options": an encrypted topic's key policy lets
+    AWSServiceRoleForAutoScaling use the key). The role may not exist yet in a new account, and KMS rejects a
+    policy naming a missing principal, so it is matched by aws:PrincipalArn."""
+    key = kms.Key(stack, "FleetEventsKey", enable_key_rotation=True)
+    key.add_to_resource_policy(
+        iam.PolicyStatement(
+            sid="AutoScalingServiceLinkedRolePublishes",
+            actions=["kms:Decrypt", "kms:GenerateDataKey*"],
+            principals=[iam.AnyPrincipal()],
+            resources=["*"],
+            conditions={
+                "StringEquals": {"aws:PrincipalAccount": stack.account},
+                "ArnEquals": {
+                    "aws:PrincipalArn": f"arn:{stack.partition}:iam::{stack.account}:role/aws-service-role/"
+                    "autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling"
+                },
+            },
+        )
+    )
+    resource = key.node.default_child
+    assert isinstance(resource, CfnResource)
+    skip = {"id": "CKV_AWS_33", "comment": "Principal '*' narrowed to Auto Scaling's service-linked role."}
+    resource.add_metadata("checkov", {"skip": [skip]})
+    return sns.Topic(stack, "FleetEvents", master_key=key, enforce_ssl=True)
 
 
 def build(app: App) -> Stack:
