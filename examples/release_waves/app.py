@@ -4,15 +4,17 @@
 two accounts in two regions each, then production after a person approved, only on weekday working hours.
 Every wave bakes for its bake time under the fleets' own alarms and rolls back if one fires. The image pin
 (``images.web.stable`` in this folder's cdk.json) is read once and deployed identically to every stage.
+AwsSolutionsChecks runs over the pipeline's stack and every stage's stacks.
 """
 
 from collections.abc import Mapping
 
-from aws_cdk import App, CfnResource, Duration, Environment, Fn, Stack, Stage, pipelines
+from aws_cdk import App, CfnResource, Duration, Environment, Fn, Stack, Stage, Validations, pipelines
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sns as sns
+from cdk_nag import AwsSolutionsChecks
 from constructs import Construct
 
 from immutable_constructs import (
@@ -138,6 +140,8 @@ def build(app: App) -> Stack:
     )
     # No StackDriftAlarm on the pipeline's stack: it has no read permissions for AWS::CodeBuild::Project (no
     # resource schema in the registry). The pipeline updates itself from git on every run (self-mutation).
+    # On the app: the pipeline's stack, its cross-region support stack and every stage's stacks are checked.
+    Validations.of(app).add_plugins(AwsSolutionsChecks(app))
     return stack
 
 

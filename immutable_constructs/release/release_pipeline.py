@@ -34,6 +34,8 @@ from .._private.checkov import skip_checkov
 from .._private.origin import record_origin
 from .._private.props import Rule, checked
 from .._private.validation import Problems
+from ._acknowledge import acknowledge_generated
+from ._artifacts import confine_asset_roles, log_artifact_access
 from ._checks import check_waves, read_pins
 from ._gates import Gate, add_gates, bake_rules, window_rule
 from .wave import ReleaseWave
@@ -63,10 +65,19 @@ class ReleasePipeline(Construct):
         ``UpdatePipeline`` stage). Default: True.
 
     With cross-account keys, the artifact keys rotate yearly (``enable_key_rotation``); without, the artifacts
-    are encrypted with S3's keys (no KMS key to rotate).
+    are encrypted with the AWS managed key ``aws/s3`` (CDK Pipelines' ``KMS_MANAGED``), which AWS rotates.
+
+    Always (no prop turns them off): every artifact bucket, this stack's and each cross-region support stack's
+    replication bucket, logs its requests to a retained, SSE-S3 access-log bucket in its own stack and region
+    (``ArtifactAccessLogs``, ``ReplicationAccessLogs``; prefix ``artifacts/``): who read or replaced the cloud
+    assembly a release deployed. CDK Pipelines' asset-publishing roles, which it lets start, stop and log any
+    CodeBuild project of the account, are confined by a deny policy (``<Role>Confinement``) to their own asset
+    projects. The AwsSolutions-IAM5 wildcards CDK Pipelines' generated policies keep are acknowledged one by one
+    on each policy, with what each covers (``_acknowledge.py``); docs/security.md says what is left.
 
     Attributes: ``pipeline`` (the ``pipelines.CodePipeline``, built), ``image_versions`` (line -> version),
-    ``stages`` (wave name -> its ``Stage`` objects), ``gates`` (CodePipeline stage name -> its alarm gates).
+    ``stages`` (wave name -> its ``Stage`` objects), ``gates`` (CodePipeline stage name -> its alarm gates),
+    ``access_logs`` (the artifact buckets' access-log buckets).
     """
 
     @checked(
@@ -108,6 +119,8 @@ class ReleasePipeline(Construct):
         plan = [self._add_wave(wave, service, account) for wave in waves]
         self.pipeline.build_pipeline()
         self._add_conditions([item for items in plan for item in items])
+        self.access_logs = log_artifact_access(self, self.pipeline.pipeline)
+        confine_asset_roles(self, self.pipeline)
         self._explain_generated()
 
     def _check(self, waves: Sequence[ReleaseWave], lines: Sequence[str], channel: str) -> Mapping[str, int]:
@@ -210,7 +223,11 @@ class ReleasePipeline(Construct):
                 reason = "kms:* on '*': CDK Pipelines names the other regions' artifact keys, which live in the "
                 reason += "cross-region support stacks, by wildcard; the keys' policies admit only this pipeline."
             elif path.endswith("/FileRole/DefaultPolicy/Resource"):
-                reason = "CDK Pipelines' asset publishing role starts and reads its own CodeBuild builds ('*')."
+                reason = "CDK Pipelines' asset publishing role may start and read CodeBuild builds on '*'; the "
+                reason += "role's <Role>Confinement deny policy limits it to its own asset projects."
             else:
                 continue
             skip_checkov(policy, "CKV_AWS_111", reason)
+        arns = [bucket.bucket_arn for bucket in buckets]
+        keys = [bucket.encryption_key.key_arn for bucket in buckets if bucket.encryption_key is not None]
+        acknowledge_generated(self.pipeline, arns, keys)

@@ -17,24 +17,6 @@ from ..conftest import ROOT, load_module
 EXAMPLE = ROOT / "examples" / "release_waves" / "app.py"
 
 
-@pytest.fixture(scope="session")
-def release(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    """The example, synthesized once: the pipeline's template and every stage's templates (the example's own
-    synth, with the others into build/templates, is what cfn-lint and checkov read)."""
-    outdir = tmp_path_factory.mktemp("release")
-    module = load_module(EXAMPLE, "release_example_tests")
-    app = App(outdir=str(outdir), context={"images.web.stable": 7})
-    stack = module.build(app)
-    app.synth()
-    pipeline_template = json.loads((outdir / f"{stack.stack_name}.template.json").read_text())
-    stages = {
-        path.parent.name.removeprefix("assembly-WebRelease-"): json.loads(path.read_text())
-        for path in sorted(outdir.glob("assembly-*/*.template.json"))
-    }
-    (pipeline,) = [r for r in pipeline_template["Resources"].values() if r["Type"] == "AWS::CodePipeline::Pipeline"]
-    return {"template": pipeline_template, "pipeline": pipeline["Properties"], "stages": stages}
-
-
 def stage_named(release: dict[str, Any], name: str) -> dict[str, Any]:
     (stage,) = [s for s in release["pipeline"]["Stages"] if s["Name"] == name]
     return stage
