@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from aws_cdk import App
 
 from .conftest import ROOT, Synthesized, app_context, load_module
@@ -65,8 +66,21 @@ def test_example_synthesizes_identically_twice(examples: dict[str, Synthesized],
     assert json.dumps(again, sort_keys=True) == json.dumps(first, sort_keys=True)
 
 
-def test_example_passes_aws_solutions_with_reasoned_acknowledgements(examples: dict[str, Synthesized]) -> None:
-    report = examples["golden_ami"].report
+#: The examples whose app registers AwsSolutionsChecks (release_waves: over the pipeline's and every stage's stacks).
+CHECKED_BY_AWS_SOLUTIONS = sorted(
+    p.parent.name for p in (ROOT / "examples").glob("*/app.py") if "AwsSolutionsChecks(app)" in p.read_text()
+)
+
+
+def test_the_examples_checked_by_aws_solutions() -> None:
+    assert {"golden_ami", "release_waves"} <= set(CHECKED_BY_AWS_SOLUTIONS), CHECKED_BY_AWS_SOLUTIONS
+
+
+@pytest.mark.parametrize("name", CHECKED_BY_AWS_SOLUTIONS)
+def test_example_passes_aws_solutions_with_reasoned_acknowledgements(
+    examples: dict[str, Synthesized], name: str
+) -> None:
+    report = examples[name].report
     assert report is not None
     (solutions,) = [r for r in report["pluginReports"] if r["pluginName"] == "AwsSolutions"]
     assert solutions["conclusion"] == "success" and solutions["violations"] == []
