@@ -20,7 +20,9 @@ def text(value: Any, template: Template) -> str:
     """``value`` as a string, intrinsic parts replaced by :data:`UNKNOWN`.
 
     ``Fn::Join``, ``Fn::Sub`` and ``Fn::Base64`` are flattened; a ``Ref`` to a template
-    parameter becomes its ``Default`` when it has one; every other intrinsic is unknown.
+    parameter becomes its ``Default`` when it has one, except for a parameter of an SSM type
+    (``AWS::SSM::Parameter::Value<...>``), whose default is the name of the SSM parameter that
+    CloudFormation reads at deploy time, not the value; every other intrinsic is unknown.
     """
     if isinstance(value, str):
         return value
@@ -43,8 +45,10 @@ def text(value: Any, template: Template) -> str:
                     lambda m: text(variables[m.group(1)], template) if m.group(1) in variables else UNKNOWN, body
                 )
         if name == "Ref" and isinstance(argument, str):
-            default = template.parameters.get(argument, {}).get("Default")
-            if default is not None and not argument.startswith("AWS::"):
+            parameter = template.parameters.get(argument, {})
+            default = parameter.get("Default")
+            ssm = str(parameter.get("Type", "")).startswith("AWS::SSM::Parameter::Value<")
+            if default is not None and not ssm and not argument.startswith("AWS::"):
                 return text(default, template)
     return UNKNOWN
 

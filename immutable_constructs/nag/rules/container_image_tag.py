@@ -1,4 +1,10 @@
-"""IMM-IMG1: container images are named by a version tag or digest, never ``latest`` or untagged."""
+"""IMM-IMG1: container images are named by a version tag or digest, never ``latest`` or untagged.
+
+An image that CloudFormation fills in at deploy time, from a template parameter of an SSM type or a
+dynamic reference (``{{resolve:ssm:/name:7}}``), is the deployer's choice and not judged by its text,
+except when the SSM parameter itself is named like ``latest`` (``/aws/service/aws-for-fluent-bit/latest``,
+the FireLens log router's default): it moves to each new release and every deploy reads it again.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +17,28 @@ from .._model import Offence, Resource, Result, Template
 RESOURCE_TYPES = frozenset({"AWS::ECS::TaskDefinition"})
 #: ``latest`` as a word of the tag (``latest-arm64v8``, ``alpine-latest``): a variant of latest that moves with it.
 _LATEST_WORD = re.compile(r"(?:^|[-_.])latest(?:$|[-_.])")
+#: A dynamic reference: CloudFormation puts the value in when it deploys the resource.
+_DYNAMIC_REFERENCE = re.compile(r"\{\{resolve:[^}]*\}\}")
+_SSM_REFERENCE = re.compile(r"^\{\{resolve:ssm:(?P<name>[^}]+?)(?::(?P<version>\d+))?\}\}$")
+
+
+def image_text(value: Any, template: Template) -> str:
+    """The image as text, every part filled in at deploy time (dynamic references too) as :data:`UNKNOWN`."""
+    return _DYNAMIC_REFERENCE.sub(UNKNOWN, text(value, template))
+
+
+def latest_parameter(value: Any, template: Template) -> str | None:
+    """The SSM parameter the whole image is read from at every deploy, when it is named like ``latest``."""
+    name: Any = None
+    if isinstance(value, dict) and len(value) == 1 and isinstance(value.get("Ref"), str):
+        parameter = template.parameters.get(value["Ref"], {})
+        if str(parameter.get("Type", "")).startswith("AWS::SSM::Parameter::Value<"):
+            name = parameter.get("Default")
+    elif isinstance(value, str) and (match := _SSM_REFERENCE.match(value)) and match.group("version") is None:
+        name = match.group("name")
+    if isinstance(name, str) and _LATEST_WORD.search(name.rsplit("/", 1)[-1].lower()):
+        return name
+    return None
 
 
 def image_problem(image: str) -> str | None:
@@ -43,13 +71,13 @@ def evaluate(resource: Resource, template: Template) -> Result:
     for suffix, container in items(containers):
         if not isinstance(container, dict) or "Image" not in container:
             continue
-        problem = image_problem(text(container["Image"], template))
+        image = image_text(container["Image"], template)
+        parameter = latest_parameter(container["Image"], template)
+        problem = image_problem(image)
+        if parameter is not None:
+            image = f"SSM parameter {parameter}"
+            problem = "every deploy reads the image from this parameter again, and it moves to each new release"
         if problem:
-            offences.append(
-                Offence(
-                    f"Properties.ContainerDefinitions{suffix}.Image",
-                    text(container["Image"], template).replace(UNKNOWN, "<deploy-time>"),
-                    problem,
-                )
-            )
+            path = f"Properties.ContainerDefinitions{suffix}.Image"
+            offences.append(Offence(path, image.replace(UNKNOWN, "<deploy-time>"), problem))
     return Result.of(offences)

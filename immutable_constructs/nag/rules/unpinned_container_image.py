@@ -14,9 +14,9 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from .._intrinsics import UNKNOWN, items, text
+from .._intrinsics import UNKNOWN, items
 from .._model import Offence, Resource, Result, Template
-from .container_image_tag import image_problem
+from .container_image_tag import image_problem, image_text
 from .ecr_tag_mutability import IMMUTABLE
 
 ID = "IMM-IMG5"
@@ -57,7 +57,7 @@ def _repository_mutability(value: Any, template: Template) -> Any:
 
 def image_pinned(value: Any, template: Template) -> bool | None:
     """True when pinned, False when not, None when IMM-IMG1 judges it or it is chosen at deploy time."""
-    image = text(value, template)
+    image = image_text(value, template)
     if not image.replace(UNKNOWN, "") or image_problem(image) is not None:
         return None
     last = image.rsplit("/", 1)[-1]
@@ -79,7 +79,7 @@ def evaluate(resource: Resource, template: Template) -> Result:
             offences.append(
                 Offence(
                     f"Properties.ContainerDefinitions{suffix}.Image",
-                    text(container["Image"], template).replace(UNKNOWN, "<deploy-time>"),
+                    image_text(container["Image"], template).replace(UNKNOWN, "<deploy-time>"),
                     "the tag can be pushed again with another image: tasks of one revision may differ",
                 )
             )
