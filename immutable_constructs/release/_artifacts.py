@@ -8,6 +8,10 @@
   logging prop, so the ``LoggingConfiguration`` is set on the generated ``AWS::S3::Bucket``, and the log bucket's
   policy lets the logging service principal write for that bucket and account only, as CDK's own ``Bucket``
   does with ``server_access_logs_bucket`` (S3 User Guide, "Permissions for log delivery").
+* **Artifact keys kept with their buckets.** CDK Pipelines retains the artifact buckets on delete but deletes
+  their KMS keys (cross-account releases): the kept artifacts would become unreadable once the key's deletion
+  window ends (KMS Developer Guide, "Deleting AWS KMS keys"). The keys are retained too; their aliases are still
+  deleted, so a re-created pipeline can take the same alias name.
 * **Asset roles confined to their own projects.** CDK Pipelines gives its asset-publishing role (one role for all
   asset CodeBuild projects, ``pipelines/lib/private/asset-singleton-role``) ``codebuild:StartBuild``,
   ``StopBuild`` and ``BatchGetBuilds`` on ``*``, and logs and report groups of every CodeBuild project of the
@@ -20,10 +24,11 @@
 
 from __future__ import annotations
 
-from aws_cdk import ArnFormat, Stack
+from aws_cdk import ArnFormat, RemovalPolicy, Stack
 from aws_cdk import aws_codebuild as codebuild
 from aws_cdk import aws_codepipeline as codepipeline
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
@@ -66,6 +71,21 @@ def log_artifact_access(scope: Construct, pipeline: codepipeline.Pipeline) -> li
         )
         made.append(logs)
     return made
+
+
+def retain_artifact_keys(pipeline: codepipeline.Pipeline) -> list[kms.CfnKey]:
+    """The KMS keys of the artifact buckets (this stack's and each support stack's), retained like the buckets."""
+    buckets = [pipeline.artifact_bucket, *(s.replication_bucket for s in pipeline.cross_region_support.values())]
+    kept = []
+    for bucket in buckets:
+        key = bucket.encryption_key
+        # The support stacks give their replication bucket the key's alias (aws-codepipeline's cross-region support)
+        key = key.alias_target_key if isinstance(key, kms.Alias) else key
+        cfn = key.node.default_child if key is not None else None
+        if isinstance(cfn, kms.CfnKey):
+            cfn.apply_removal_policy(RemovalPolicy.RETAIN)
+            kept.append(cfn)
+    return kept
 
 
 def confine_asset_roles(scope: Construct, pipeline: Construct) -> list[iam.Policy]:

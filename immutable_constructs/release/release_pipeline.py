@@ -35,7 +35,7 @@ from .._private.origin import record_origin
 from .._private.props import Rule, checked
 from .._private.validation import Problems
 from ._acknowledge import acknowledge_generated
-from ._artifacts import confine_asset_roles, log_artifact_access
+from ._artifacts import confine_asset_roles, log_artifact_access, retain_artifact_keys
 from ._checks import check_waves, read_pins
 from ._gates import Gate, add_gates, bake_rules, window_rule
 from .wave import ReleaseWave
@@ -70,10 +70,12 @@ class ReleasePipeline(Construct):
     Always (no prop turns them off): every artifact bucket, this stack's and each cross-region support stack's
     replication bucket, logs its requests to a retained, SSE-S3 access-log bucket in its own stack and region
     (``ArtifactAccessLogs``, ``ReplicationAccessLogs``; prefix ``artifacts/``): who read or replaced the cloud
-    assembly a release deployed. CDK Pipelines' asset-publishing roles, which it lets start, stop and log any
-    CodeBuild project of the account, are confined by a deny policy (``<Role>Confinement``) to their own asset
-    projects. The AwsSolutions-IAM5 wildcards CDK Pipelines' generated policies keep are acknowledged one by one
-    on each policy, with what each covers (``_acknowledge.py``); docs/security.md says what is left.
+    assembly a release deployed. The artifact buckets' KMS keys (cross-account releases) are retained like the
+    buckets (CDK Pipelines deletes them, leaving the kept artifacts unreadable). CDK Pipelines' asset-publishing
+    roles, which it lets start, stop and log any CodeBuild project of the account, are confined by a deny policy
+    (``<Role>Confinement``) to their own asset projects. The AwsSolutions-IAM5 wildcards CDK Pipelines' generated
+    policies keep are acknowledged one by one on each policy, with what each covers (``_acknowledge.py``);
+    docs/security.md says what is left.
 
     Attributes: ``pipeline`` (the ``pipelines.CodePipeline``, built), ``image_versions`` (line -> version),
     ``stages`` (wave name -> its ``Stage`` objects), ``gates`` (CodePipeline stage name -> its alarm gates),
@@ -120,6 +122,7 @@ class ReleasePipeline(Construct):
         self.pipeline.build_pipeline()
         self._add_conditions([item for items in plan for item in items])
         self.access_logs = log_artifact_access(self, self.pipeline.pipeline)
+        retain_artifact_keys(self.pipeline.pipeline)
         confine_asset_roles(self, self.pipeline)
         self._explain_generated()
 

@@ -127,3 +127,14 @@ def test_a_wildcard_no_entry_explains_stays_reported(tmp_path: Path) -> None:
         "AwsSolutions-IAM5[Resource::arn:aws:s3:::elsewhere/*]",
         "AwsSolutions-IAM5[Action::s3:GetObject*]",
     }, reported
+
+
+def test_artifact_keys_are_kept_with_their_buckets(release: dict[str, Any]) -> None:
+    templates = [release["template"]]
+    templates += [json.loads(p.read_text()) for p in release["outdir"].glob("cross-region-stack-*.template.json")]
+    for template in templates:
+        resources = template["Resources"].values()
+        keys = [r for r in resources if r["Type"] == "AWS::KMS::Key"]
+        assert len(keys) == 1 and keys[0]["DeletionPolicy"] == keys[0]["UpdateReplacePolicy"] == "Retain"
+        assert [r["DeletionPolicy"] for r in resources if r["Type"] == "AWS::KMS::Alias"] == ["Delete"]
+        assert {r["DeletionPolicy"] for r in resources if r["Type"] == "AWS::S3::Bucket"} == {"Retain"}
