@@ -64,10 +64,12 @@ _ENTRIES: Sequence[_Entry] = (
     _Entry(_ANY, "Action", "|".join(map(re.escape, _S3_GROUPS)), _on_artifacts,
            "CDK Pipelines grants S3's read/write action groups (Bucket.grant_read/grant_read_write) on the "
            "pipeline's artifact buckets only: each action and build passes its input and output artifacts through "
-           "them. The wildcard covers the object and bucket reads and writes of those buckets, nothing else."),
+           "them. The wildcard covers the object and bucket reads and writes of those buckets, nothing else; "
+           "CDK Pipelines writes the statement itself (no prop narrows it)."),
     _Entry(_ANY, "Action", "|".join(map(re.escape, _KMS_GROUPS)), _on_keys,
            "CDK Pipelines grants encrypt/decrypt (Key.grant_encrypt_decrypt) on the artifact keys only: S3 uses the "
-           "ReEncrypt* and GenerateDataKey* variants for the SSE-KMS artifacts; the resources are those keys."),
+           "ReEncrypt* and GenerateDataKey* variants for the SSE-KMS artifacts; the resources are those keys, and CDK "
+           "Pipelines writes the statement itself."),
     _Entry(_ANY, "Resource", r".+/\*", _on_artifacts,
            "The objects of the pipeline's artifact bucket: every execution writes its artifacts under new keys "
            "that CodePipeline generates per run, unknown when the template is written."),
@@ -78,7 +80,8 @@ _ENTRIES: Sequence[_Entry] = (
            "admits this pipeline; what '*' allows beyond them is in docs/security.md (release pipeline)."),
     _Entry(_PROJECT, "Resource", r"arn:<AWS::Partition>:logs:[^:]+:\d+:log-group:/aws/codebuild/<\w+>:\*", _only(
         "logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"),
-           "The log streams of this CodeBuild project's own log group: CodeBuild names a stream per build."),
+           "The log streams of this CodeBuild project's own log group: CodeBuild names a stream per build, "
+           "at run time."),
     _Entry(_PROJECT, "Resource", r"arn:<AWS::Partition>:codebuild:[^:]+:\d+:report-group/<\w+>-\*", _only(
         "codebuild:CreateReportGroup", "codebuild:CreateReport", "codebuild:UpdateReport",
         "codebuild:BatchPutTestCases", "codebuild:BatchPutCodeCoverages"),
