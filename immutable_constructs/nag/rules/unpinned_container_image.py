@@ -3,18 +3,19 @@
 IMM-IMG1 refuses ``latest`` and untagged images. A version tag (``nginx:1.27.2``) is better, but a
 registry whose tags are mutable lets the same tag be pushed again: two tasks of one revision can
 then run different images. An image is pinned when it is named by digest (``name@sha256:...``), by a
-tag of an ECR repository of the same template with ``ImageTagMutability: IMMUTABLE``, or by a CDK
-image asset (its tag is the asset's content hash, in the bootstrap repository, whose tags the
-bootstrap template makes immutable). Images IMM-IMG1 reports are left to it (one finding each).
+tag of an ECR repository of the app (this template, or another stack that exports it) with
+``ImageTagMutability: IMMUTABLE``, or by a CDK image asset (its tag is the asset's content hash, in
+the bootstrap repository, whose tags the bootstrap template makes immutable). Images IMM-IMG1
+reports are left to it (one finding each).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
-from .._intrinsics import UNKNOWN, items
+from .._intrinsics import UNKNOWN, get, items
 from .._model import Offence, Resource, Result, Template
 from .container_image_tag import image_problem, image_text
 from .ecr_tag_mutability import IMMUTABLE
@@ -46,10 +47,45 @@ def _references(value: Any) -> Iterator[str]:
             yield from _references(item)
 
 
+def _imports(value: Any) -> Iterator[str]:
+    """The export names the value imports (``Fn::ImportValue`` of a literal name), at any depth."""
+    if isinstance(value, dict):
+        for name, argument in value.items():
+            if name == "Fn::ImportValue" and isinstance(argument, str):
+                yield argument
+            else:
+                yield from _imports(argument)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _imports(item)
+
+
+def _exports(assembly: Sequence[Template]) -> dict[str, tuple[Template, Any]]:
+    """Export name -> (the template that exports it, the output's value), over every stack of the app."""
+    found: dict[str, tuple[Template, Any]] = {}
+    for other in assembly:
+        for output in (other.body.get("Outputs") or {}).values():
+            name = get(output, "Export", "Name")
+            if isinstance(name, str) and isinstance(output, dict):
+                found[name] = (other, output.get("Value"))
+    return found
+
+
 def _repository_mutability(value: Any, template: Template) -> Any:
-    """The ImageTagMutability of the ECR repository of this template the image names, or None if none."""
-    for logical_id in _references(value):
-        repository = template.resources.get(logical_id)
+    """The ImageTagMutability of the ECR repository of the app the image names, or None if none.
+
+    The repository is in this template, or in another stack of the app that exports it (CDK's
+    cross-stack references: ``Fn::ImportValue`` of an output whose value names the repository).
+    """
+    named = [(template, logical_id) for logical_id in _references(value)]
+    if template.app:
+        exports = template.app_memo("imm-img5:exports", _exports)
+        for export in _imports(value):
+            if export in exports:
+                other, exported = exports[export]
+                named.extend((other, logical_id) for logical_id in _references(exported))
+    for owner, logical_id in named:
+        repository = owner.resources.get(logical_id)
         if isinstance(repository, dict) and repository.get("Type") == "AWS::ECR::Repository":
             return (repository.get("Properties") or {}).get("ImageTagMutability", "MUTABLE")
     return None

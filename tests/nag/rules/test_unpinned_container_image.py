@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
-from ..helpers import reported
+from aws_cdk import App, Stack, Validations
+from aws_cdk import aws_ecr as ecr
+from aws_cdk import aws_ecs as ecs
+
+from immutable_constructs.nag import ImmutableInfrastructureChecks
+
+from ..helpers import reported, rule_violations, synth_report
 
 ASSET = ("${AWS::AccountId}.dkr.ecr.${AWS::Region}.${AWS::URLSuffix}/cdk-hnb659fds-container-assets-"
          "${AWS::AccountId}-${AWS::Region}:" + "0123456789abcdef" * 4)  # fmt: skip
@@ -48,3 +55,18 @@ def test_digests_immutable_tags_and_assets_pass() -> None:
         "DeployTime": task({"Fn::Join": [":", ["nginx", {"Ref": "Tag"}]]}),
     }
     assert reported(resources, "IMM-IMG5") == set()
+
+
+def test_a_repository_of_another_stack_is_judged_by_its_mutability(tmp_path: Path) -> None:
+    # A registry stack and a service stack: the service's image names the repository through an export.
+    app = App(outdir=str(tmp_path))
+    registry = Stack(app, "Registry")
+    service = Stack(app, "Service")
+    for name, mutability in (("Mutable", ecr.TagMutability.MUTABLE), ("Immutable", ecr.TagMutability.IMMUTABLE)):
+        repo = ecr.Repository(registry, f"{name}Repo", image_tag_mutability=mutability)
+        image = ecs.ContainerImage.from_ecr_repository(repo, "1.4.2")
+        ecs.FargateTaskDefinition(service, name).add_container("app", image=image, readonly_root_filesystem=True)
+    Validations.of(app).add_plugins(ImmutableInfrastructureChecks())
+    _, violations = synth_report(app)
+    paths = [c["constructPath"] for v in rule_violations(violations, "IMM-IMG5") for c in v["violatingConstructs"]]
+    assert paths == ["Service/Mutable/Resource"]
