@@ -17,11 +17,13 @@ SECRET_ACCESS_KEY = re.compile(
     r"(?i)aws_secret_access_key\s*[=:]\s*['\"]?(?P<value>[A-Za-z0-9/+]{40})(?![A-Za-z0-9/+])"
 )
 
-#: Names that hold a secret (case-insensitive); names that point at one (``_ARN``) are fine.
+#: Names that hold a secret (case-insensitive); names that point at one (``_ARN``) or name what a token is
+#: checked against or kept in (``TOKEN_ISSUER``, ``TOKEN_AUDIENCE``, ``TOKEN_TABLE``: public configuration) are fine.
 SECRET_NAME = re.compile(r"(?i)(?:password|passwd|secret|token|api_?key|private_?key|access_?key|credential)")
 POINTER_SUFFIX = re.compile(
     r"(?i)(?:_arn|_name|_id|_param|_parameter|_path|_file|_url|_uri|_region|_ttl|_header|_length|_endpoint|_version"
-    r"|_seconds|_minutes|_hours|_days|_timeout|_expiry|_expires_in|_count|_size|_port)$"
+    r"|_seconds|_minutes|_hours|_days|_timeout|_expiry|_expires_in|_count|_size|_port"
+    r"|_issuer|_audience|_table|_bucket|_cookie)$"
 )
 ASSIGNMENT = re.compile(
     r"(?i)(?<![\w-])(?P<name>[a-z0-9_]*(?:password|passwd|secret|token|api_?key)[a-z0-9_]*)"
