@@ -45,7 +45,9 @@ DEFAULT_ROOT_DEVICE = "/dev/xvda"
 DEFAULT_LOG_RETENTION = logs.RetentionDays.ONE_MONTH
 
 WARN_IMMUTABLE_ROLE = "immutable-constructs:immutableInstanceRole"
-_RESOLVE_AT_LAUNCH = re.compile(r"^resolve:ssm:")
+# Resolved by EC2 at each launch; with a version number (``:17``, a label cannot start with a digit) every
+# launch gets the same AMI: PinnedSsmImage renders a parameter shared from another account that way.
+_RESOLVE_AT_LAUNCH = re.compile(r"^resolve:ssm:(?!.*:[0-9]+$)")
 _UNVERSIONED_DYNAMIC_REF = re.compile(r"\{\{resolve:ssm:[^:}]+\}\}")
 
 

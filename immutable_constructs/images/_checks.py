@@ -10,12 +10,13 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple
 
+from aws_cdk import Stack
 from aws_cdk import aws_ec2 as ec2
 from constructs import Construct
 
 from .._private.content_hash import BASE_VERSION
 from .._private.subnets import select as select_subnets
-from .._private.validation import Problems
+from .._private.validation import Problems, is_unresolved
 from ._names import SEVERITIES
 from ._pipeline_checks import MAX_COMPONENT_DATA, check_pipeline_types, check_pipeline_values
 from .catalog import AmiCatalog
@@ -27,6 +28,15 @@ _COMPONENT_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
 _ACCOUNT = re.compile(r"^[0-9]{12}$")
 _ORGANIZATION_ARN = re.compile(r"^arn:aws[a-z-]*:organizations::[0-9]{12}:organization/o-[a-z0-9]{10,32}$")
 _OU_ARN = re.compile(r"^arn:aws[a-z-]*:organizations::[0-9]{12}:ou/o-[a-z0-9]{10,32}/ou-[a-z0-9]{4,32}-[a-z0-9]{8,32}$")
+_KMS_KEY_ARN = re.compile(
+    r"^arn:aws[a-z-]*:kms:(?P<region>[a-z]{2}(-[a-z]+)+-[0-9]+):[0-9]{12}:key/[A-Za-z0-9-]{1,128}$"
+)
+_SHARING = (
+    "distribution_accounts",
+    "launch_permission_accounts",
+    "launch_permission_organizations",
+    "launch_permission_organizational_units",
+)
 _DATA_DEVICE = re.compile(r"^/dev/(sd|xvd)[b-z]$")
 _NOT_PROPS = frozenset({"self", "scope", "id", "__class__"})
 
@@ -84,6 +94,7 @@ def check_pipeline(scope: Construct, props: Mapping[str, Any]) -> Checked:
         "drop schedule_timezone, or give a schedule, e.g. schedule='cron(0 4 ? * MON *)'",
     )
     _check_sharing(problems, props)
+    _check_distribution_keys(problems, props, Stack.of(scope).region)
     _check_promotion_and_lifecycle(problems, props)
     subnet_ids = _check_subnets(problems, props["vpc"], props["vpc_subnets"])
     problems.raise_if_any()
@@ -204,6 +215,47 @@ def _check_sharing(problems: Problems, props: Mapping[str, Any]) -> None:
     for prop, (pattern, what, example) in formats.items():
         for value in props[prop]:
             problems.require(bool(pattern.fullmatch(value)), prop, value, f"is not {what}", f"e.g. {example}")
+
+
+def _check_distribution_keys(problems: Problems, props: Mapping[str, Any], home: str) -> None:
+    """Each key is a key ARN of its own distribution region; a shared AMI has a key in every other region.
+
+    A copy without ``KmsKeyId`` is encrypted with the region's default EBS key; AMIs encrypted with an AWS
+    managed key cannot be shared (Amazon EC2 User Guide, "Share an AMI with specific AWS accounts"), so the
+    accounts, organizations and OUs the AMI is shared with could not launch it there. Skipped when the
+    stack's region is a token (which region is home is unknown).
+    """
+    keys = props["distribution_kms_keys"] or {}
+    regions = list(props["distribution_regions"] or ([] if is_unresolved(home) else [home]))
+    for region, key in keys.items():
+        problems.require(
+            region in regions,
+            "distribution_kms_keys",
+            {region: key},
+            f"names region {region!r}, which is not a distribution region ({', '.join(regions) or 'none'})",
+            "key only the regions in distribution_regions",
+        )
+        match = _KMS_KEY_ARN.fullmatch(key) if isinstance(key, str) and not is_unresolved(key) else None
+        problems.require(
+            is_unresolved(key) or (match is not None and match.group("region") == region),
+            "distribution_kms_keys",
+            {region: key},
+            f"is not the ARN of a KMS key in {region} (a key ARN: IAM and key policies match keys, not aliases)",
+            f"use e.g. 'arn:aws:kms:{region}:111111111111:key/1234abcd-12ab-34cd-56ef-1234567890ab'",
+        )
+    if is_unresolved(home) or not any(props[prop] for prop in _SHARING):
+        return
+    missing = [r for r in regions if r != home and r not in keys]
+    problems.require(
+        not missing,
+        "distribution_kms_keys",
+        dict(keys),
+        f"has no key for {', '.join(missing)}: the AMI's copies there are encrypted with the region's default EBS "
+        "key, which the accounts the AMI is shared with cannot use, so they cannot launch it there",
+        "pass a customer managed key of each region whose policy allows the consumers, e.g. "
+        f"distribution_kms_keys={{'{missing[0] if missing else 'us-east-1'}': 'arn:aws:kms:...:key/...'}}, or "
+        "drop the region",
+    )
 
 
 def _check_promotion_and_lifecycle(problems: Problems, props: Mapping[str, Any]) -> None:

@@ -4,7 +4,7 @@ execution role Image Builder distributes with (``_image_builder_roles.py`` has t
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from aws_cdk import Stack
 from aws_cdk import aws_iam as iam
@@ -16,7 +16,7 @@ from .._private import tags
 from .._private.nag import acknowledge_wildcards
 from ._execution_boundary import execution_boundary
 from ._image_builder_roles import create_execution_role, execution_statements, grant_execution
-from ._volume_key import volume_key_statements
+from ._volume_key import distribution_key_statements, volume_key_statements
 
 
 def build_distribution(
@@ -30,6 +30,7 @@ def build_distribution(
     source_revision: str | None,
     regions: Sequence[str],
     distribution_accounts: Sequence[str],
+    distribution_keys: Mapping[str, str],
     launch_permission_accounts: Sequence[str],
     launch_permission_organizations: Sequence[str],
     launch_permission_organizational_units: Sequence[str],
@@ -63,6 +64,9 @@ def build_distribution(
                 "Description": f"{line} golden image, recipe {recipe_version}",
                 "AmiTags": ami_tags,
                 **({"TargetAccountIds": list(distribution_accounts)} if distribution_accounts else {}),
+                # Image Builder User Guide, "Set up cross-account AMI distribution": the image is re-encrypted in
+                # each target Region with the key designated for that Region (AmiDistributionConfiguration.KmsKeyId).
+                **({"KmsKeyId": distribution_keys[region]} if region in distribution_keys else {}),
                 **({"LaunchPermissionConfiguration": launch_permission} if launch_permission else {}),
             },
             ssm_parameter_configurations=ssm_configs,
@@ -85,6 +89,7 @@ def build_execution_role(
     parameter_name: str,
     regions: Sequence[str],
     distribution_accounts: Sequence[str],
+    distribution_keys: Mapping[str, str],
     parent_parameter: str | None,
     key: kms.IKey,
     own_topic: bool,
@@ -107,6 +112,7 @@ def build_execution_role(
     if execution_role is None or Stack.of(execution_role) is stack:
         # The execution role launches the build and test instances, whose volumes the key encrypts.
         statements.extend(volume_key_statements(stack, key))
+    statements.extend(distribution_key_statements(distribution_keys))
     if execution_role is not None:
         grant_execution(execution_role, statements)
         return execution_role, None

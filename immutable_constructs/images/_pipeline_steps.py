@@ -60,6 +60,7 @@ class PipelineProps:
     encryption_key: kms.IKey | None = None
     distribution_regions: Sequence[str] | None = None
     distribution_accounts: Sequence[str] = ()
+    distribution_kms_keys: Mapping[str, str] | None = None
     launch_permission_accounts: Sequence[str] = ()
     launch_permission_organizations: Sequence[str] = ()
     launch_permission_organizational_units: Sequence[str] = ()
@@ -180,6 +181,7 @@ def build_distribution_steps(pipeline: GoldenImagePipeline, props: PipelineProps
         source_revision=props.source_revision,
         regions=plan.regions,
         distribution_accounts=props.distribution_accounts,
+        distribution_keys=props.distribution_kms_keys or {},
         launch_permission_accounts=props.launch_permission_accounts,
         launch_permission_organizations=props.launch_permission_organizations,
         launch_permission_organizational_units=props.launch_permission_organizational_units,
@@ -190,6 +192,7 @@ def build_distribution_steps(pipeline: GoldenImagePipeline, props: PipelineProps
         parameter_name=pipeline.parameter_name,
         regions=plan.regions,
         distribution_accounts=props.distribution_accounts,
+        distribution_keys=props.distribution_kms_keys or {},
         parent_parameter=props.parent_image.parameter_name,
         key=pipeline.key,
         own_topic=props.notification_topic is None,

@@ -9,7 +9,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from aws_cdk import Acknowledgment, Aws, Duration, Validations
+from aws_cdk import Acknowledgment, Aws, Duration, Stack, Validations
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
@@ -23,10 +23,12 @@ from .._private import tags
 from .._private.checkov import skip_checkov
 from .._private.handler_function import handler_code, handler_function, handler_log_group, handler_role
 from .._private.nag import acknowledge_wildcards
+from .._private.warnings import warn
 from ._notifications import STATE_CHANGE, image_events
 from .catalog import AmiCatalog
 
 HANDLER = Path(__file__).resolve().parent / "promotion_handler"
+WARN_SHARED_REGIONS = "immutable-constructs:sharedCatalogRegions"
 
 
 @dataclass(frozen=True)
@@ -55,7 +57,10 @@ def build_promotion(
     role = handler_role(scope, "PromotionRole", f"Promote {line} images from {catalog.first_channel} to {channel}")
     log_group = handler_log_group(scope, "PromotionLogs", logs.RetentionDays.ONE_YEAR)
     dead_letters = _dead_letter_queue(scope)
-    _promotion_policy(scope, role, catalog, line, channel, image_prefix, regions, topic, log_group, dead_letters)
+    policy = _promotion_policy(
+        scope, role, catalog, line, channel, image_prefix, regions, topic, log_group, dead_letters
+    )
+    sharing = _share_channel(scope, policy, catalog, line, channel, regions)
     function = handler_function(
         scope,
         "Promotion",
@@ -81,6 +86,7 @@ def build_promotion(
             # Issue 28: only this pipeline's images (PIPELINE_ARN, INFRASTRUCTURE_ARN, DISTRIBUTION_ARN and,
             # when the stack builds one image while it deploys, ALLOW_DEPLOY_IMAGE): promotion_handler/index.py.
             **source,
+            **sharing,
         },
     )
     events.Rule(
@@ -91,6 +97,41 @@ def build_promotion(
         targets=[targets.LambdaFunction(function, retry_attempts=4, dead_letter_queue=dead_letters)],
     )
     return Promotion(function, dead_letters)
+
+
+def _share_channel(
+    scope: Construct, policy: iam.Policy, catalog: AmiCatalog, line: str, channel: str, regions: Sequence[str]
+) -> dict[str, str]:
+    """With ``AmiCatalog(share_with=...)``: the function's environment and permissions to add the channel to the
+    catalog's resource share (``_sharing.py``), in this stack's region (a RAM share holds its own region's
+    resources; AWS RAM User Guide, "Shareable AWS resources": resource shares are regional)."""
+    share = catalog.share
+    if share is None:
+        return {}
+    region = Stack.of(scope).region
+    target = catalog.parameter_arn(line, channel, region=region)
+    policy.add_statements(
+        # AWS RAM User Guide / Service Authorization Reference: AssociateResourceShare on the share.
+        iam.PolicyStatement(sid="ShareChannel", actions=["ram:AssociateResourceShare"], resources=[share.attr_arn]),
+        # Systems Manager User Guide, "Working with shared parameters", "Permissions sets for sharing parameters":
+        # roles calling RAM for a parameter may need ssm:GetResourcePolicies and ssm:PutResourcePolicy.
+        iam.PolicyStatement(
+            sid="ShareChannelPolicy",
+            actions=["ssm:GetResourcePolicies", "ssm:PutResourcePolicy"],
+            resources=[target],
+        ),
+    )
+    others = [r for r in regions if r != region]
+    if others:
+        warn(
+            scope,
+            WARN_SHARED_REGIONS,
+            f"the catalog is shared through AWS RAM from this stack's region only: {', '.join(others)} keep "
+            f"{catalog.parameter_name(line, channel)} unshared (a resource share holds resources of its own "
+            "region). Consumers there need a catalog and share in a stack of that region, or the AMI id by "
+            "other means; see docs/golden-images.md, 'Organization-wide catalog'.",
+        )
+    return {"RESOURCE_SHARE_ARN": share.attr_arn, "SHARE_REGION": region}
 
 
 def _dead_letter_queue(scope: Construct) -> sqs.Queue:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from .._private.props import Rule
 from ..errors import Problem
+from ._sharing import PRINCIPAL, PRINCIPAL_FIX
 
 _REGION = r"[a-z]{2}(-[a-z]+)+-[0-9]+"
 _ACCOUNT = r"[0-9]{12}"
@@ -41,6 +42,10 @@ PIPELINE: dict[str, Rule] = {
         blank=False, pattern=_REGION, fix="list each region once, e.g. ['eu-west-1', 'us-east-1']"
     ),
     "distribution_accounts": Rule(pattern=_ACCOUNT, fix="list each 12-digit account id once"),
+    # Region -> KMS key ARN: each key must be of its region (_checks.py compares them).
+    "distribution_kms_keys": Rule(
+        blank=False, fix="map each distribution region to a KMS key ARN of that region, e.g. {'us-east-1': 'arn:...'}"
+    ),
     "launch_permission_accounts": Rule(pattern=_ACCOUNT, fix="list each 12-digit account id once"),
     # Compared with findings' severities by the promotion function's configuration, at synth time.
     "severity_threshold": Rule(token=False, fix="use a FindingSeverity, e.g. FindingSeverity.HIGH"),
@@ -59,6 +64,9 @@ CATALOG: dict[str, Rule] = {
     "prefix": Rule(blank=False, fix="e.g. '/images'"),
     "lines": Rule(blank=False, fix="list each line once, e.g. ['web', 'worker']"),
     "channels": Rule(blank=False, fix="list each channel once, e.g. ['candidate', 'stable']"),
+    # AWS RAM principals a parameter can be shared with (Systems Manager User Guide, "Working with shared parameters").
+    "share_with": Rule(pattern=PRINCIPAL, fix=PRINCIPAL_FIX),
+    "owner_account": Rule(pattern=_ACCOUNT, fix="the 12-digit id of the account that shares the parameters"),
 }
 
 #: The line and channel arguments of the catalog's methods.

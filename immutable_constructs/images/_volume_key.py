@@ -25,6 +25,8 @@ policy must do the same or name the role.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from aws_cdk import Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
@@ -53,6 +55,32 @@ def volume_key_statements(stack: Stack, key: kms.IKey) -> list[iam.PolicyStateme
             sid="BuildVolumesGrantKey",
             actions=["kms:CreateGrant"],
             resources=[key.key_arn],
+            conditions={**through_ec2, "Bool": {"kms:GrantIsForAWSResource": "true"}},
+        ),
+    ]
+
+
+def distribution_key_statements(keys: Mapping[str, str]) -> list[iam.PolicyStatement]:
+    """The execution role's use of each region's distribution key (``distribution_kms_keys``), through EC2 only.
+
+    Copying the AMI into a region re-encrypts its snapshots with that region's key (Image Builder User Guide,
+    "Set up cross-account AMI distribution", "Encryption keys"); EBS needs of the caller what it needs for a
+    volume (the module docstring). The managed policy grants the same on every key; these statements let a role
+    you pass without it copy too. The key's own policy must allow this account (its owner's job: keys of other
+    regions are not in this stack).
+    """
+    if not keys:
+        return []
+    arns = sorted(set(keys.values()))
+    through_ec2 = {"StringLike": {"kms:ViaService": "ec2.*.amazonaws.com"}}
+    return [
+        iam.PolicyStatement(
+            sid="DistributionKeysUse", actions=list(VOLUME_KEY_ACTIONS), resources=arns, conditions=through_ec2
+        ),
+        iam.PolicyStatement(
+            sid="DistributionKeysGrant",
+            actions=["kms:CreateGrant"],
+            resources=arns,
             conditions={**through_ec2, "Bool": {"kms:GrantIsForAWSResource": "true"}},
         ),
     ]

@@ -16,6 +16,13 @@ write the seed again as a new version on top of the promoted AMI, and deleting t
 would delete the parameter and its whole version history, breaking every pin. So this
 construct creates no ``AWS::SSM::Parameter``: it is the naming scheme, the pins and the
 grants.
+
+Across accounts: ``share_with=[organization or OU ARNs, account ids]`` shares the promoted channel of
+each line (``stable``) through AWS RAM (one ``AWS::RAM::ResourceShare``; the promotion function writes
+the parameter in the advanced tier and adds it to the share, ``_sharing.py`` says why and what it
+costs). A fleet in another account reads it with ``AmiCatalog(..., owner_account="<owner>")``: its
+:meth:`machine_image` pins the shared parameter's ARN at a version, so every account of a release runs
+the image that version names in the owner's account.
 """
 
 from __future__ import annotations
@@ -26,12 +33,14 @@ from typing import cast
 
 from aws_cdk import ArnFormat, Stack
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_ram as ram
 from constructs import Construct
 
 from .._private.origin import record_origin
 from .._private.props import Rule, checked
 from .._private.validation import SSM_PARAMETER_NAME_MAX, Problems, is_unresolved
 from ._props import ARN_PLACE, CATALOG, LINE_AND_CHANNEL
+from ._sharing import check_sharing, create_share
 from .pinned import PinnedSsmImage
 
 __all__ = ["AmiCatalog"]
@@ -53,9 +62,19 @@ class AmiCatalog(Construct):
     :param channels: channels in promotion order. Default ``("candidate", "stable")``: Image
         Builder writes the first, promotion moves an image to the next one. At least two, same
         characters as lines.
+    :param share_with: organizations (ARN), organizational units (ARN) and accounts (12-digit id) the
+        promoted channel of every line is shared with through AWS RAM (``catalog.share``), read-only.
+        Default: none (not shared). Sharing makes each shared parameter advanced-tier (USD 0.05 a month
+        each, docs/golden-images.md, "Organization-wide catalog"); only this stack's region is shared.
+    :param allow_external_principals: let ``share_with`` name accounts outside your organization (they
+        must accept RAM's invitation). Default ``False``: RAM refuses principals outside the organization.
+    :param owner_account: the account that owns the parameters and shares them with this one: pins then
+        name the parameter by its ARN in that account (and this stack's region). Default: this stack's
+        account (the parameters are this account's own).
 
     The parameter of a line and channel is ``<prefix>/<line>/<channel>``. The construct creates
-    no resources (see the module docstring for why the writers own the parameters).
+    no parameters (see the module docstring for why the writers own them); with ``share_with`` it
+    creates the resource share.
     """
 
     @checked(**CATALOG)
@@ -67,6 +86,9 @@ class AmiCatalog(Construct):
         prefix: str = "/images",
         lines: Sequence[str] = ("web",),
         channels: Sequence[str] = ("candidate", "stable"),
+        share_with: Sequence[str] = (),
+        allow_external_principals: bool = False,
+        owner_account: str | None = None,
     ) -> None:
         super().__init__(scope, id)
         record_origin(self)  # the user's line that created it, for the SARIF report
@@ -77,54 +99,18 @@ class AmiCatalog(Construct):
                 for index, name in enumerate(names):
                     problems.instance(f"{prop}[{index}]", name, str, what="a string", fix="e.g. 'web'")
         problems.raise_if_any()
-        longest = max((len(n) for n in lines), default=0) + max((len(n) for n in channels), default=0)
-        problems.require(
-            len(prefix) + 2 + longest <= SSM_PARAMETER_NAME_MAX,
-            "prefix",
-            prefix,
-            f"prefix/line/channel would exceed SSM's {SSM_PARAMETER_NAME_MAX} characters for a parameter name",
-            "shorten the prefix or the longest line and channel names",
-        )
-        problems.require(
-            bool(_PREFIX.fullmatch(prefix)) and len(prefix) <= 900,
-            "prefix",
-            prefix,
-            "is not an SSM parameter path prefix",
-            "start with '/', no trailing '/', letters, digits, '.', '-', '_', e.g. '/images'",
-        )
-        problems.require(
-            not prefix.lstrip("/").lower().startswith(_RESERVED),
-            "prefix",
-            prefix,
-            "SSM parameter names starting with 'aws' or 'ssm' are reserved",
-            "choose another prefix, e.g. '/images'",
-        )
-        problems.require(
-            prefix.count("/") <= 13,
-            "prefix",
-            prefix,
-            "leaves no room for line and channel within SSM's 15 hierarchy levels",
-            "use a shorter path",
-        )
-        for prop, names in (("lines", lines), ("channels", channels)):
-            for name in names:
-                problems.require(
-                    isinstance(name, str) and bool(_SEGMENT.fullmatch(name)),
-                    prop,
-                    name,
-                    "contains characters SSM parameter names do not allow (or is empty or longer than 128)",
-                    "use letters, digits, '.', '-' and '_' only, e.g. 'stable'",
-                )
-            problems.require(len(set(names)) == len(names), prop, list(names), "has duplicates", "list each name once")
-        problems.require(len(lines) >= 1, "lines", list(lines), "is empty", "name at least one image line")
-        problems.require(
-            len(channels) >= 2,
-            "channels",
-            list(channels),
-            "needs at least two channels: one written by the pipeline, one promoted to",
-            "use e.g. ['candidate', 'stable']",
+        _check_names(problems, prefix, lines, channels)
+        check_sharing(
+            problems, share_with=share_with, owner_account=owner_account, stack_account=Stack.of(self).account
         )
         problems.raise_if_any()
+        self.owner_account = owner_account
+        #: The resource share of the promoted channels (``None`` without ``share_with``).
+        self.share: ram.CfnResourceShare | None = (
+            create_share(self, share_with=share_with, allow_external_principals=allow_external_principals)
+            if share_with
+            else None
+        )
         self.prefix = prefix
         self.lines: tuple[str, ...] = tuple(lines)
         self.channels: tuple[str, ...] = tuple(channels)
@@ -149,14 +135,15 @@ class AmiCatalog(Construct):
 
     @checked(**LINE_AND_CHANNEL, **ARN_PLACE)
     def parameter_arn(self, line: str, channel: str, *, region: str | None = None, account: str | None = None) -> str:
-        """The parameter's ARN in this stack's account and region (or the ones given)."""
+        """The parameter's ARN in the owner's account (``owner_account``, or this stack's) and this stack's
+        region, or the ones given."""
         return Stack.of(self).format_arn(
             service="ssm",
             resource="parameter",
             resource_name=self.parameter_name(line, channel).lstrip("/"),
             arn_format=ArnFormat.SLASH_RESOURCE_NAME,
             region=region,
-            account=account,
+            account=account or self.owner_account,
         )
 
     @staticmethod
@@ -174,6 +161,9 @@ class AmiCatalog(Construct):
         version comes from the context key ``images.<line>.<channel>``, kept in git in the app's
         ``cdk.json`` (``"context": {"images.web.stable": 17}``) so a release or a rollback is a
         one-line pull request; without either, a ValidationError that names the key to add.
+        With ``owner_account`` the pin names the shared parameter's ARN
+        (``resolve:ssm:arn:...:parameter/images/web/stable:17``, resolved by EC2 at launch, at that version):
+        version 17 is the owner's version 17 in every account.
 
         :param channel: the channel whose parameter is pinned. Default: ``"stable"``.
         :param version: the parameter version. Default: the context value ``images.<line>.<channel>``.
@@ -214,7 +204,10 @@ class AmiCatalog(Construct):
         )
         problems.raise_if_any()
         # An int, or a number token (CfnParameter.value_as_number) that CloudFormation resolves.
-        return PinnedSsmImage(self.parameter_name(line, channel), version=cast(int, version))
+        name = self.parameter_name(line, channel)
+        if self.owner_account is not None:
+            name = self.parameter_arn(line, channel)
+        return PinnedSsmImage(name, version=cast(int, version))
 
     @checked(line=LINE_AND_CHANNEL["line"], grantee=Rule(any_region="IAM is global"))
     def grant_read(self, grantee: iam.IGrantable, *, line: str | None = None) -> iam.Grant:
@@ -244,3 +237,54 @@ class AmiCatalog(Construct):
             "use one of the catalog's channels or add it to channels=[...]",
         )
         problems.raise_if_any()
+
+
+def _check_names(problems: Problems, prefix: str, lines: Sequence[str], channels: Sequence[str]) -> None:
+    """The prefix, lines and channels make valid SSM parameter names (collected, not raised)."""
+    longest = max((len(n) for n in lines), default=0) + max((len(n) for n in channels), default=0)
+    problems.require(
+        len(prefix) + 2 + longest <= SSM_PARAMETER_NAME_MAX,
+        "prefix",
+        prefix,
+        f"prefix/line/channel would exceed SSM's {SSM_PARAMETER_NAME_MAX} characters for a parameter name",
+        "shorten the prefix or the longest line and channel names",
+    )
+    problems.require(
+        bool(_PREFIX.fullmatch(prefix)) and len(prefix) <= 900,
+        "prefix",
+        prefix,
+        "is not an SSM parameter path prefix",
+        "start with '/', no trailing '/', letters, digits, '.', '-', '_', e.g. '/images'",
+    )
+    problems.require(
+        not prefix.lstrip("/").lower().startswith(_RESERVED),
+        "prefix",
+        prefix,
+        "SSM parameter names starting with 'aws' or 'ssm' are reserved",
+        "choose another prefix, e.g. '/images'",
+    )
+    problems.require(
+        prefix.count("/") <= 13,
+        "prefix",
+        prefix,
+        "leaves no room for line and channel within SSM's 15 hierarchy levels",
+        "use a shorter path",
+    )
+    for prop, names in (("lines", lines), ("channels", channels)):
+        for name in names:
+            problems.require(
+                isinstance(name, str) and bool(_SEGMENT.fullmatch(name)),
+                prop,
+                name,
+                "contains characters SSM parameter names do not allow (or is empty or longer than 128)",
+                "use letters, digits, '.', '-' and '_' only, e.g. 'stable'",
+            )
+        problems.require(len(set(names)) == len(names), prop, list(names), "has duplicates", "list each name once")
+    problems.require(len(lines) >= 1, "lines", list(lines), "is empty", "name at least one image line")
+    problems.require(
+        len(channels) >= 2,
+        "channels",
+        list(channels),
+        "needs at least two channels: one written by the pipeline, one promoted to",
+        "use e.g. ['candidate', 'stable']",
+    )

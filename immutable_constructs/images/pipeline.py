@@ -84,6 +84,13 @@ class GoldenImagePipeline(Construct):
     :param distribution_accounts: accounts the AMI is copied to (they own their copy and get the
         parameter written in their account: ``AmiAccountId``; each needs the
         ``EC2ImageBuilderDistributionCrossAccountRole``). Default: none.
+    :param distribution_kms_keys: region -> ARN of the KMS key (or alias) that encrypts the AMI's copy in
+        that region (``KmsKeyId`` of the region's AMI distribution). KMS keys are regional, and a copy
+        without one is encrypted with the region's default EBS key, which no other account can use.
+        Default: none (the pipeline's region keeps the pipeline key). Required for every other distribution
+        region when the AMI is shared (``distribution_accounts`` or ``launch_permission_*``); each key's
+        policy must let this account and the consumers use it (docs/golden-images.md, "AMIs used by other
+        accounts").
     :param launch_permission_accounts: accounts allowed to launch the AMI (not copied). Default: none.
     :param launch_permission_organizations: organization ARNs allowed to launch it. Default: none.
     :param launch_permission_organizational_units: OU ARNs allowed to launch it. Default: none.
@@ -164,6 +171,7 @@ class GoldenImagePipeline(Construct):
         encryption_key: kms.IKey | None = None,
         distribution_regions: Sequence[str] | None = None,
         distribution_accounts: Sequence[str] = (),
+        distribution_kms_keys: Mapping[str, str] | None = None,
         launch_permission_accounts: Sequence[str] = (),
         launch_permission_organizations: Sequence[str] = (),
         launch_permission_organizational_units: Sequence[str] = (),

@@ -292,6 +292,9 @@ def test_distribution_writes_the_candidate_parameter_as_an_image(default: Any) -
     assert len(tags["immutable-constructs:content-hash"]) == 64
 
 
+EU_KEY = "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+
+
 def test_cross_account_and_region_distribution() -> None:
     stack, _, _ = build(
         distribution_regions=["us-east-1", "eu-west-1"],
@@ -299,6 +302,8 @@ def test_cross_account_and_region_distribution() -> None:
         launch_permission_accounts=["222222222222"],
         launch_permission_organizations=["arn:aws:organizations::123456789012:organization/o-abcdefghij"],
         launch_permission_organizational_units=["arn:aws:organizations::123456789012:ou/o-abcdefghij/ou-ab12-cdefgh34"],
+        # A shared AMI's copy in another region needs a key the consumers can use (test_catalog_sharing.py).
+        distribution_kms_keys={"eu-west-1": EU_KEY},
     )
     distribution_configuration = only(template_json(stack), "AWS::ImageBuilder::DistributionConfiguration")
     distributions = distribution_configuration["Properties"]["Distributions"]
@@ -316,6 +321,7 @@ def test_cross_account_and_region_distribution() -> None:
             "OrganizationArns": ["arn:aws:organizations::123456789012:organization/o-abcdefghij"],
             "OrganizationalUnitArns": ["arn:aws:organizations::123456789012:ou/o-abcdefghij/ou-ab12-cdefgh34"],
         }
+        assert ami.get("KmsKeyId") == (EU_KEY if distribution["Region"] == "eu-west-1" else None)
 
 
 def test_a_given_execution_role_gets_exactly_the_parameter_permissions() -> None:

@@ -121,7 +121,13 @@ def test_execution_policy_writes_exactly_the_catalog_parameter_and_reads_the_par
 
 
 def test_catalog_parameter_is_granted_per_distribution_region_and_account() -> None:
-    stack, pipeline, _ = build(distribution_regions=["us-east-1", "eu-west-1"], distribution_accounts=["111111111111"])
+    stack, pipeline, _ = build(
+        distribution_regions=["us-east-1", "eu-west-1"],
+        distribution_accounts=["111111111111"],
+        distribution_kms_keys={
+            "eu-west-1": "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+        },
+    )
     statements = policy_statements(template_json(stack), logical_id(stack, pipeline.execution_policy))
     write = statements["WriteCatalogParameter"]
     rendered = [flat(r) for r in write["Resource"]]

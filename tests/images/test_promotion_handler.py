@@ -492,3 +492,87 @@ def test_the_function_may_read_the_channel_history_it_checks_before_promoting() 
     ]
     assert len(statements) == 1
     assert "ssm:GetParameterHistory" in statements[0]["Action"]
+
+
+# --- a catalog shared through AWS RAM -------------------------------------------------------
+
+SHARE_ARN = f"arn:aws:ram:{REGION}:{ACCOUNT}:resource-share/0123abcd-0123-abcd-0123-0123456789ab"
+
+
+def test_a_shared_channel_is_advanced_tier_and_added_to_the_share_once(aws: dict[str, Any]) -> None:
+    europe_ec2 = boto3.client("ec2", region_name="eu-west-1")
+    europe_ssm = boto3.client("ssm", region_name="eu-west-1")
+    europe_ami = europe_ec2.register_image(Name="web-new", RootDeviceName="/dev/xvda")["ImageId"]
+    record = image_record(aws["new_ami"])
+    record["image"]["outputResources"]["amis"].append(
+        {"region": "eu-west-1", "image": europe_ami, "accountId": ACCOUNT}
+    )
+    shared = index.Config(
+        target_parameter=TARGET,
+        source_parameter=SOURCE,
+        line="web",
+        channel="stable",
+        resource_share_arn=SHARE_ARN,
+        share_region=REGION,
+        **SOURCE_CHECK,
+    )
+    ram = boto3.client("ram", region_name=REGION)
+    clients = {REGION: (aws["ssm"], aws["ec2"]), "eu-west-1": (europe_ssm, europe_ec2)}
+    parameter_arn = f"arn:aws:ssm:{REGION}:{ACCOUNT}:parameter{TARGET}"
+    with Stubber(ram) as ram_stubber:
+        # Only the share's region, only when the channel changed: a redelivered event calls RAM no more.
+        ram_stubber.add_response(
+            "associate_resource_share",
+            {"resourceShareAssociations": [{"resourceShareArn": SHARE_ARN, "associatedEntity": parameter_arn}]},
+            {"resourceShareArn": SHARE_ARN, "resourceArns": [parameter_arn]},
+        )
+        for _ in range(2):
+            expect_image(aws, record, findings())
+            index.promote(
+                event(),
+                shared,
+                imagebuilder=aws["imagebuilder"],
+                ssm_client=lambda region: clients[region][0],
+                ec2_client=lambda region: clients[region][1],
+                ram_client=lambda region: ram,
+            )
+        ram_stubber.assert_no_pending_responses()
+    tiers = {
+        region: ssm.describe_parameters()["Parameters"][0]["Tier"]
+        for region, ssm in (("here", aws["ssm"]), ("europe", europe_ssm))
+    }
+    assert tiers == {"here": "Advanced", "europe": "Standard"}  # advanced parameters cost money: only where shared
+    assert stable_value(aws) == (aws["new_ami"], 1)
+
+
+def test_sharing_upgrades_an_existing_standard_channel_at_its_next_write(aws: dict[str, Any]) -> None:
+    aws["ssm"].put_parameter(Name=TARGET, Value=aws["old_ami"], Type="String", DataType="aws:ec2:image")
+    shared = index.Config(
+        target_parameter=TARGET,
+        source_parameter=SOURCE,
+        line="web",
+        channel="stable",
+        resource_share_arn=SHARE_ARN,
+        share_region=REGION,
+        **SOURCE_CHECK,
+    )
+    ram = boto3.client("ram", region_name=REGION)
+    with Stubber(ram) as ram_stubber:
+        ram_stubber.add_response(
+            "associate_resource_share",
+            {"resourceShareAssociations": []},
+            {"resourceShareArn": SHARE_ARN, "resourceArns": [f"arn:aws:ssm:{REGION}:{ACCOUNT}:parameter{TARGET}"]},
+        )
+        expect_image(aws, image_record(aws["new_ami"]), findings())
+        result = index.promote(
+            event(),
+            shared,
+            imagebuilder=aws["imagebuilder"],
+            ssm_client=lambda region: aws["ssm"],
+            ec2_client=lambda region: aws["ec2"],
+            ram_client=lambda region: ram,
+        )
+        ram_stubber.assert_no_pending_responses()
+    assert result["changes"] == {f"{REGION}:{aws['new_ami']}": "updated"}
+    assert aws["ssm"].describe_parameters()["Parameters"][0]["Tier"] == "Advanced"
+    assert stable_value(aws) == (aws["new_ami"], 2)

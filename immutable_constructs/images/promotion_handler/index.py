@@ -29,7 +29,9 @@ Environment: ``TARGET_PARAMETER`` (e.g. ``/images/web/stable``), ``SOURCE_PARAME
 ``/images/web/candidate``), ``LINE``, ``CHANNEL``, ``SEVERITY_THRESHOLD`` (INFORMATIONAL, LOW,
 MEDIUM, HIGH or CRITICAL), ``MAX_FINDINGS`` (integer >= 0), ``REQUIRE_SCAN`` and
 ``REQUIRE_TESTS`` (``true``/``false``), ``KEEP_TAG_KEY``, ``KEEP_TAG_VALUE`` and
-``NOTIFICATION_TOPIC`` (a topic ARN; empty: refusals are only logged).
+``NOTIFICATION_TOPIC`` (a topic ARN; empty: refusals are only logged). A catalog shared through AWS RAM
+adds ``RESOURCE_SHARE_ARN`` and ``SHARE_REGION``: in that region the channel is written advanced-tier and added to
+the share (Systems Manager User Guide, "Working with shared parameters").
 
 Every AWS call goes through the handlers' one runtime (``handler_runtime.py``, shipped beside this file):
 botocore's adaptive retries, then up to five attempts with full jitter on throttling, server and
@@ -81,6 +83,8 @@ class Config:
     infrastructure_arn: str | None = None
     distribution_arn: str | None = None
     allow_deploy_image: bool = False
+    resource_share_arn: str | None = None  # None: the catalog is not shared
+    share_region: str | None = None
 
     @classmethod
     def from_environment(cls, env: Mapping[str, str]) -> Config:
@@ -100,6 +104,8 @@ class Config:
             infrastructure_arn=env.get("INFRASTRUCTURE_ARN") or None,
             distribution_arn=env.get("DISTRIBUTION_ARN") or None,
             allow_deploy_image=env.get("ALLOW_DEPLOY_IMAGE", "false").lower() == "true",
+            resource_share_arn=env.get("RESOURCE_SHARE_ARN") or None,
+            share_region=env.get("SHARE_REGION") or None,
         )
 
 
@@ -206,8 +212,10 @@ def refusal(
     return None
 
 
-def ensure_parameter(ssm: Any, name: str, value: str, tags: Mapping[str, str]) -> str:
-    """Write ``value`` to ``name`` unless it is already current; returns 'unchanged', 'created' or 'updated'."""
+def ensure_parameter(ssm: Any, name: str, value: str, tags: Mapping[str, str], *, advanced: bool = False) -> str:
+    """Write ``value`` to ``name`` unless it is already current; returns 'unchanged', 'created' or 'updated'.
+    ``advanced``: in the advanced tier (a standard parameter is upgraded by its next write, never back)."""
+    tier = {"Tier": "Advanced"} if advanced else {}
     try:
         current = call(ssm, "get_parameter", Name=name)["Parameter"]["Value"]
     except ClientError as error:
@@ -223,6 +231,7 @@ def ensure_parameter(ssm: Any, name: str, value: str, tags: Mapping[str, str]) -
                 DataType="aws:ec2:image",
                 Description="AMI catalog channel, written by immutable-constructs promotion",
                 Tags=[{"Key": k, "Value": v} for k, v in sorted(tags.items())],
+                **tier,
             )
         except ClientError as error:
             # A retry (botocore's or the runtime's) of a create whose response was lost: ours if it holds the AMI.
@@ -233,7 +242,7 @@ def ensure_parameter(ssm: Any, name: str, value: str, tags: Mapping[str, str]) -
         return "created"
     if current == value:
         return "unchanged"
-    call(ssm, "put_parameter", Name=name, Value=value, Type="String", DataType="aws:ec2:image", Overwrite=True)
+    call(ssm, "put_parameter", Name=name, Value=value, Type="String", DataType="aws:ec2:image", Overwrite=True, **tier)
     return "updated"
 
 
@@ -282,6 +291,25 @@ def promoted_before(ssm: Any, name: str, value: str) -> bool:
     return bool(history) and history[-1] != value and value in history
 
 
+def shares(config: Config, region: str) -> bool:
+    """The channel of ``region`` is shared through the catalog's resource share (RAM shares are regional)."""
+    return config.resource_share_arn is not None and region == config.share_region
+
+
+def share_channel(config: Config, ram_client: Any, image_arn: str, region: str, change: str) -> None:
+    """Add the channel's parameter in ``region`` to the catalog's resource share once it was written (advanced)."""
+    if not shares(config, region) or ram_client is None or change == "unchanged":
+        return
+    partition, account = image_arn.split(":")[1], image_arn.split(":")[4]
+    parameter = f"arn:{partition}:ssm:{region}:{account}:parameter{config.target_parameter}"
+    call(
+        ram_client(region),
+        "associate_resource_share",
+        resourceShareArn=config.resource_share_arn,
+        resourceArns=[parameter],
+    )
+
+
 def promote(
     event: Mapping[str, Any],
     config: Config,
@@ -291,6 +319,7 @@ def promote(
     ec2_client: Callable[[str], Any],
     sns: Any = None,
     inspector: Any = None,
+    ram_client: Callable[[str], Any] | None = None,
 ) -> dict[str, Any]:
     """Decide and, when allowed, promote the image of ``event``. Returns what happened (also logged).
 
@@ -328,13 +357,15 @@ def promote(
         reason = f"already promoted to {config.target_parameter} before and replaced since ({', '.join(earlier)})"
         return refuse(config, sns, image_arn, reason)
     tags = {"immutable-constructs:image-line": config.line}
+    channel_tags = {**tags, "immutable-constructs:channel": config.channel}
     changes: dict[str, str] = {}
     for ami in amis:
         region, ami_id = str(ami["region"]), str(ami["image"])
         ssm = ssm_client(region)
-        changes[f"{region}:{ami_id}"] = ensure_parameter(
-            ssm, config.target_parameter, ami_id, {**tags, "immutable-constructs:channel": config.channel}
+        change = changes[f"{region}:{ami_id}"] = ensure_parameter(
+            ssm, config.target_parameter, ami_id, channel_tags, advanced=shares(config, region)
         )
+        share_channel(config, ram_client, image_arn, region, change)
         # Writers own the catalog: tag the channel Image Builder created, too (idempotent).
         try:
             call(
@@ -347,12 +378,8 @@ def promote(
         except ClientError as error:
             if runtime.error_code(error) != "InvalidResourceId":
                 raise
-        call(
-            ec2_client(region),
-            "create_tags",
-            Resources=[ami_id],
-            Tags=[{"Key": config.keep_tag_key, "Value": config.keep_tag_value}],
-        )
+        keep = [{"Key": config.keep_tag_key, "Value": config.keep_tag_value}]
+        call(ec2_client(region), "create_tags", Resources=[ami_id], Tags=keep)
     message = f"promoted to {config.target_parameter}"
     runtime.log("info", "promoted", message, image=image_arn, target=config.target_parameter, changes=changes)
     return {"promoted": True, "image": image_arn, "changes": changes}
@@ -369,4 +396,5 @@ def handler(event: Mapping[str, Any], context: Any = None) -> dict[str, Any]:
         ec2_client=lambda region: boto3.client("ec2", region_name=region, config=runtime.RETRY_CONFIG),
         sns=boto3.client("sns", config=runtime.RETRY_CONFIG),
         inspector=boto3.client("inspector2", config=runtime.RETRY_CONFIG),
+        ram_client=lambda region: boto3.client("ram", region_name=region, config=runtime.RETRY_CONFIG),
     )
