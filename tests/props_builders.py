@@ -36,6 +36,7 @@ from immutable_constructs import (
     FleetUpdate,
     GoldenImagePipeline,
     ImageComponent,
+    ImageDistributionTarget,
     ImmutableFleet,
     ParentImage,
     PinnedSsmImage,
@@ -52,6 +53,7 @@ from immutable_constructs.nag import ImmutableInfrastructureChecks
 
 _COUNTER = itertools.count()
 PARENT = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64"
+TARGET_KEY = "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
 #: A component file inside the app's directory (the tests run from the repository's root).
 COMPONENT_FILE = "examples/golden_ami/components/web-server.yaml"
 
@@ -277,6 +279,11 @@ BUILDERS: dict[str, Builder] = {
         w, machine_image=w.catalog.machine_image(**{"line": "web", "version": 3, **p})
     ),
     "AmiCatalog.grant_read": lambda w, p: w.catalog.grant_read(**{"grantee": w.role, **p}),
+    "ImageDistributionTarget.__init__": lambda w, p: ImageDistributionTarget(
+        w.stack,
+        unique("Target"),
+        **{"pipeline_account": "123456789012", "catalog": w.catalog, "key_arns": [TARGET_KEY], **p},
+    ),
     "PinnedSsmImage.__init__": lambda w, p: _immutable(w, machine_image=_pinned(**p)),
     "PinnedSsmImage.get_image": lambda w, p: _pinned().get_image(**{"scope": w.stack, **p}),
     "TrialImage.__init__": lambda w, p: _immutable(

@@ -8,6 +8,7 @@ module                   what it holds
 ``catalog``              :class:`AmiCatalog`: the SSM parameters an image line's channels live in
 ``pinned``               :class:`PinnedSsmImage`: a machine image pinned to a parameter version
 ``first_image``          :class:`FirstImage`: the first image of each pipeline, promoted during the deploy
+``distribution_target``  :class:`ImageDistributionTarget`: the role another account's pipeline copies AMIs in with
 ``trial``                :class:`TrialImage`: AWS's stock AL2023 image, the agent installed at boot (trials)
 ``pipeline``             :class:`GoldenImagePipeline`, composed of one private builder per Image
                          Builder concern (``_recipe``, ``_infrastructure``, ``_distribution``,
@@ -28,6 +29,7 @@ from .._private.lazy import lazy_exports, public_names
 if TYPE_CHECKING:
     from ._names import FindingSeverity as FindingSeverity
     from .catalog import AmiCatalog as AmiCatalog
+    from .distribution_target import ImageDistributionTarget as ImageDistributionTarget
     from .first_image import FirstImage as FirstImage
     from .pinned import PinnedSsmImage as PinnedSsmImage
     from .pipeline import GoldenImagePipeline as GoldenImagePipeline
@@ -42,6 +44,7 @@ _MODULES = {
     "FirstImage": ".first_image",
     "GoldenImagePipeline": ".pipeline",
     "ImageComponent": ".sources",
+    "ImageDistributionTarget": ".distribution_target",
     "ParentImage": ".sources",
     "PinnedSsmImage": ".pinned",
     "TrialImage": ".trial",

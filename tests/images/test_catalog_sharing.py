@@ -4,6 +4,7 @@ the AWS document behind each is named in the code (docs/golden-images.md, "Organ
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -15,6 +16,7 @@ from immutable_constructs import (
     AmiCatalog,
     GoldenImagePipeline,
     ImageComponent,
+    ImageDistributionTarget,
     ImmutableFleet,
     ParentImage,
     PinnedSsmImage,
@@ -268,3 +270,47 @@ def test_an_unshared_ami_needs_no_distribution_key() -> None:
     stack = Stack(App(), "Images", env={"account": OWNER, "region": "eu-west-1"})
     catalog = AmiCatalog(stack, "Catalog")
     GoldenImagePipeline(stack, "Web", **pipeline_props(stack, catalog, distribution_regions=["eu-west-1", "us-east-1"]))
+
+
+# --- each target account: the role Image Builder distributes with --------------------------------
+
+
+def test_a_target_account_role_trusts_the_pipeline_and_writes_only_the_catalog_parameter() -> None:
+    stack = Stack(App(), "Target", env={"account": CONSUMER, "region": "eu-west-1"})
+    catalog = AmiCatalog(stack, "Catalog", lines=["web", "worker"])
+    pipeline_key = "arn:aws:kms:eu-west-1:111111111111:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+    target = ImageDistributionTarget(
+        stack,
+        "Distribution",
+        pipeline_account=OWNER,
+        catalog=catalog,
+        key_arns=[pipeline_key, US_KEY],
+        lines=["web"],
+        regions=["eu-west-1", "us-east-1"],
+    )
+    template = template_json(stack)
+    role = template["Resources"][logical_id(stack, target.role)]["Properties"]
+    # Image Builder assumes the role by this name (Image Builder User Guide, "Set up cross-account AMI distribution").
+    assert role["RoleName"] == "EC2ImageBuilderDistributionCrossAccountRole"
+    (trust,) = role["AssumeRolePolicyDocument"]["Statement"]
+    assert trust["Principal"] == {
+        "AWS": {"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":iam::111111111111:root"]]}
+    }
+    assert "Ec2ImageBuilderCrossAccountDistributionAccess" in json.dumps(role["ManagedPolicyArns"])
+    granted = statements(template, logical_id(stack, target.policy))
+    assert granted["UseImageKeys"]["Resource"] == [pipeline_key, US_KEY]
+    assert "kms:CreateGrant" in granted["UseImageKeys"]["Action"]
+    written = json.dumps(granted["WriteCatalogParameter"]["Resource"])
+    assert granted["WriteCatalogParameter"]["Action"] == "ssm:PutParameter"
+    for region in ("eu-west-1", "us-east-1"):
+        assert f":ssm:{region}:222222222222:parameter/images/web/candidate" in written
+    assert "worker" not in written and "stable" not in written
+    assert granted["ValidateImageParameter"]["Action"] == "ec2:DescribeImages"
+
+
+def test_a_target_account_needs_the_image_keys() -> None:
+    stack = Stack(App(), "Target", env={"account": CONSUMER, "region": "eu-west-1"})
+    catalog = AmiCatalog(stack, "Catalog")
+    with pytest.raises(ValidationError, match=r"key_arns=\[\]: is empty") as raised:
+        ImageDistributionTarget(stack, "Distribution", pipeline_account=OWNER, catalog=catalog, key_arns=[])
+    assert raised.value.construct_path == "Target/Distribution"
