@@ -138,7 +138,11 @@ def allow_consuming_accounts(
     a grant for its own ``AWSServiceRoleForAutoScaling`` (a key policy cannot do that part, since a
     cross-account principal also needs permission in its own account, which a service-linked role's
     fixed policy does not give). Organizations and OUs are matched with ``aws:PrincipalOrgID`` and
-    ``aws:PrincipalOrgPaths``. Returns ``False`` when nothing was added.
+    ``aws:PrincipalOrgPaths``. The actions cover what the Amazon EBS User Guide lists for users of a shared
+    snapshot's key ("Share the KMS key used to encrypt a shared Amazon EBS snapshot": ``DescribeKey``,
+    ``CreateGrant``, ``GenerateDataKey``, ``GenerateDataKeyWithoutPlaintext``, ``ReEncrypt``, ``Decrypt``);
+    ``CreateGrant`` has no ``kms:GrantIsForAWSResource`` because the consumer's grant for its Auto Scaling role
+    is its own call. Returns ``False`` when nothing was added.
     """
     if not isinstance(key, kms.Key) or not (accounts or organization_arns or organizational_unit_arns):
         return False

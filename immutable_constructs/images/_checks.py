@@ -221,7 +221,9 @@ def _check_distribution_keys(problems: Problems, props: Mapping[str, Any], home:
     """Each key is a key ARN of its own distribution region; a shared AMI has a key in every other region.
 
     A copy without ``KmsKeyId`` is encrypted with the region's default EBS key; AMIs encrypted with an AWS
-    managed key cannot be shared (Amazon EC2 User Guide, "Share an AMI with specific AWS accounts"), so the
+    managed key cannot be shared (Amazon EBS User Guide, "Share an Amazon EBS snapshot": *You can't share
+    snapshots that are encrypted with the default AWS managed key*; Image Builder User Guide, "Set up cross-account
+    AMI distribution", "Limits": without ``KmsKeyId`` the default EBS key is used), so the
     accounts, organizations and OUs the AMI is shared with could not launch it there. Skipped when the
     stack's region is a token (which region is home is unknown).
     """
