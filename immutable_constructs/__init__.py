@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from .images import GoldenImagePipeline as GoldenImagePipeline
     from .images import ImageComponent as ImageComponent
     from .images import ImageDistributionTarget as ImageDistributionTarget
+    from .images import ImageKeyGrant as ImageKeyGrant
     from .images import ParentImage as ParentImage
     from .images import PinnedSsmImage as PinnedSsmImage
     from .images import TrialImage as TrialImage

@@ -37,6 +37,7 @@ from immutable_constructs import (
     GoldenImagePipeline,
     ImageComponent,
     ImageDistributionTarget,
+    ImageKeyGrant,
     ImmutableFleet,
     ParentImage,
     PinnedSsmImage,
@@ -284,6 +285,7 @@ BUILDERS: dict[str, Builder] = {
         unique("Target"),
         **{"pipeline_account": "123456789012", "catalog": w.catalog, "key_arns": [TARGET_KEY], **p},
     ),
+    "ImageKeyGrant.__init__": lambda w, p: ImageKeyGrant(w.stack, unique("KeyGrant"), **{"key_arn": TARGET_KEY, **p}),
     "PinnedSsmImage.__init__": lambda w, p: _immutable(w, machine_image=_pinned(**p)),
     "PinnedSsmImage.get_image": lambda w, p: _pinned().get_image(**{"scope": w.stack, **p}),
     "TrialImage.__init__": lambda w, p: _immutable(

@@ -17,6 +17,7 @@ HANDLERS = (
     "drift/tainted_hosts_handler",
     "drift/stack_drift_handler",
     "images/first_image_handler",
+    "images/key_grant_handler",
 )
 
 

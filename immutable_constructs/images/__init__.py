@@ -9,6 +9,7 @@ module                   what it holds
 ``pinned``               :class:`PinnedSsmImage`: a machine image pinned to a parameter version
 ``first_image``          :class:`FirstImage`: the first image of each pipeline, promoted during the deploy
 ``distribution_target``  :class:`ImageDistributionTarget`: the role another account's pipeline copies AMIs in with
+``key_grant``            :class:`ImageKeyGrant`: this account's Auto Scaling role may use a shared AMI's key
 ``trial``                :class:`TrialImage`: AWS's stock AL2023 image, the agent installed at boot (trials)
 ``pipeline``             :class:`GoldenImagePipeline`, composed of one private builder per Image
                          Builder concern (``_recipe``, ``_infrastructure``, ``_distribution``,
@@ -31,6 +32,7 @@ if TYPE_CHECKING:
     from .catalog import AmiCatalog as AmiCatalog
     from .distribution_target import ImageDistributionTarget as ImageDistributionTarget
     from .first_image import FirstImage as FirstImage
+    from .key_grant import ImageKeyGrant as ImageKeyGrant
     from .pinned import PinnedSsmImage as PinnedSsmImage
     from .pipeline import GoldenImagePipeline as GoldenImagePipeline
     from .sources import ImageComponent as ImageComponent
@@ -45,6 +47,7 @@ _MODULES = {
     "GoldenImagePipeline": ".pipeline",
     "ImageComponent": ".sources",
     "ImageDistributionTarget": ".distribution_target",
+    "ImageKeyGrant": ".key_grant",
     "ParentImage": ".sources",
     "PinnedSsmImage": ".pinned",
     "TrialImage": ".trial",

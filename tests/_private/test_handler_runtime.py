@@ -19,7 +19,7 @@ from immutable_constructs._private import handler_runtime as runtime
 
 PACKAGE = Path(immutable_constructs.__file__).resolve().parent
 HANDLERS = ("fleet/blue_green_handler", "images/promotion_handler", "drift/tainted_hosts_handler",
-            "drift/stack_drift_handler", "images/first_image_handler")  # fmt: skip
+            "drift/stack_drift_handler", "images/first_image_handler", "images/key_grant_handler")  # fmt: skip
 
 
 def client() -> object:
@@ -153,7 +153,14 @@ def test_every_handler_uses_the_runtime_and_no_retry_of_its_own(folder: str) -> 
     assert own_retry_machinery(source) == [], f"{folder}/index.py: use handler_runtime.call instead"
 
 
-NAMES = ("blue-green", "promotion", "tainted-hosts", "stack-drift", "first-image")  # runtime.HANDLER of each
+NAMES = (
+    "blue-green",
+    "promotion",
+    "tainted-hosts",
+    "stack-drift",
+    "first-image",
+    "key-grant",
+)  # runtime.HANDLER of each
 
 
 @pytest.mark.parametrize(("folder", "name"), list(zip(HANDLERS, NAMES, strict=True)))
