@@ -21,6 +21,7 @@ kwargs = json.loads(
         "immutable_constructs.functions",
         "immutable_constructs.images",
         "immutable_constructs.images.first_image_handler",
+        "immutable_constructs.images.key_grant_handler",
         "immutable_constructs.images.promotion_handler",
         "immutable_constructs.nag",
         "immutable_constructs.nag.rules",
