@@ -77,6 +77,14 @@ def check_pipeline(scope: Construct, props: Mapping[str, Any]) -> Checked:
         f"is not a line of the catalog ({', '.join(catalog.lines)})",
         "use one of the catalog's lines or add it to AmiCatalog(lines=[...])",
     )
+    problems.require(
+        getattr(catalog, "owner_account", None) is None,
+        "catalog",
+        catalog.node.path,
+        f"reads the parameters account {getattr(catalog, 'owner_account', None)} shares with this one, but a "
+        "pipeline writes (and promotes to) its own account's parameters, and shared parameters are read-only",
+        "give the pipeline a catalog without owner_account (AmiCatalog(self, 'Images', lines=[...]))",
+    )
     _check_volumes(problems, props["root_volume_size"], props["root_device_name"], props["data_volumes"])
     if schedule:
         problems.schedule(

@@ -273,6 +273,10 @@ class ParentImage:
             name = catalog.parameter_name(line, channel)
         except ValidationError as error:  # a line or channel the catalog does not have
             return _parent("ParentImage.from_catalog")({}, list(error.problems))
+        if catalog.owner_account is not None:  # not verified: Image Builder resolving a shared parameter's ARN
+            why = "reads another account's shared parameters; a recipe's parent is read by name in this account"
+            fix = "build from a catalog of this account, or ParentImage.from_ami(<the AMI id>)"
+            return _parent("ParentImage.from_catalog")({}, [Problem("catalog", catalog.node.path, why, fix)])
         return cls.from_ssm_parameter(name)
 
     @classmethod

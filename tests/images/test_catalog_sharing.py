@@ -314,3 +314,20 @@ def test_a_target_account_needs_the_image_keys() -> None:
     with pytest.raises(ValidationError, match=r"key_arns=\[\]: is empty") as raised:
         ImageDistributionTarget(stack, "Distribution", pipeline_account=OWNER, catalog=catalog, key_arns=[])
     assert raised.value.construct_path == "Target/Distribution"
+
+
+def test_a_pipeline_cannot_publish_to_a_catalog_of_another_account() -> None:
+    stack = Stack(App(), "Images", env={"account": CONSUMER, "region": "eu-west-1"})
+    shared = AmiCatalog(stack, "Catalog", owner_account=OWNER)
+    with pytest.raises(ValidationError, match=r"catalog='Images/Catalog': reads the parameters account 1{12}") as e:
+        GoldenImagePipeline(stack, "Web", **pipeline_props(stack, shared))
+    assert [p.prop for p in e.value.problems] == ["catalog"]
+
+
+def test_a_layered_image_cannot_start_from_a_shared_catalog() -> None:
+    stack = Stack(App(), "Images", env={"account": CONSUMER, "region": "eu-west-1"})
+    own, shared = AmiCatalog(stack, "Catalog"), AmiCatalog(stack, "Shared", owner_account=OWNER)
+    given = pipeline_props(stack, own, parent_image=ParentImage.from_catalog(shared, "web"))
+    with pytest.raises(ValidationError, match=r"from_catalog\(catalog\) reads another account's shared") as raised:
+        GoldenImagePipeline(stack, "Web", **given)
+    assert [p.prop for p in raised.value.problems] == ["parent_image"]
