@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from .images import FirstImage as FirstImage
     from .images import GoldenImagePipeline as GoldenImagePipeline
     from .images import ImageComponent as ImageComponent
+    from .images import ImageDistributionKey as ImageDistributionKey
     from .images import ImageDistributionTarget as ImageDistributionTarget
     from .images import ImageKeyGrant as ImageKeyGrant
     from .images import ParentImage as ParentImage

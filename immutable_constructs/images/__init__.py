@@ -8,6 +8,7 @@ module                   what it holds
 ``catalog``              :class:`AmiCatalog`: the SSM parameters an image line's channels live in
 ``pinned``               :class:`PinnedSsmImage`: a machine image pinned to a parameter version
 ``first_image``          :class:`FirstImage`: the first image of each pipeline, promoted during the deploy
+``distribution_key``     :class:`ImageDistributionKey`: a region's key for a pipeline's AMI copies
 ``distribution_target``  :class:`ImageDistributionTarget`: the role another account's pipeline copies AMIs in with
 ``key_grant``            :class:`ImageKeyGrant`: this account's Auto Scaling role may use a shared AMI's key
 ``trial``                :class:`TrialImage`: AWS's stock AL2023 image, the agent installed at boot (trials)
@@ -30,6 +31,7 @@ from .._private.lazy import lazy_exports, public_names
 if TYPE_CHECKING:
     from ._names import FindingSeverity as FindingSeverity
     from .catalog import AmiCatalog as AmiCatalog
+    from .distribution_key import ImageDistributionKey as ImageDistributionKey
     from .distribution_target import ImageDistributionTarget as ImageDistributionTarget
     from .first_image import FirstImage as FirstImage
     from .key_grant import ImageKeyGrant as ImageKeyGrant
@@ -46,6 +48,7 @@ _MODULES = {
     "FirstImage": ".first_image",
     "GoldenImagePipeline": ".pipeline",
     "ImageComponent": ".sources",
+    "ImageDistributionKey": ".distribution_key",
     "ImageDistributionTarget": ".distribution_target",
     "ImageKeyGrant": ".key_grant",
     "ParentImage": ".sources",

@@ -29,7 +29,8 @@ _ACCOUNT = re.compile(r"^[0-9]{12}$")
 _ORGANIZATION_ARN = re.compile(r"^arn:aws[a-z-]*:organizations::[0-9]{12}:organization/o-[a-z0-9]{10,32}$")
 _OU_ARN = re.compile(r"^arn:aws[a-z-]*:organizations::[0-9]{12}:ou/o-[a-z0-9]{10,32}/ou-[a-z0-9]{4,32}-[a-z0-9]{8,32}$")
 _KMS_KEY_ARN = re.compile(
-    r"^arn:aws[a-z-]*:kms:(?P<region>[a-z]{2}(-[a-z]+)+-[0-9]+):[0-9]{12}:key/[A-Za-z0-9-]{1,128}$"
+    r"^arn:aws[a-z-]*:kms:(?P<region>[a-z]{2}(-[a-z]+)+-[0-9]+):[0-9]{12}:"
+    r"(key/[A-Za-z0-9-]{1,128}|alias/(?!aws/)[A-Za-z0-9/_-]{1,250})$"
 )
 _SHARING = (
     "distribution_accounts",
@@ -250,8 +251,9 @@ def _check_distribution_keys(problems: Problems, props: Mapping[str, Any], home:
             is_unresolved(key) or (match is not None and match.group("region") == region),
             "distribution_kms_keys",
             {region: key},
-            f"is not the ARN of a KMS key in {region} (a key ARN: IAM and key policies match keys, not aliases)",
-            f"use e.g. 'arn:aws:kms:{region}:111111111111:key/1234abcd-12ab-34cd-56ef-1234567890ab'",
+            f"is not the ARN of a customer managed KMS key or alias in {region}",
+            f"use e.g. 'arn:aws:kms:{region}:111111111111:key/1234abcd-12ab-34cd-56ef-1234567890ab' or "
+            f"'arn:aws:kms:{region}:111111111111:alias/golden-images' (ImageDistributionKey.alias_arn)",
         )
     if is_unresolved(home) or not any(props[prop] for prop in _SHARING):
         return

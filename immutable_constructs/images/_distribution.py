@@ -16,7 +16,7 @@ from .._private import tags
 from .._private.nag import acknowledge_wildcards
 from ._execution_boundary import execution_boundary
 from ._image_builder_roles import create_execution_role, execution_statements, grant_execution
-from ._volume_key import distribution_key_statements, volume_key_statements
+from ._volume_key import alias_keys, distribution_key_statements, volume_key_statements
 
 
 def build_distribution(
@@ -132,6 +132,14 @@ def build_execution_role(
     iam.PermissionsBoundary.of(created).apply(boundary)
     acknowledge_wildcards(
         policy,
-        {"*": "ec2:DescribeImages has no resource-level permissions (needed for aws:ec2:image parameters)."},
+        {
+            "*": "ec2:DescribeImages has no resource-level permissions (needed for aws:ec2:image parameters).",
+            **{
+                alias_keys(alias): "A distribution key named by its alias (its key id is not known in this stack): "
+                "only the key with that alias, through kms:ResourceAliases, and only through EC2."
+                for alias in distribution_keys.values()
+                if ":alias/" in alias
+            },
+        },
     )
     return created, policy

@@ -67,20 +67,43 @@ def distribution_key_statements(keys: Mapping[str, str]) -> list[iam.PolicyState
     "Set up cross-account AMI distribution", "Encryption keys"); EBS needs of the caller what it needs for a
     volume (the module docstring). The managed policy grants the same on every key; these statements let a role
     you pass without it copy too. The key's own policy must allow this account (its owner's job: keys of other
-    regions are not in this stack).
+    regions are not in this stack). A key named by its alias ARN (an ``ImageDistributionKey`` of a stack in
+    that region: its key id is not known here) is matched by ``kms:ResourceAliases`` (AWS KMS Developer Guide,
+    "Use aliases to control access to KMS keys"), on that region's and account's keys.
     """
     if not keys:
         return []
-    arns = sorted(set(keys.values()))
+    arns = sorted({k for k in keys.values() if ":alias/" not in k})
+    aliases = sorted({k for k in keys.values() if ":alias/" in k})
     through_ec2 = {"StringLike": {"kms:ViaService": "ec2.*.amazonaws.com"}}
-    return [
-        iam.PolicyStatement(
-            sid="DistributionKeysUse", actions=list(VOLUME_KEY_ACTIONS), resources=arns, conditions=through_ec2
+    statements: list[iam.PolicyStatement] = []
+    for sid, resources, extra in (
+        ("DistributionKeys", arns, {}),
+        (
+            "DistributionAliases",
+            sorted({alias_keys(a) for a in aliases}),
+            {"ForAnyValue:StringEquals": {"kms:ResourceAliases": sorted({a.split(":", 5)[5] for a in aliases})}},
         ),
-        iam.PolicyStatement(
-            sid="DistributionKeysGrant",
-            actions=["kms:CreateGrant"],
-            resources=arns,
-            conditions={**through_ec2, "Bool": {"kms:GrantIsForAWSResource": "true"}},
-        ),
-    ]
+    ):
+        if not resources:
+            continue
+        statements += [
+            iam.PolicyStatement(
+                sid=f"{sid}Use",
+                actions=list(VOLUME_KEY_ACTIONS),
+                resources=resources,
+                conditions={**through_ec2, **extra},
+            ),
+            iam.PolicyStatement(
+                sid=f"{sid}Grant",
+                actions=["kms:CreateGrant"],
+                resources=resources,
+                conditions={**through_ec2, **extra, "Bool": {"kms:GrantIsForAWSResource": "true"}},
+            ),
+        ]
+    return statements
+
+
+def alias_keys(alias_arn: str) -> str:
+    """The keys of an alias ARN's region and account: ``arn:<partition>:kms:<region>:<account>:key/*``."""
+    return alias_arn.split(":alias/", 1)[0] + ":key/*"

@@ -16,6 +16,7 @@ from immutable_constructs import (
     AmiCatalog,
     GoldenImagePipeline,
     ImageComponent,
+    ImageDistributionKey,
     ImageDistributionTarget,
     ImmutableFleet,
     ParentImage,
@@ -244,15 +245,15 @@ def test_the_execution_role_may_use_each_distribution_key_through_ec2(org: Organ
                 "distribution_accounts": [CONSUMER],
                 "distribution_kms_keys": {"us-east-1": US_KEY.replace("us-east-1", "eu-west-2")},
             },
-            "is not the ARN of a KMS key in us-east-1",
+            "is not the ARN of a customer managed KMS key or alias in us-east-1",
         ),
         (
             {"distribution_kms_keys": {"ap-south-1": US_KEY.replace("us-east-1", "ap-south-1")}},
             "names region 'ap-south-1', which is not a distribution region",
         ),
         (
-            {"distribution_kms_keys": {"us-east-1": "arn:aws:kms:us-east-1:111111111111:alias/images"}},
-            "is not the ARN of a KMS key in us-east-1",
+            {"distribution_kms_keys": {"us-east-1": "arn:aws:kms:eu-west-1:111111111111:alias/images"}},
+            "is not the ARN of a customer managed KMS key or alias in us-east-1",
         ),
     ],
 )
@@ -331,3 +332,81 @@ def test_a_layered_image_cannot_start_from_a_shared_catalog() -> None:
     with pytest.raises(ValidationError, match=r"from_catalog\(catalog\) reads another account's shared") as raised:
         GoldenImagePipeline(stack, "Web", **given)
     assert [p.prop for p in raised.value.problems] == ["parent_image"]
+
+
+# --- a region's distribution key -------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def regional() -> tuple[Stack, ImageDistributionKey, Stack, GoldenImagePipeline]:
+    app = App()
+    keys = Stack(app, "ImageKeys", env={"account": OWNER, "region": "us-east-1"})
+    key = ImageDistributionKey(keys, "Copies", accounts=[CONSUMER], organizations=[ORG])
+    images = Stack(app, "Images", env={"account": OWNER, "region": "eu-west-1"})
+    pipeline = GoldenImagePipeline(
+        images,
+        "Web",
+        **pipeline_props(
+            images,
+            AmiCatalog(images, "Catalog"),
+            distribution_regions=["eu-west-1", "us-east-1"],
+            launch_permission_accounts=[CONSUMER],
+            distribution_kms_keys={"us-east-1": key.alias_arn},
+        ),
+    )
+    return keys, key, images, pipeline
+
+
+def test_a_distribution_key_lets_the_consumers_and_auto_scaling_use_it(
+    regional: tuple[Stack, ImageDistributionKey, Stack, GoldenImagePipeline],
+) -> None:
+    keys, _, _, _ = regional
+    template = template_json(keys)
+    key = only(template, "AWS::KMS::Key")
+    assert key["DeletionPolicy"] == "Retain" and key["Properties"]["EnableKeyRotation"] is True
+    sids = {s.get("Sid") for s in key["Properties"]["KeyPolicy"]["Statement"]}
+    assert {"AutoScalingUsesKey", "ImageBuilderUsesKey", "SharedAmisAccountsUseKey"} <= sids
+    assert {"SharedAmisOrganizationsUseKey", "SharedAmisAccountsCreateGrants"} <= sids
+    assert only(template, "AWS::KMS::Alias")["Properties"]["AliasName"] == "alias/golden-images"
+
+
+def test_the_pipeline_names_another_regions_key_by_alias_without_a_cross_region_reference(
+    regional: tuple[Stack, ImageDistributionKey, Stack, GoldenImagePipeline],
+) -> None:
+    _, _, images, pipeline = regional
+    template = template_json(images)
+    alias = {"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":kms:us-east-1:111111111111:alias/golden-images"]]}
+    distributions = only(template, "AWS::ImageBuilder::DistributionConfiguration")["Properties"]["Distributions"]
+    assert {d["Region"]: d["AmiDistributionConfiguration"].get("KmsKeyId") for d in distributions} == {
+        "eu-west-1": None,
+        "us-east-1": alias,
+    }
+    assert "Fn::ImportValue" not in json.dumps(template)
+    assert pipeline.execution_policy is not None
+    granted = statements(template, logical_id(images, pipeline.execution_policy))
+    use = granted["DistributionAliasesUse"]
+    assert use["Resource"] == {
+        "Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":kms:us-east-1:111111111111:key/*"]]
+    }
+    # KMS Developer Guide, "Use aliases to control access to KMS keys": only the key with that alias.
+    assert use["Condition"]["ForAnyValue:StringEquals"] == {"kms:ResourceAliases": ["alias/golden-images"]}
+    assert granted["DistributionAliasesGrant"]["Condition"]["Bool"] == {"kms:GrantIsForAWSResource": "true"}
+
+
+def test_a_distribution_key_needs_a_stack_with_an_account_and_region() -> None:
+    stack = Stack(App(), "ImageKeys")
+    with pytest.raises(ValidationError, match="without an explicit account and region") as raised:
+        ImageDistributionKey(stack, "Copies")
+    assert raised.value.construct_path == "ImageKeys/Copies"
+
+
+def test_the_default_ebs_alias_is_not_a_distribution_key() -> None:
+    stack = Stack(App(), "Images", env={"account": OWNER, "region": "eu-west-1"})
+    given = pipeline_props(
+        stack,
+        AmiCatalog(stack, "Catalog"),
+        distribution_regions=["eu-west-1", "us-east-1"],
+        distribution_kms_keys={"us-east-1": "arn:aws:kms:us-east-1:111111111111:alias/aws/ebs"},
+    )
+    with pytest.raises(ValidationError, match="is not the ARN of a customer managed KMS key or alias in us-east-1"):
+        GoldenImagePipeline(stack, "Web", **given)
