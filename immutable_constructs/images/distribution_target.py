@@ -37,12 +37,15 @@ __all__ = ["ImageDistributionTarget"]
 
 ROLE_NAME = "EC2ImageBuilderDistributionCrossAccountRole"
 MANAGED_POLICY = "Ec2ImageBuilderCrossAccountDistributionAccess"
-#: Step 4 of "IAM policies" (the guide's inline policy for encrypted AMIs).
+#: Step 4 of "IAM policies" (the guide's inline policy for encrypted AMIs), its ``kms:ReEncrypt*`` and
+#: ``kms:GenerateDataKey*`` spelled out as the actions EBS uses (``_volume_key.py``), no wildcard.
 KEY_ACTIONS = (
     "kms:Encrypt",
     "kms:Decrypt",
-    "kms:ReEncrypt*",
-    "kms:GenerateDataKey*",
+    "kms:ReEncryptFrom",
+    "kms:ReEncryptTo",
+    "kms:GenerateDataKey",
+    "kms:GenerateDataKeyWithoutPlaintext",
     "kms:DescribeKey",
     "kms:CreateGrant",
     "kms:ListGrants",
