@@ -85,6 +85,34 @@ def test_duplicate_events_promote_once() -> None:
         assert w.stable(REGIONS[0]) == [w.images["a"][REGIONS[0]]]
 
 
+@pytest.mark.parametrize("kind", ["lost", "server", "connection", "throttle"])
+def test_an_overwrite_whose_answer_is_lost_is_not_written_twice(kind: str) -> None:
+    """Stable already holds an image: the new one is an overwrite (PutParameter with Overwrite), which is not
+    idempotent. Found by the model test below (events a then b, b's overwrite response lost): the runtime's
+    retry wrote b a second time, two versions of the same AMI."""
+    clean = FaultPlan()
+    with images(clean) as w:
+        seed_stable(w)
+        arn = w.add_image("new")
+        clean.armed = True
+        w.promote(arn)
+    overwrite = 1 + clean.calls.index((f"ssm:{REGIONS[0]}", "put_parameter"))
+    plan = FaultPlan(Fault(kind, overwrite))
+    with images(plan) as w:
+        old = seed_stable(w)
+        arn = w.add_image("new")
+        plan.armed = True
+        try:
+            w.promote(arn)
+        except Exception as error:  # the invocation fails: EventBridge delivers the event again
+            assert str(error)
+        plan.armed = False
+        assert plan.fired == (f"ssm:{REGIONS[0]}", "put_parameter")
+        assert w.promote(arn)["promoted"] is True
+        for region in REGIONS:
+            assert w.stable(region) == [old[region], w.images["new"][region]], (kind, w.stable(region))
+
+
 def test_a_late_duplicate_after_a_newer_image_does_not_promote_the_older_image_again() -> None:
     """Events a, b, a (EventBridge delivers at least once, in any order): before the fix the late duplicate
     made image a versions 1 and 3 of stable and undid b's promotion (the model test below finds it too)."""

@@ -1,43 +1,39 @@
 """Promote a new Image Builder image to the next AMI catalog channel when it is good enough.
 
-Triggered by the EventBridge event "EC2 Image Builder Image State Change" (state AVAILABLE)
-for one pipeline's images. For that image it checks, with Image Builder's own record
-(``GetImage``), that the build is AVAILABLE, that the image tests ran (when required) and
-that the Inspector scan completed with no more than ``MAX_FINDINGS`` findings at or above
-``SEVERITY_THRESHOLD`` (``ListImageScanFindings``). Then, for every AMI of the image in this
-account, it writes the AMI id to the next channel's SSM parameter in that AMI's region
-(``PutParameter``, data type ``aws:ec2:image``) and tags the AMI so the lifecycle policy keeps
-it. Re-delivery of the same event changes nothing: a parameter already holding the AMI id
-gets no new version.
+Triggered by the EventBridge event "EC2 Image Builder Image State Change" (state AVAILABLE) for one pipeline's
+images. For that image it checks, with Image Builder's own record (``GetImage``), that the build is AVAILABLE, that
+the image tests ran (when required) and that the Inspector scan completed with no more than ``MAX_FINDINGS``
+findings at or above ``SEVERITY_THRESHOLD`` (``ListImageScanFindings``). Then, for every AMI of the image in this
+account, it writes the AMI id to the next channel's SSM parameter in that AMI's region (``PutParameter``, data type
+``aws:ec2:image``) and tags the AMI so the lifecycle policy keeps it. Re-delivery of the same event changes nothing:
+a parameter already holding the AMI id gets no new version.
 
 Only an image of this pipeline is promoted (issue 28): ``GetImage``'s ``sourcePipelineArn`` must be
-``PIPELINE_ARN``, the image must be in the pipeline's account and region, and it must have been built
-with this pipeline's infrastructure and distribution configurations (``INFRASTRUCTURE_ARN``,
-``DISTRIBUTION_ARN``). An image someone built with ``CreateImage`` from the same recipe is refused. The
-one exception is the image the stack itself builds while it deploys (``ALLOW_DEPLOY_IMAGE``): it has
-no source pipeline, so it is accepted only with this pipeline's infrastructure and distribution
-configurations. A function without ``PIPELINE_ARN`` promotes nothing.
+``PIPELINE_ARN``, the image must be in the pipeline's account and region, and it must have been built with this
+pipeline's infrastructure and distribution configurations (``INFRASTRUCTURE_ARN``, ``DISTRIBUTION_ARN``). An image
+someone built with ``CreateImage`` from the same recipe is refused. The one exception is the image the stack itself
+builds while it deploys (``ALLOW_DEPLOY_IMAGE``): it has no source pipeline, so it is accepted only with this
+pipeline's infrastructure and distribution configurations. A function without ``PIPELINE_ARN`` promotes nothing.
 
-Every refusal is published to the pipeline's SNS topic (``NOTIFICATION_TOPIC``), never only
-logged: an image that is not promoted is a decision an operator must see. When the scan did not
-complete, the message says why it could not: Image Builder's test-instance scan
-(``TEST_INSTANCE_CVE``) runs only where Amazon Inspector scans EC2 in the account and region
-(Image Builder User Guide, "Amazon Inspector integration in Image Builder"), so the function reads
+Every refusal is published to the pipeline's SNS topic (``NOTIFICATION_TOPIC``), never only logged: an image that is
+not promoted is a decision an operator must see. When the scan did not complete, the message says why it could not:
+Image Builder's test-instance scan (``TEST_INSTANCE_CVE``) runs only where Amazon Inspector scans EC2 in the account
+and region (Image Builder User Guide, "Amazon Inspector integration in Image Builder"), so the function reads
 Inspector's status (``inspector2:BatchGetAccountStatus``) and names the fix.
 
 Environment: ``TARGET_PARAMETER`` (e.g. ``/images/web/stable``), ``SOURCE_PARAMETER`` (e.g.
-``/images/web/candidate``), ``LINE``, ``CHANNEL``, ``SEVERITY_THRESHOLD`` (INFORMATIONAL, LOW,
-MEDIUM, HIGH or CRITICAL), ``MAX_FINDINGS`` (integer >= 0), ``REQUIRE_SCAN`` and
-``REQUIRE_TESTS`` (``true``/``false``), ``KEEP_TAG_KEY``, ``KEEP_TAG_VALUE`` and
-``NOTIFICATION_TOPIC`` (a topic ARN; empty: refusals are only logged). A catalog shared through AWS RAM
-adds ``RESOURCE_SHARE_ARN`` and ``SHARE_REGION``: in that region the channel is written advanced-tier and added to
-the share (Systems Manager User Guide, "Working with shared parameters").
+``/images/web/candidate``), ``LINE``, ``CHANNEL``, ``SEVERITY_THRESHOLD`` (INFORMATIONAL, LOW, MEDIUM, HIGH or
+CRITICAL), ``MAX_FINDINGS`` (integer >= 0), ``REQUIRE_SCAN`` and ``REQUIRE_TESTS`` (``true``/``false``),
+``KEEP_TAG_KEY``, ``KEEP_TAG_VALUE`` and ``NOTIFICATION_TOPIC`` (a topic ARN; empty: refusals are only logged). A
+catalog shared through AWS RAM adds ``RESOURCE_SHARE_ARN`` and ``SHARE_REGION``: in that region the channel is
+written advanced-tier and added to the share (Systems Manager User Guide, "Working with shared parameters").
 
-Every AWS call goes through the handlers' one runtime (``handler_runtime.py``, shipped beside this file):
-botocore's adaptive retries, then up to five attempts with full jitter on throttling, server and
-connection errors. A ``PutParameter`` that created the channel but whose response was lost comes back
-from its retry as ``ParameterAlreadyExists``: the parameter is read again and, holding this AMI, counts as
-created. Logs are the runtime's JSON lines (``event`` is the decision: ``promoted`` or ``refused``).
+Every AWS call goes through the handlers' one runtime (``handler_runtime.py``, shipped beside this file): botocore's
+adaptive retries, then up to five attempts with full jitter on throttling, server and connection errors. A
+``PutParameter`` that created the channel but whose response was lost comes back from its retry as
+``ParameterAlreadyExists``: the parameter is read again and, holding this AMI, counts as created; an overwrite is
+sent once and, after a transient error, read back (written, or the event's re-delivery writes it), never blindly
+re-sent. Logs are the runtime's JSON lines (``event`` is the decision: ``promoted`` or ``refused``).
 """
 
 from __future__ import annotations
@@ -49,7 +45,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import boto3
-from botocore.exceptions import ClientError
+from botocore.exceptions import ClientError, HTTPClientError
+from botocore.exceptions import ConnectionError as BotoConnectionError
 
 try:  # Lambda imports index.py from the asset root, where the runtime's copy sits beside it
     import handler_runtime as runtime  # type: ignore[import-not-found,unused-ignore]
@@ -242,7 +239,14 @@ def ensure_parameter(ssm: Any, name: str, value: str, tags: Mapping[str, str], *
         return "created"
     if current == value:
         return "unchanged"
-    call(ssm, "put_parameter", Name=name, Value=value, Type="String", DataType="aws:ec2:image", Overwrite=True, **tier)
+    put = {"Name": name, "Value": value, "Type": "String", "DataType": "aws:ec2:image", "Overwrite": True, **tier}
+    try:  # an overwrite is not idempotent: a blind retry of one that took effect adds a version of the same AMI
+        call(ssm, "put_parameter", attempts=1, **put)
+    except (ClientError, HTTPClientError, BotoConnectionError) as error:
+        if runtime.is_throttling(error):  # refused, no effect: the runtime's back-off may retry it
+            call(ssm, "put_parameter", **put)
+        elif not runtime.is_transient(error) or call(ssm, "get_parameter", Name=name)["Parameter"]["Value"] != value:
+            raise  # the re-delivered event writes it (a lost response that took effect reads as written)
     return "updated"
 
 
