@@ -3,7 +3,11 @@
 ``ReleasePipeline`` builds a CDK Pipelines CodePipeline in the tooling account: a canary account first, then
 two accounts in two regions each, then production after a person approved, only on weekday working hours.
 Every wave bakes for its bake time under the fleets' own alarms and rolls back if one fires. The image pin
-(``images.web.stable`` in this folder's cdk.json) is read once and deployed identically to every stage.
+(``images.web.stable`` in this folder's cdk.json) is read once and deployed identically to every stage, where it
+names a version of the tooling account's catalog, shared with the organization through AWS RAM (the images
+app's ``AmiCatalog(..., share_with=[ORGANIZATION])``): every account launches the AMI that version names there,
+with a grant on the AMI's key for its Auto Scaling role (docs/release-waves.md, "The image version travels with
+the release").
 AwsSolutionsChecks runs over the pipeline's stack and every stage's stacks.
 """
 
@@ -20,6 +24,7 @@ from constructs import Construct
 from immutable_constructs import (
     AmiCatalog,
     FleetHealthCheck,
+    ImageKeyGrant,
     ImmutableFleet,
     ReleasePipeline,
     ReleaseWave,
@@ -28,6 +33,12 @@ from immutable_constructs import (
 )
 
 TOOLING = Environment(account="111111111111", region="eu-west-1")
+# The keys that encrypt the shared AMI's snapshots in each region, in the tooling account: the pipeline's key
+# in its own region, an ImageDistributionKey in the other (the images app's outputs; placeholders here).
+IMAGE_KEYS = {
+    "eu-west-1": "arn:aws:kms:eu-west-1:111111111111:key/1b2c3d4e-5f6a-4b7c-8d9e-0f1a2b3c4d5e",
+    "us-east-1": "arn:aws:kms:us-east-1:111111111111:key/6a7b8c9d-0e1f-4a2b-9c3d-4e5f6a7b8c9d",
+}
 CONNECTION = "arn:aws:codeconnections:eu-west-1:111111111111:connection/0a1b2c3d-4e5f-6a7b-8c9d-0e1f2a3b4c5d"
 
 
@@ -50,7 +61,11 @@ class WebService(Stage):
         super().__init__(scope, id, env=env)
         stack = ServiceStack(self, "Web")
         vpc = ec2.Vpc(stack, "Vpc", max_azs=2, nat_gateways=1, flow_logs=flow_logs(stack))
-        image = AmiCatalog(stack, "Images").machine_image("web", version=image_versions["web"])
+        # In another account, the tooling account's catalog, shared through RAM (EC2 resolves version N of its
+        # parameter at launch), and a grant on the AMI's key for this account's Auto Scaling role.
+        elsewhere = env.account != TOOLING.account
+        catalog = AmiCatalog(stack, "Images", owner_account=TOOLING.account if elsewhere else None)
+        image = catalog.machine_image("web", version=image_versions["web"])
         fleet = ImmutableFleet(
             stack,
             "Fleet",
@@ -61,6 +76,8 @@ class WebService(Stage):
             health_check=FleetHealthCheck.http("http://localhost:8080/health"),
             notification_topic=fleet_events(stack),  # every replacement visible, in every environment
         )
+        if elsewhere:  # before any launch
+            fleet.node.add_dependency(ImageKeyGrant(stack, "ImageKey", key_arn=IMAGE_KEYS[str(env.region)]))
         SessionManagerAccess(stack, "Sessions", vpc=vpc).add_fleet(fleet)  # the only door; touched hosts replaced
         StackDriftAlarm(stack, "Drift")
 

@@ -8,6 +8,7 @@ when a host's SSM agent reports a session it could not log.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import pytest
@@ -300,9 +301,13 @@ def test_every_flow_log_role_names_its_source_account_and_flow_logs(
                 (statement,) = resources[role_id]["Properties"]["AssumeRolePolicyDocument"]["Statement"]
                 where = f"{name}/{stack_name}: {logical}"
                 assert statement["Principal"] == {"Service": "vpc-flow-logs.amazonaws.com"}, where
-                assert statement["Condition"]["StringEquals"] == {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}
+                # this account: AWS::AccountId, or the account a stack with an explicit env names
+                (source_account,) = statement["Condition"]["StringEquals"].values()
+                assert list(statement["Condition"]["StringEquals"]) == ["aws:SourceAccount"], where
+                assert source_account == {"Ref": "AWS::AccountId"} or re.fullmatch(r"\d{12}", source_account), where
                 source = json.dumps(statement["Condition"]["ArnLike"]["aws:SourceArn"])
-                assert ":vpc-flow-log/*" in source and "AWS::AccountId" in source, where
+                assert ":vpc-flow-log/*" in source, where
+                assert (f":{source_account}:" if isinstance(source_account, str) else "AWS::AccountId") in source, where
                 roles += 1
     # app.py's two VPCs, blue_green's, container_service's and golden_ami's two; minimal_fleet and
     # isolated_fleet keep their VPCs minimal (no flow logs, the user's choice there)

@@ -4,6 +4,7 @@ rollback, approval and deployment window, one image pin everywhere, cross-accoun
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -125,14 +126,36 @@ def test_production_waits_for_approval_inside_its_window(release: dict[str, Any]
 
 
 def test_the_same_image_version_reaches_every_stage(release: dict[str, Any]) -> None:
+    """Every stage launches version 7 of the tooling account's shared catalog parameter, in its own region (RAM
+    shares are regional), and grants its Auto Scaling role the key of that region's AMI before the fleet."""
     assert len(release["stages"]) == 6
-    pins = {name: sorted(set(_resolves(json.dumps(template)))) for name, template in release["stages"].items()}
-    assert set(map(tuple, pins.values())) == {("{{resolve:ssm:/images/web/stable:7}}",)}, pins
+    for name, template in release["stages"].items():
+        region = re.search(r"(eu-west-1|us-east-1)$", name)
+        assert region, name
+        images = [
+            _joined(r["Properties"]["LaunchTemplateData"]["ImageId"])
+            for r in template["Resources"].values()
+            if r["Type"] == "AWS::EC2::LaunchTemplate"
+        ]
+        assert images == [f"resolve:ssm:arn:aws:ssm:{region[0]}:111111111111:parameter/images/web/stable:7"], name
+        assert not _resolves(json.dumps(template)), "no {{resolve:ssm}}: it would read the workload account's own"
+        ((grant_id, grant),) = [
+            (k, r) for k, r in template["Resources"].items() if r["Type"] == "Custom::ImageKeyGrant"
+        ]
+        assert f":kms:{region[0]}:111111111111:key/" in grant["Properties"]["KeyArn"], name
+        groups = [r for r in template["Resources"].values() if r["Type"] == "AWS::AutoScaling::AutoScalingGroup"]
+        assert groups and all(grant_id in g.get("DependsOn", []) for g in groups), name
+
+
+def _joined(value: Any) -> str:
+    """A Fn::Join of strings and the partition, as the aws partition renders it."""
+    if isinstance(value, str):
+        return value
+    separator, parts = value["Fn::Join"]
+    return separator.join("aws" if part == {"Ref": "AWS::Partition"} else part for part in parts)
 
 
 def _resolves(text: str) -> list[str]:
-    import re
-
     return re.findall(r"\{\{resolve:ssm:[^}]*\}\}", text)
 
 
