@@ -25,6 +25,7 @@ from .._private.handler_function import handler_code, handler_function, handler_
 from .._private.nag import acknowledge_wildcards
 from .._private.warnings import warn
 from ._notifications import STATE_CHANGE, image_events
+from ._sharing import share_name
 from .catalog import AmiCatalog
 
 HANDLER = Path(__file__).resolve().parent / "promotion_handler"
@@ -103,13 +104,16 @@ def _share_channel(
     scope: Construct, policy: iam.Policy, catalog: AmiCatalog, line: str, channel: str, regions: Sequence[str]
 ) -> dict[str, str]:
     """With ``AmiCatalog(share_with=...)``: the function's environment and permissions to add the channel to the
-    catalog's resource share (``_sharing.py``), in this stack's region (a RAM share holds its own region's
-    resources; AWS RAM User Guide, "Shareable AWS resources": resource shares are regional)."""
+    catalog's resource share in this stack's region, and in each other distribution region to the share of the
+    same name a catalog deployed there holds (a RAM share holds its own region's resources; AWS RAM User Guide,
+    "Shareable AWS resources": resource shares are regional; ``_sharing.py``)."""
     share = catalog.share
     if share is None:
         return {}
-    region = Stack.of(scope).region
-    target = catalog.parameter_arn(line, channel, region=region)
+    stack = Stack.of(scope)
+    region = stack.region
+    name = share_name(catalog.prefix)
+    others = [r for r in regions if r != region]
     policy.add_statements(
         # AWS RAM User Guide / Service Authorization Reference: AssociateResourceShare on the share.
         iam.PolicyStatement(sid="ShareChannel", actions=["ram:AssociateResourceShare"], resources=[share.attr_arn]),
@@ -118,20 +122,42 @@ def _share_channel(
         iam.PolicyStatement(
             sid="ShareChannelPolicy",
             actions=["ssm:GetResourcePolicies", "ssm:PutResourcePolicy"],
-            resources=[target],
+            resources=[catalog.parameter_arn(line, channel, region=r) for r in [region, *others]],
         ),
     )
-    others = [r for r in regions if r != region]
     if others:
+        shares_elsewhere = [
+            stack.format_arn(service="ram", region=r, resource="resource-share", resource_name="*") for r in others
+        ]
+        policy.add_statements(
+            # GetResourceShares has no resource type (Service Authorization Reference, RAM): it lists only.
+            iam.PolicyStatement(sid="FindRegionalShares", actions=["ram:GetResourceShares"], resources=["*"]),
+            # The share's ARN in another region is unknown here: any of this account's shares there, of this name.
+            iam.PolicyStatement(
+                sid="ShareChannelElsewhere",
+                actions=["ram:AssociateResourceShare"],
+                resources=shares_elsewhere,
+                conditions={"StringEquals": {"ram:ResourceShareName": name}},
+            ),
+        )
+        acknowledge_wildcards(
+            policy,
+            dict.fromkeys(
+                shares_elsewhere,
+                f"The catalog's share in another region is created by that region's stack (its id unknown "
+                f"here); association is limited to this account's shares named '{name}' (ram:ResourceShareName).",
+            ),
+        )
         warn(
             scope,
             WARN_SHARED_REGIONS,
-            f"the catalog is shared through AWS RAM from this stack's region only: {', '.join(others)} keep "
-            f"{catalog.parameter_name(line, channel)} unshared (a resource share holds resources of its own "
-            "region). Consumers there need a catalog and share in a stack of that region, or the AMI id by "
-            "other means; see docs/golden-images.md, 'Organization-wide catalog'.",
+            f"the catalog's share is in this stack's region; {', '.join(others)} keep "
+            f"{catalog.parameter_name(line, channel)} unshared until a catalog with the same prefix and "
+            "share_with is deployed in a stack of that region (a resource share holds resources of its own "
+            "region; the promotion function adds the channel to that region's share, found by its name). "
+            "See docs/golden-images.md, 'Organization-wide catalog'.",
         )
-    return {"RESOURCE_SHARE_ARN": share.attr_arn, "SHARE_REGION": region}
+    return {"RESOURCE_SHARE_ARN": share.attr_arn, "SHARE_REGION": region, "SHARE_NAME": name}
 
 
 def _dead_letter_queue(scope: Construct) -> sqs.Queue:
@@ -219,13 +245,16 @@ def _promotion_policy(
             ),
         ],
     )
+    # A shared catalog's promotion looks up the shares of its other regions (_share_channel).
+    finds_shares = catalog.share is not None and any(r != Stack.of(scope).region for r in regions)
     acknowledge_wildcards(
         policy,
         {
             image_arns: "Every build of this pipeline's recipe is a new image ARN; only this recipe's images "
             "are readable.",
-            "*": "ListImageScanFindings, ec2:DescribeImages and inspector2:BatchGetAccountStatus have no "
-            "resource-level permissions.",
+            "*": "ListImageScanFindings, ec2:DescribeImages and inspector2:BatchGetAccountStatus"
+            + (" and ram:GetResourceShares" if finds_shares else "")
+            + " have no resource-level permissions.",
             **dict.fromkeys(
                 ami_arns,
                 f"The AMI ids are only known after each build; CreateTags is limited to the '{tags.PROMOTED}' "

@@ -19,13 +19,20 @@ name a resource that does not exist. The promotion function writes the channel i
 associates it with this share (``ram:AssociateResourceShare``) once it exists; RAM may then ask the
 caller for ``ssm:PutResourcePolicy``/``ssm:GetResourcePolicies`` on the parameter ("Permissions sets for
 sharing parameters", note), which the function's role has on that parameter only.
+
+Why every share of a prefix has the same name: resource shares are regional (AWS RAM User Guide, "Shareable
+AWS resources"), and the promotion writes the channel in every region the pipeline distributes to. The
+channel of another region is shared by a catalog with ``share_with`` in a stack of that region; the promotion
+function finds that share by its name (``ram:GetResourceShares``, this account's active shares) and adds
+the channel there, allowed only for shares of that name (``ram:ResourceShareName``, Service Authorization
+Reference: a condition key of the ``resource-share`` resource type).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from aws_cdk import Names, Stack
+from aws_cdk import Stack
 from aws_cdk import aws_ram as ram
 from constructs import Construct
 
@@ -67,15 +74,21 @@ def check_sharing(
         )
 
 
+def share_name(prefix: str) -> str:
+    """The name of every resource share of the catalogs with ``prefix`` in this account, in any region: a pipeline's
+    promotion function finds the share of another region by it (a stack names no resource of another region)."""
+    return f"immutable-constructs-catalog{prefix.replace('/', '-')}"
+
+
 def create_share(
-    scope: Construct, *, share_with: Sequence[str], allow_external_principals: bool
+    scope: Construct, *, prefix: str, share_with: Sequence[str], allow_external_principals: bool
 ) -> ram.CfnResourceShare:
     """An ``AWS::RAM::ResourceShare`` with the principals and the read-only parameter permission, no resources yet."""
     stack = Stack.of(scope)
     return ram.CfnResourceShare(
         scope,
         "Share",
-        name=Names.unique_resource_name(scope, max_length=100),
+        name=share_name(prefix),
         principals=list(share_with),
         allow_external_principals=allow_external_principals,
         permission_arns=[f"arn:{stack.partition}:ram::aws:permission/{READ_ONLY_PERMISSION}"],

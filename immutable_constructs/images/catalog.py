@@ -107,7 +107,9 @@ class AmiCatalog(Construct):
         self.owner_account = owner_account
         #: The resource share of the promoted channels (``None`` without ``share_with``).
         self.share: ram.CfnResourceShare | None = (
-            create_share(self, share_with=share_with, allow_external_principals=allow_external_principals)
+            create_share(
+                self, prefix=prefix, share_with=share_with, allow_external_principals=allow_external_principals
+            )
             if share_with
             else None
         )

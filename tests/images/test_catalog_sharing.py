@@ -103,6 +103,8 @@ def test_the_share_names_the_principals_and_the_read_only_parameter_permission(o
     ]
     # The channel does not exist at the first deploy: the promotion function adds it once it wrote it.
     assert "ResourceArns" not in share
+    # One name for every share of the prefix, in every region: the promotion finds another region's share by it.
+    assert share["Name"] == "immutable-constructs-catalog-images"
 
 
 def test_promotion_writes_the_shared_channel_and_adds_it_to_the_share(org: Organization) -> None:
@@ -117,16 +119,31 @@ def test_promotion_writes_the_shared_channel_and_adds_it_to_the_share(org: Organ
     assert granted["ShareChannel"]["Action"] == "ram:AssociateResourceShare"
     assert granted["ShareChannel"]["Resource"] == {"Fn::GetAtt": [share_id, "Arn"]}
     assert set(granted["ShareChannelPolicy"]["Action"]) == {"ssm:GetResourcePolicies", "ssm:PutResourcePolicy"}
-    assert granted["ShareChannelPolicy"]["Resource"] == {
-        "Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":ssm:eu-west-1:111111111111:parameter/images/web/stable"]]
-    }
+    assert [_flat(r) for r in granted["ShareChannelPolicy"]["Resource"]] == [
+        f"arn:aws:ssm:{region}:111111111111:parameter/images/web/stable" for region in ("eu-west-1", "us-east-1")
+    ]
+    # The other distribution region's channel: added to this account's share of the same name there, only.
+    assert variables["SHARE_NAME"] == "immutable-constructs-catalog-images"
+    assert granted["FindRegionalShares"]["Action"] == "ram:GetResourceShares"
+    elsewhere = granted["ShareChannelElsewhere"]
+    assert elsewhere["Action"] == "ram:AssociateResourceShare"
+    assert _flat(elsewhere["Resource"]) == "arn:aws:ram:us-east-1:111111111111:resource-share/*"
+    assert elsewhere["Condition"] == {"StringEquals": {"ram:ResourceShareName": "immutable-constructs-catalog-images"}}
+
+
+def _flat(value: Any) -> str:
+    """A Fn::Join of strings and the partition, as the aws partition renders it."""
+    if isinstance(value, str):
+        return value
+    separator, parts = value["Fn::Join"]
+    return separator.join("aws" if part == {"Ref": "AWS::Partition"} else part for part in parts)
 
 
 def test_regions_a_regional_share_cannot_hold_are_named_in_a_warning(org: Organization) -> None:
     warnings = Annotations.from_stack(org.owner).find_warning(
-        "/Images/Web", Match.string_like_regexp("this stack.s region only: us-east-1 keep /images/web/stable unshared")
+        "/Images/Web", Match.string_like_regexp("us-east-1 keep /images/web/stable unshared until a catalog")
     )
-    assert warnings, "the us-east-1 channel is not shared: the user must be told"
+    assert warnings, "the us-east-1 channel is shared only once a catalog there shares it: the user must be told"
 
 
 def test_an_unshared_catalog_creates_no_share_and_no_share_permissions() -> None:

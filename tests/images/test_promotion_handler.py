@@ -545,6 +545,63 @@ def test_a_shared_channel_is_advanced_tier_and_added_to_the_share_once(aws: dict
     assert stable_value(aws) == (aws["new_ami"], 1)
 
 
+def test_another_regions_channel_joins_the_share_of_the_same_name_there(aws: dict[str, Any]) -> None:
+    """RAM shares are regional: in a distribution region other than the share's, the channel is advanced-tier and
+    added to each of this account's active shares of the catalog's name there; where there is none, it stays a
+    standard parameter (advanced ones cost money) and RAM is only asked."""
+    clients: dict[str, tuple[Any, Any]] = {REGION: (aws["ssm"], aws["ec2"])}
+    record = image_record(aws["new_ami"])
+    for region in ("eu-west-1", "ap-south-1"):
+        ec2 = boto3.client("ec2", region_name=region)
+        clients[region] = (boto3.client("ssm", region_name=region), ec2)
+        ami = ec2.register_image(Name="web-new", RootDeviceName="/dev/xvda")["ImageId"]
+        record["image"]["outputResources"]["amis"].append({"region": region, "image": ami, "accountId": ACCOUNT})
+    shared = index.Config(
+        target_parameter=TARGET,
+        source_parameter=SOURCE,
+        line="web",
+        channel="stable",
+        resource_share_arn=SHARE_ARN,
+        share_region=REGION,
+        share_name="immutable-constructs-catalog-images",
+        **SOURCE_CHECK,
+    )
+    europe_share = f"arn:aws:ram:eu-west-1:{ACCOUNT}:resource-share/4567abcd-0123-abcd-0123-0123456789ab"
+    rams = {region: boto3.client("ram", region_name=region) for region in (REGION, "eu-west-1", "ap-south-1")}
+    lookup = {"resourceOwner": "SELF", "name": "immutable-constructs-catalog-images", "resourceShareStatus": "ACTIVE"}
+    with Stubber(rams[REGION]) as here, Stubber(rams["eu-west-1"]) as europe, Stubber(rams["ap-south-1"]) as india:
+        here.add_response(
+            "associate_resource_share",
+            {"resourceShareAssociations": []},
+            {"resourceShareArn": SHARE_ARN, "resourceArns": [f"arn:aws:ssm:{REGION}:{ACCOUNT}:parameter{TARGET}"]},
+        )
+        europe.add_response("get_resource_shares", {"resourceShares": [], "nextToken": "t"}, lookup)
+        europe.add_response(
+            "get_resource_shares",
+            {"resourceShares": [{"resourceShareArn": europe_share}]},
+            {**lookup, "nextToken": "t"},
+        )
+        europe.add_response(
+            "associate_resource_share",
+            {"resourceShareAssociations": []},
+            {"resourceShareArn": europe_share, "resourceArns": [f"arn:aws:ssm:eu-west-1:{ACCOUNT}:parameter{TARGET}"]},
+        )
+        india.add_response("get_resource_shares", {"resourceShares": []}, lookup)
+        expect_image(aws, record, findings())
+        index.promote(
+            event(),
+            shared,
+            imagebuilder=aws["imagebuilder"],
+            ssm_client=lambda region: clients[region][0],
+            ec2_client=lambda region: clients[region][1],
+            ram_client=lambda region: rams[region],
+        )
+        for stubber in (here, europe, india):
+            stubber.assert_no_pending_responses()
+    tiers = {region: ssm.describe_parameters()["Parameters"][0]["Tier"] for region, (ssm, _) in clients.items()}
+    assert tiers == {REGION: "Advanced", "eu-west-1": "Advanced", "ap-south-1": "Standard"}
+
+
 def test_sharing_upgrades_an_existing_standard_channel_at_its_next_write(aws: dict[str, Any]) -> None:
     aws["ssm"].put_parameter(Name=TARGET, Value=aws["old_ami"], Type="String", DataType="aws:ec2:image")
     shared = index.Config(

@@ -25,8 +25,9 @@ Environment: ``TARGET_PARAMETER`` (e.g. ``/images/web/stable``), ``SOURCE_PARAME
 ``/images/web/candidate``), ``LINE``, ``CHANNEL``, ``SEVERITY_THRESHOLD`` (INFORMATIONAL, LOW, MEDIUM, HIGH or
 CRITICAL), ``MAX_FINDINGS`` (integer >= 0), ``REQUIRE_SCAN`` and ``REQUIRE_TESTS`` (``true``/``false``),
 ``KEEP_TAG_KEY``, ``KEEP_TAG_VALUE`` and ``NOTIFICATION_TOPIC`` (a topic ARN; empty: refusals are only logged). A
-catalog shared through AWS RAM adds ``RESOURCE_SHARE_ARN`` and ``SHARE_REGION``: in that region the channel is
-written advanced-tier and added to the share (Systems Manager User Guide, "Working with shared parameters").
+catalog shared through AWS RAM adds ``RESOURCE_SHARE_ARN``, ``SHARE_REGION`` and ``SHARE_NAME``: in that region the
+channel is written advanced-tier and added to the share, in another region likewise to this account's shares of that
+name there, if any (Systems Manager User Guide, "Working with shared parameters"; RAM shares are regional).
 
 Every AWS call goes through the handlers' one runtime (``handler_runtime.py``, shipped beside this file): botocore's
 adaptive retries, then up to five attempts with full jitter on throttling, server and connection errors. A
@@ -82,6 +83,7 @@ class Config:
     allow_deploy_image: bool = False
     resource_share_arn: str | None = None  # None: the catalog is not shared
     share_region: str | None = None
+    share_name: str | None = None  # the shares of other regions are this account's active shares of this name
 
     @classmethod
     def from_environment(cls, env: Mapping[str, str]) -> Config:
@@ -103,6 +105,7 @@ class Config:
             allow_deploy_image=env.get("ALLOW_DEPLOY_IMAGE", "false").lower() == "true",
             resource_share_arn=env.get("RESOURCE_SHARE_ARN") or None,
             share_region=env.get("SHARE_REGION") or None,
+            share_name=env.get("SHARE_NAME") or None,
         )
 
 
@@ -295,23 +298,37 @@ def promoted_before(ssm: Any, name: str, value: str) -> bool:
     return bool(history) and history[-1] != value and value in history
 
 
-def shares(config: Config, region: str) -> bool:
-    """The channel of ``region`` is shared through the catalog's resource share (RAM shares are regional)."""
-    return config.resource_share_arn is not None and region == config.share_region
+def regional_shares(config: Config, ram_client: Callable[[str], Any] | None, region: str) -> list[str]:
+    """The resource shares that hold the channel of ``region`` (RAM shares are regional): the catalog's own in its
+    region; elsewhere this account's active shares of the catalog's name, which a catalog with the same prefix and
+    ``share_with`` creates in a stack of that region (none: the channel there stays standard tier, unshared)."""
+    if config.resource_share_arn is None:
+        return []
+    if region == config.share_region:
+        return [config.resource_share_arn]
+    if not config.share_name or ram_client is None:
+        return []
+    found: list[str] = []
+    request: dict[str, Any] = {"resourceOwner": "SELF", "name": config.share_name, "resourceShareStatus": "ACTIVE"}
+    ram = ram_client(region)
+    while True:
+        page = call(ram, "get_resource_shares", **request)
+        found += [str(share["resourceShareArn"]) for share in page.get("resourceShares", [])]
+        if not page.get("nextToken"):
+            return found
+        request["nextToken"] = page["nextToken"]
 
 
-def share_channel(config: Config, ram_client: Any, image_arn: str, region: str, change: str) -> None:
-    """Add the channel's parameter in ``region`` to the catalog's resource share once it was written (advanced)."""
-    if not shares(config, region) or ram_client is None or change == "unchanged":
+def share_channel(
+    config: Config, ram_client: Any, image_arn: str, region: str, change: str, share_arns: list[str]
+) -> None:
+    """Add the channel's parameter in ``region`` to its resource shares once it was written (advanced)."""
+    if not share_arns or ram_client is None or change == "unchanged":
         return
     partition, account = image_arn.split(":")[1], image_arn.split(":")[4]
     parameter = f"arn:{partition}:ssm:{region}:{account}:parameter{config.target_parameter}"
-    call(
-        ram_client(region),
-        "associate_resource_share",
-        resourceShareArn=config.resource_share_arn,
-        resourceArns=[parameter],
-    )
+    for share_arn in share_arns:
+        call(ram_client(region), "associate_resource_share", resourceShareArn=share_arn, resourceArns=[parameter])
 
 
 def promote(
@@ -366,10 +383,11 @@ def promote(
     for ami in amis:
         region, ami_id = str(ami["region"]), str(ami["image"])
         ssm = ssm_client(region)
+        share_arns = regional_shares(config, ram_client, region)
         change = changes[f"{region}:{ami_id}"] = ensure_parameter(
-            ssm, config.target_parameter, ami_id, channel_tags, advanced=shares(config, region)
+            ssm, config.target_parameter, ami_id, channel_tags, advanced=bool(share_arns)
         )
-        share_channel(config, ram_client, image_arn, region, change)
+        share_channel(config, ram_client, image_arn, region, change, share_arns)
         # Writers own the catalog: tag the channel Image Builder created, too (idempotent).
         try:
             call(
