@@ -33,12 +33,16 @@ from immutable_constructs import (
 )
 
 TOOLING = Environment(account="111111111111", region="eu-west-1")
-# The keys that encrypt the shared AMI's snapshots in each region, in the tooling account: the pipeline's key
-# in its own region, an ImageDistributionKey in the other (the images app's outputs; placeholders here).
-IMAGE_KEYS = {
-    "eu-west-1": "arn:aws:kms:eu-west-1:111111111111:key/1b2c3d4e-5f6a-4b7c-8d9e-0f1a2b3c4d5e",
-    "us-east-1": "arn:aws:kms:us-east-1:111111111111:key/6a7b8c9d-0e1f-4a2b-9c3d-4e5f6a7b8c9d",
-}
+# The key that encrypts the shared AMI's snapshots: a multi-Region key of the tooling account, whose replica in
+# each region is that region's key of the images app (the pipeline's encryption_key, distribution_kms_keys); a
+# multi-Region key has the same id in every region (KMS Developer Guide, "Multi-Region keys in AWS KMS").
+IMAGE_KEY_ID = "mrk-1b2c3d4e5f6a4b7c8d9e0f1a2b3c4d5e"
+
+
+def image_key_arn(region: str) -> str:
+    return f"arn:aws:kms:{region}:{TOOLING.account}:key/{IMAGE_KEY_ID}"
+
+
 CONNECTION = "arn:aws:codeconnections:eu-west-1:111111111111:connection/0a1b2c3d-4e5f-6a7b-8c9d-0e1f2a3b4c5d"
 
 
@@ -77,7 +81,7 @@ class WebService(Stage):
             notification_topic=fleet_events(stack),  # every replacement visible, in every environment
         )
         if elsewhere:  # before any launch
-            fleet.node.add_dependency(ImageKeyGrant(stack, "ImageKey", key_arn=IMAGE_KEYS[str(env.region)]))
+            fleet.node.add_dependency(ImageKeyGrant(stack, "ImageKey", key_arn=image_key_arn(str(env.region))))
         SessionManagerAccess(stack, "Sessions", vpc=vpc).add_fleet(fleet)  # the only door; touched hosts replaced
         StackDriftAlarm(stack, "Drift")
 

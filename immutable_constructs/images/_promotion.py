@@ -160,6 +160,15 @@ def _share_channel(
     return {"RESOURCE_SHARE_ARN": share.attr_arn, "SHARE_REGION": region, "SHARE_NAME": name}
 
 
+def _unscoped_reason(scope: Construct, catalog: AmiCatalog, regions: Sequence[str]) -> str:
+    """Why the promotion policy has actions on '*'; a shared catalog's promotion also looks up the shares of its
+    other regions (``_share_channel``)."""
+    finds_shares = catalog.share is not None and any(r != Stack.of(scope).region for r in regions)
+    lookup = " and ram:GetResourceShares" if finds_shares else ""
+    actions = f"ListImageScanFindings, ec2:DescribeImages and inspector2:BatchGetAccountStatus{lookup}"
+    return f"{actions} have no resource-level permissions."
+
+
 def _dead_letter_queue(scope: Construct) -> sqs.Queue:
     """Events the function failed on after its retries (and events EventBridge could not deliver) land
     here instead of vanishing: a build that passed but was never promoted stays visible."""
@@ -245,16 +254,12 @@ def _promotion_policy(
             ),
         ],
     )
-    # A shared catalog's promotion looks up the shares of its other regions (_share_channel).
-    finds_shares = catalog.share is not None and any(r != Stack.of(scope).region for r in regions)
     acknowledge_wildcards(
         policy,
         {
             image_arns: "Every build of this pipeline's recipe is a new image ARN; only this recipe's images "
             "are readable.",
-            "*": "ListImageScanFindings, ec2:DescribeImages and inspector2:BatchGetAccountStatus"
-            + (" and ram:GetResourceShares" if finds_shares else "")
-            + " have no resource-level permissions.",
+            "*": _unscoped_reason(scope, catalog, regions),
             **dict.fromkeys(
                 ami_arns,
                 f"The AMI ids are only known after each build; CreateTags is limited to the '{tags.PROMOTED}' "
