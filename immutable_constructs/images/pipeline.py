@@ -84,10 +84,10 @@ class GoldenImagePipeline(Construct):
     :param distribution_accounts: accounts the AMI is copied to (they own their copy and get the
         parameter written in their account: ``AmiAccountId``; each needs the
         ``EC2ImageBuilderDistributionCrossAccountRole``). Default: none.
-    :param distribution_kms_keys: region -> ARN of the KMS key, or of its alias (e.g. an
-        :class:`ImageDistributionKey`'s ``alias_arn``), that encrypts the AMI's copy in that region (``KmsKeyId``
-        of the region's AMI distribution). KMS keys are regional, and a copy
-        without one is encrypted with the region's default EBS key, which no other account can use.
+    :param distribution_kms_keys: region -> ARN of the KMS key, or of its alias (e.g. an ImageDistributionKey's
+        ``alias_arn``), that encrypts the AMI's copy in that region (``KmsKeyId`` of the region's AMI
+        distribution). KMS keys are regional, and a copy without one is encrypted with the region's default EBS
+        key, which no other account can use.
         Default: none (the pipeline's region keeps the pipeline key). Required for every other distribution
         region when the AMI is shared (``distribution_accounts`` or ``launch_permission_*``); each key's
         policy must let this account and the consumers use it (docs/golden-images.md, "AMIs used by other

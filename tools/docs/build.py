@@ -113,7 +113,10 @@ def _prop_defaults(doc: pdoc.doc.Function, owner: pdoc.doc.Class | None) -> Iter
     for parameter in signature.parameters.values():
         if parameter.kind is not inspect.Parameter.KEYWORD_ONLY or parameter.default is inspect.Parameter.empty:
             continue
-        entry = re.search(rf":param {parameter.name}:(.*?)(?=\n\s*:\w|\Z)", text, re.DOTALL)
+        # An entry ends at the next field (":param x:", ":returns:"...), not at a line starting with a role.
+        entry = re.search(
+            rf":param {parameter.name}:(.*?)(?=\n\s*:(?:param|type|returns?|raises?)\b|\Z)", text, re.DOTALL
+        )
         if entry is None or "default" not in entry.group(1).lower():
             yield f"{doc.fullname}: {parameter.name}"
 
