@@ -334,3 +334,11 @@ def test_the_tainted_host_alarms_of_the_reference_app_notify_the_alarm_topic(ref
     assert len(tainted) == 2, sorted(tainted)  # the overdue alarm and the errors alarm
     for alarm in tainted.values():
         assert alarm["Properties"]["AlarmActions"] == [{"Ref": topic}]
+
+
+def test_every_example_has_a_row_in_the_examples_readme() -> None:
+    from .conftest import ROOT
+
+    table = (ROOT / "examples" / "README.md").read_text()
+    missing = [p.parent.name for p in example_apps() if f"| `{p.parent.name}` |" not in table]
+    assert missing == [], f"examples/README.md has no row for {missing}"
