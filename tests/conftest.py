@@ -56,6 +56,11 @@ class Synthesized:
     report: dict[str, Any] | None  # validation-report.json when a policy plugin ran
     app: App | None = None  # the synthesized app, for tests that read the construct tree
 
+    def count(self, kind: type) -> int:
+        """How many ``kind`` constructs the app holds (every stack, stages' too)."""
+        assert self.app is not None, f"{self.name} was synthesized without its App"
+        return sum(isinstance(node, kind) for node in self.app.node.find_all())
+
     def resources(self, type_name: str) -> dict[str, dict[str, Any]]:
         """Every resource of ``type_name`` in every stack of the app, by logical id; a logical id that several
         stacks share (the same stage deployed to several environments) is keyed ``<stack name>/<logical id>``."""
@@ -94,6 +99,14 @@ def resources_of(
         for logical_id, resource in found.items()
         if resource["Type"] == type_name and logical_id.startswith(prefix)
     }
+
+
+def joined(value: Any) -> str:
+    """A string, or a ``Fn::Join`` of strings and ``Ref: AWS::Partition``, as it reads in the aws partition."""
+    if isinstance(value, str):
+        return value
+    separator, parts = value["Fn::Join"]
+    return str(separator).join("aws" if part == {"Ref": "AWS::Partition"} else part for part in parts)
 
 
 def only_item(

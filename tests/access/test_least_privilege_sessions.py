@@ -29,12 +29,6 @@ def _listed(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
 
 
-def _count(kind: type, reference_app: Synthesized, examples: dict[str, Synthesized]) -> int:
-    """How many ``kind`` constructs the apps hold (every stack, stages' too): what a per-construct check must see."""
-    apps = _apps(reference_app, examples).values()
-    return sum(isinstance(node, kind) for app in apps if app.app for node in app.app.node.find_all())
-
-
 def _prefix_of(resource: Any) -> str:
     """``sessions/X/`` from ``{"Fn::Join": ["", [<bucket arn>, "/sessions/X/*"]]}``."""
     parts = resource["Fn::Join"][1]
@@ -162,7 +156,7 @@ def test_the_session_log_bucket_is_locked_in_compliance_mode(
         for logical, bucket in synthesized.resources("AWS::S3::Bucket").items():
             if "AccessLogBucket" in logical:  # a server access log destination cannot have Object Lock
                 assert "ObjectLockEnabled" not in bucket["Properties"], f"{name}: {logical}"
-    assert locked == _count(SessionManagerAccess, reference_app, examples)
+    assert locked == sum(a.count(SessionManagerAccess) for a in _apps(reference_app, examples).values())
 
 
 def test_an_alarm_fires_when_a_hosts_agent_cannot_log_a_session(
@@ -337,7 +331,8 @@ def test_cloudwatch_logs_encrypts_with_a_session_key_for_its_session_log_group_o
             assert "/immutable-constructs/sessions/" in json.dumps(one), f"{name}: {logical}"
             assert by_sid["CloudWatchLogsReadsEarlierLogGroups"]["Action"] == ["kms:Decrypt*", "kms:Describe*"]
             keys += 1
-    assert keys == _count(SessionManagerAccess, reference_app, examples)  # one per SessionManagerAccess
+    # one per SessionManagerAccess
+    assert keys == sum(a.count(SessionManagerAccess) for a in _apps(reference_app, examples).values())
 
 
 def test_people_assume_the_operator_roles_only_with_mfa(

@@ -24,7 +24,7 @@ from immutable_constructs import (
     ValidationError,
 )
 
-from ..conftest import logical_id, only, resources_of, template_json
+from ..conftest import joined, logical_id, only, resources_of, template_json
 from .test_image_pipeline import PARENT, WEB
 
 OWNER = "111111111111"
@@ -119,7 +119,7 @@ def test_promotion_writes_the_shared_channel_and_adds_it_to_the_share(org: Organ
     assert granted["ShareChannel"]["Action"] == "ram:AssociateResourceShare"
     assert granted["ShareChannel"]["Resource"] == {"Fn::GetAtt": [share_id, "Arn"]}
     assert set(granted["ShareChannelPolicy"]["Action"]) == {"ssm:GetResourcePolicies", "ssm:PutResourcePolicy"}
-    assert [_flat(r) for r in granted["ShareChannelPolicy"]["Resource"]] == [
+    assert [joined(r) for r in granted["ShareChannelPolicy"]["Resource"]] == [
         f"arn:aws:ssm:{region}:111111111111:parameter/images/web/stable" for region in ("eu-west-1", "us-east-1")
     ]
     # The other distribution region's channel: added to this account's share of the same name there, only.
@@ -127,16 +127,8 @@ def test_promotion_writes_the_shared_channel_and_adds_it_to_the_share(org: Organ
     assert granted["FindRegionalShares"]["Action"] == "ram:GetResourceShares"
     elsewhere = granted["ShareChannelElsewhere"]
     assert elsewhere["Action"] == "ram:AssociateResourceShare"
-    assert _flat(elsewhere["Resource"]) == "arn:aws:ram:us-east-1:111111111111:resource-share/*"
+    assert joined(elsewhere["Resource"]) == "arn:aws:ram:us-east-1:111111111111:resource-share/*"
     assert elsewhere["Condition"] == {"StringEquals": {"ram:ResourceShareName": "immutable-constructs-catalog-images"}}
-
-
-def _flat(value: Any) -> str:
-    """A Fn::Join of strings and the partition, as the aws partition renders it."""
-    if isinstance(value, str):
-        return value
-    separator, parts = value["Fn::Join"]
-    return separator.join("aws" if part == {"Ref": "AWS::Partition"} else part for part in parts)
 
 
 def test_regions_a_regional_share_cannot_hold_are_named_in_a_warning(org: Organization) -> None:

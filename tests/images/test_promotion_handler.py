@@ -6,6 +6,7 @@ botocore's Stubber, which checks every request against the real API model.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 from collections.abc import Iterator
@@ -497,6 +498,8 @@ def test_the_function_may_read_the_channel_history_it_checks_before_promoting() 
 # --- a catalog shared through AWS RAM -------------------------------------------------------
 
 SHARE_ARN = f"arn:aws:ram:{REGION}:{ACCOUNT}:resource-share/0123abcd-0123-abcd-0123-0123456789ab"
+#: The configuration of a catalog shared from this region (the function's SHARE_* environment).
+SHARED = dataclasses.replace(CONFIG, resource_share_arn=SHARE_ARN, share_region=REGION)
 
 
 def test_a_shared_channel_is_advanced_tier_and_added_to_the_share_once(aws: dict[str, Any]) -> None:
@@ -507,15 +510,7 @@ def test_a_shared_channel_is_advanced_tier_and_added_to_the_share_once(aws: dict
     record["image"]["outputResources"]["amis"].append(
         {"region": "eu-west-1", "image": europe_ami, "accountId": ACCOUNT}
     )
-    shared = index.Config(
-        target_parameter=TARGET,
-        source_parameter=SOURCE,
-        line="web",
-        channel="stable",
-        resource_share_arn=SHARE_ARN,
-        share_region=REGION,
-        **SOURCE_CHECK,
-    )
+    shared = SHARED
     ram = boto3.client("ram", region_name=REGION)
     clients = {REGION: (aws["ssm"], aws["ec2"]), "eu-west-1": (europe_ssm, europe_ec2)}
     parameter_arn = f"arn:aws:ssm:{REGION}:{ACCOUNT}:parameter{TARGET}"
@@ -556,16 +551,7 @@ def test_another_regions_channel_joins_the_share_of_the_same_name_there(aws: dic
         clients[region] = (boto3.client("ssm", region_name=region), ec2)
         ami = ec2.register_image(Name="web-new", RootDeviceName="/dev/xvda")["ImageId"]
         record["image"]["outputResources"]["amis"].append({"region": region, "image": ami, "accountId": ACCOUNT})
-    shared = index.Config(
-        target_parameter=TARGET,
-        source_parameter=SOURCE,
-        line="web",
-        channel="stable",
-        resource_share_arn=SHARE_ARN,
-        share_region=REGION,
-        share_name="immutable-constructs-catalog-images",
-        **SOURCE_CHECK,
-    )
+    shared = dataclasses.replace(SHARED, share_name="immutable-constructs-catalog-images")
     europe_share = f"arn:aws:ram:eu-west-1:{ACCOUNT}:resource-share/4567abcd-0123-abcd-0123-0123456789ab"
     rams = {region: boto3.client("ram", region_name=region) for region in (REGION, "eu-west-1", "ap-south-1")}
     lookup = {"resourceOwner": "SELF", "name": "immutable-constructs-catalog-images", "resourceShareStatus": "ACTIVE"}
@@ -604,15 +590,7 @@ def test_another_regions_channel_joins_the_share_of_the_same_name_there(aws: dic
 
 def test_sharing_upgrades_an_existing_standard_channel_at_its_next_write(aws: dict[str, Any]) -> None:
     aws["ssm"].put_parameter(Name=TARGET, Value=aws["old_ami"], Type="String", DataType="aws:ec2:image")
-    shared = index.Config(
-        target_parameter=TARGET,
-        source_parameter=SOURCE,
-        line="web",
-        channel="stable",
-        resource_share_arn=SHARE_ARN,
-        share_region=REGION,
-        **SOURCE_CHECK,
-    )
+    shared = SHARED
     ram = boto3.client("ram", region_name=REGION)
     with Stubber(ram) as ram_stubber:
         ram_stubber.add_response(

@@ -13,7 +13,7 @@ from aws_cdk import App, Duration, Environment, Stack, pipelines
 
 from immutable_constructs import ReleasePipeline, ReleaseWave, ValidationError
 
-from ..conftest import ROOT, load_module
+from ..conftest import ROOT, joined, load_module
 
 EXAMPLE = ROOT / "examples" / "release_waves" / "app.py"
 
@@ -133,7 +133,7 @@ def test_the_same_image_version_reaches_every_stage(release: dict[str, Any]) -> 
         region = re.search(r"(eu-west-1|us-east-1)$", name)
         assert region, name
         images = [
-            _joined(r["Properties"]["LaunchTemplateData"]["ImageId"])
+            joined(r["Properties"]["LaunchTemplateData"]["ImageId"])
             for r in template["Resources"].values()
             if r["Type"] == "AWS::EC2::LaunchTemplate"
         ]
@@ -145,14 +145,6 @@ def test_the_same_image_version_reaches_every_stage(release: dict[str, Any]) -> 
         assert f":kms:{region[0]}:111111111111:key/" in grant["Properties"]["KeyArn"], name
         groups = [r for r in template["Resources"].values() if r["Type"] == "AWS::AutoScaling::AutoScalingGroup"]
         assert groups and all(grant_id in g.get("DependsOn", []) for g in groups), name
-
-
-def _joined(value: Any) -> str:
-    """A Fn::Join of strings and the partition, as the aws partition renders it."""
-    if isinstance(value, str):
-        return value
-    separator, parts = value["Fn::Join"]
-    return separator.join("aws" if part == {"Ref": "AWS::Partition"} else part for part in parts)
 
 
 def _resolves(text: str) -> list[str]:
