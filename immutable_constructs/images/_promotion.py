@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from aws_cdk import Acknowledgment, Aws, Duration, Stack, Validations
 from aws_cdk import aws_events as events
@@ -114,9 +115,21 @@ def _share_channel(
     region = stack.region
     name = share_name(catalog.prefix)
     others = [r for r in regions if r != region]
+
+    # Only the channel, never a principal or another resource: RAM authorizes each resource of an
+    # AssociateResourceShare with its own ram:ResourceArn, and a principal's association has none, so StringEquals
+    # (not ...IfExists) refuses adding principals (AWS RAM User Guide, "Example IAM policies for AWS RAM", 1 and 2).
+    def channel_only(r: str) -> dict[str, Any]:
+        return {"StringEquals": {"ram:ResourceArn": catalog.parameter_arn(line, channel, region=r)}}
+
     policy.add_statements(
         # AWS RAM User Guide / Service Authorization Reference: AssociateResourceShare on the share.
-        iam.PolicyStatement(sid="ShareChannel", actions=["ram:AssociateResourceShare"], resources=[share.attr_arn]),
+        iam.PolicyStatement(
+            sid="ShareChannel",
+            actions=["ram:AssociateResourceShare"],
+            resources=[share.attr_arn],
+            conditions=channel_only(region),
+        ),
         # Systems Manager User Guide, "Working with shared parameters", "Permissions sets for sharing parameters":
         # roles calling RAM for a parameter may need ssm:GetResourcePolicies and ssm:PutResourcePolicy.
         iam.PolicyStatement(
@@ -129,17 +142,23 @@ def _share_channel(
         shares_elsewhere = [
             stack.format_arn(service="ram", region=r, resource="resource-share", resource_name="*") for r in others
         ]
+        # GetResourceShares has no resource type (Service Authorization Reference, RAM): it lists only.
         policy.add_statements(
-            # GetResourceShares has no resource type (Service Authorization Reference, RAM): it lists only.
-            iam.PolicyStatement(sid="FindRegionalShares", actions=["ram:GetResourceShares"], resources=["*"]),
-            # The share's ARN in another region is unknown here: any of this account's shares there, of this name.
-            iam.PolicyStatement(
-                sid="ShareChannelElsewhere",
-                actions=["ram:AssociateResourceShare"],
-                resources=shares_elsewhere,
-                conditions={"StringEquals": {"ram:ResourceShareName": name}},
-            ),
+            iam.PolicyStatement(sid="FindRegionalShares", actions=["ram:GetResourceShares"], resources=["*"])
         )
+        for index, (other, arn) in enumerate(zip(others, shares_elsewhere, strict=True)):
+            # The share's ARN in another region is unknown here: this account's shares there of this name, and
+            # only that region's channel.
+            condition = channel_only(other)
+            condition["StringEquals"]["ram:ResourceShareName"] = name
+            policy.add_statements(
+                iam.PolicyStatement(
+                    sid=f"ShareChannelElsewhere{index}" if index else "ShareChannelElsewhere",
+                    actions=["ram:AssociateResourceShare"],
+                    resources=[arn],
+                    conditions=condition,
+                )
+            )
         acknowledge_wildcards(
             policy,
             dict.fromkeys(

@@ -128,7 +128,15 @@ def test_promotion_writes_the_shared_channel_and_adds_it_to_the_share(org: Organ
     elsewhere = granted["ShareChannelElsewhere"]
     assert elsewhere["Action"] == "ram:AssociateResourceShare"
     assert joined(elsewhere["Resource"]) == "arn:aws:ram:us-east-1:111111111111:resource-share/*"
-    assert elsewhere["Condition"] == {"StringEquals": {"ram:ResourceShareName": "immutable-constructs-catalog-images"}}
+    assert list(elsewhere["Condition"]) == ["StringEquals"]
+    assert elsewhere["Condition"]["StringEquals"]["ram:ResourceShareName"] == "immutable-constructs-catalog-images"
+    # Only the channel, never a principal: a principal's association carries no ram:ResourceArn.
+    assert joined(elsewhere["Condition"]["StringEquals"]["ram:ResourceArn"]) == (
+        "arn:aws:ssm:us-east-1:111111111111:parameter/images/web/stable"
+    )
+    assert joined(granted["ShareChannel"]["Condition"]["StringEquals"]["ram:ResourceArn"]) == (
+        "arn:aws:ssm:eu-west-1:111111111111:parameter/images/web/stable"
+    )
 
 
 def test_regions_a_regional_share_cannot_hold_are_named_in_a_warning(org: Organization) -> None:
