@@ -111,24 +111,16 @@ def _share_channel(
     share = catalog.share
     if share is None:
         return {}
-    stack = Stack.of(scope)
-    region = stack.region
+    region = Stack.of(scope).region
     name = share_name(catalog.prefix)
     others = [r for r in regions if r != region]
-
-    # Only the channel, never a principal or another resource: RAM authorizes each resource of an
-    # AssociateResourceShare with its own ram:ResourceArn, and a principal's association has none, so StringEquals
-    # (not ...IfExists) refuses adding principals (AWS RAM User Guide, "Example IAM policies for AWS RAM", 1 and 2).
-    def channel_only(r: str) -> dict[str, Any]:
-        return {"StringEquals": {"ram:ResourceArn": catalog.parameter_arn(line, channel, region=r)}}
-
     policy.add_statements(
         # AWS RAM User Guide / Service Authorization Reference: AssociateResourceShare on the share.
         iam.PolicyStatement(
             sid="ShareChannel",
             actions=["ram:AssociateResourceShare"],
             resources=[share.attr_arn],
-            conditions=channel_only(region),
+            conditions=_channel_only(catalog, line, channel, region),
         ),
         # Systems Manager User Guide, "Working with shared parameters", "Permissions sets for sharing parameters":
         # roles calling RAM for a parameter may need ssm:GetResourcePolicies and ssm:PutResourcePolicy.
@@ -139,44 +131,60 @@ def _share_channel(
         ),
     )
     if others:
-        shares_elsewhere = [
-            stack.format_arn(service="ram", region=r, resource="resource-share", resource_name="*") for r in others
-        ]
-        # GetResourceShares has no resource type (Service Authorization Reference, RAM): it lists only.
-        policy.add_statements(
-            iam.PolicyStatement(sid="FindRegionalShares", actions=["ram:GetResourceShares"], resources=["*"])
-        )
-        for index, (other, arn) in enumerate(zip(others, shares_elsewhere, strict=True)):
-            # The share's ARN in another region is unknown here: this account's shares there of this name, and
-            # only that region's channel.
-            condition = channel_only(other)
-            condition["StringEquals"]["ram:ResourceShareName"] = name
-            policy.add_statements(
-                iam.PolicyStatement(
-                    sid=f"ShareChannelElsewhere{index}" if index else "ShareChannelElsewhere",
-                    actions=["ram:AssociateResourceShare"],
-                    resources=[arn],
-                    conditions=condition,
-                )
-            )
-        acknowledge_wildcards(
-            policy,
-            dict.fromkeys(
-                shares_elsewhere,
-                f"The catalog's share in another region is created by that region's stack (its id unknown "
-                f"here); association is limited to this account's shares named '{name}' (ram:ResourceShareName).",
-            ),
-        )
-        warn(
-            scope,
-            WARN_SHARED_REGIONS,
-            f"the catalog's share is in this stack's region; {', '.join(others)} keep "
-            f"{catalog.parameter_name(line, channel)} unshared until a catalog with the same prefix and "
-            "share_with is deployed in a stack of that region (a resource share holds resources of its own "
-            "region; the promotion function adds the channel to that region's share, found by its name). "
-            "See docs/golden-images.md, 'Organization-wide catalog'.",
-        )
+        _share_elsewhere(scope, policy, catalog, line, channel, others)
     return {"RESOURCE_SHARE_ARN": share.attr_arn, "SHARE_REGION": region, "SHARE_NAME": name}
+
+
+def _channel_only(catalog: AmiCatalog, line: str, channel: str, region: str) -> dict[str, Any]:
+    """Only the channel, never a principal or another resource: RAM authorizes each resource of an
+    AssociateResourceShare with its own ram:ResourceArn, and a principal's association has none, so StringEquals
+    (not ...IfExists) refuses adding principals (AWS RAM User Guide, "Example IAM policies for AWS RAM", 1 and 2)."""
+    return {"StringEquals": {"ram:ResourceArn": catalog.parameter_arn(line, channel, region=region)}}
+
+
+def _share_elsewhere(
+    scope: Construct, policy: iam.Policy, catalog: AmiCatalog, line: str, channel: str, others: Sequence[str]
+) -> None:
+    """The channel of each other region joins this account's share of the catalog's name there, if any."""
+    name = share_name(catalog.prefix)
+    stack = Stack.of(scope)
+    shares_elsewhere = [
+        stack.format_arn(service="ram", region=r, resource="resource-share", resource_name="*") for r in others
+    ]
+    # GetResourceShares has no resource type (Service Authorization Reference, RAM): it lists only.
+    policy.add_statements(
+        iam.PolicyStatement(sid="FindRegionalShares", actions=["ram:GetResourceShares"], resources=["*"])
+    )
+    for index, (other, arn) in enumerate(zip(others, shares_elsewhere, strict=True)):
+        # The share's ARN in another region is unknown here: this account's shares there of this name, and only
+        # that region's channel.
+        condition = _channel_only(catalog, line, channel, other)
+        condition["StringEquals"]["ram:ResourceShareName"] = name
+        policy.add_statements(
+            iam.PolicyStatement(
+                sid=f"ShareChannelElsewhere{index}" if index else "ShareChannelElsewhere",
+                actions=["ram:AssociateResourceShare"],
+                resources=[arn],
+                conditions=condition,
+            )
+        )
+    acknowledge_wildcards(
+        policy,
+        dict.fromkeys(
+            shares_elsewhere,
+            f"The catalog's share in another region is created by that region's stack (its id unknown "
+            f"here); association is limited to this account's shares named '{name}' (ram:ResourceShareName).",
+        ),
+    )
+    warn(
+        scope,
+        WARN_SHARED_REGIONS,
+        f"the catalog's share is in this stack's region; {', '.join(others)} keep "
+        f"{catalog.parameter_name(line, channel)} unshared until a catalog with the same prefix and "
+        "share_with is deployed in a stack of that region (a resource share holds resources of its own "
+        "region; the promotion function adds the channel to that region's share, found by its name). "
+        "See docs/golden-images.md, 'Organization-wide catalog'.",
+    )
 
 
 def _unscoped_reason(scope: Construct, catalog: AmiCatalog, regions: Sequence[str]) -> str:
