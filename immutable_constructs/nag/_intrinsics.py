@@ -70,20 +70,33 @@ def user_data_text(value: Any, template: Template) -> str:
 
 def branches(value: Any) -> Iterator[tuple[str, Any]]:
     """Each value ``value`` can take: both branches of an ``Fn::If``, recursively, with a path suffix."""
-    if isinstance(value, dict) and len(value) == 1 and "Fn::If" in value:
-        argument = value["Fn::If"]
+    if isinstance(value, dict) and len(value) == 1:
+        argument = value.get("Fn::If")
         if isinstance(argument, list) and len(argument) == 3:
             for index in (1, 2):
                 for suffix, item in branches(argument[index]):
                     yield f".Fn::If.{index}{suffix}", item
             return
-    if isinstance(value, dict) and value == {"Ref": "AWS::NoValue"}:
-        return
+        if value.get("Ref") == "AWS::NoValue":
+            return
     yield "", value
+
+
+def _plain(item: Any) -> bool:
+    """True when ``item`` takes only itself as a value: no ``Fn::If`` and not ``AWS::NoValue``."""
+    return not (isinstance(item, dict) and len(item) == 1 and ("Fn::If" in item or item.get("Ref") == "AWS::NoValue"))
 
 
 def items(value: Any) -> Iterator[tuple[str, Any]]:
     """Each item of a list property (``Fn::If`` branches expanded), with its path suffix."""
+    if isinstance(value, list):  # most lists: no Fn::If around the list, so no need to expand it
+        for index, item in enumerate(value):
+            if _plain(item):
+                yield f".{index}", item
+            else:
+                for item_suffix, leaf in branches(item):
+                    yield f".{index}{item_suffix}", leaf
+        return
     for suffix, branch in branches(value):
         if isinstance(branch, list):
             for index, item in enumerate(branch):

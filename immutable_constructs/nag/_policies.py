@@ -60,6 +60,8 @@ def depends_on(resource: Mapping[str, Any]) -> set[str]:
 
 def strings(value: Any) -> list[Any]:
     """A policy element that is a string or a list of them, as a list (``Fn::If`` branches expanded)."""
+    if isinstance(value, str):  # the common case, without expanding branches
+        return [value]
     found: list[Any] = []
     for _, branch in branches(value):
         if isinstance(branch, list):

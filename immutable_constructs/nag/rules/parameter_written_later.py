@@ -98,13 +98,23 @@ def _has_references(template: Template) -> bool:
     return "{{resolve:ssm:" in json.dumps(template.resources, default=str)
 
 
-def evaluate(resource: Resource, template: Template) -> Result:
+def _app_wide(template: Template) -> bool:
+    """Whether another template of the app writes a parameter (so a reference may name it)."""
+    return len(template.assembly) > 1 and bool(template.app_memo("dep4.writers", _app_writers))
+
+
+def _applies(template: Template) -> bool:
+    """Whether some resource of the template may offend: a parameter is written (here or in another
+    stack) and the template has a dynamic reference. Once per template: the rule sees every resource."""
     writers = template.memo("dep4.writers", _writers)
-    app_wide = len(template.assembly) > 1 and bool(template.app_memo("dep4.writers", _app_writers))
-    if not writers and not app_wide:
+    return bool(writers or _app_wide(template)) and template.memo("dep4.references", _has_references)
+
+
+def evaluate(resource: Resource, template: Template) -> Result:
+    if not template.memo("dep4.applies", _applies):
         return Result.not_applicable()
-    if not template.memo("dep4.references", _has_references):
-        return Result.not_applicable()
+    writers = template.memo("dep4.writers", _writers)
+    app_wide = _app_wide(template)
     offences: list[Offence] = []
     for path, value in _strings(resource.properties, "Properties"):
         for reference in _DYNAMIC_REFERENCE.finditer(value):

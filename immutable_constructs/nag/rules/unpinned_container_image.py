@@ -12,7 +12,7 @@ reports are left to it (one finding each).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from .._intrinsics import UNKNOWN, get, items
@@ -32,32 +32,28 @@ RESOURCE_TYPES = frozenset({"AWS::ECS::TaskDefinition"})
 ASSET = re.compile(r"/cdk-[a-z0-9]+-container-assets-[^/:]*:[0-9a-f]{64}$")
 
 
-def _references(value: Any) -> Iterator[str]:
-    """Logical ids the value names through Ref or Fn::GetAtt, at any depth."""
-    if isinstance(value, dict):
-        for name, argument in value.items():
-            if name == "Ref" and isinstance(argument, str):
-                yield argument
-            elif name == "Fn::GetAtt" and isinstance(argument, list) and argument and isinstance(argument[0], str):
-                yield argument[0]
-            else:
-                yield from _references(argument)
-    elif isinstance(value, list):
-        for item in value:
-            yield from _references(item)
-
-
-def _imports(value: Any) -> Iterator[str]:
-    """The export names the value imports (``Fn::ImportValue`` of a literal name), at any depth."""
-    if isinstance(value, dict):
-        for name, argument in value.items():
-            if name == "Fn::ImportValue" and isinstance(argument, str):
-                yield argument
-            else:
-                yield from _imports(argument)
-    elif isinstance(value, list):
-        for item in value:
-            yield from _imports(item)
+def _names(value: Any) -> tuple[list[str], list[str]]:
+    """The logical ids the value names (Ref, Fn::GetAtt) and the export names it imports
+    (``Fn::ImportValue`` of a literal name), at any depth, in one pass (no recursion: a CDK ECR
+    image URI is a deep Fn::Join, and this runs for every container of every task definition)."""
+    references: list[str] = []
+    imports: list[str] = []
+    pending = [value]
+    while pending:
+        current = pending.pop()
+        if isinstance(current, dict):
+            for name, argument in current.items():
+                if name == "Ref" and isinstance(argument, str):
+                    references.append(argument)
+                elif name == "Fn::GetAtt" and isinstance(argument, list) and argument and isinstance(argument[0], str):
+                    references.append(argument[0])
+                elif name == "Fn::ImportValue" and isinstance(argument, str):
+                    imports.append(argument)
+                elif isinstance(argument, (dict, list)):
+                    pending.append(argument)
+        elif isinstance(current, list):
+            pending.extend(item for item in current if isinstance(item, (dict, list)))
+    return references, imports
 
 
 def _exports(assembly: Sequence[Template]) -> dict[str, tuple[Template, Any]]:
@@ -77,13 +73,14 @@ def _repository_mutability(value: Any, template: Template) -> Any:
     The repository is in this template, or in another stack of the app that exports it (CDK's
     cross-stack references: ``Fn::ImportValue`` of an output whose value names the repository).
     """
-    named = [(template, logical_id) for logical_id in _references(value)]
-    if template.app:
+    references, imports = _names(value)
+    named = [(template, logical_id) for logical_id in references]
+    if imports and template.app:
         exports = template.app_memo("imm-img5:exports", _exports)
-        for export in _imports(value):
+        for export in imports:
             if export in exports:
                 other, exported = exports[export]
-                named.extend((other, logical_id) for logical_id in _references(exported))
+                named.extend((other, logical_id) for logical_id in _names(exported)[0])
     for owner, logical_id in named:
         repository = owner.resources.get(logical_id)
         if isinstance(repository, dict) and repository.get("Type") == "AWS::ECR::Repository":
