@@ -40,6 +40,8 @@ from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
 from aws_cdk import aws_ssm as ssm
+from aws_cdk import aws_stepfunctions as sfn
+from aws_cdk import aws_stepfunctions_tasks as tasks
 from aws_cdk import custom_resources as cr
 from constructs import IConstruct
 
@@ -846,6 +848,8 @@ def build_bad_functions(stack: Stack) -> None:
     expect(lambda_.Alias(stack, "LiveInPlace", alias_name="live", version=function.current_version), bad={"IMM-REP9"})
     queue = sqs.Queue(stack, "Work", enforce_ssl=True)
     expect(function.add_event_source_mapping("Unqualified", event_source_arn=queue.queue_arn), bad={"IMM-REP8"})
+    # A state machine whose task invokes it unqualified (CDK writes the ARN into DefinitionString).
+    expect(state_machine(stack, "InvokesLatest", function), bad={"IMM-REP8"})
     # A release that deploys production straight after the build: no earlier wave bakes first.
     expect(release_pipeline(stack, "StraightToProduction", waves=("Production",)), bad={"IMM-REL1"})
 
@@ -857,7 +861,13 @@ def build_good_functions(stack: Stack) -> None:
     expect(released.alias, good={"IMM-REP9"})
     queue = sqs.Queue(stack, "Work", enforce_ssl=True)
     expect(released.alias.add_event_source_mapping("ViaAlias", event_source_arn=queue.queue_arn), good={"IMM-REP8"})
+    expect(state_machine(stack, "InvokesAlias", released.alias), good={"IMM-REP8"})
     expect(release_pipeline(stack, "InWaves", waves=("Canary", "Production")), good={"IMM-REL1"})
+
+
+def state_machine(stack: Stack, id: str, target: lambda_.IFunction) -> sfn.StateMachine:
+    invoke = tasks.LambdaInvoke(stack, f"{id}Task", lambda_function=target)
+    return sfn.StateMachine(stack, id, definition_body=sfn.DefinitionBody.from_chainable(invoke))
 
 
 def release_pipeline(stack: Stack, id: str, *, waves: tuple[str, ...]) -> codepipeline.CfnPipeline:

@@ -2,39 +2,26 @@
 
 A function whose versions the template publishes (an ``AWS::Lambda::Version`` or ``AWS::Lambda::Alias`` names
 it) is released by moving an alias; whatever invokes the unqualified function (``$LATEST``) runs code that was
-never released: every deploy changes it in place, with no canary, alarm or rollback. Judged: event source
-mappings, invoke permissions, function URLs, API Gateway (REST and HTTP) integrations, SNS subscriptions,
-EventBridge rule and EventBridge Scheduler targets, S3 notifications, log subscription filters and pipes.
-A function that publishes no version is not judged here (there is no release to bypass); an explicit
-``$LATEST`` always is.
+never released: every deploy changes it in place, with no canary, alarm or rollback. Judged: every property
+through which a service invokes a function, declared in ``nag/_callers.py`` (event source mappings, invoke
+permissions, function URLs, API Gateway integrations and authorizers, load balancer targets, SNS, EventBridge,
+Scheduler, pipes, S3, log subscriptions, alarm actions, Step Functions definitions, Cognito triggers, AppSync,
+IoT, SES, Config, Secrets Manager rotation, Firehose processors and more; a test holds the table to every
+resource schema CloudFormation publishes). A function that publishes no version is not judged here (there is
+no release to bypass); an explicit ``$LATEST`` always is.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
+from .._callers import CALLERS, Caller
 from .._intrinsics import branches, get, items, text
 from .._model import Offence, Resource, Result, Template
 
-RESOURCE_TYPES = frozenset(
-    {
-        "AWS::Lambda::EventSourceMapping",
-        "AWS::Lambda::Permission",
-        "AWS::Lambda::Url",
-        "AWS::ApiGateway::Method",
-        "AWS::ApiGatewayV2::Integration",
-        "AWS::SNS::Subscription",
-        "AWS::SNS::Topic",
-        "AWS::Events::Rule",
-        "AWS::Scheduler::Schedule",
-        "AWS::S3::Bucket",
-        "AWS::Logs::SubscriptionFilter",
-        "AWS::Pipes::Pipe",
-    }
-)
-_INVOKE = {"lambda:InvokeFunction", "lambda:InvokeFunctionUrl", "lambda:*", "*"}
+RESOURCE_TYPES = frozenset(CALLERS)
 _SUB = re.compile(r"\$\{([^!}.]+)(\.Arn)?\}")
 _LATEST = ":$LATEST"
 
@@ -112,41 +99,42 @@ def _unqualified(value: Any, template: Template, versioned: frozenset[str]) -> s
     return None
 
 
+def _holds(when: tuple[str, frozenset[str | None]] | None, holder: Any, properties: Mapping[str, Any]) -> bool:
+    """Whether the caller's condition holds: a key of the object holding the property (``/Key``: of Properties)."""
+    if when is None:
+        return True
+    key, accepted = when
+    where = properties if key.startswith("/") else holder
+    value = where.get(key.lstrip("/")) if isinstance(where, dict) else None
+    return value in accepted if value is None or isinstance(value, str) else False
+
+
+def _walk(
+    node: Any, segments: list[str], path: str, caller: Caller, properties: Mapping[str, Any]
+) -> Iterator[tuple[str, Any]]:
+    segment, rest = segments[0], segments[1:]
+    if segment == "*":
+        children = [(f"{path}.{key}", value) for key, value in node.items()] if isinstance(node, dict) else []
+    else:
+        name = segment.removesuffix("[]")
+        value = node.get(name) if isinstance(node, dict) else None
+        if segment.endswith("[]"):
+            children = [(f"{path}.{name}{suffix}", item) for suffix, item in items(value)]
+        elif rest:  # an object on the way: each branch of an Fn::If around it
+            children = [(f"{path}.{name}{suffix}", branch) for suffix, branch in branches(value)]
+        else:  # the property itself: unqualified() reads both branches of an Fn::If
+            children = [(f"{path}.{name}", value)]
+    for child_path, child in children:
+        if rest:
+            yield from _walk(child, rest, child_path, caller, properties)
+        elif child is not None and _holds(caller.when, node, properties):
+            yield child_path, child
+
+
 def _targets(resource: Resource) -> Iterator[tuple[str, Any]]:
-    """(path, value) of each place the resource names a function it invokes."""
-    p = resource.properties
-    kind = resource.type
-    if kind in ("AWS::Lambda::EventSourceMapping", "AWS::Lambda::Permission"):
-        if kind == "AWS::Lambda::Permission" and p.get("Action") not in _INVOKE:
-            return
-        yield "Properties.FunctionName", p.get("FunctionName")
-    elif kind == "AWS::Lambda::Url":
-        qualifier = p.get("Qualifier")
-        if qualifier is None or qualifier == "$LATEST":
-            yield "Properties.TargetFunctionArn", p.get("TargetFunctionArn")
-    elif kind == "AWS::ApiGateway::Method":
-        yield "Properties.Integration.Uri", get(p, "Integration", "Uri")
-    elif kind == "AWS::ApiGatewayV2::Integration":
-        yield "Properties.IntegrationUri", p.get("IntegrationUri")
-    elif kind == "AWS::SNS::Subscription":
-        if p.get("Protocol") == "lambda":
-            yield "Properties.Endpoint", p.get("Endpoint")
-    elif kind == "AWS::SNS::Topic":
-        for suffix, item in items(p.get("Subscription")):
-            if get(item, "Protocol") == "lambda":
-                yield f"Properties.Subscription{suffix}.Endpoint", get(item, "Endpoint")
-    elif kind == "AWS::Events::Rule":
-        for suffix, item in items(p.get("Targets")):
-            yield f"Properties.Targets{suffix}.Arn", get(item, "Arn")
-    elif kind == "AWS::Scheduler::Schedule":
-        yield "Properties.Target.Arn", get(p, "Target", "Arn")
-    elif kind == "AWS::S3::Bucket":
-        for suffix, item in items(get(p, "NotificationConfiguration", "LambdaConfigurations")):
-            yield f"Properties.NotificationConfiguration.LambdaConfigurations{suffix}.Function", get(item, "Function")
-    elif kind == "AWS::Logs::SubscriptionFilter":
-        yield "Properties.DestinationArn", p.get("DestinationArn")
-    elif kind == "AWS::Pipes::Pipe":
-        yield "Properties.Target", p.get("Target")
+    """(path, value) of each place the resource names a function it invokes (the spec in ``_callers``)."""
+    for caller in CALLERS.get(resource.type, ()):
+        yield from _walk(resource.properties, caller.path.split("."), "Properties", caller, resource.properties)
 
 
 def evaluate(resource: Resource, template: Template) -> Result:
