@@ -10,7 +10,10 @@ from aws_cdk import aws_stepfunctions_tasks as tasks
 ORIGIN = {
     "kind": "pattern",
     "repo": "aws/aws-cdk",
-    "path": "packages/@aws-cdk-testing/framework-integ/test/aws-stepfunctions-tasks/test/lambda/integ.invoke.all-versions.ts",
+    "path": (
+        "packages/@aws-cdk-testing/framework-integ/test/aws-stepfunctions-tasks/test/lambda/"
+        "integ.invoke.all-versions.ts"
+    ),
     "commit": "2a2bb501d52106ae4c83928dfe78b2228ba557e5",
 }
 
@@ -25,6 +28,7 @@ def build(app: App) -> None:
         runtime=lambda_.Runtime.NODEJS_22_X,
         handler="index.handler",
     )
-    invoke = tasks.LambdaInvoke(stack, "InvokeLambda", lambda_function=function.current_version, output_path="$.Payload")
-    sfn.StateMachine(stack, "StateMachine", definition_body=sfn.DefinitionBody.from_chainable(invoke),
-                     timeout=Duration.seconds(30))  # fmt: skip
+    version = function.current_version
+    invoke = tasks.LambdaInvoke(stack, "InvokeLambda", lambda_function=version, output_path="$.Payload")
+    chain = sfn.DefinitionBody.from_chainable(invoke)
+    sfn.StateMachine(stack, "StateMachine", definition_body=chain, timeout=Duration.seconds(30))
