@@ -53,6 +53,21 @@ def text(value: Any, template: Template) -> str:
     return UNKNOWN
 
 
+#: The strings CloudFormation takes for a Boolean property (cfn-lint, helpers.BOOLEAN_STRINGS_TRUE/FALSE).
+TRUE_STRINGS = frozenset({"true", "True", "TRUE"})
+FALSE_STRINGS = frozenset({"false", "False", "FALSE"})
+
+
+def boolean(value: Any) -> bool | None:
+    """A Boolean property as CloudFormation reads it: ``true`` or the string ``"true"`` (``"True"``,
+    ``"TRUE"``) is True, likewise for False; anything else (absent, an intrinsic) is None."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str):
+        return True if value in TRUE_STRINGS else False if value in FALSE_STRINGS else None
+    return None
+
+
 def is_literal(value: Any) -> bool:
     """True when ``value`` is a plain string or number, not an intrinsic function."""
     return isinstance(value, (str, int, float)) and not isinstance(value, bool)

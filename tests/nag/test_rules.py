@@ -892,20 +892,57 @@ def release_pipeline(stack: Stack, id: str, *, waves: tuple[str, ...]) -> codepi
 
 
 @pytest.fixture(scope="module")
-def judged() -> dict[tuple[str, str], set[str]]:
-    """(stack, logical id) -> the rule ids the pack reports for that resource."""
+def matrix() -> dict[str, dict[str, Any]]:
+    """Stack name -> template of the Bad and Good stacks every rule has a case in."""
     CASES.clear()
     app = App()
     for name, builder in (("Bad", build_bad), ("Good", build_good)):
         stack = Stack(app, name)
         isolated = ec2.SubnetConfiguration(name="app", subnet_type=ec2.SubnetType.PRIVATE_ISOLATED)
         builder(stack, ec2.Vpc(stack, "Vpc", max_azs=2, nat_gateways=0, subnet_configuration=[isolated]))
-    assembly = app.synth()
+    return {artifact.stack_name: artifact.template for artifact in app.synth().stacks}
+
+
+def findings_of(templates: dict[str, dict[str, Any]]) -> dict[tuple[str, str], set[str]]:
     found: dict[tuple[str, str], set[str]] = {}
-    for artifact in assembly.stacks:
-        for finding in PACK.check_template(artifact.template):
-            found.setdefault((artifact.stack_name, str(finding.logical_id)), set()).add(finding.rule_id)
+    for stack_name, template in templates.items():
+        for finding in PACK.check_template(template):
+            found.setdefault((stack_name, str(finding.logical_id)), set()).add(finding.rule_id)
     return found
+
+
+@pytest.fixture(scope="module")
+def judged(matrix: dict[str, dict[str, Any]]) -> dict[tuple[str, str], set[str]]:
+    """(stack, logical id) -> the rule ids the pack reports for that resource."""
+    return findings_of(matrix)
+
+
+def stringified(value: Any, spellings: list[str]) -> Any:
+    """``value`` with every JSON Boolean written as one of the strings CloudFormation also takes for it
+    (cycling through ``true``, ``True``, ``TRUE``), intrinsic functions' arguments left alone."""
+    if isinstance(value, bool):
+        spellings.append(spellings.pop(0))
+        return (
+            spellings[0]
+            if value
+            else spellings[0].replace("true", "false").replace("TRUE", "FALSE").replace("True", "False")
+        )
+    if isinstance(value, list):
+        return [stringified(item, spellings) for item in value]
+    if isinstance(value, dict):
+        return {k: v if k.startswith("Fn::") else stringified(v, spellings) for k, v in value.items()}
+    return value
+
+
+def test_booleans_written_as_strings_are_judged_alike(
+    matrix: dict[str, dict[str, Any]], judged: dict[tuple[str, str], set[str]]
+) -> None:
+    """CloudFormation takes "true", "True" and "TRUE" for a Boolean (cfn-lint's BOOLEAN_STRINGS): a template
+    written by hand or converted from YAML has them, and every rule must read them as the Booleans CDK writes."""
+    spellings = ["true", "True", "TRUE"]
+    variant = {name: {**t, "Resources": stringified(t["Resources"], spellings)} for name, t in matrix.items()}
+    assert variant != matrix
+    assert findings_of(variant) == judged
 
 
 def test_every_rule_has_a_bad_and_a_good_case(judged: dict[tuple[str, str], set[str]]) -> None:
@@ -1138,3 +1175,15 @@ def test_each_finding_names_the_property_value_and_the_docs() -> None:
     )
     assert finding.suggested_fix == f"Set image_tag_mutability=ecr.TagMutability.IMMUTABLE. See {docs}"
     assert finding.severity == "warning" and finding.severity is Severity.WARNING
+
+
+def test_the_boolean_strings_are_cloudformations_as_cfn_lint_reads_them() -> None:
+    """The pack's reader of Boolean properties mirrors cfn-lint's list of the strings CloudFormation accepts."""
+    from cfnlint.helpers import BOOLEAN_STRINGS_FALSE, BOOLEAN_STRINGS_TRUE
+
+    from immutable_constructs.nag._intrinsics import FALSE_STRINGS, TRUE_STRINGS, boolean
+
+    assert (TRUE_STRINGS, FALSE_STRINGS) == (BOOLEAN_STRINGS_TRUE, BOOLEAN_STRINGS_FALSE)
+    assert [boolean(v) for v in (True, "TRUE", False, "False", "yes", 1, None, {"Ref": "P"})] == [
+        True, True, False, False, None, None, None, None,
+    ]  # fmt: skip

@@ -27,7 +27,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from .._intrinsics import UNKNOWN, get, items, text, user_data_text
+from .._intrinsics import UNKNOWN, boolean, get, items, text, user_data_text
 from .._model import Offence, Resource, Result, Template
 from .._policies import references
 
@@ -132,7 +132,7 @@ def _endpoint_services(vpc: str, template: Template) -> set[str]:
         if UNKNOWN in name.rsplit(".", 1)[-1]:
             continue
         interface = properties.get("VpcEndpointType", "Gateway") == "Interface" or "SubnetIds" in properties
-        if interface and properties.get("PrivateDnsEnabled") not in (True, "true"):
+        if interface and boolean(properties.get("PrivateDnsEnabled")) is not True:
             continue  # without private DNS the agent's default endpoint names do not resolve to it
         services.add(name.rsplit(".", 1)[-1])
     return services

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .._intrinsics import get
+from .._intrinsics import boolean, get
 from .._model import Offence, Resource, Result, Template
 
 RESOURCE_TYPES = frozenset({"AWS::AutoScaling::AutoScalingGroup"})
@@ -15,7 +15,7 @@ def evaluate(resource: Resource, template: Template) -> Result:
     if "AutoScalingRollingUpdate" in policy or "AutoScalingInstanceRefresh" in policy:
         return Result.compliant()
     will_replace = get(policy, "AutoScalingReplacingUpdate", "WillReplace")
-    if will_replace is True or will_replace == "true":
+    if boolean(will_replace) is True:
         return Result.compliant()
     if "AutoScalingReplacingUpdate" in policy:
         return Result.of(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .._intrinsics import get, items
+from .._intrinsics import boolean, get, items
 from .._launch_templates import launch_template_of
 from .._model import Offence, Resource, Result, Template
 
@@ -21,7 +21,7 @@ _LEFT_TO_AMI = "the root volume's encryption is left to the AMI and account defa
 
 
 def _encrypted(value: Any) -> bool:
-    return value is True or value == "true" or isinstance(value, dict)
+    return boolean(value) is True or isinstance(value, dict)
 
 
 def _unmapped(resource: Resource, template: Template) -> str | None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from .._intrinsics import get, items
+from .._intrinsics import boolean, get, items
 from .._model import Offence, Resource, Result, Template
 
 RESOURCE_TYPES = frozenset({"AWS::ECS::Service", "AWS::Events::Rule", "AWS::Scheduler::Schedule", "AWS::Pipes::Pipe"})
@@ -40,7 +40,7 @@ def evaluate(resource: Resource, template: Template) -> Result:
     offences = [
         Offence(path, value, "ECS Exec lets people change running containers")
         for path, value in _settings(resource)
-        if value is True or value == "true"
+        if boolean(value) is True
     ]
     if resource.type != "AWS::ECS::Service" and not offences:
         return Result.not_applicable()  # a rule, schedule or pipe that starts no task with ECS Exec

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .._intrinsics import get
+from .._intrinsics import boolean, get
 from .._model import Offence, Resource, Result, Template
 
 ID = "IMM-REP10"
@@ -28,7 +28,7 @@ def _rolls_back(config: Any) -> bool:
     """``{Enable: true, Rollback: true}`` (a deploy-time value counts as on: the deployer's choice)."""
     if not isinstance(config, dict):
         return False
-    return all(config.get(key) is True or isinstance(config.get(key), dict) for key in ("Enable", "Rollback"))
+    return all(boolean(config.get(key)) is True or isinstance(config.get(key), dict) for key in ("Enable", "Rollback"))
 
 
 def evaluate(resource: Resource, template: Template) -> Result:

@@ -19,7 +19,7 @@ fleet's deployment) refers to.
 
 from __future__ import annotations
 
-from .._intrinsics import get, items
+from .._intrinsics import boolean, get, items
 from .._model import Offence, Resource, Result, Template
 from .._policies import references
 
@@ -39,7 +39,7 @@ def _rollback_users(template: Template) -> dict[str, list[str]]:
         add(get(alarms, "Alarms"), f"the instance refresh of {logical_id}")
     for logical_id, deployment_group in template.of_type("AWS::CodeDeploy::DeploymentGroup"):
         configuration = get(deployment_group, "Properties", "AlarmConfiguration")
-        if get(configuration, "Enabled") in (False, "false"):
+        if boolean(get(configuration, "Enabled")) is False:
             continue
         for _, alarm in items(get(configuration, "Alarms")):
             add(get(alarm, "Name"), f"CodeDeploy deployment group {logical_id}")

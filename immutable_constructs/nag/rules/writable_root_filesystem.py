@@ -13,7 +13,7 @@ definition that sets it, so a task definition whose ``RuntimePlatform.OperatingS
 
 from __future__ import annotations
 
-from .._intrinsics import get, items
+from .._intrinsics import boolean, get, items
 from .._model import Offence, Resource, Result, Template
 
 ID = "IMM-REP11"
@@ -39,7 +39,7 @@ def evaluate(resource: Resource, template: Template) -> Result:
         if not isinstance(container, dict):
             continue
         value = container.get("ReadonlyRootFilesystem")
-        if value is True or value == "true" or isinstance(value, dict):
+        if boolean(value) is True or isinstance(value, dict):
             continue  # a deploy-time value is the deployer's choice
         name = container.get("Name") if isinstance(container.get("Name"), str) else f"container{suffix}"
         offences.append(
