@@ -1,6 +1,6 @@
 """What the pack reads from the cloud assembly besides the templates: each stack's construct
 metadata (logical ids, acknowledgements, predicted failures), its nested templates, its file
-assets and the stacks it is deployed after. Plain Python, no jsii."""
+and container image assets and the stacks it is deployed after. Plain Python, no jsii."""
 
 from __future__ import annotations
 
@@ -34,6 +34,28 @@ class StackArtifact:
     assets: dict[str, str] = field(default_factory=dict)
     #: the stacks (artifact ids) this one depends on directly
     dependencies: list[str] = field(default_factory=list)
+    #: ``repository:tag`` of each container image asset (tagged by its content hash), whatever the synthesizer
+    images: frozenset[str] = frozenset()
+
+
+def _images(asset_manifest: Any, metadata: Any) -> set[str]:
+    """``repository:tag`` of the image assets an asset manifest publishes (``dockerImages``) and, for the legacy
+    synthesizer (no asset manifest), the ``aws:cdk:asset`` metadata entries of packaging ``container-image``."""
+    found: set[str] = set()
+    for asset in ((asset_manifest or {}).get("dockerImages") or {}).values():
+        for destination in ((asset or {}).get("destinations") or {}).values():
+            repository, tag = (destination or {}).get("repositoryName"), (destination or {}).get("imageTag")
+            if isinstance(repository, str) and isinstance(tag, str):
+                found.add(f"{repository}:{tag}")
+    for entries in (metadata or {}).values():
+        for entry in entries if isinstance(entries, list) else []:
+            data = entry.get("data") if isinstance(entry, dict) and entry.get("type") == "aws:cdk:asset" else None
+            if isinstance(data, dict) and data.get("packaging") == "container-image":
+                repository = data.get("repositoryName") or "aws-cdk/assets"
+                tag = data.get("imageTag") or data.get("sourceHash")
+                if isinstance(repository, str) and isinstance(tag, str):
+                    found.add(f"{repository}:{tag}")
+    return found
 
 
 def _artifact(directory: str, file_name: str, template_path: str) -> StackArtifact:
@@ -48,12 +70,14 @@ def _artifact(directory: str, file_name: str, template_path: str) -> StackArtifa
         nested: list[str] = []
         assets: dict[str, str] = {}
         stacks: list[str] = []
+        images = _images(None, metadata)
         for dependency in artifact.get("dependencies") or []:
             dependency_artifact = artifacts.get(dependency, {})
             if dependency_artifact.get("type") == "aws:cloudformation:stack":
                 stacks.append(dependency)
             assets_file = (dependency_artifact.get("properties") or {}).get("file")
             asset_manifest = read_json(os.path.join(directory, assets_file)) if assets_file else None
+            images |= _images(asset_manifest, None)
             for asset in ((asset_manifest or {}).get("files") or {}).values():
                 source = str((asset.get("source") or {}).get("path", ""))
                 if source.endswith(".nested.template.json"):
@@ -70,6 +94,7 @@ def _artifact(directory: str, file_name: str, template_path: str) -> StackArtifa
             sorted(nested),
             assets,
             stacks,
+            frozenset(images),
         )
     return StackArtifact(template_path)
 

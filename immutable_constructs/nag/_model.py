@@ -76,6 +76,8 @@ class Template:
     #: the stack (artifact id) the template belongs to, and every stack it is deployed after
     stack: str = ""
     after: frozenset[str] = frozenset()
+    #: ``repository:tag`` of the app's container image assets (content-hash tags), read from the cloud assembly
+    images: frozenset[str] = frozenset()
     _by_type: dict[str, list[tuple[str, Mapping[str, Any]]]] = field(default_factory=dict, compare=False, repr=False)
     _memo: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 

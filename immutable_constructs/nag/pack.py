@@ -140,6 +140,7 @@ class ImmutableInfrastructureChecks:
         family: dict[str, str] = {}
         bodies: dict[str, Mapping[str, Any]] = {}
         stacks: dict[str, tuple[str, Mapping[str, str]]] = {}
+        images = frozenset(image for artifact in artifacts for image in artifact.images)
         findings: list[Finding] = []
         for artifact in artifacts:
             for template_path in (artifact.template_path, *artifact.nested):
@@ -157,7 +158,8 @@ class ImmutableInfrastructureChecks:
         app: list[Template] = []
         for template_path, body in bodies.items():
             name, assets = stacks[template_path]
-            app.append(Template(body, assets=assets, app=app, stack=name, after=after.get(name, frozenset())))
+            after_name = after.get(name, frozenset())
+            app.append(Template(body, assets=assets, app=app, stack=name, after=after_name, images=images))
         for template_path, template in zip(bodies, app, strict=True):
             findings.extend(replace(f, template_path=template_path) for f in self._check(template))
         acknowledged.extend(acknowledgements("", _app_metadata(context)))

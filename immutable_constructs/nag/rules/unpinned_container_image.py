@@ -5,8 +5,10 @@ registry whose tags are mutable lets the same tag be pushed again: two tasks of 
 then run different images. An image is pinned when it is named by digest (``name@sha256:...``), by a
 tag of an ECR repository of the app (this template, or another stack that exports it) with
 ``ImageTagMutability: IMMUTABLE``, or by a CDK image asset (its tag is the asset's content hash, in
-the bootstrap repository, whose tags the bootstrap template makes immutable). Images IMM-IMG1
-reports are left to it (one finding each).
+the bootstrap repository, whose tags the bootstrap template makes immutable; in the synth, the
+repository and tag the cloud assembly's asset manifests name, so a synthesizer's own repository
+or the legacy synthesizer's ``aws-cdk/assets`` counts too). Images IMM-IMG1 reports are left to it
+(one finding each).
 """
 
 from __future__ import annotations
@@ -94,7 +96,7 @@ def image_pinned(value: Any, template: Template) -> bool | None:
     if not image.replace(UNKNOWN, "") or image_problem(image) is not None:
         return None
     last = image.rsplit("/", 1)[-1]
-    if "@" in last or ASSET.search(image):
+    if "@" in last or ASSET.search(image) or any(image.endswith(f"/{asset}") for asset in template.images):
         return True
     mutability = _repository_mutability(value, template)
     if mutability is not None:

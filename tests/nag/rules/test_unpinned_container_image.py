@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from aws_cdk import App, Stack, Validations
+import pytest
+from aws_cdk import App, DefaultStackSynthesizer, LegacyStackSynthesizer, Stack, Validations
 from aws_cdk import aws_ecr as ecr
 from aws_cdk import aws_ecs as ecs
 
@@ -70,3 +71,31 @@ def test_a_repository_of_another_stack_is_judged_by_its_mutability(tmp_path: Pat
     _, violations = synth_report(app)
     paths = [c["constructPath"] for v in rule_violations(violations, "IMM-IMG5") for c in v["violatingConstructs"]]
     assert paths == ["Service/Mutable/Resource"]
+
+
+@pytest.mark.parametrize("repository_name", ["team-images", "aws-cdk/assets"])
+def test_an_image_asset_passes_whatever_repository_the_synthesizer_publishes_it_to(
+    tmp_path: Path, repository_name: str
+) -> None:
+    """An image asset is tagged by its content hash wherever it is published: a synthesizer with its own
+    repository (DefaultStackSynthesizer(image_asset_repository_name=...)) or the legacy synthesizer's
+    aws-cdk/assets; the pack reads the repository and tag from the cloud assembly. A tag pushed by hand to the
+    same repository is still reported."""
+    build = tmp_path / "image"
+    build.mkdir()
+    (build / "Dockerfile").write_text("FROM public.ecr.aws/docker/library/busybox:1.36\n")
+    app = App(outdir=str(tmp_path / "out"))
+    legacy = repository_name == "aws-cdk/assets"
+    synthesizer: Any = (
+        LegacyStackSynthesizer() if legacy else DefaultStackSynthesizer(image_assets_repository_name=repository_name)
+    )
+    stack = Stack(app, "Service", synthesizer=synthesizer)
+    asset = ecs.FargateTaskDefinition(stack, "Asset")
+    asset.add_container("app", image=ecs.ContainerImage.from_asset(str(build)), readonly_root_filesystem=True)
+    by_hand = ecs.FargateTaskDefinition(stack, "ByHand")
+    image = ecs.ContainerImage.from_registry(f"123456789012.dkr.ecr.eu-west-1.amazonaws.com/{repository_name}:v2")
+    by_hand.add_container("app", image=image, readonly_root_filesystem=True)
+    Validations.of(app).add_plugins(ImmutableInfrastructureChecks())
+    _, violations = synth_report(app)
+    paths = [c["constructPath"] for v in rule_violations(violations, "IMM-IMG5") for c in v["violatingConstructs"]]
+    assert paths == ["Service/ByHand/Resource"]
