@@ -129,7 +129,7 @@ bench: $(STAMP) ## Synth time ImmutableInfrastructureChecks adds vs AwsSolutions
 
 # The property-based tests of every constructor and factory with many random examples (minutes).
 fuzz: $(STAMP) ## Property-based tests with Hypothesis's long profile
-	HYPOTHESIS_PROFILE=fuzz python -m pytest tests/test_fuzz.py -q
+	HYPOTHESIS_PROFILE=fuzz python -m pytest tests/test_fuzz.py tests/nag/test_pack_fuzz.py -q
 
 # A refactoring must not change a template: app.py and every example, here vs git revision REF.
 REF ?= HEAD

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import math
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -14,6 +15,17 @@ from ._model import Template
 UNKNOWN = "\x00"
 
 _SUB_VARIABLE = re.compile(r"\$\{([^!}][^}]*)\}")
+
+
+def sub_parts(argument: Any) -> tuple[str, dict[str, Any]] | None:
+    """``Fn::Sub``'s string and variables (``"body"`` or ``["body", {variables}]``), or None for any other shape."""
+    if isinstance(argument, str):
+        return argument, {}
+    if isinstance(argument, list) and len(argument) == 2:
+        body, variables = argument
+        if isinstance(body, str) and isinstance(variables, dict):
+            return body, variables
+    return None
 
 
 def text(value: Any, template: Template) -> str:
@@ -38,14 +50,14 @@ def text(value: Any, template: Template) -> str:
                 return delimiter.join(text(part, template) for part in parts)
         if name == "Fn::Base64":
             return text(argument, template)
-        if name == "Fn::Sub":
-            body, variables = (argument, {}) if isinstance(argument, str) else (argument[0], argument[1])
-            if isinstance(body, str) and isinstance(variables, dict):
-                return _SUB_VARIABLE.sub(
-                    lambda m: text(variables[m.group(1)], template) if m.group(1) in variables else UNKNOWN, body
-                )
+        parts = sub_parts(argument) if name == "Fn::Sub" else None
+        if parts is not None:
+            body, variables = parts
+            return _SUB_VARIABLE.sub(
+                lambda m: text(variables[m.group(1)], template) if m.group(1) in variables else UNKNOWN, body
+            )
         if name == "Ref" and isinstance(argument, str):
-            parameter = template.parameters.get(argument, {})
+            parameter = template.parameters.get(argument) or {}
             default = parameter.get("Default")
             ssm = str(parameter.get("Type", "")).startswith("AWS::SSM::Parameter::Value<")
             if default is not None and not ssm and not argument.startswith("AWS::"):
@@ -65,6 +77,23 @@ def boolean(value: Any) -> bool | None:
         return value
     if isinstance(value, str):
         return True if value in TRUE_STRINGS else False if value in FALSE_STRINGS else None
+    return None
+
+
+def integer(value: Any) -> int | None:
+    """An Integer property as CloudFormation reads it: a number or a string of digits (``"22"``); None for
+    anything else (a Boolean, NaN or infinity, an intrinsic, text)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, float):
+        return int(value) if math.isfinite(value) else None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str):
+        try:
+            return int(value.strip())
+        except ValueError:
+            return None
     return None
 
 

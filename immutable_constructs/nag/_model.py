@@ -98,20 +98,23 @@ class Template:
 
     @property
     def resources(self) -> Mapping[str, Mapping[str, Any]]:
-        resources: Mapping[str, Mapping[str, Any]] = self.body.get("Resources") or {}
-        return resources
+        """The template's resources that CloudFormation could read: each a map, its ``Properties`` a map."""
+        return self.memo("model:resources", _readable_resources)
 
     @property
     def parameters(self) -> Mapping[str, Mapping[str, Any]]:
-        parameters: Mapping[str, Mapping[str, Any]] = self.body.get("Parameters") or {}
-        return parameters
+        return self.memo("model:parameters", lambda t: _section(t.body, "Parameters"))
+
+    @property
+    def outputs(self) -> Mapping[str, Mapping[str, Any]]:
+        return self.memo("model:outputs", lambda t: _section(t.body, "Outputs"))
 
     def resource(self, logical_id: object) -> Mapping[str, Any] | None:
         """The resource named by ``logical_id`` (a string, ``{"Ref": id}`` or ``{"Fn::GetAtt": [id, ...]}``)."""
         if isinstance(logical_id, dict):
             if "Ref" in logical_id:
                 logical_id = logical_id["Ref"]
-            elif "Fn::GetAtt" in logical_id and isinstance(logical_id["Fn::GetAtt"], list):
+            elif "Fn::GetAtt" in logical_id and isinstance(logical_id["Fn::GetAtt"], list) and logical_id["Fn::GetAtt"]:
                 logical_id = logical_id["Fn::GetAtt"][0]
         if not isinstance(logical_id, str):
             return None
@@ -131,6 +134,23 @@ class Template:
             self._memo[key] = compute(self)
         value: _T = self._memo[key]
         return value
+
+
+def _section(body: Any, name: str) -> dict[str, Mapping[str, Any]]:
+    """A section of the template as CloudFormation takes it, a map of maps; entries of another shape (which
+    CloudFormation refuses) are left out, so no rule meets a shape it cannot read."""
+    section = body.get(name) if isinstance(body, dict) else None
+    if not isinstance(section, dict):
+        return {}
+    return {key: value for key, value in section.items() if isinstance(key, str) and isinstance(value, dict)}
+
+
+def _readable_resources(template: Template) -> dict[str, Mapping[str, Any]]:
+    resources = _section(template.body, "Resources")
+    for logical_id, resource in resources.items():
+        if "Properties" in resource and not isinstance(resource["Properties"], dict):
+            resources[logical_id] = {**resource, "Properties": {}}
+    return resources
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from collections.abc import Iterator, Mapping
 from functools import lru_cache
 from typing import Any
 
-from ._intrinsics import UNKNOWN, branches, items, text
+from ._intrinsics import UNKNOWN, branches, get, items, sub_parts, text
 from ._model import Template
 
 #: ``...:role/aws-service-role/<service principal>/<role name>``: a service-linked role's ARN.
@@ -39,11 +39,10 @@ def references(value: Any) -> set[str]:
                     elif isinstance(argument, str):
                         found.add(argument.split(".", 1)[0])
                 elif name == "Fn::Sub":
-                    body = argument if isinstance(argument, str) else (argument[0] if argument else None)
-                    if isinstance(body, str):
-                        found.update(_SUB_REFERENCE.findall(body))
-                    if isinstance(argument, list):
-                        stack.extend(argument[1:])
+                    parts = sub_parts(argument)
+                    if parts is not None:
+                        found.update(_SUB_REFERENCE.findall(parts[0]))
+                    stack.extend(argument[1:] if isinstance(argument, list) else [])
                 else:
                     stack.append(argument)
         elif isinstance(item, list):
@@ -54,7 +53,8 @@ def references(value: Any) -> set[str]:
 def depends_on(resource: Mapping[str, Any]) -> set[str]:
     """The logical ids a resource waits for: its ``DependsOn`` and every resource its properties reference."""
     explicit = resource.get("DependsOn")
-    found = {explicit} if isinstance(explicit, str) else {d for d in explicit or [] if isinstance(d, str)}
+    listed = explicit if isinstance(explicit, list) else []
+    found = {explicit} if isinstance(explicit, str) else {d for d in listed if isinstance(d, str)}
     return found | references(resource.get("Properties"))
 
 
@@ -175,9 +175,9 @@ def identity_documents(template: Template) -> Iterator[tuple[str, Any]]:
     """Every IAM identity policy document of the template, as (logical id, document)."""
     for type_name in ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy"):
         for policy_id, policy in template.of_type(type_name):
-            yield policy_id, (policy.get("Properties") or {}).get("PolicyDocument")
+            yield policy_id, get(policy, "Properties", "PolicyDocument")
     for role_id, role in template.of_type("AWS::IAM::Role"):
-        for _, policy in items((role.get("Properties") or {}).get("Policies")):
+        for _, policy in items(get(role, "Properties", "Policies")):
             if isinstance(policy, dict):
                 yield role_id, policy.get("PolicyDocument")
 

@@ -11,6 +11,7 @@ operator sees a generic timeout instead of the handler's own error message.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -34,14 +35,17 @@ def _retry_seconds(retrier: Mapping[str, Any], limit: float) -> tuple[float, str
         attempts = int(retrier.get("MaxAttempts", 3))
         rate = float(retrier.get("BackoffRate", 2.0))
         cap = float(retrier["MaxDelaySeconds"]) if "MaxDelaySeconds" in retrier else None
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return 0.0, "a retry that is only known at deploy time"
-    total = 0.0
-    for attempt in range(attempts):
-        delay = interval * rate**attempt
-        total += min(delay, cap) if cap is not None else delay
-        if total >= limit:
+    if not all(math.isfinite(v) for v in (interval, rate, cap if cap is not None else 0.0)):
+        return 0.0, "a retry that is only known at deploy time"
+    total, delay, attempt = 0.0, interval, 0
+    while attempt < attempts and total < limit:
+        step = min(delay, cap) if cap is not None else delay
+        if rate <= 1 or step <= 0 or step != delay:  # the delay stops growing: every attempt left waits as long
+            total += step * (attempts - attempt)
             break
+        total, delay, attempt = total + step, delay * rate, attempt + 1
     how = f"{attempts} attempts {interval:g} s apart" + (f" (backoff {rate:g})" if rate != 1 else "")
     return total, how
 

@@ -10,7 +10,7 @@ IMMUTABLE = frozenset({"IMMUTABLE", "IMMUTABLE_WITH_EXCLUSION"})
 
 def evaluate(resource: Resource, template: Template) -> Result:
     value = resource.properties.get("ImageTagMutability")
-    if value in IMMUTABLE or isinstance(value, dict):
+    if (isinstance(value, str) and value in IMMUTABLE) or isinstance(value, dict):
         return Result.compliant()
     return Result.of(
         [

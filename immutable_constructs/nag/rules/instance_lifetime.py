@@ -11,8 +11,7 @@ escape-hatch override). A blue/green fleet's groups exist only at run time; its 
 
 from __future__ import annotations
 
-from typing import Any
-
+from .._intrinsics import integer
 from .._model import Offence, Resource, Result, Template
 
 RESOURCE_TYPES = frozenset({"AWS::AutoScaling::AutoScalingGroup", "Custom::ImmutableBlueGreenFleet"})
@@ -22,25 +21,12 @@ MAXIMUM = 365 * DAY
 _DRIFT = ": an instance keeps running (and drifting) until it fails"
 
 
-def _seconds(value: Any) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, (int, float)):
-        return int(value)
-    if isinstance(value, str):
-        try:
-            return int(value)
-        except ValueError:
-            return None
-    return None
-
-
 def evaluate(resource: Resource, template: Template) -> Result:
     path = "Properties.MaxInstanceLifetime"
     value = resource.properties.get("MaxInstanceLifetime")
     if value is None or value == {"Ref": "AWS::NoValue"}:
         return Result.of([Offence(path, None, f"instances are never replaced for their age{_DRIFT}")])
-    seconds = _seconds(value)
+    seconds = integer(value)
     if seconds is None:
         return Result.compliant()  # known only at deploy time: not guessed
     if seconds == 0:

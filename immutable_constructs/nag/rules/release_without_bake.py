@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from .._intrinsics import get, items
 from .._model import Offence, Resource, Result, Template
 
 ID = "IMM-REL1"
@@ -35,16 +36,14 @@ def _deploys(stage: Any) -> bool:
 
 
 def _baked(stage: Mapping[str, Any]) -> bool:
-    conditions = (
-        (stage.get("OnSuccess") or {}).get("Conditions") if isinstance(stage.get("OnSuccess"), Mapping) else None
-    )
-    for condition in conditions if isinstance(conditions, list) else []:
-        if not isinstance(condition, Mapping) or condition.get("Result") != "ROLLBACK":
+    for _, condition in items(get(stage, "OnSuccess", "Conditions")):
+        if get(condition, "Result") != "ROLLBACK":
             continue
-        for rule in condition.get("Rules") or []:
-            provider = (rule.get("RuleTypeId") or {}).get("Provider") if isinstance(rule, Mapping) else None
-            wait = (rule.get("Configuration") or {}).get("WaitTime") if provider == "CloudWatchAlarm" else None
-            if wait is not None and str(wait).isdigit() and int(str(wait)) >= 1:
+        for _, rule in items(get(condition, "Rules")):
+            wait = get(rule, "Configuration", "WaitTime")
+            if get(rule, "RuleTypeId", "Provider") != "CloudWatchAlarm" or wait is None:
+                continue
+            if str(wait).isdigit() and int(str(wait)) >= 1:
                 return True
     return False
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from .._intrinsics import get, items
+from .._intrinsics import get, integer, items
 from .._model import Offence, Resource, Result, Template
 
 RESOURCE_TYPES = frozenset({"AWS::EC2::SecurityGroup", "AWS::EC2::SecurityGroupIngress"})
@@ -28,19 +28,11 @@ def _port(value: Any, template: Template, default: int) -> int | None:
     A ``Ref`` to a template parameter uses its ``Default``; without one the port could be
     anything, so it is taken as ``default`` (the widest reading).
     """
-    if value is None:
-        return default
-    if isinstance(value, bool):
-        return default
-    if isinstance(value, (int, float)):
-        return int(value)
-    if isinstance(value, str):
-        try:
-            return int(value)
-        except ValueError:
-            return default
+    if value is None or isinstance(value, (bool, int, float, str)):
+        number = integer(value)
+        return default if number is None else number
     if isinstance(value, dict) and isinstance(value.get("Ref"), str):
-        parameter = template.parameters.get(value["Ref"], {})
+        parameter = template.parameters.get(value["Ref"]) or {}
         return _port(parameter.get("Default"), template, default) if "Default" in parameter else default
     return None
 
@@ -86,7 +78,9 @@ def _source(rule: Mapping[str, Any]) -> str:
     for key in _SOURCES:
         if key in rule:
             value = rule[key]
-            return f"{key}={value}" if isinstance(value, str) else f"{key}=<{next(iter(value), 'intrinsic')}>"
+            if isinstance(value, str):
+                return f"{key}={value}"
+            return f"{key}=<{next(iter(value), 'intrinsic') if isinstance(value, dict) else 'deploy-time value'}>"
     return "an unnamed source"
 
 

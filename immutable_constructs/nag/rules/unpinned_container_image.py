@@ -62,7 +62,7 @@ def _exports(assembly: Sequence[Template]) -> dict[str, tuple[Template, Any]]:
     """Export name -> (the template that exports it, the output's value), over every stack of the app."""
     found: dict[str, tuple[Template, Any]] = {}
     for other in assembly:
-        for output in (other.body.get("Outputs") or {}).values():
+        for output in other.outputs.values():
             name = get(output, "Export", "Name")
             if isinstance(name, str) and isinstance(output, dict):
                 found[name] = (other, output.get("Value"))
@@ -86,7 +86,7 @@ def _repository_mutability(value: Any, template: Template) -> Any:
     for owner, logical_id in named:
         repository = owner.resources.get(logical_id)
         if isinstance(repository, dict) and repository.get("Type") == "AWS::ECR::Repository":
-            return (repository.get("Properties") or {}).get("ImageTagMutability", "MUTABLE")
+            return get(repository, "Properties", "ImageTagMutability") or "MUTABLE"
     return None
 
 
@@ -100,7 +100,7 @@ def image_pinned(value: Any, template: Template) -> bool | None:
         return True
     mutability = _repository_mutability(value, template)
     if mutability is not None:
-        return mutability in IMMUTABLE or isinstance(mutability, dict)
+        return (isinstance(mutability, str) and mutability in IMMUTABLE) or isinstance(mutability, dict)
     name, _, tag = last.rpartition(":")
     return None if UNKNOWN in name or UNKNOWN in tag else False
 

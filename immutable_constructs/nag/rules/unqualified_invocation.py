@@ -18,7 +18,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from .._callers import CALLERS, Caller
-from .._intrinsics import branches, get, items, text
+from .._intrinsics import branches, get, items, sub_parts, text
 from .._model import Offence, Resource, Result, Template
 
 RESOURCE_TYPES = frozenset(CALLERS)
@@ -33,7 +33,8 @@ def _versioned(template: Template) -> frozenset[str]:
         for _, resource in template.of_type(kind):
             name = get(resource, "Properties", "FunctionName")
             if isinstance(name, dict):
-                target = name.get("Ref") or (name.get("Fn::GetAtt") or [None])[0]
+                attribute = name.get("Fn::GetAtt")
+                target = name.get("Ref") or (attribute[0] if isinstance(attribute, list) and attribute else None)
                 if isinstance(target, str):
                     found.add(target)
     return frozenset(name for name in found if get(template.resources.get(name), "Type") == "AWS::Lambda::Function")
@@ -48,7 +49,7 @@ def _function_of(value: Any, versioned: frozenset[str]) -> str | None:
     attribute = value.get("Fn::GetAtt")
     if isinstance(attribute, str):
         attribute = attribute.split(".", 1)
-    if isinstance(attribute, list) and len(attribute) == 2 and attribute[1] == "Arn" and attribute[0] in versioned:
+    if isinstance(attribute, list) and len(attribute) == 2 and attribute[1] == "Arn" and str(attribute[0]) in versioned:
         return str(attribute[0])
     return None
 
@@ -89,13 +90,13 @@ def _unqualified(value: Any, template: Template, versioned: frozenset[str]) -> s
                 found = _unqualified(part, template, versioned)
                 if found:
                     return found
-    if name == "Fn::Sub":
-        body, variables = (argument, {}) if isinstance(argument, str) else (argument[0], argument[1])
-        if isinstance(body, str) and isinstance(variables, dict):
-            for match in _SUB.finditer(body):
-                own = match.group(1) in versioned and match.group(1) not in variables
-                if own and not _qualifies(body[match.end() :]):
-                    return f"names the unqualified function {match.group(1)}"
+    parts = sub_parts(argument) if name == "Fn::Sub" else None
+    if parts is not None:
+        body, variables = parts
+        for match in _SUB.finditer(body):
+            own = match.group(1) in versioned and match.group(1) not in variables
+            if own and not _qualifies(body[match.end() :]):
+                return f"names the unqualified function {match.group(1)}"
     return None
 
 
