@@ -79,7 +79,9 @@ class ImmutableService(Construct):
         a new one.
     :param lifecycle_hooks: hooks ECS calls at deployment stages
         (``ecs.DeploymentLifecycleLambdaTarget(fn, "Check", lifecycle_stages=[...])``); CDK's default role for a
-        hook trusts ``ecs.amazonaws.com`` without ``aws:SourceAccount``: pass ``role=`` to confine it. Default: none.
+        hook trusts ``ecs.amazonaws.com`` without ``aws:SourceAccount``: pass ``role=`` to confine it. A hook that
+        is a ``VersionedFunction`` takes its ``alias``: ECS invokes the ARN it is given, and the function's own
+        ARN runs ``$LATEST`` (IMM-REP8). Default: none.
 
     Attributes: ``service``, ``task_definition``, ``container``, ``cluster``, ``log_group``, ``task_role``,
     ``execution_role``, ``load_balancer_role``, ``listener_rule``, ``target_group``, ``alternate_target_group``,

@@ -63,6 +63,9 @@ CALLERS: Mapping[str, tuple[Caller, ...]] = {
         Caller("DestinationConfig.OnSuccess.Destination"),
         Caller("DestinationConfig.OnFailure.Destination"),
     ),
+    "AWS::ECS::Service": (
+        Caller("DeploymentConfiguration.LifecycleHooks[].HookTargetArn", when=_on("TargetType", None, "AWS_LAMBDA")),
+    ),
     "AWS::ApiGateway::Method": (Caller("Integration.Uri"),),
     "AWS::ApiGateway::Authorizer": (Caller("AuthorizerUri"),),
     "AWS::ApiGatewayV2::Integration": (Caller("IntegrationUri"),),
@@ -116,6 +119,20 @@ CALLERS: Mapping[str, tuple[Caller, ...]] = {
     "AWS::CloudFormation::LambdaHook": (Caller("LambdaFunction"),),
     "AWS::KinesisFirehose::DeliveryStream": _FIREHOSE,
     "AWS::EC2::ClientVpnEndpoint": (Caller("ClientConnectOptions.LambdaFunctionArn"),),
+    "AWS::KinesisAnalyticsV2::Application": (
+        Caller("ApplicationConfiguration.SqlApplicationConfiguration.Inputs[].InputProcessingConfiguration"
+               ".InputLambdaProcessor.ResourceARN"),
+    ),
+    "AWS::SageMaker::Model": tuple(
+        Caller(f"{c}.ImageConfig.RepositoryAuthConfig.RepositoryCredentialsProviderArn")
+        for c in ("PrimaryContainer", "Containers[]")
+    ),
+    "AWS::IoT::DomainConfiguration": (Caller("ServerCertificateConfig.OcspLambdaArn"),),
+    "AWS::IoTSiteWise::Portal": (Caller("Alarms.NotificationLambdaArn"),),
+    "AWS::Pinpoint::ApplicationSettings": (Caller("CampaignHook.LambdaFunctionName"),),
+    "AWS::Pinpoint::Campaign": (Caller("CampaignHook.LambdaFunctionName"),),
+    "AWS::HealthLake::FHIRDatastore": (Caller("IdentityProviderConfiguration.IdpLambdaArn"),),
+    "AWS::SecurityAgent::Pentest": (Caller("Assets.Actors[].Authentication.Value"),),
     "AWS::RefactorSpaces::Service": (Caller("LambdaEndpoint.Arn"),),
     "AWS::Transfer::Server": (Caller("IdentityProviderDetails.Function"),),
     "AWS::Transfer::Workflow": (Caller("Steps[].CustomStepDetails.Target"),
@@ -132,6 +149,7 @@ CALLERS: Mapping[str, tuple[Caller, ...]] = {
     "AWS::Bedrock::Agent": (
         Caller("ActionGroups[].ActionGroupExecutor.Lambda"),
         Caller("CustomOrchestration.Executor.Lambda"),
+        Caller("PromptOverrideConfiguration.OverrideLambda"),
     ),
     "AWS::Bedrock::DataSource": (
         Caller("VectorIngestionConfiguration.CustomTransformationConfiguration.Transformations[]"
@@ -180,6 +198,25 @@ NOT_CALLERS: Mapping[tuple[str, str], str] = {
     "schema), not a function ARN",
     ("AWS::Serverless::GraphQLApi", "DataSources.Lambda"): "an AWS SAM resource, expanded by the "
     "AWS::Serverless transform only when CloudFormation deploys it: the pack sees the template before the transform",
+    ("AWS::Lambda::EventSourceMapping", "EventSourceArn"): "the source the mapping reads from",
+    ("AWS::Lambda::EventSourceMapping", "AmazonManagedKafkaEventSourceConfig.ConsumerGroupId"): "a Kafka setting",
+    ("AWS::Lambda::EventSourceMapping", "SelfManagedKafkaEventSourceConfig.ConsumerGroupId"): "a Kafka setting",
+    ("AWS::Lambda::EventSourceMapping", "DocumentDBEventSourceConfig.CollectionName"): "a DocumentDB setting",
+    ("AWS::Lambda::Permission", "SourceArn"): "the resource allowed to invoke, not the function",
+    ("AWS::Lambda::Function", "Code.ImageUri"): "the function's own container image",
+    ("AWS::ApplicationAutoScaling::ScalableTarget", "ResourceId"): "names the alias or version whose provisioned "
+    "concurrency scales (function:name:alias); scaling invokes nothing",
+    ("AWS::ApplicationAutoScaling::ScalingPolicy", "ResourceId"): "names the alias or version whose provisioned "
+    "concurrency scales; scaling invokes nothing",
+    ("AWS::InspectorV2::Filter", "FilterCriteria.LambdaFunctionName"): "a filter of findings: it matches, it does not "
+    "invoke",
+    ("AWS::S3ObjectLambda::AccessPoint", "Name"): "the access point's own name",
+    ("AWS::SecretsManager::RotationSchedule", "HostedRotationLambda"): "a rotation function Secrets Manager creates "
+    "from its own template, not one of the app's",
+    ("AWS::SecretsManager::RotationSchedule", "HostedRotationLambda.RotationLambdaName"): "the name Secrets Manager "
+    "gives the rotation function it creates",
+    ("AWS::EventsV2::Subscriber", "InvokeConfiguration.LambdaParameters.TenantId"): "the tenant passed to the "
+    "function, not the function",
     ("AWS::CleanRooms::ConfiguredTable", "AnalysisRules[].Policy.V1.Aggregation.AggregateColumns[].Function"):
     "an SQL aggregation function",
     ("AWS::Connect::Rule", "Function"): "the conditions of a Connect rule",

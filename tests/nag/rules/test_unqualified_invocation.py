@@ -145,11 +145,13 @@ def test_a_state_machine_that_invokes_the_function_unqualified_is_reported_and_b
 
 SCHEMAS = Path(cfnlint.__file__).parent / "data" / "schemas"
 #: A property named like this, whose name or description speaks of a Lambda function, names one to invoke.
+#: Roles, keys, secrets, VPCs, layers, topics and event sources are named next to functions, and are not functions.
+NOT_A_FUNCTION = re.compile(
+    r"(RoleArn|CredentialsArn|KeyArn|KMSArn|KmsKeyArn|SecretArn|VpcId|LayerArn|TopicArn|SourceArn|ExecutionRoleArn)$"
+)
 FUNCTION_PROPERTY = re.compile(
-    r"^(LambdaArn|LambdaFunctionArn|LambdaFunctionARN|FunctionArn|FunctionARN|AuthorizerUri|AuthorizerFunctionArn"
-    r"|RotationLambdaARN|ServiceToken|LambdaConflictHandlerArn|Lambda|LambdaFunction|LambdaEndpoint|IntegrationUri"
-    r"|Uri|FunctionName|Function|Destination|Endpoint|TargetFunctionArn|DestinationArn|Arn|Id|SourceIdentifier"
-    r"|Enrichment|Target|ParameterValue|LambdaName|ResourceArn|Content)$"
+    r"(Arn|ARN|Uri|URI|Name|Function|Lambda|LambdaFunction|Endpoint|Target|Destination|Id|Identifier|Token"
+    r"|Enrichment|Value|Content)$"
 )
 
 
@@ -239,7 +241,9 @@ def test_every_property_that_names_a_function_to_invoke_is_judged_or_excluded_wi
         declared = [c.path for c in CALLERS.get(kind, ())]
         for path, name, sub in _walk(schema, schema, "", frozenset()):
             description = sub.get("description", "") if isinstance(sub, dict) else ""
-            if not FUNCTION_PROPERTY.match(name) or not re.search(r"lambda", f"{name} {description}", re.I):
+            if not FUNCTION_PROPERTY.search(name) or NOT_A_FUNCTION.search(name):
+                continue
+            if not re.search(r"lambda", f"{name} {description}", re.I):
                 continue
             if any(path == r or path.startswith((r + ".", r + "[]")) for r in read_only) or (kind, path) in NOT_CALLERS:
                 continue
