@@ -866,8 +866,13 @@ def build_good_functions(stack: Stack) -> None:
 
 
 def state_machine(stack: Stack, id: str, target: lambda_.IFunction) -> sfn.StateMachine:
+    """A state machine whose task invokes ``target``; its role trusts Step Functions for this account only (the
+    role aws-cdk-lib makes has that condition only in newer releases than the floor, and IMM-PRIV3 asks for it)."""
     invoke = tasks.LambdaInvoke(stack, f"{id}Task", lambda_function=target)
-    return sfn.StateMachine(stack, id, definition_body=sfn.DefinitionBody.from_chainable(invoke))
+    principal = iam.ServicePrincipal("states.amazonaws.com", conditions={
+        "StringEquals": {"aws:SourceAccount": stack.account}})  # fmt: skip
+    role = iam.Role(stack, f"{id}Role", assumed_by=principal)
+    return sfn.StateMachine(stack, id, definition_body=sfn.DefinitionBody.from_chainable(invoke), role=role)
 
 
 def release_pipeline(stack: Stack, id: str, *, waves: tuple[str, ...]) -> codepipeline.CfnPipeline:
