@@ -14,20 +14,17 @@ from __future__ import annotations
 import copy
 import functools
 import math
-import os
 from typing import Any
 
 import pytest
-from aws_cdk import App, Stack
-from aws_cdk import aws_ec2 as ec2
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from immutable_constructs.nag import ImmutableInfrastructureChecks
 
-from .test_rules import build_bad, build_good
+from ..test_fuzz import profile
+from .test_rules import build_matrix
 
-FUZZ = os.environ.get("HYPOTHESIS_PROFILE") == "fuzz"
 PACK = ImmutableInfrastructureChecks()
 INTRINSICS = ("Ref", "Fn::GetAtt", "Fn::Join", "Fn::Sub", "Fn::If", "Fn::Select", "Fn::Split", "Fn::ImportValue",
               "Fn::Base64", "Fn::FindInMap", "Fn::GetAZs", "Fn::Equals")  # fmt: skip
@@ -35,13 +32,8 @@ INTRINSICS = ("Ref", "Fn::GetAtt", "Fn::Join", "Fn::Sub", "Fn::If", "Fn::Select"
 
 @functools.cache
 def matrix() -> dict[str, dict[str, Any]]:
-    """Stack name -> template of the rule matrix's Bad and Good stacks (built once per process)."""
-    app = App()
-    for name, builder in (("Bad", build_bad), ("Good", build_good)):
-        stack = Stack(app, name)
-        isolated = ec2.SubnetConfiguration(name="app", subnet_type=ec2.SubnetType.PRIVATE_ISOLATED)
-        builder(stack, ec2.Vpc(stack, "Vpc", max_azs=2, nat_gateways=0, subnet_configuration=[isolated]))
-    return {artifact.stack_name: artifact.template for artifact in app.synth().stacks}
+    """The rule matrix's templates, built once per process."""
+    return build_matrix()
 
 
 def places(value: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
@@ -93,16 +85,6 @@ def test_each_value_of_every_resource_replaced_by_an_odd_shape_is_judged_without
                 changed[stack]["Resources"][logical_id] = resource
         for template in changed.values():
             PACK.check_template(template)
-
-
-def profile(examples: int) -> settings:
-    return settings(
-        max_examples=examples * 25 if FUZZ else examples,
-        deadline=None,
-        derandomize=not FUZZ,
-        database=None,
-        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-    )
 
 
 def mutated(

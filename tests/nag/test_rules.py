@@ -898,7 +898,11 @@ def release_pipeline(stack: Stack, id: str, *, waves: tuple[str, ...]) -> codepi
 
 @pytest.fixture(scope="module")
 def matrix() -> dict[str, dict[str, Any]]:
-    """Stack name -> template of the Bad and Good stacks every rule has a case in."""
+    return build_matrix()
+
+
+def build_matrix() -> dict[str, dict[str, Any]]:
+    """Stack name -> template of the Bad and Good stacks every rule has a case in (CASES filled anew)."""
     CASES.clear()
     app = App()
     for name, builder in (("Bad", build_bad), ("Good", build_good)):
